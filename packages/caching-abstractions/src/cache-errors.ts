@@ -1,0 +1,22 @@
+/** Base class of every error raised by a sharedstate cache or by the cache abstractions. */
+export class CacheError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A key, value or entry option that no cache could accept. Raised before any I/O happens. */
+export class CacheArgumentError extends CacheError {}
+
+/** A value larger than the cache is configured to hold. */
+export class CacheEntryTooLargeError extends CacheError {}
+
+/** The cache was used after `dispose()`. */
+export class CacheDisposedError extends CacheError {}
+
+/**
+ * The backend could not be reached or did not answer in time. Providers wrap their client's error in this
+ * (as `cause`) so callers can tell an outage from a programming error without knowing the backend.
+ */
+export class CacheUnavailableError extends CacheError {}

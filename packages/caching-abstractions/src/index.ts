@@ -1,0 +1,19 @@
+export { assertValidKey, assertValidValue } from './cache-arguments.ts';
+export {
+  type CacheEntryOptions,
+  expiresAtAfterTouch,
+  type ResolvedEntryOptions,
+  resolveEntryOptions,
+} from './cache-entry-options.ts';
+export {
+  CacheArgumentError,
+  CacheDisposedError,
+  CacheEntryTooLargeError,
+  CacheError,
+  CacheUnavailableError,
+} from './cache-errors.ts';
+export { type Clock, systemClock } from './clock.ts';
+export type { CacheOperationOptions, DistributedCache } from './distributed-cache.ts';
+export { type Duration, parseDuration } from './duration.ts';
+export { MemoryDistributedCache, type MemoryDistributedCacheOptions } from './memory-distributed-cache.ts';
+export { CacheValueFormatError, getJson, getString, setJson, setString } from './text-and-json.ts';

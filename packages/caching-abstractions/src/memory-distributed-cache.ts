@@ -1,0 +1,172 @@
+import { assertValidKey, assertValidValue } from './cache-arguments.ts';
+import {
+  type CacheEntryOptions,
+  expiresAtAfterTouch,
+  type ResolvedEntryOptions,
+  resolveEntryOptions,
+} from './cache-entry-options.ts';
+import { CacheArgumentError, CacheDisposedError, CacheEntryTooLargeError } from './cache-errors.ts';
+import { type Clock, systemClock } from './clock.ts';
+import type { CacheOperationOptions, DistributedCache } from './distributed-cache.ts';
+import { type Duration, parseDuration } from './duration.ts';
+
+export interface MemoryDistributedCacheOptions {
+  /**
+   * Most bytes the cache holds (values plus keys); past it the least recently used entries are evicted.
+   * Default 200 MiB, as ASP.NET Core's MemoryDistributedCache. `Infinity` turns the limit off.
+   */
+  sizeLimit?: number;
+  /** How often expired entries are swept out. Default '1m'. */
+  sweepInterval?: Duration;
+  /** Time source; tests pass one they can move. */
+  clock?: Clock;
+}
+
+interface MemoryEntry {
+  value: Uint8Array;
+  options: ResolvedEntryOptions;
+  expiresAt: number | undefined;
+  size: number;
+}
+
+const DEFAULT_SIZE_LIMIT = 200 * 1024 * 1024;
+// Strings are UTF-16 in memory; count a key at two bytes a code unit.
+const entrySize = (key: string, value: Uint8Array) => value.byteLength + key.length * 2;
+
+/**
+ * The embedded default cache: one process's memory behind the DistributedCache interface. Good for a
+ * single instance and for development; a scaled-out app needs a shared provider (Redis, SQL Server).
+ */
+export class MemoryDistributedCache implements DistributedCache {
+  // Map iteration order is insertion order; re-inserting on access keeps it least-recently-used first.
+  readonly #entries = new Map<string, MemoryEntry>();
+  readonly #clock: Clock;
+  readonly #sizeLimit: number;
+  #size = 0;
+  #sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: MemoryDistributedCacheOptions = {}) {
+    const { sizeLimit = DEFAULT_SIZE_LIMIT, sweepInterval = '1m', clock = systemClock } = options;
+    if (typeof sizeLimit !== 'number' || Number.isNaN(sizeLimit) || sizeLimit <= 0) {
+      throw new CacheArgumentError(`sizeLimit must be a positive number of bytes or Infinity; got ${sizeLimit}.`);
+    }
+    if (typeof clock?.now !== 'function') {
+      throw new CacheArgumentError('clock must be an object with a now() method returning epoch milliseconds.');
+    }
+    this.#sizeLimit = sizeLimit;
+    this.#clock = clock;
+    this.#sweepTimer = setInterval(() => this.sweepExpired(), parseDuration(sweepInterval, 'sweepInterval'));
+    this.#sweepTimer.unref();
+  }
+
+  /** Bytes currently held, as counted against sizeLimit. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Number of entries held, including expired ones not yet swept. */
+  get count(): number {
+    return this.#entries.size;
+  }
+
+  async get(key: string, options?: CacheOperationOptions): Promise<Uint8Array | undefined> {
+    this.#checkUsable(options);
+    assertValidKey(key);
+    const entry = this.#touch(key);
+    return entry === undefined ? undefined : entry.value.slice();
+  }
+
+  async set(
+    key: string,
+    value: Uint8Array,
+    entryOptions?: CacheEntryOptions,
+    options?: CacheOperationOptions,
+  ): Promise<void> {
+    this.#checkUsable(options);
+    assertValidKey(key);
+    assertValidValue(value);
+    const now = this.#clock.now();
+    const resolved = resolveEntryOptions(entryOptions, now);
+    const size = entrySize(key, value);
+    if (size > this.#sizeLimit) {
+      throw new CacheEntryTooLargeError(
+        `The entry '${key}' needs ${size} bytes but the cache's sizeLimit is ${this.#sizeLimit}; raise sizeLimit or store less.`,
+      );
+    }
+    this.#delete(key);
+    // Copy: a caller that reuses its buffer must not change what was cached.
+    this.#entries.set(key, { value: value.slice(), options: resolved, expiresAt: expiresAtAfterTouch(resolved, now), size });
+    this.#size += size;
+    this.#evictToLimit();
+  }
+
+  async refresh(key: string, options?: CacheOperationOptions): Promise<void> {
+    this.#checkUsable(options);
+    assertValidKey(key);
+    this.#touch(key);
+  }
+
+  async remove(key: string, options?: CacheOperationOptions): Promise<void> {
+    this.#checkUsable(options);
+    assertValidKey(key);
+    this.#delete(key);
+  }
+
+  /** Drops every expired entry now; runs on its own every sweepInterval. */
+  sweepExpired(): void {
+    const now = this.#clock.now();
+    for (const [key, entry] of this.#entries) {
+      if (isExpired(entry, now)) this.#delete(key);
+    }
+  }
+
+  /** Stops the sweep timer and drops all entries; later calls reject with CacheDisposedError. */
+  dispose(): void {
+    clearInterval(this.#sweepTimer);
+    this.#sweepTimer = undefined;
+    this.#entries.clear();
+    this.#size = 0;
+  }
+
+  #checkUsable(options: CacheOperationOptions | undefined): void {
+    options?.signal?.throwIfAborted();
+    if (this.#sweepTimer === undefined) {
+      throw new CacheDisposedError('This MemoryDistributedCache was disposed; create a new one.');
+    }
+  }
+
+  /** Finds a live entry, extends its sliding window and marks it most recently used. */
+  #touch(key: string): MemoryEntry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    const now = this.#clock.now();
+    if (isExpired(entry, now)) {
+      this.#delete(key);
+      return undefined;
+    }
+    if (entry.options.slidingMs !== undefined) entry.expiresAt = expiresAtAfterTouch(entry.options, now);
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    return entry;
+  }
+
+  #delete(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#entries.delete(key);
+    this.#size -= entry.size;
+  }
+
+  #evictToLimit(): void {
+    if (this.#size <= this.#sizeLimit) return;
+    this.sweepExpired();
+    for (const key of this.#entries.keys()) {
+      if (this.#size <= this.#sizeLimit) return;
+      this.#delete(key);
+    }
+  }
+}
+
+function isExpired(entry: MemoryEntry, now: number): boolean {
+  return entry.expiresAt !== undefined && entry.expiresAt <= now;
+}

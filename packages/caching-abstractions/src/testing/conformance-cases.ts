@@ -1,0 +1,299 @@
+import assert from 'node:assert/strict';
+import type { DistributedCache } from '../distributed-cache.ts';
+import type { ConformanceTiming } from './conformance-options.ts';
+
+export interface ConformanceContext {
+  cache: DistributedCache;
+  timing: ConformanceTiming;
+  /** A key unique to this case run, so providers sharing a server do not see each other's leftovers. */
+  key(name: string): string;
+}
+
+export interface ConformanceCase {
+  name: string;
+  /** True for cases that wait for time to pass. */
+  timed?: boolean;
+  run(context: ConformanceContext): Promise<void>;
+}
+
+const bytes = (...values: number[]) => Uint8Array.from(values);
+const text = (value: string) => new TextEncoder().encode(value);
+
+async function expectRejects(operation: () => Promise<unknown>, pattern: RegExp, what: string): Promise<void> {
+  let failure: unknown;
+  try {
+    await operation();
+  } catch (error) {
+    failure = error;
+  }
+  assert.ok(failure instanceof Error, `${what}: expected the call to reject with an Error`);
+  assert.match(failure.message, pattern, `${what}: the error message should say what is wrong`);
+}
+
+async function expectAborted(operation: (signal: AbortSignal) => Promise<unknown>, what: string): Promise<void> {
+  const controller = new AbortController();
+  const reason = new Error('aborted by the conformance suite');
+  reason.name = 'AbortError';
+  controller.abort(reason);
+  let failure: unknown;
+  try {
+    await operation(controller.signal);
+  } catch (error) {
+    failure = error;
+  }
+  assert.ok(failure !== undefined, `${what} with an aborted signal should reject`);
+  assert.ok(
+    failure === reason || (failure instanceof Error && failure.name === 'AbortError'),
+    `${what} with an aborted signal should reject with the signal's reason or an AbortError; got ${String(failure)}`,
+  );
+}
+
+/**
+ * The behaviour every DistributedCache must have. Plain async functions with node:assert, so they can be
+ * run by the jest wrapper (describeCacheConformance) or directly (runCacheConformance), e.g. to prove the
+ * suite fails on a broken provider.
+ */
+export const conformanceCases: readonly ConformanceCase[] = [
+  {
+    name: 'a value round-trips byte for byte',
+    async run({ cache, key }) {
+      const value = bytes(0, 1, 2, 127, 128, 254, 255);
+      await cache.set(key('v'), value);
+      assert.deepEqual(await cache.get(key('v')), value);
+    },
+  },
+  {
+    name: 'every byte value round-trips',
+    async run({ cache, key }) {
+      const value = Uint8Array.from({ length: 512 }, (_, i) => i % 256);
+      await cache.set(key('all'), value);
+      assert.deepEqual(await cache.get(key('all')), value);
+    },
+  },
+  {
+    name: 'an empty value is stored and is not a miss',
+    async run({ cache, key }) {
+      await cache.set(key('empty'), new Uint8Array(0));
+      const got = await cache.get(key('empty'));
+      assert.ok(got !== undefined, 'an empty value must be returned as an empty Uint8Array, not undefined');
+      assert.equal(got.byteLength, 0);
+    },
+  },
+  {
+    name: 'a 1 MiB value round-trips',
+    async run({ cache, key }) {
+      const value = new Uint8Array(1024 * 1024);
+      for (let i = 0; i < value.length; i++) value[i] = (i * 31 + (i >> 8)) & 0xff;
+      await cache.set(key('big'), value);
+      const got = await cache.get(key('big'));
+      assert.ok(got !== undefined, 'the 1 MiB value was not found');
+      assert.equal(got.byteLength, value.byteLength);
+      assert.ok(Buffer.from(got).equals(Buffer.from(value)), 'the 1 MiB value came back different');
+    },
+  },
+  {
+    name: 'unicode and binary-looking keys are distinct and round-trip',
+    async run({ cache, key }) {
+      const names = ['ключ-🔑-鍵', 'with space', 'colon:separated:key', 'tab\tand\nnewline', '\u0000nul', 'KEY', 'key'];
+      await Promise.all(names.map((name, i) => cache.set(key(name), bytes(i))));
+      for (const [i, name] of names.entries()) {
+        assert.deepEqual(await cache.get(key(name)), bytes(i), `key ${JSON.stringify(name)}`);
+      }
+    },
+  },
+  {
+    name: 'a missing key reads as undefined',
+    async run({ cache, key }) {
+      assert.equal(await cache.get(key('never-written')), undefined);
+    },
+  },
+  {
+    name: 'set overwrites the previous value',
+    async run({ cache, key }) {
+      await cache.set(key('o'), text('first, and longer than the second'));
+      await cache.set(key('o'), text('second'));
+      assert.deepEqual(await cache.get(key('o')), text('second'));
+    },
+  },
+  {
+    name: 'remove deletes the entry and removing a missing key is a no-op',
+    async run({ cache, key }) {
+      await cache.set(key('r'), bytes(1));
+      await cache.remove(key('r'));
+      assert.equal(await cache.get(key('r')), undefined);
+      await cache.remove(key('r'));
+      await cache.remove(key('never-written'));
+    },
+  },
+  {
+    name: 'refresh of a missing key is a no-op and creates nothing',
+    async run({ cache, key }) {
+      await cache.refresh(key('missing'));
+      assert.equal(await cache.get(key('missing')), undefined);
+    },
+  },
+  {
+    name: 'keys are isolated from each other, including keys that prefix one another',
+    async run({ cache, key }) {
+      await cache.set(key('k'), bytes(1));
+      await cache.set(key('k1'), bytes(2));
+      await cache.set(key('k:1'), bytes(3));
+      await cache.remove(key('k'));
+      assert.equal(await cache.get(key('k')), undefined);
+      assert.deepEqual(await cache.get(key('k1')), bytes(2));
+      assert.deepEqual(await cache.get(key('k:1')), bytes(3));
+    },
+  },
+  {
+    name: 'the stored value is independent of the buffers passed in and handed out',
+    async run({ cache, key }) {
+      const input = bytes(1, 2, 3);
+      await cache.set(key('c'), input);
+      input[0] = 99;
+      const first = await cache.get(key('c'));
+      assert.deepEqual(first, bytes(1, 2, 3), 'changing the buffer after set changed the cached value');
+      if (first) first[1] = 99;
+      assert.deepEqual(await cache.get(key('c')), bytes(1, 2, 3), 'changing a returned buffer changed the cache');
+    },
+  },
+  {
+    name: 'concurrent sets to one key leave exactly one of the written values',
+    async run({ cache, key }) {
+      const values = Array.from({ length: 20 }, (_, i) => new Uint8Array(4096).fill(i + 1));
+      await Promise.all(values.map((value) => cache.set(key('race'), value)));
+      const got = await cache.get(key('race'));
+      assert.ok(got !== undefined, 'the value written concurrently is missing');
+      assert.ok(
+        values.some((value) => Buffer.from(value).equals(Buffer.from(got))),
+        'the value is not any single one of the values written (torn or merged write)',
+      );
+    },
+  },
+  {
+    name: 'concurrent operations on different keys do not interfere',
+    async run({ cache, key }) {
+      const names = Array.from({ length: 50 }, (_, i) => `many-${i}`);
+      await Promise.all(names.map((name, i) => cache.set(key(name), text(`value ${i}`))));
+      const got = await Promise.all(names.map((name) => cache.get(key(name))));
+      got.forEach((value, i) => assert.deepEqual(value, text(`value ${i}`)));
+    },
+  },
+  {
+    name: 'an aborted signal rejects every operation and changes nothing',
+    async run({ cache, key }) {
+      await cache.set(key('a'), bytes(1));
+      await expectAborted((signal) => cache.get(key('a'), { signal }), 'get');
+      await expectAborted((signal) => cache.set(key('a'), bytes(2), undefined, { signal }), 'set');
+      await expectAborted((signal) => cache.refresh(key('a'), { signal }), 'refresh');
+      await expectAborted((signal) => cache.remove(key('a'), { signal }), 'remove');
+      assert.deepEqual(await cache.get(key('a')), bytes(1), 'an aborted set or remove changed the entry');
+    },
+  },
+  {
+    name: 'bad keys and values are rejected with a clear error',
+    async run({ cache }) {
+      const untyped = cache as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      for (const op of ['get', 'refresh', 'remove'] as const) {
+        await expectRejects(() => untyped[op]!.call(cache, 42), /key/i, `${op} with a number key`);
+        await expectRejects(() => untyped[op]!.call(cache, undefined), /key/i, `${op} with an undefined key`);
+      }
+      await expectRejects(() => untyped.set!.call(cache, 'k', 'a string'), /Uint8Array/, 'set with a string value');
+      await expectRejects(() => untyped.set!.call(cache, 'k', null), /Uint8Array/, 'set with a null value');
+      await expectRejects(() => untyped.set!.call(cache, 42, bytes(1)), /key/i, 'set with a number key');
+    },
+  },
+  {
+    name: 'invalid expiration options are rejected with errors naming the option',
+    async run({ cache, key, timing }) {
+      const k = key('bad-options');
+      await expectRejects(
+        () => cache.set(k, bytes(1), { absoluteExpiration: new Date(timing.now() - 60_000) }),
+        /absoluteExpiration/,
+        'an absolute expiration in the past',
+      );
+      await expectRejects(() => cache.set(k, bytes(1), { slidingExpiration: 0 }), /slidingExpiration/, 'a zero sliding expiration');
+      await expectRejects(
+        () => cache.set(k, bytes(1), { slidingExpiration: -5 }),
+        /slidingExpiration/,
+        'a negative sliding expiration',
+      );
+      await expectRejects(
+        () => cache.set(k, bytes(1), { absoluteExpirationRelativeToNow: -1000 }),
+        /absoluteExpirationRelativeToNow/,
+        'a negative relative expiration',
+      );
+      await expectRejects(
+        () => cache.set(k, bytes(1), { slidingExpiration: 'soon' }),
+        /slidingExpiration/,
+        'an unparseable duration',
+      );
+      assert.equal(await cache.get(k), undefined, 'a rejected set must not store anything');
+    },
+  },
+  {
+    name: 'an absolute expiration ends the entry at that time',
+    timed: true,
+    async run({ cache, key, timing }) {
+      const u = timing.unitMs;
+      await cache.set(key('abs'), bytes(1), { absoluteExpiration: new Date(timing.now() + 2 * u) });
+      await timing.advance(u);
+      assert.deepEqual(await cache.get(key('abs')), bytes(1), 'expired too early');
+      await timing.advance(2 * u);
+      assert.equal(await cache.get(key('abs')), undefined, 'still there after the absolute expiration');
+    },
+  },
+  {
+    name: 'an expiration relative to now ends the entry that long after the write',
+    timed: true,
+    async run({ cache, key, timing }) {
+      const u = timing.unitMs;
+      await cache.set(key('rel'), bytes(1), { absoluteExpirationRelativeToNow: 2 * u });
+      await timing.advance(u);
+      assert.deepEqual(await cache.get(key('rel')), bytes(1), 'expired too early');
+      await timing.advance(2 * u);
+      assert.equal(await cache.get(key('rel')), undefined, 'still there after the relative expiration');
+    },
+  },
+  {
+    name: 'a sliding expiration is extended by get',
+    timed: true,
+    async run({ cache, key, timing }) {
+      const u = timing.unitMs;
+      await cache.set(key('slide-get'), bytes(1), { slidingExpiration: 2 * u });
+      await timing.advance(u);
+      assert.deepEqual(await cache.get(key('slide-get')), bytes(1), 'expired before its sliding window');
+      await timing.advance(1.5 * u);
+      assert.deepEqual(await cache.get(key('slide-get')), bytes(1), 'get did not extend the sliding window');
+      await timing.advance(2.5 * u);
+      assert.equal(await cache.get(key('slide-get')), undefined, 'still there after the sliding window passed unused');
+    },
+  },
+  {
+    name: 'a sliding expiration is extended by refresh',
+    timed: true,
+    async run({ cache, key, timing }) {
+      const u = timing.unitMs;
+      await cache.set(key('slide-refresh'), bytes(1), { slidingExpiration: 2 * u });
+      await timing.advance(u);
+      await cache.refresh(key('slide-refresh'));
+      await timing.advance(1.5 * u);
+      assert.deepEqual(await cache.get(key('slide-refresh')), bytes(1), 'refresh did not extend the sliding window');
+      await timing.advance(2.5 * u);
+      assert.equal(await cache.get(key('slide-refresh')), undefined, 'still there after the sliding window passed');
+    },
+  },
+  {
+    name: 'a sliding expiration never outlives the absolute expiration',
+    timed: true,
+    async run({ cache, key, timing }) {
+      const u = timing.unitMs;
+      await cache.set(key('capped'), bytes(1), { slidingExpiration: 2 * u, absoluteExpirationRelativeToNow: 3 * u });
+      await timing.advance(1.5 * u);
+      assert.deepEqual(await cache.get(key('capped')), bytes(1), 'expired too early');
+      await timing.advance(u);
+      assert.deepEqual(await cache.get(key('capped')), bytes(1), 'expired before the absolute expiration');
+      await timing.advance(u);
+      assert.equal(await cache.get(key('capped')), undefined, 'sliding renewals outlived the absolute expiration');
+    },
+  },
+];
