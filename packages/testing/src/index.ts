@@ -1,0 +1,20 @@
+export { type AzuriteBlob, azuriteAvailability, startAzurite } from './azurite.ts';
+export { describeWithService, type TestService } from './describe-with-service.ts';
+export { findExecutable } from './executable.ts';
+export { freePort, freePortPair } from './free-port.ts';
+export { ManagedProcess } from './managed-process.ts';
+export { redisCli } from './redis-cli.ts';
+export { type RedisCluster, redisClusterAvailability, type StartRedisClusterOptions, startRedisCluster } from './redis-cluster.ts';
+export { type RedisSentinelSetup, redisSentinelAvailability, startRedisSentinel } from './redis-sentinel.ts';
+export {
+  LocalRedisServer,
+  type RedisEndpoint,
+  type RedisServer,
+  redisAvailability,
+  type StartRedisOptions,
+  startRedis,
+} from './redis-server.ts';
+export { isCI, ServiceUnavailableError } from './service-unavailable.ts';
+export { services } from './services.ts';
+export { type SqlServerInstance, sqlServer, sqlServerAvailability } from './sql-server.ts';
+export { waitUntil } from './wait-until.ts';
