@@ -23,7 +23,10 @@ export interface ResolvedEntryOptions {
  * Validates entry options and turns them into absolute epoch milliseconds and a sliding window,
  * using `now` as the write time. Throws CacheArgumentError naming the offending option.
  */
-export function resolveEntryOptions(options: CacheEntryOptions | undefined, now: number): ResolvedEntryOptions {
+export function resolveEntryOptions(
+  options: CacheEntryOptions | undefined,
+  now: number,
+): ResolvedEntryOptions {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) {
     throw new CacheArgumentError('Cache entry options must be an object or undefined.');

@@ -15,7 +15,12 @@ export interface DistributedCache {
   /** The value, or undefined on a miss. Resets the sliding expiration of the entry it returns. */
   get(key: string, options?: CacheOperationOptions): Promise<Uint8Array | undefined>;
   /** Stores a value, replacing any value under the key. */
-  set(key: string, value: Uint8Array, entry?: CacheEntryOptions, options?: CacheOperationOptions): Promise<void>;
+  set(
+    key: string,
+    value: Uint8Array,
+    entry?: CacheEntryOptions,
+    options?: CacheOperationOptions,
+  ): Promise<void>;
   /** Resets the sliding expiration without reading the value. A missing key is a no-op. */
   refresh(key: string, options?: CacheOperationOptions): Promise<void>;
   /** Removes the entry. A missing key is a no-op. */

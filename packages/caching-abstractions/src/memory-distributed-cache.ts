@@ -48,10 +48,14 @@ export class MemoryDistributedCache implements DistributedCache {
   constructor(options: MemoryDistributedCacheOptions = {}) {
     const { sizeLimit = DEFAULT_SIZE_LIMIT, sweepInterval = '1m', clock = systemClock } = options;
     if (typeof sizeLimit !== 'number' || Number.isNaN(sizeLimit) || sizeLimit <= 0) {
-      throw new CacheArgumentError(`sizeLimit must be a positive number of bytes or Infinity; got ${sizeLimit}.`);
+      throw new CacheArgumentError(
+        `sizeLimit must be a positive number of bytes or Infinity; got ${sizeLimit}.`,
+      );
     }
     if (typeof clock?.now !== 'function') {
-      throw new CacheArgumentError('clock must be an object with a now() method returning epoch milliseconds.');
+      throw new CacheArgumentError(
+        'clock must be an object with a now() method returning epoch milliseconds.',
+      );
     }
     this.#sizeLimit = sizeLimit;
     this.#clock = clock;
@@ -95,7 +99,12 @@ export class MemoryDistributedCache implements DistributedCache {
     }
     this.#delete(key);
     // Copy: a caller that reuses its buffer must not change what was cached.
-    this.#entries.set(key, { value: value.slice(), options: resolved, expiresAt: expiresAtAfterTouch(resolved, now), size });
+    this.#entries.set(key, {
+      value: value.slice(),
+      options: resolved,
+      expiresAt: expiresAtAfterTouch(resolved, now),
+      size,
+    });
     this.#size += size;
     this.#evictToLimit();
   }

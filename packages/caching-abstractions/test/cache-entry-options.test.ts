@@ -20,7 +20,10 @@ describe('resolveEntryOptions', () => {
   });
 
   test('the sliding window is capped by the absolute expiration', () => {
-    const resolved = resolveEntryOptions({ slidingExpiration: '10m', absoluteExpirationRelativeToNow: '15m' }, now);
+    const resolved = resolveEntryOptions(
+      { slidingExpiration: '10m', absoluteExpirationRelativeToNow: '15m' },
+      now,
+    );
     expect(expiresAtAfterTouch(resolved, now)).toBe(now + 600_000);
     expect(expiresAtAfterTouch(resolved, now + 600_000)).toBe(now + 900_000);
   });

@@ -4,14 +4,18 @@ import {
   assertValidKey,
   assertValidValue,
   type CacheEntryOptions,
-  expiresAtAfterTouch,
-  type ResolvedEntryOptions,
-  resolveEntryOptions,
   type CacheOperationOptions,
   type DistributedCache,
+  expiresAtAfterTouch,
   MemoryDistributedCache,
+  type ResolvedEntryOptions,
+  resolveEntryOptions,
 } from '@sharedstate/caching-abstractions';
-import { type CacheConformanceOptions, ManualClock, runCacheConformance } from '@sharedstate/caching-abstractions/testing';
+import {
+  type CacheConformanceOptions,
+  ManualClock,
+  runCacheConformance,
+} from '@sharedstate/caching-abstractions/testing';
 
 type Override = Partial<DistributedCache>;
 
@@ -50,7 +54,12 @@ function nonSlidingGetCache(clock: ManualClock): DistributedCache {
       assertValidValue(value);
       const options = resolveEntryOptions(entry, clock.now());
       const expiresAt = expiresAtAfterTouch(options, clock.now());
-      entries.set(key, expiresAt === undefined ? { value: value.slice(), options } : { value: value.slice(), options, expiresAt });
+      entries.set(
+        key,
+        expiresAt === undefined
+          ? { value: value.slice(), options }
+          : { value: value.slice(), options, expiresAt },
+      );
     },
     refresh: async (key, o) => {
       const entry = live(key, o?.signal);
@@ -76,7 +85,9 @@ describe('the cache conformance suite', () => {
 
   test('catches a provider that ignores expiration options', async () => {
     const failed = await failedCases(
-      brokenProvider((inner) => ({ set: (k, v, _e?: CacheEntryOptions, o?: CacheOperationOptions) => inner.set(k, v, undefined, o) })),
+      brokenProvider((inner) => ({
+        set: (k, v, _e?: CacheEntryOptions, o?: CacheOperationOptions) => inner.set(k, v, undefined, o),
+      })),
     );
     expect(failed).toEqual(
       expect.arrayContaining([
@@ -91,7 +102,10 @@ describe('the cache conformance suite', () => {
 
   test('catches a provider whose get does not slide the expiration', async () => {
     const clock = new ManualClock();
-    const failed = await failedCases({ createCache: () => nonSlidingGetCache(clock), timing: clock.timing() });
+    const failed = await failedCases({
+      createCache: () => nonSlidingGetCache(clock),
+      timing: clock.timing(),
+    });
     expect(failed).toContain('a sliding expiration is extended by get');
   });
 
@@ -116,7 +130,9 @@ describe('the cache conformance suite', () => {
 
   test('catches a provider that truncates large values', async () => {
     const failed = await failedCases(
-      brokenProvider((inner) => ({ set: (k, v, e, o) => inner.set(k, v instanceof Uint8Array ? v.subarray(0, 65_536) : v, e, o) })),
+      brokenProvider((inner) => ({
+        set: (k, v, e, o) => inner.set(k, v instanceof Uint8Array ? v.subarray(0, 65_536) : v, e, o),
+      })),
     );
     expect(failed).toEqual(['a 1 MiB value round-trips']);
   });
@@ -166,7 +182,8 @@ describe('the cache conformance suite', () => {
     const store = new Map<unknown, unknown>();
     const failed = await failedCases(
       brokenProvider((inner) => ({
-        get: async (k, o) => (typeof k === 'string' ? inner.get(k, o) : (store.get(k) as Uint8Array | undefined)),
+        get: async (k, o) =>
+          typeof k === 'string' ? inner.get(k, o) : (store.get(k) as Uint8Array | undefined),
         set: async (k, v, e, o) => {
           if (typeof k === 'string' && v instanceof Uint8Array) return inner.set(k, v, e, o);
           store.set(k, v);
@@ -187,7 +204,12 @@ describe('the cache conformance suite', () => {
           const previous = last;
           last = v;
           const torn = previous !== undefined && previous.length === v.length;
-          await inner.set(k, torn ? Uint8Array.from(v, (b, i) => (i < v.length / 2 ? b : previous[i]!)) : v, e, o);
+          await inner.set(
+            k,
+            torn ? Uint8Array.from(v, (b, i) => (i < v.length / 2 ? b : previous[i]!)) : v,
+            e,
+            o,
+          );
         },
       })),
     );

@@ -13,7 +13,9 @@ describe('string and JSON values', () => {
 
   test('a string is stored as UTF-8 bytes', async () => {
     await setString(cache, 's', 'grüße 🌍');
-    expect(Buffer.from((await cache.get('s'))!).toString('hex')).toBe(Buffer.from('grüße 🌍', 'utf8').toString('hex'));
+    expect(Buffer.from((await cache.get('s'))!).toString('hex')).toBe(
+      Buffer.from('grüße 🌍', 'utf8').toString('hex'),
+    );
     expect(await getString(cache, 's')).toBe('grüße 🌍');
   });
 

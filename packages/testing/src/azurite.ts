@@ -10,7 +10,8 @@ import { waitUntil } from './wait-until.ts';
 
 // Azurite's fixed development account (documented, public, not a secret).
 const ACCOUNT = 'devstoreaccount1';
-const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const ACCOUNT_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 /** An Azure Blob endpoint for tests: an Azurite blob service this helper spawned, or AZURITE_CONNECTION_STRING. */
 export interface AzuriteBlob {
@@ -54,8 +55,16 @@ export async function startAzurite(): Promise<AzuriteBlob> {
   const external = process.env.AZURITE_CONNECTION_STRING;
   if (external) {
     const endpoint = /BlobEndpoint=([^;]+)/.exec(external)?.[1] ?? '';
-    const refuse = () => Promise.reject(new Error('this test needs its own Azurite; unset AZURITE_CONNECTION_STRING'));
-    return { connectionString: external, blobEndpoint: endpoint, managed: false, kill: refuse, restart: refuse, stop: async () => {} };
+    const refuse = () =>
+      Promise.reject(new Error('this test needs its own Azurite; unset AZURITE_CONNECTION_STRING'));
+    return {
+      connectionString: external,
+      blobEndpoint: endpoint,
+      managed: false,
+      kill: refuse,
+      restart: refuse,
+      stop: async () => {},
+    };
   }
   const script = azuriteBlobScript();
   if (script === undefined) throw new ServiceUnavailableError(azuriteAvailability()!);
@@ -65,14 +74,29 @@ export async function startAzurite(): Promise<AzuriteBlob> {
   const launch = async () => {
     const started = new ManagedProcess(
       process.execPath,
-      [script, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', location, '--silent', '--skipApiVersionCheck', '--loose'],
+      [
+        script,
+        '--blobHost',
+        '127.0.0.1',
+        '--blobPort',
+        String(port),
+        '--location',
+        location,
+        '--silent',
+        '--skipApiVersionCheck',
+        '--loose',
+      ],
       { description: `azurite blob on port ${port}` },
     );
     child = started;
-    await waitUntil(async () => {
-      if (started.hasExited) throw new Error(`azurite exited: ${started.output.trim()}`);
-      return canConnect(port);
-    }, `Azurite to listen on port ${port}`, { timeoutMs: 30_000 });
+    await waitUntil(
+      async () => {
+        if (started.hasExited) throw new Error(`azurite exited: ${started.output.trim()}`);
+        return canConnect(port);
+      },
+      `Azurite to listen on port ${port}`,
+      { timeoutMs: 30_000 },
+    );
   };
   await launch();
   const blobEndpoint = `http://127.0.0.1:${port}/${ACCOUNT}`;

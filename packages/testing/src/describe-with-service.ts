@@ -16,7 +16,11 @@ export interface TestService<T> {
  * the suite's tests are reported as skipped with the reason in the title; under CI=true a service marked
  * requiredInCI fails the run instead.
  */
-export function describeWithService<T>(service: TestService<T>, title: string, body: (get: () => T) => void): void {
+export function describeWithService<T>(
+  service: TestService<T>,
+  title: string,
+  body: (get: () => T) => void,
+): void {
   const reason = service.unavailable();
   if (reason !== undefined) {
     if (isCI() && service.requiredInCI) {
@@ -43,7 +47,8 @@ export function describeWithService<T>(service: TestService<T>, title: string, b
       if (instance !== undefined) await service.stop(instance);
     }, 60_000);
     body(() => {
-      if (instance === undefined) throw new Error(`${service.name} did not start; see the beforeAll error above`);
+      if (instance === undefined)
+        throw new Error(`${service.name} did not start; see the beforeAll error above`);
       return instance;
     });
   });

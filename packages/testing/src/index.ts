@@ -4,7 +4,12 @@ export { findExecutable } from './executable.ts';
 export { freePort, freePortPair } from './free-port.ts';
 export { ManagedProcess } from './managed-process.ts';
 export { redisCli } from './redis-cli.ts';
-export { type RedisCluster, redisClusterAvailability, type StartRedisClusterOptions, startRedisCluster } from './redis-cluster.ts';
+export {
+  type RedisCluster,
+  redisClusterAvailability,
+  type StartRedisClusterOptions,
+  startRedisCluster,
+} from './redis-cluster.ts';
 export { type RedisSentinelSetup, redisSentinelAvailability, startRedisSentinel } from './redis-sentinel.ts';
 export {
   LocalRedisServer,

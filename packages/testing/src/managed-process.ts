@@ -16,7 +16,11 @@ export class ManagedProcess {
   readonly #exited: Promise<number | null>;
   readonly #cleanupDirs: string[];
 
-  constructor(command: string, args: string[], options: { description: string; cwd?: string; cleanupDirs?: string[] }) {
+  constructor(
+    command: string,
+    args: string[],
+    options: { description: string; cwd?: string; cleanupDirs?: string[] },
+  ) {
     this.#description = options.description;
     this.#cleanupDirs = options.cleanupDirs ?? [];
     this.#child = spawn(command, args, {

@@ -23,7 +23,8 @@ export interface RedisCluster {
   stop(): Promise<void>;
 }
 
-const CLUSTER_HINT = 'install redis-server and redis-tools (apt-get install -y redis-server) or set REDIS_CLUSTER_NODES';
+const CLUSTER_HINT =
+  'install redis-server and redis-tools (apt-get install -y redis-server) or set REDIS_CLUSTER_NODES';
 
 export function redisClusterAvailability(): string | undefined {
   if (process.env.REDIS_CLUSTER_NODES) return undefined;
@@ -49,8 +50,15 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
   const external = process.env.REDIS_CLUSTER_NODES;
   if (external) {
     const startupNodes = parseNodes(external);
-    const unsupported = () => Promise.reject(new Error('this test needs its own cluster; unset REDIS_CLUSTER_NODES'));
-    return { nodes: [], startupNodes, masterFor: unsupported, waitUntilHealthy: async () => {}, stop: async () => {} };
+    const unsupported = () =>
+      Promise.reject(new Error('this test needs its own cluster; unset REDIS_CLUSTER_NODES'));
+    return {
+      nodes: [],
+      startupNodes,
+      masterFor: unsupported,
+      waitUntilHealthy: async () => {},
+      stop: async () => {},
+    };
   }
   const unavailable = redisClusterAvailability();
   if (unavailable) throw new ServiceUnavailableError(unavailable);
@@ -66,19 +74,26 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
         await LocalRedisServer.start({
           port,
           args: [
-            '--cluster-enabled', 'yes',
-            '--cluster-config-file', `nodes-${port}.conf`,
-            '--cluster-node-timeout', '2000',
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            `nodes-${port}.conf`,
+            '--cluster-node-timeout',
+            '2000',
             // Let a replica take over as soon as its master is gone, so failover tests stay short.
-            '--cluster-replica-validity-factor', '0',
+            '--cluster-replica-validity-factor',
+            '0',
           ],
         }),
       );
     }
     const addresses = nodes.map((node) => `${node.host}:${node.port}`);
     await redisCli(nodes[0]!.port, [
-      '--cluster', 'create', ...addresses,
-      '--cluster-replicas', String(replicasPerMaster),
+      '--cluster',
+      'create',
+      ...addresses,
+      '--cluster-replicas',
+      String(replicasPerMaster),
       '--cluster-yes',
     ]);
   } catch (error) {

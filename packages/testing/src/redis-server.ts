@@ -85,13 +85,20 @@ export class LocalRedisServer implements RedisServer {
 
   async #launch(): Promise<void> {
     const args = [
-      '--port', String(this.port),
-      '--bind', this.host,
-      '--dir', this.dir,
-      '--save', '',
-      '--appendonly', 'no',
-      '--daemonize', 'no',
-      '--protected-mode', 'no',
+      '--port',
+      String(this.port),
+      '--bind',
+      this.host,
+      '--dir',
+      this.dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'no',
       ...this.#args,
     ];
     const child = new ManagedProcess(findExecutable('redis-server') ?? 'redis-server', args, {

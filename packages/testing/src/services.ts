@@ -1,6 +1,11 @@
 import { type AzuriteBlob, azuriteAvailability, startAzurite } from './azurite.ts';
 import type { TestService } from './describe-with-service.ts';
-import { type RedisCluster, redisClusterAvailability, type StartRedisClusterOptions, startRedisCluster } from './redis-cluster.ts';
+import {
+  type RedisCluster,
+  redisClusterAvailability,
+  type StartRedisClusterOptions,
+  startRedisCluster,
+} from './redis-cluster.ts';
 import { type RedisSentinelSetup, redisSentinelAvailability, startRedisSentinel } from './redis-sentinel.ts';
 import { type RedisServer, redisAvailability, type StartRedisOptions, startRedis } from './redis-server.ts';
 import { type SqlServerInstance, sqlServer, sqlServerAvailability } from './sql-server.ts';

@@ -16,22 +16,26 @@ describeWithService(services.redis({ spawn: true }), 'a spawned Redis', (redis) 
   });
 });
 
-describeWithService(services.redisCluster({ masters: 3, replicasPerMaster: 1 }), 'a local Redis Cluster', (cluster) => {
-  test('has three masters with a replica each, and every slot is served', async () => {
-    const first = cluster().startupNodes[0]!;
-    const info = await redisCli(first.port, ['cluster', 'info']);
-    expect(info).toContain('cluster_state:ok');
-    expect(info).toContain('cluster_slots_assigned:16384');
-    expect(info).toContain('cluster_known_nodes:6');
-    const nodes = await redisCli(first.port, ['cluster', 'nodes']);
-    expect(nodes.split('\n').filter((line) => line.includes('master'))).toHaveLength(3);
-  });
+describeWithService(
+  services.redisCluster({ masters: 3, replicasPerMaster: 1 }),
+  'a local Redis Cluster',
+  (cluster) => {
+    test('has three masters with a replica each, and every slot is served', async () => {
+      const first = cluster().startupNodes[0]!;
+      const info = await redisCli(first.port, ['cluster', 'info']);
+      expect(info).toContain('cluster_state:ok');
+      expect(info).toContain('cluster_slots_assigned:16384');
+      expect(info).toContain('cluster_known_nodes:6');
+      const nodes = await redisCli(first.port, ['cluster', 'nodes']);
+      expect(nodes.split('\n').filter((line) => line.includes('master'))).toHaveLength(3);
+    });
 
-  test('finds the master serving a key', async () => {
-    const master = await cluster().masterFor('some-key');
-    expect(await redisCli(master.port, ['set', 'some-key', 'v'])).toBe('OK');
-  });
-});
+    test('finds the master serving a key', async () => {
+      const master = await cluster().masterFor('some-key');
+      expect(await redisCli(master.port, ['set', 'some-key', 'v'])).toBe('OK');
+    });
+  },
+);
 
 describeWithService(services.redisSentinel(), 'a Redis Sentinel setup', (setup) => {
   test('the sentinel names the master and the replica follows it', async () => {

@@ -19,7 +19,11 @@ export interface ConformanceCase {
 const bytes = (...values: number[]) => Uint8Array.from(values);
 const text = (value: string) => new TextEncoder().encode(value);
 
-async function expectRejects(operation: () => Promise<unknown>, pattern: RegExp, what: string): Promise<void> {
+async function expectRejects(
+  operation: () => Promise<unknown>,
+  pattern: RegExp,
+  what: string,
+): Promise<void> {
   let failure: unknown;
   try {
     await operation();
@@ -30,7 +34,10 @@ async function expectRejects(operation: () => Promise<unknown>, pattern: RegExp,
   assert.match(failure.message, pattern, `${what}: the error message should say what is wrong`);
 }
 
-async function expectAborted(operation: (signal: AbortSignal) => Promise<unknown>, what: string): Promise<void> {
+async function expectAborted(
+  operation: (signal: AbortSignal) => Promise<unknown>,
+  what: string,
+): Promise<void> {
   const controller = new AbortController();
   const reason = new Error('aborted by the conformance suite');
   reason.name = 'AbortError';
@@ -94,7 +101,15 @@ export const conformanceCases: readonly ConformanceCase[] = [
   {
     name: 'unicode and binary-looking keys are distinct and round-trip',
     async run({ cache, key }) {
-      const names = ['ключ-🔑-鍵', 'with space', 'colon:separated:key', 'tab\tand\nnewline', '\u0000nul', 'KEY', 'key'];
+      const names = [
+        'ключ-🔑-鍵',
+        'with space',
+        'colon:separated:key',
+        'tab\tand\nnewline',
+        '\u0000nul',
+        'KEY',
+        'key',
+      ];
       await Promise.all(names.map((name, i) => cache.set(key(name), bytes(i))));
       for (const [i, name] of names.entries()) {
         assert.deepEqual(await cache.get(key(name)), bytes(i), `key ${JSON.stringify(name)}`);
@@ -153,7 +168,11 @@ export const conformanceCases: readonly ConformanceCase[] = [
       const first = await cache.get(key('c'));
       assert.deepEqual(first, bytes(1, 2, 3), 'changing the buffer after set changed the cached value');
       if (first) first[1] = 99;
-      assert.deepEqual(await cache.get(key('c')), bytes(1, 2, 3), 'changing a returned buffer changed the cache');
+      assert.deepEqual(
+        await cache.get(key('c')),
+        bytes(1, 2, 3),
+        'changing a returned buffer changed the cache',
+      );
     },
   },
   {
@@ -175,7 +194,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
       const names = Array.from({ length: 50 }, (_, i) => `many-${i}`);
       await Promise.all(names.map((name, i) => cache.set(key(name), text(`value ${i}`))));
       const got = await Promise.all(names.map((name) => cache.get(key(name))));
-      got.forEach((value, i) => assert.deepEqual(value, text(`value ${i}`)));
+      for (const [i, value] of got.entries()) assert.deepEqual(value, text(`value ${i}`));
     },
   },
   {
@@ -197,7 +216,11 @@ export const conformanceCases: readonly ConformanceCase[] = [
         await expectRejects(() => untyped[op]!.call(cache, 42), /key/i, `${op} with a number key`);
         await expectRejects(() => untyped[op]!.call(cache, undefined), /key/i, `${op} with an undefined key`);
       }
-      await expectRejects(() => untyped.set!.call(cache, 'k', 'a string'), /Uint8Array/, 'set with a string value');
+      await expectRejects(
+        () => untyped.set!.call(cache, 'k', 'a string'),
+        /Uint8Array/,
+        'set with a string value',
+      );
       await expectRejects(() => untyped.set!.call(cache, 'k', null), /Uint8Array/, 'set with a null value');
       await expectRejects(() => untyped.set!.call(cache, 42, bytes(1)), /key/i, 'set with a number key');
     },
@@ -211,7 +234,11 @@ export const conformanceCases: readonly ConformanceCase[] = [
         /absoluteExpiration/,
         'an absolute expiration in the past',
       );
-      await expectRejects(() => cache.set(k, bytes(1), { slidingExpiration: 0 }), /slidingExpiration/, 'a zero sliding expiration');
+      await expectRejects(
+        () => cache.set(k, bytes(1), { slidingExpiration: 0 }),
+        /slidingExpiration/,
+        'a zero sliding expiration',
+      );
       await expectRejects(
         () => cache.set(k, bytes(1), { slidingExpiration: -5 }),
         /slidingExpiration/,
@@ -265,7 +292,11 @@ export const conformanceCases: readonly ConformanceCase[] = [
       await timing.advance(1.5 * u);
       assert.deepEqual(await cache.get(key('slide-get')), bytes(1), 'get did not extend the sliding window');
       await timing.advance(2.5 * u);
-      assert.equal(await cache.get(key('slide-get')), undefined, 'still there after the sliding window passed unused');
+      assert.equal(
+        await cache.get(key('slide-get')),
+        undefined,
+        'still there after the sliding window passed unused',
+      );
     },
   },
   {
@@ -277,9 +308,17 @@ export const conformanceCases: readonly ConformanceCase[] = [
       await timing.advance(u);
       await cache.refresh(key('slide-refresh'));
       await timing.advance(1.5 * u);
-      assert.deepEqual(await cache.get(key('slide-refresh')), bytes(1), 'refresh did not extend the sliding window');
+      assert.deepEqual(
+        await cache.get(key('slide-refresh')),
+        bytes(1),
+        'refresh did not extend the sliding window',
+      );
       await timing.advance(2.5 * u);
-      assert.equal(await cache.get(key('slide-refresh')), undefined, 'still there after the sliding window passed');
+      assert.equal(
+        await cache.get(key('slide-refresh')),
+        undefined,
+        'still there after the sliding window passed',
+      );
     },
   },
   {
@@ -287,13 +326,20 @@ export const conformanceCases: readonly ConformanceCase[] = [
     timed: true,
     async run({ cache, key, timing }) {
       const u = timing.unitMs;
-      await cache.set(key('capped'), bytes(1), { slidingExpiration: 2 * u, absoluteExpirationRelativeToNow: 3 * u });
+      await cache.set(key('capped'), bytes(1), {
+        slidingExpiration: 2 * u,
+        absoluteExpirationRelativeToNow: 3 * u,
+      });
       await timing.advance(1.5 * u);
       assert.deepEqual(await cache.get(key('capped')), bytes(1), 'expired too early');
       await timing.advance(u);
       assert.deepEqual(await cache.get(key('capped')), bytes(1), 'expired before the absolute expiration');
       await timing.advance(u);
-      assert.equal(await cache.get(key('capped')), undefined, 'sliding renewals outlived the absolute expiration');
+      assert.equal(
+        await cache.get(key('capped')),
+        undefined,
+        'sliding renewals outlived the absolute expiration',
+      );
     },
   },
 ];

@@ -1,5 +1,5 @@
 export { type ConformanceCase, type ConformanceContext, conformanceCases } from './conformance-cases.ts';
 export { type CacheConformanceOptions, type ConformanceTiming, realTiming } from './conformance-options.ts';
 export { describeCacheConformance } from './describe-conformance.ts';
-export { type ConformanceResult, runCacheConformance, runConformanceCase } from './run-conformance.ts';
 export { ManualClock } from './manual-clock.ts';
+export { type ConformanceResult, runCacheConformance, runConformanceCase } from './run-conformance.ts';

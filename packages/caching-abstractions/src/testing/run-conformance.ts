@@ -9,7 +9,10 @@ export interface ConformanceResult {
 }
 
 /** Runs one case against a fresh cache from the options' factory, always disposing it. */
-export async function runConformanceCase(testCase: ConformanceCase, options: CacheConformanceOptions): Promise<void> {
+export async function runConformanceCase(
+  testCase: ConformanceCase,
+  options: CacheConformanceOptions,
+): Promise<void> {
   const cache = await options.createCache();
   const prefix = `conformance:${randomUUID()}:`;
   try {

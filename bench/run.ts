@@ -1,0 +1,27 @@
+// pnpm bench [suite ...]: runs the benchmark suites (all by default) and prints one Markdown table with
+// each of our operations beside its baseline, measured in the same run. Results also go to bench/results/.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { type ComparisonRow, formatTable } from './report.ts';
+
+const suites: Record<string, () => Promise<{ run(): Promise<ComparisonRow[]> }>> = {
+  memory: () => import('./memory-cache.bench.ts'),
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !(name in suites));
+if (unknown.length > 0) {
+  console.error(`unknown suite(s): ${unknown.join(', ')}; known: ${Object.keys(suites).join(', ')}`);
+  process.exit(2);
+}
+const rows: ComparisonRow[] = [];
+for (const name of wanted.length > 0 ? wanted : Object.keys(suites)) {
+  process.stderr.write(`running ${name}...\n`);
+  const suite = await suites[name]!();
+  rows.push(...(await suite.run()));
+}
+const header = `Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString().slice(0, 10)}`;
+const table = formatTable(rows);
+console.log(`${header}\n\n${table}`);
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/latest.md', `${header}\n\n${table}\n`);
