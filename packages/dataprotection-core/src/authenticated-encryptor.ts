@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  type CipherGCMTypes,
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import {
   type CipherParameters,
   cipherParameters,
@@ -87,14 +94,14 @@ export class GcmAuthenticatedEncryptor implements AuthenticatedEncryptor {
   readonly #masterKey: Buffer;
   readonly #cipher: CipherParameters;
   readonly #contextHeader: Buffer;
-  readonly #cipherName: string;
+  readonly #cipherName: CipherGCMTypes;
   readonly #random: RandomSource;
 
   constructor(masterKey: Uint8Array, encryption: EncryptionAlgorithm, random = secureRandom) {
     this.#masterKey = Buffer.from(masterKey);
     this.#cipher = cipherParameters(encryption);
     this.#contextHeader = gcmContextHeader(this.#cipher);
-    this.#cipherName = `aes-${this.#cipher.keyLength * 8}-gcm`;
+    this.#cipherName = `aes-${this.#cipher.keyLength * 8}-gcm` as CipherGCMTypes;
     this.#random = random;
   }
 

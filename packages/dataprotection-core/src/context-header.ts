@@ -1,4 +1,4 @@
-import { createCipheriv, createHmac } from 'node:crypto';
+import { type CipherGCMTypes, createCipheriv, createHmac } from 'node:crypto';
 import type { CipherParameters, HashParameters } from './algorithms.ts';
 import { deriveKey } from './sp800-108.ts';
 
@@ -37,7 +37,7 @@ export function gcmContextHeader(cipher: CipherParameters): Buffer {
   let header = cache.get(id);
   if (header === undefined) {
     const key = deriveKey(EMPTY, EMPTY, EMPTY, cipher.keyLength);
-    const gcm = createCipheriv(`aes-${cipher.keyLength * 8}-gcm`, key, Buffer.alloc(12), { authTagLength: 16 });
+    const gcm = createCipheriv(`aes-${cipher.keyLength * 8}-gcm` as CipherGCMTypes, key, Buffer.alloc(12), { authTagLength: 16 });
     gcm.update(EMPTY);
     gcm.final();
     const numbers = Buffer.alloc(18);

@@ -23,31 +23,28 @@ export class PayloadInvalidError extends PayloadError {}
 
 /** The key the payload names is not in the key ring. */
 export class KeyNotFoundError extends PayloadError {
-  constructor(
-    readonly keyId: string,
-    message: string,
-  ) {
+  readonly keyId: string;
+  constructor(keyId: string, message: string) {
     super(message);
+    this.keyId = keyId;
   }
 }
 
 /** The key the payload names was revoked. */
 export class KeyRevokedError extends PayloadError {
-  constructor(
-    readonly keyId: string,
-    message: string,
-  ) {
+  readonly keyId: string;
+  constructor(keyId: string, message: string) {
     super(message);
+    this.keyId = keyId;
   }
 }
 
 /** A time-limited payload whose expiration has passed. */
 export class PayloadExpiredError extends PayloadError {
-  constructor(
-    readonly expiredAt: Date,
-    message: string,
-  ) {
+  readonly expiredAt: Date;
+  constructor(expiredAt: Date, message: string) {
     super(message);
+    this.expiredAt = expiredAt;
   }
 }
 

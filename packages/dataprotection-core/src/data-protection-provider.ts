@@ -1,0 +1,131 @@
+import { type AlgorithmConfiguration, DEFAULT_ALGORITHMS, validateAlgorithms } from './algorithms.ts';
+import { type RandomSource, secureRandom } from './authenticated-encryptor.ts';
+import { CertificateXmlDecryptor, CertificateXmlEncryptor, type CertificateWithPrivateKey } from './certificate-xml-encryption.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { type DataProtector, KeyRingBasedDataProtector } from './data-protector.ts';
+import { DataProtectionConfigurationError } from './errors.ts';
+import { KeyManager } from './key-manager.ts';
+import { KeyRingProvider } from './key-ring-provider.ts';
+import { type Logger, silentLogger } from './logger.ts';
+import { type Duration, durationOption } from './options-parsing.ts';
+import { validatePurposes } from './purposes.ts';
+import { NullXmlDecryptor, type XmlDecryptor, type XmlEncryptor } from './xml-encryption.ts';
+import type { XmlRepository } from './xml-repository.ts';
+
+export interface DataProtectionOptions {
+  /**
+   * Isolates this application's payloads from other applications sharing the key ring: it becomes the
+   * first purpose of every protector. Every instance of one app must use the same name; to share cookies
+   * with an ASP.NET Core app, use the name it passes to SetApplicationName. `null` means no isolation
+   * (ASP.NET Core's DataProtectionProvider without a discriminator).
+   */
+  applicationName: string | null;
+  /** Where the key ring lives. Every instance must use the same one (Redis, Azure Blob, a shared folder). */
+  repository: XmlRepository;
+  /** Lifetime of new keys; default '90d', at least '7d'. */
+  keyLifetime?: Duration;
+  /** Create keys when none is valid (default true). Turn off on all but one writer to avoid creation races. */
+  autoGenerateKeys?: boolean;
+  /** Algorithms for new keys; default AES_256_CBC + HMACSHA256. */
+  algorithms?: AlgorithmConfiguration;
+  /** Encrypts master keys at rest with this certificate, and decrypts them with its private key. */
+  protectKeysWithCertificate?: CertificateWithPrivateKey;
+  /** Further certificates whose keys can be decrypted (for certificate roll-over). */
+  unprotectKeysWithAnyCertificate?: readonly CertificateWithPrivateKey[];
+  /** A custom encryptor for master keys at rest (instead of protectKeysWithCertificate). */
+  xmlEncryptor?: XmlEncryptor;
+  /** Decryptors for master keys encrypted by custom encryptors. */
+  xmlDecryptors?: readonly XmlDecryptor[];
+  /** Least time between key ring reloads forced by payloads naming an unknown key; default '5s'. */
+  unknownKeyRefreshInterval?: Duration;
+  logger?: Logger;
+  clock?: Clock;
+  /** Random bytes for master keys, key modifiers and IVs. Only tests replace it. */
+  random?: RandomSource;
+}
+
+/** The entry point: makes protectors over a shared key ring. */
+export interface DataProtectionProvider {
+  readonly applicationName: string | null;
+  /** A protector for `[applicationName, purpose, ...subPurposes]`. */
+  createProtector(purpose: string, ...subPurposes: string[]): DataProtector;
+  /** Create, revoke, list and delete keys. */
+  readonly keyManager: KeyManager;
+  /**
+   * Loads the key ring now (creating the first key if allowed), so a misconfigured repository fails at
+   * startup instead of on the first request. Optional: the ring also loads on first use.
+   */
+  initialize(): Promise<void>;
+}
+
+const MIN_KEY_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
+
+export function createDataProtection(options: DataProtectionOptions): DataProtectionProvider {
+  if (options === null || typeof options !== 'object') {
+    throw new DataProtectionConfigurationError('createDataProtection needs an options object.');
+  }
+  const { applicationName, repository } = options;
+  if (applicationName !== null && (typeof applicationName !== 'string' || applicationName.trim() === '')) {
+    throw new DataProtectionConfigurationError(
+      "applicationName must be a non-empty string shared by every instance of the app (or null for no isolation); e.g. applicationName: 'shop'.",
+    );
+  }
+  if (!repository || typeof repository.getAllElements !== 'function' || typeof repository.storeElement !== 'function') {
+    throw new DataProtectionConfigurationError(
+      'repository must be an XmlRepository shared by every instance: RedisXmlRepository, AzureBlobXmlRepository, or FileSystemXmlRepository on a shared volume (EphemeralXmlRepository for tests).',
+    );
+  }
+  const keyLifetimeMs = durationOption(options.keyLifetime ?? '90d', 'keyLifetime');
+  if (keyLifetimeMs < MIN_KEY_LIFETIME_MS) {
+    throw new DataProtectionConfigurationError(`keyLifetime must be at least one week ('7d'); got ${options.keyLifetime}.`);
+  }
+  const algorithms = validateAlgorithms(options.algorithms ?? DEFAULT_ALGORITHMS);
+  if (options.xmlEncryptor && options.protectKeysWithCertificate) {
+    throw new DataProtectionConfigurationError('Set either xmlEncryptor or protectKeysWithCertificate, not both.');
+  }
+  const certificates = [
+    ...(options.protectKeysWithCertificate ? [options.protectKeysWithCertificate] : []),
+    ...(options.unprotectKeysWithAnyCertificate ?? []),
+  ];
+  const xmlEncryptor =
+    options.xmlEncryptor ??
+    (options.protectKeysWithCertificate ? new CertificateXmlEncryptor(options.protectKeysWithCertificate.certificate) : undefined);
+  const xmlDecryptors: XmlDecryptor[] = [
+    new NullXmlDecryptor(),
+    ...(certificates.length > 0 ? [new CertificateXmlDecryptor(certificates)] : []),
+    ...(options.xmlDecryptors ?? []),
+  ];
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const keyManager = new KeyManager({
+    repository,
+    algorithms,
+    xmlEncryptor,
+    xmlDecryptors,
+    clock,
+    logger,
+    random: options.random ?? secureRandom,
+  });
+  const ringProvider = new KeyRingProvider({
+    keyManager,
+    clock,
+    logger,
+    keyLifetimeMs,
+    autoGenerateKeys: options.autoGenerateKeys ?? true,
+    unknownKeyRefreshIntervalMs: durationOption(options.unknownKeyRefreshInterval ?? '5s', 'unknownKeyRefreshInterval'),
+  });
+  const basePurposes = applicationName === null ? [] : [applicationName];
+  const repositoryHint = keyManager.repositoryDescription;
+  return {
+    applicationName,
+    keyManager,
+    createProtector(purpose, ...subPurposes) {
+      const purposes = [purpose, ...subPurposes];
+      validatePurposes(purposes);
+      return new KeyRingBasedDataProtector(ringProvider, [...basePurposes, ...purposes], repositoryHint, clock);
+    },
+    async initialize() {
+      await ringProvider.getCurrentKeyRing();
+    },
+  };
+}

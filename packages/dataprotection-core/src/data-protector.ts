@@ -1,0 +1,178 @@
+import { aadForKey, buildAadTemplate, KEY_ID_OFFSET, MAGIC_HEADER, PAYLOAD_HEADER_LENGTH } from './additional-authenticated-data.ts';
+import {
+  DataProtectionError,
+  KeyDecryptionError,
+  KeyNotFoundError,
+  KeyRevokedError,
+  PayloadError,
+  PayloadNotProtectedError,
+  PayloadVersionError,
+} from './errors.ts';
+import { bytesToGuid } from './guid-bytes.ts';
+import type { Key } from './key.ts';
+import type { KeyRing } from './key-ring.ts';
+import type { KeyRingProvider } from './key-ring-provider.ts';
+import { decodeBase64Url } from './payload-text.ts';
+import { validatePurposes } from './purposes.ts';
+import { TimeLimitedDataProtector } from './time-limited-data-protector.ts';
+import type { Clock } from './clock.ts';
+
+/** Protected payloads of more than this are refused unread: nothing this library protects is that big. */
+export const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+
+/** The result of dangerousUnprotect. */
+export interface DangerousUnprotectResult {
+  plaintext: Uint8Array;
+  /** Protected with a key that is not the current default (or revoked): re-protect it. */
+  requiresMigration: boolean;
+  wasRevoked: boolean;
+}
+
+/** Protects and unprotects data for one purpose chain. */
+export interface DataProtector {
+  readonly purposes: readonly string[];
+  /** A protector for a longer purpose chain: this one's purposes followed by these. */
+  createProtector(purpose: string, ...subPurposes: string[]): DataProtector;
+  /** Bytes in, payload bytes out. A string is encoded as UTF-8 and the payload returned as base64url. */
+  protect(plaintext: Uint8Array): Promise<Uint8Array>;
+  protect(plaintext: string): Promise<string>;
+  /** The inverse of protect. Throws a PayloadError subclass for anything it cannot unprotect. */
+  unprotect(payload: Uint8Array): Promise<Uint8Array>;
+  unprotect(payload: string): Promise<string>;
+  /** Unprotects even with a revoked key, and says whether the data should be re-protected. */
+  dangerousUnprotect(payload: Uint8Array, options?: { ignoreRevocationErrors?: boolean }): Promise<DangerousUnprotectResult>;
+  /** A protector whose payloads carry an expiration (ASP.NET Core's ToTimeLimitedDataProtector). */
+  toTimeLimited(): TimeLimitedDataProtector;
+}
+
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/** A protector over the shared key ring (ASP.NET Core's KeyRingBasedDataProtector). */
+export class KeyRingBasedDataProtector implements DataProtector {
+  readonly purposes: readonly string[];
+  readonly #provider: KeyRingProvider;
+  readonly #aadTemplate: Buffer;
+  readonly #repositoryHint: string;
+  readonly #clock: Clock;
+
+  constructor(provider: KeyRingProvider, purposes: readonly string[], repositoryHint: string, clock: Clock) {
+    this.#provider = provider;
+    this.#clock = clock;
+    this.purposes = Object.freeze([...purposes]);
+    // Built once: every operation only writes its key id into a copy.
+    this.#aadTemplate = buildAadTemplate(this.purposes);
+    this.#repositoryHint = repositoryHint;
+  }
+
+  createProtector(purpose: string, ...subPurposes: string[]): DataProtector {
+    const added = [purpose, ...subPurposes];
+    validatePurposes(added);
+    return new KeyRingBasedDataProtector(this.#provider, [...this.purposes, ...added], this.#repositoryHint, this.#clock);
+  }
+
+  toTimeLimited(): TimeLimitedDataProtector {
+    return new TimeLimitedDataProtector(
+      (purposes) => new KeyRingBasedDataProtector(this.#provider, purposes, this.#repositoryHint, this.#clock),
+      this.purposes,
+      this.#clock,
+    );
+  }
+
+  protect(plaintext: Uint8Array): Promise<Uint8Array>;
+  protect(plaintext: string): Promise<string>;
+  async protect(plaintext: Uint8Array | string): Promise<Uint8Array | string> {
+    if (typeof plaintext === 'string') {
+      if (!plaintext.isWellFormed()) throw new DataProtectionError('The text to protect contains an unpaired surrogate.');
+      return Buffer.from(await this.protectBytes(Buffer.from(plaintext, 'utf8'))).toString('base64url');
+    }
+    if (!(plaintext instanceof Uint8Array)) throw new DataProtectionError('protect takes a Uint8Array or a string.');
+    return this.protectBytes(plaintext);
+  }
+
+  async protectBytes(plaintext: Uint8Array): Promise<Buffer> {
+    const ring = this.#provider.freshRing ?? (await this.#provider.getCurrentKeyRing());
+    const key = ring.defaultKey;
+    const aad = aadForKey(this.#aadTemplate, key.idBytes);
+    let body: Buffer;
+    try {
+      body = key.encryptor.encrypt(plaintext, aad);
+    } catch (error) {
+      if (error instanceof DataProtectionError) throw error;
+      throw new DataProtectionError('An error occurred while trying to encrypt the provided data.', { cause: error });
+    }
+    // The payload header (magic || key id) is exactly the first 20 bytes of the AAD.
+    return Buffer.concat([aad.subarray(0, PAYLOAD_HEADER_LENGTH), body]);
+  }
+
+  unprotect(payload: Uint8Array): Promise<Uint8Array>;
+  unprotect(payload: string): Promise<string>;
+  async unprotect(payload: Uint8Array | string): Promise<Uint8Array | string> {
+    if (typeof payload === 'string') {
+      const plaintext = (await this.#unprotectCore(decodeBase64Url(payload), false)).plaintext;
+      try {
+        return strictDecoder.decode(plaintext);
+      } catch {
+        throw new PayloadNotProtectedError('The unprotected payload is not UTF-8 text; it was protected from bytes, not a string.');
+      }
+    }
+    if (!(payload instanceof Uint8Array)) throw new PayloadNotProtectedError('unprotect takes a Uint8Array or a string.');
+    return (await this.#unprotectCore(payload, false)).plaintext;
+  }
+
+  async dangerousUnprotect(
+    payload: Uint8Array,
+    options: { ignoreRevocationErrors?: boolean } = {},
+  ): Promise<DangerousUnprotectResult> {
+    return this.#unprotectCore(payload, options.ignoreRevocationErrors ?? false);
+  }
+
+  async #unprotectCore(payload: Uint8Array, ignoreRevocation: boolean): Promise<DangerousUnprotectResult> {
+    if (payload.length < PAYLOAD_HEADER_LENGTH || payload.length > MAX_PAYLOAD_BYTES) {
+      throw new PayloadNotProtectedError(
+        'The provided payload cannot be decrypted because it was not protected with this protection provider.',
+      );
+    }
+    const view = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    const magic = view.readUInt32BE(0);
+    if ((magic & ~0xf) >>> 0 !== MAGIC_HEADER) {
+      throw new PayloadNotProtectedError(
+        'The provided payload cannot be decrypted because it was not protected with this protection provider.',
+      );
+    }
+    if ((magic & 0xf) !== 0) {
+      throw new PayloadVersionError(
+        'The provided payload cannot be decrypted because it was protected with a newer version of the protection provider.',
+      );
+    }
+    const keyIdBytes = view.subarray(KEY_ID_OFFSET, PAYLOAD_HEADER_LENGTH);
+    const keyId = bytesToGuid(keyIdBytes);
+    let ring: KeyRing = this.#provider.freshRing ?? (await this.#provider.getCurrentKeyRing());
+    let key: Key | undefined = ring.getKey(keyId);
+    if (!key) {
+      ring = await this.#provider.refreshForUnknownKey();
+      key = ring.getKey(keyId);
+    }
+    if (!key) {
+      throw new KeyNotFoundError(
+        keyId,
+        `The key {${keyId}} was not found in the key ring loaded from ${this.#repositoryHint}. Are all instances configured with the same applicationName and the same repository? A key ring lost from storage (an evicted Redis key, a container without a volume) also causes this.`,
+      );
+    }
+    if (key.isRevoked && !ignoreRevocation) throw new KeyRevokedError(keyId, `The key {${keyId}} has been revoked.`);
+    let plaintext: Buffer;
+    try {
+      plaintext = key.encryptor.decrypt(view.subarray(PAYLOAD_HEADER_LENGTH), aadForKey(this.#aadTemplate, keyIdBytes));
+    } catch (error) {
+      if (error instanceof PayloadError) throw error;
+      throw new KeyDecryptionError(
+        'The provided payload could not be decrypted: its key could not be read. See the cause for details.',
+        { cause: error },
+      );
+    }
+    return {
+      plaintext,
+      requiresMigration: key.isRevoked || key !== ring.defaultKey,
+      wasRevoked: key.isRevoked,
+    };
+  }
+}

@@ -1,0 +1,24 @@
+import type { XmlRepository } from './xml-repository.ts';
+
+/**
+ * Keeps the key ring in this process's memory: keys are lost on restart and never shared, so payloads
+ * from another instance cannot be read. For tests and single-process tools only.
+ */
+export class EphemeralXmlRepository implements XmlRepository {
+  readonly description = 'EphemeralXmlRepository (in memory, not shared)';
+  #elements: string[] = [];
+
+  async getAllElements(): Promise<readonly string[]> {
+    return [...this.#elements];
+  }
+
+  async storeElement(element: string, _friendlyName: string): Promise<void> {
+    this.#elements.push(element);
+  }
+
+  async deleteElements(shouldDelete: (element: string) => boolean): Promise<number> {
+    const before = this.#elements.length;
+    this.#elements = this.#elements.filter((element) => !shouldDelete(element));
+    return before - this.#elements.length;
+  }
+}

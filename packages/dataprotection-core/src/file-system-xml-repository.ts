@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { constants } from 'node:fs';
+import { copyFile, link, mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DataProtectionConfigurationError } from './errors.ts';
+import { parseXmlElement, serializeCompact, serializeIndented } from './xml-document.ts';
+import type { XmlRepository } from './xml-repository.ts';
+
+export interface FileSystemXmlRepositoryOptions {
+  /** The directory holding the key files; created (mode 0700) if missing. Share it (a volume) between instances. */
+  directory: string;
+}
+
+const SAFE_NAME = /^[A-Za-z0-9_-]+$/;
+const BOM = '\ufeff';
+
+/**
+ * Key files in a directory, in ASP.NET Core's layout: one `{friendlyName}.xml` per element, UTF-8 with BOM,
+ * indented, written to a temporary file (mode 0600) and linked into place so readers never see half a file.
+ * Reads directories ASP.NET Core's PersistKeysToFileSystem wrote, and vice versa.
+ */
+export class FileSystemXmlRepository implements XmlRepository {
+  readonly directory: string;
+  readonly description: string;
+  #created: Promise<unknown> | undefined;
+
+  constructor(options: FileSystemXmlRepositoryOptions) {
+    if (typeof options?.directory !== 'string' || options.directory.trim() === '') {
+      throw new DataProtectionConfigurationError('FileSystemXmlRepository needs a directory option (a path to a shared folder).');
+    }
+    this.directory = resolve(options.directory);
+    this.description = `FileSystemXmlRepository '${this.directory}'`;
+  }
+
+  #ensureDirectory(): Promise<unknown> {
+    this.#created ??= mkdir(this.directory, { recursive: true, mode: 0o700 });
+    return this.#created;
+  }
+
+  async getAllElements(): Promise<readonly string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.directory);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const files = names.filter((name) => name.toLowerCase().endsWith('.xml')).sort();
+    // Any unreadable file fails the whole read: it might hold a revocation.
+    return Promise.all(
+      files.map(async (name) => {
+        const text = await readFile(join(this.directory, name), 'utf8');
+        return serializeCompact(parseXmlElement(text, `${this.description} file '${name}'`));
+      }),
+    );
+  }
+
+  async storeElement(element: string, friendlyName: string): Promise<void> {
+    await this.#ensureDirectory();
+    const content = BOM + serializeIndented(parseXmlElement(element, 'the element to store'));
+    const preferred = friendlyName && SAFE_NAME.test(friendlyName) ? friendlyName : randomUUID();
+    const temp = join(this.directory, `${randomUUID()}.tmp`);
+    await writeFile(temp, content, { encoding: 'utf8', mode: 0o600, flag: 'wx' });
+    try {
+      // A name already taken (two writers, one friendly name) gets a random name: an element is never overwritten.
+      if (!(await this.#publish(temp, `${preferred}.xml`))) await this.#publish(temp, `${randomUUID()}.xml`);
+    } finally {
+      await unlink(temp).catch(() => {});
+    }
+  }
+
+  /**
+   * Makes the finished temporary file visible under `name` in one step, without replacing an existing file:
+   * a hard link is atomic and fails if the name exists. File systems without hard links get an exclusive copy.
+   */
+  async #publish(temp: string, name: string): Promise<boolean> {
+    const target = join(this.directory, name);
+    try {
+      await link(temp, target);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV') throw error;
+    }
+    try {
+      await copyFile(temp, target, constants.COPYFILE_EXCL);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+  }
+
+  async deleteElements(shouldDelete: (element: string) => boolean): Promise<number> {
+    const names = (await readdir(this.directory).catch(() => [] as string[])).filter((n) => n.toLowerCase().endsWith('.xml'));
+    let deleted = 0;
+    for (const name of names) {
+      const path = join(this.directory, name);
+      const element = serializeCompact(parseXmlElement(await readFile(path, 'utf8'), `${this.description} file '${name}'`));
+      if (shouldDelete(element)) {
+        await unlink(path);
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+}

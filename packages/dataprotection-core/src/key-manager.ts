@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import type { Element } from '@xmldom/xmldom';
+import type { AlgorithmConfiguration } from './algorithms.ts';
+import type { RandomSource } from './authenticated-encryptor.ts';
+import type { Clock } from './clock.ts';
+import { KeyRingError, XmlKeyFormatError } from './errors.ts';
+import { isGuid } from './guid-bytes.ts';
+import { Key } from './key.ts';
+import { keyFromXml, keyToXml, type Revocation, revocationFromXml, revocationToXml } from './key-xml.ts';
+import type { Logger } from './logger.ts';
+import { parseXmlElement, serializeCompact } from './xml-document.ts';
+import { formatCompactUtc } from './xml-date.ts';
+import type { XmlDecryptor, XmlEncryptor } from './xml-encryption.ts';
+import type { XmlRepository } from './xml-repository.ts';
+
+export interface KeyManagerOptions {
+  repository: XmlRepository;
+  algorithms: Required<AlgorithmConfiguration>;
+  xmlEncryptor: XmlEncryptor | undefined;
+  xmlDecryptors: readonly XmlDecryptor[];
+  clock: Clock;
+  logger: Logger;
+  random: RandomSource;
+}
+
+/**
+ * Reads and writes the key ring's XML in the repository (ASP.NET Core's XmlKeyManager): creates keys,
+ * records revocations, and turns the stored elements into keys with revocations applied.
+ */
+export class KeyManager {
+  readonly #options: KeyManagerOptions;
+  readonly #listeners = new Set<() => void>();
+  #warnedUnencrypted = false;
+
+  constructor(options: KeyManagerOptions) {
+    this.#options = options;
+  }
+
+  /** Called after this manager creates or revokes a key, so a cached ring can be dropped at once. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  get repositoryDescription(): string {
+    return this.#options.repository.description ?? this.#options.repository.constructor.name;
+  }
+
+  /** Every key in the repository (not-yet-active, active, expired), with revocations applied. */
+  async getAllKeys(): Promise<Key[]> {
+    const { repository, logger, xmlDecryptors, random } = this.#options;
+    const elements = await repository.getAllElements();
+    const keys = new Map<string, Key>();
+    const revoked = new Set<string>();
+    let massRevocation: Date | undefined;
+    for (const text of elements) {
+      const element = parseXmlElement(text, this.repositoryDescription);
+      const name = element.localName ?? element.nodeName;
+      if (name === 'key') {
+        let key: Key;
+        try {
+          key = new Key(keyFromXml(element), xmlDecryptors, random);
+        } catch (error) {
+          // A key that cannot be read is skipped, as ASP.NET Core does; it will never be a default.
+          logger.warn(`Skipping an unreadable key in ${this.repositoryDescription}: ${(error as Error).message}`);
+          continue;
+        }
+        if (keys.has(key.id)) throw new KeyRingError(`The key {${key.id}} already exists in the keyring (${this.repositoryDescription}).`);
+        keys.set(key.id, key);
+      } else if (name === 'revocation') {
+        const revocation = revocationFromXml(element);
+        if (revocation.keyId === '*') {
+          if (!massRevocation || revocation.revocationDate > massRevocation) massRevocation = revocation.revocationDate;
+        } else {
+          revoked.add(revocation.keyId);
+        }
+      } else {
+        logger.debug(`Ignoring unknown element <${name}> in ${this.repositoryDescription}.`);
+      }
+    }
+    for (const key of keys.values()) {
+      if (revoked.has(key.id) || (massRevocation && key.creationDate < massRevocation)) key.markRevoked();
+    }
+    return [...keys.values()];
+  }
+
+  /** Creates and stores a new key with a fresh 512-bit master key. */
+  async createKey(activationDate: Date, expirationDate: Date): Promise<Key> {
+    const { algorithms, xmlEncryptor, logger, random, clock, xmlDecryptors, repository } = this.#options;
+    const id = randomUUID();
+    const creationDate = new Date(clock.now());
+    if (!xmlEncryptor && !this.#warnedUnencrypted) {
+      this.#warnedUnencrypted = true;
+      logger.warn(
+        `No XML encryptor configured. Key {${id}} may be persisted to storage in unencrypted form. Set xmlEncryptor (e.g. a CertificateXmlEncryptor) to protect keys at rest.`,
+      );
+    }
+    const element = keyToXml(
+      {
+        id,
+        creationDate,
+        activationDate,
+        expirationDate,
+        descriptor: { encryption: algorithms.encryption, validation: algorithms.validation, masterKey: random(64) },
+      },
+      xmlEncryptor,
+    );
+    const xml = serializeCompact(element);
+    await repository.storeElement(xml, `key-${id}`);
+    logger.info(`Created key {${id}} (active ${activationDate.toISOString()} to ${expirationDate.toISOString()}).`);
+    this.#changed();
+    return new Key(keyFromXml(parseXmlElement(xml)), xmlDecryptors, random);
+  }
+
+  /** Revokes one key: payloads protected with it no longer unprotect (except through dangerousUnprotect). */
+  async revokeKey(keyId: string, reason?: string): Promise<void> {
+    if (!isGuid(keyId)) throw new XmlKeyFormatError(`'${keyId}' is not a key id (a GUID).`);
+    const id = keyId.toLowerCase();
+    await this.#storeRevocation({ revocationDate: new Date(this.#options.clock.now()), keyId: id, reason }, `revocation-${id}`);
+  }
+
+  /** Revokes every key created before `revocationDate` (default: now), e.g. after a key leak. */
+  async revokeAllKeys(revocationDate: Date = new Date(this.#options.clock.now()), reason?: string): Promise<void> {
+    await this.#storeRevocation({ revocationDate, keyId: '*', reason }, `revocation-${formatCompactUtc(revocationDate)}`);
+  }
+
+  /**
+   * Deletes expired keys the predicate selects, and the revocations that no longer matter, when the
+   * repository supports deletion. Deleting a key makes its payloads unreadable forever.
+   */
+  async deleteKeys(shouldDelete: (key: Key) => boolean, options: { includeUnexpired?: boolean } = {}): Promise<number> {
+    const { repository, clock } = this.#options;
+    if (!repository.deleteElements) {
+      throw new KeyRingError(`${this.repositoryDescription} does not support deleting elements.`);
+    }
+    const keys = await this.getAllKeys();
+    const now = clock.now();
+    const doomed = new Set(
+      keys.filter((key) => (options.includeUnexpired || key.isExpired(now)) && shouldDelete(key)).map((key) => key.id),
+    );
+    const remaining = new Set(keys.map((key) => key.id).filter((id) => !doomed.has(id)));
+    const deleted = await repository.deleteElements((text) => {
+      const element: Element = parseXmlElement(text, this.repositoryDescription);
+      const name = element.localName ?? element.nodeName;
+      if (name === 'key') return doomed.has((element.getAttribute('id') ?? '').toLowerCase());
+      if (name === 'revocation') {
+        const revocation = revocationFromXml(element);
+        return revocation.keyId !== '*' && !remaining.has(revocation.keyId);
+      }
+      return false;
+    });
+    if (deleted > 0) this.#changed();
+    return deleted;
+  }
+
+  async #storeRevocation(revocation: Revocation, friendlyName: string): Promise<void> {
+    await this.#options.repository.storeElement(serializeCompact(revocationToXml(revocation)), friendlyName);
+    this.#options.logger.info(
+      revocation.keyId === '*'
+        ? `Revoked all keys created before ${revocation.revocationDate.toISOString()}.`
+        : `Revoked key {${revocation.keyId}}.`,
+    );
+    this.#changed();
+  }
+
+  #changed(): void {
+    for (const listener of this.#listeners) listener();
+  }
+}

@@ -1,0 +1,153 @@
+import type { Clock } from './clock.ts';
+import { resolveDefaultKey } from './default-key-resolver.ts';
+import { KeyRingError } from './errors.ts';
+import type { Key } from './key.ts';
+import type { KeyManager } from './key-manager.ts';
+import { KeyRing } from './key-ring.ts';
+import type { Logger } from './logger.ts';
+
+const HOUR = 60 * 60 * 1000;
+const REFRESH_PERIOD_MS = 24 * HOUR;
+/** A default key expiring within this window gets a successor created ahead of time. */
+const ROLLOVER_WINDOW_MS = 24 * HOUR + 48 * HOUR;
+/** After a failed refresh the old ring is trusted this much longer before trying again. */
+const ERROR_RETRY_MS = 2 * 60 * 1000;
+
+export interface KeyRingProviderOptions {
+  keyManager: KeyManager;
+  clock: Clock;
+  logger: Logger;
+  keyLifetimeMs: number;
+  autoGenerateKeys: boolean;
+  /**
+   * Least time between two refreshes forced by payloads naming an unknown key. Bounds the repository reads
+   * an attacker can cause with made-up key ids, while a key another instance just created is found quickly.
+   */
+  unknownKeyRefreshIntervalMs: number;
+  /** For the refresh-period jitter; tests pin it. */
+  random?: () => number;
+}
+
+/**
+ * Holds the key ring in memory and keeps it fresh. Protect and unprotect read the in-memory ring without I/O;
+ * an expired ring is refreshed in the background while callers keep using it; one refresh is shared by
+ * every concurrent caller; a failed refresh keeps the old ring and retries later.
+ */
+export class KeyRingProvider {
+  readonly #options: KeyRingProviderOptions;
+  #ring: KeyRing | undefined;
+  #refresh: Promise<KeyRing> | undefined;
+  #generation = 0;
+  #lastForcedRefresh = Number.NEGATIVE_INFINITY;
+
+  constructor(options: KeyRingProviderOptions) {
+    this.#options = options;
+    options.keyManager.onChange(() => this.invalidate());
+  }
+
+  /** The ring in memory if it is still fresh: the no-I/O fast path. */
+  get freshRing(): KeyRing | undefined {
+    const ring = this.#ring;
+    return ring && this.#options.clock.now() < ring.expiresAt ? ring : undefined;
+  }
+
+  async getCurrentKeyRing(): Promise<KeyRing> {
+    const ring = this.#ring;
+    if (ring) {
+      if (this.#options.clock.now() >= ring.expiresAt) void this.#startRefresh().catch(() => {});
+      return ring;
+    }
+    return this.#startRefresh();
+  }
+
+  /**
+   * Called when a payload names a key the ring lacks: another instance may have just created it. Shares
+   * the refresh with concurrent callers and forces at most one per unknownKeyRefreshIntervalMs.
+   */
+  async refreshForUnknownKey(): Promise<KeyRing> {
+    if (this.#refresh) return this.#refresh;
+    const now = this.#options.clock.now();
+    if (this.#ring && now - this.#lastForcedRefresh < this.#options.unknownKeyRefreshIntervalMs) return this.#ring;
+    this.#lastForcedRefresh = now;
+    return this.#startRefresh();
+  }
+
+  /** Drops the cached ring (this process created or revoked a key); the next call re-reads it. */
+  invalidate(): void {
+    this.#ring = undefined;
+    this.#generation++;
+  }
+
+  #startRefresh(): Promise<KeyRing> {
+    if (this.#refresh) return this.#refresh;
+    const generation = this.#generation;
+    const refresh = this.#computeRing(this.#options.clock.now())
+      .then(
+        (ring) => {
+          if (generation === this.#generation) this.#ring = ring;
+          return ring;
+        },
+        (error: unknown) => {
+          const old = this.#ring;
+          if (old) {
+            this.#options.logger.error(
+              `Refreshing the key ring from ${this.#options.keyManager.repositoryDescription} failed; using the cached ring for 2 more minutes: ${(error as Error).message}`,
+            );
+            this.#ring = old.extendedTo(this.#options.clock.now() + ERROR_RETRY_MS);
+          }
+          throw error;
+        },
+      )
+      .finally(() => {
+        if (this.#refresh === refresh) this.#refresh = undefined;
+      });
+    this.#refresh = refresh;
+    return refresh;
+  }
+
+  #canUse = (key: Key): boolean =>
+    key.canCreateEncryptor((error) =>
+      this.#options.logger.warn(`Key {${key.id}} cannot be used: ${(error as Error).message}`),
+    );
+
+  async #computeRing(now: number): Promise<KeyRing> {
+    const { keyManager, keyLifetimeMs, autoGenerateKeys, logger } = this.#options;
+    let keys = await keyManager.getAllKeys();
+    let resolution = resolveDefaultKey(now, keys, this.#canUse);
+    let { defaultKey } = resolution;
+    let needsKey = resolution.shouldGenerateNewKey;
+    if (defaultKey && defaultKey.expirationDate.getTime() < now + ROLLOVER_WINDOW_MS) {
+      // Does a successor take over when the default expires? If not, create one now, ahead of time.
+      const successor = resolveDefaultKey(defaultKey.expirationDate.getTime(), keys, this.#canUse).defaultKey;
+      needsKey = !successor || successor.expirationDate.getTime() < now + ROLLOVER_WINDOW_MS;
+    }
+    let chosen: Key | undefined = defaultKey;
+    if (needsKey) {
+      if (!autoGenerateKeys) {
+        chosen = defaultKey ?? resolution.fallbackKey;
+        if (!chosen) {
+          throw new KeyRingError(
+            `The key ring in ${keyManager.repositoryDescription} does not contain a valid default protection key, and autoGenerateKeys is false, so none can be created. Create a key (keyManager.createKey) from the instance that owns the ring, or enable autoGenerateKeys.`,
+          );
+        }
+      } else {
+        const created = defaultKey
+          ? await keyManager.createKey(defaultKey.expirationDate, new Date(now + keyLifetimeMs))
+          : await keyManager.createKey(new Date(now), new Date(now + keyLifetimeMs));
+        // Re-read: other instances may have created keys at the same moment, and all must agree on one.
+        keys = await keyManager.getAllKeys();
+        resolution = resolveDefaultKey(now, keys, this.#canUse);
+        chosen = resolution.defaultKey ?? resolution.fallbackKey ?? keys.find((key) => key.id === created.id) ?? created;
+        defaultKey = chosen;
+      }
+    }
+    if (!chosen) throw new KeyRingError(`No usable key in ${keyManager.repositoryDescription}.`);
+    if (chosen.isRevoked) {
+      throw new KeyRingError(`The default key {${chosen.id}} has been revoked; create a new key.`);
+    }
+    const refreshMs = REFRESH_PERIOD_MS * (1 - (this.#options.random ?? Math.random)() / 5);
+    const expiresAt = chosen.isExpired(now) ? now + refreshMs : Math.min(chosen.expirationDate.getTime(), now + refreshMs);
+    logger.debug(`Key ring loaded from ${keyManager.repositoryDescription}: ${keys.length} keys, default {${chosen.id}}.`);
+    return new KeyRing(chosen, keys, expiresAt);
+  }
+}

@@ -1,0 +1,8 @@
+export {
+  describeXmlRepositoryConformance,
+  type RepositoryCase,
+  type RepositoryConformanceOptions,
+  type RepositoryStorage,
+  repositoryCases,
+  runRepositoryCase,
+} from './repository-conformance.ts';

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { parseXmlElement, serializeCompact } from '../xml-document.ts';
+import type { XmlRepository } from '../xml-repository.ts';
+
+/** Storage for one case: open() may be called several times, each giving a new repository over the same storage. */
+export interface RepositoryStorage {
+  open(): XmlRepository | Promise<XmlRepository>;
+  cleanup?(): Promise<void> | void;
+}
+
+export interface RepositoryConformanceOptions {
+  /** Fresh, empty storage for each case. */
+  createStorage(): RepositoryStorage | Promise<RepositoryStorage>;
+}
+
+export interface RepositoryCase {
+  name: string;
+  run(storage: RepositoryStorage): Promise<void>;
+}
+
+// Compare elements by their parsed, compact form: repositories may re-indent or add a declaration.
+const canonical = (xml: string) => serializeCompact(parseXmlElement(xml));
+const sorted = (elements: readonly string[]) => elements.map(canonical).sort();
+
+const keyElement = (n: number) =>
+  `<key id="00000000-0000-0000-0000-${String(n).padStart(12, '0')}" version="1"><creationDate>2030-01-01T00:00:00Z</creationDate></key>`;
+
+export const repositoryCases: readonly RepositoryCase[] = [
+  {
+    name: 'an empty repository returns no elements',
+    async run(storage) {
+      assert.deepEqual(await (await storage.open()).getAllElements(), []);
+    },
+  },
+  {
+    name: 'a stored element is returned with the same content',
+    async run(storage) {
+      const repository = await storage.open();
+      await repository.storeElement(keyElement(1), 'key-00000000-0000-0000-0000-000000000001');
+      assert.deepEqual(sorted(await repository.getAllElements()), sorted([keyElement(1)]));
+    },
+  },
+  {
+    name: 'namespaces, comments and attributes survive the round trip',
+    async run(storage) {
+      const repository = await storage.open();
+      const element =
+        '<key id="00000000-0000-0000-0000-000000000002" version="1"><descriptor deserializerType="A, B, Version=8.0.0.0"><masterKey p4:requiresEncryption="true" xmlns:p4="http://schemas.asp.net/2015/03/dataProtection"><!-- Warning: the key below is in an unencrypted form. --><value>AAEC</value></masterKey></descriptor></key>';
+      await repository.storeElement(element, 'key-2');
+      const [stored] = await repository.getAllElements();
+      assert.ok(stored, 'the element was not returned');
+      assert.equal(canonical(stored), canonical(element));
+      const masterKey = parseXmlElement(stored).getElementsByTagName('masterKey')[0];
+      assert.equal(masterKey?.getAttributeNS('http://schemas.asp.net/2015/03/dataProtection', 'requiresEncryption'), 'true');
+    },
+  },
+  {
+    name: 'every stored element is returned, whatever the friendly names',
+    async run(storage) {
+      const repository = await storage.open();
+      const elements = [1, 2, 3, 4, 5].map(keyElement);
+      const names = ['key-a', 'key-a', 'not a safe/name', '', 'revocation-20300101T000000Z'];
+      for (const [i, element] of elements.entries()) await repository.storeElement(element, names[i]!);
+      assert.deepEqual(sorted(await repository.getAllElements()), sorted(elements));
+    },
+  },
+  {
+    name: 'a second repository over the same storage sees the first one’s elements',
+    async run(storage) {
+      const first = await storage.open();
+      const second = await storage.open();
+      await first.storeElement(keyElement(7), 'key-7');
+      assert.deepEqual(sorted(await second.getAllElements()), sorted([keyElement(7)]));
+      await second.storeElement(keyElement(8), 'key-8');
+      assert.deepEqual(sorted(await first.getAllElements()), sorted([keyElement(7), keyElement(8)]));
+    },
+  },
+  {
+    name: 'concurrent writers from several repositories lose no element',
+    async run(storage) {
+      const repositories = await Promise.all(Array.from({ length: 10 }, () => storage.open()));
+      const elements = repositories.map((_, i) => keyElement(100 + i));
+      await Promise.all(repositories.map((repository, i) => repository.storeElement(elements[i]!, `key-${100 + i}`)));
+      assert.deepEqual(sorted(await repositories[0]!.getAllElements()), sorted(elements));
+    },
+  },
+  {
+    name: 'deletion, where supported, removes exactly the selected elements',
+    async run(storage) {
+      const repository = await storage.open();
+      if (!repository.deleteElements) return;
+      const elements = [21, 22, 23].map(keyElement);
+      for (const element of elements) await repository.storeElement(element, 'x');
+      const removed = await repository.deleteElements((element) => element.includes('000000000022'));
+      assert.equal(removed, 1);
+      assert.deepEqual(sorted(await repository.getAllElements()), sorted([keyElement(21), keyElement(23)]));
+    },
+  },
+];
+
+/** Runs one case on fresh storage, always cleaning up. */
+export async function runRepositoryCase(testCase: RepositoryCase, options: RepositoryConformanceOptions): Promise<void> {
+  const storage = await options.createStorage();
+  try {
+    await testCase.run(storage);
+  } finally {
+    await storage.cleanup?.();
+  }
+}
+
+/** Registers the XmlRepository conformance suite with jest (or vitest with globals). */
+export function describeXmlRepositoryConformance(name: string, options: RepositoryConformanceOptions): void {
+  const { describe, test } = globalThis as unknown as {
+    describe?: (name: string, body: () => void) => void;
+    test?: (name: string, body: () => Promise<void>, timeout?: number) => void;
+  };
+  if (typeof describe !== 'function' || typeof test !== 'function') {
+    throw new Error('describeXmlRepositoryConformance needs the describe/test globals of jest or vitest.');
+  }
+  describe(`${name} conforms to XmlRepository`, () => {
+    for (const testCase of repositoryCases) test(testCase.name, () => runRepositoryCase(testCase, options), 30_000);
+  });
+}

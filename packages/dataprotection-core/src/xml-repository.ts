@@ -1,0 +1,15 @@
+/**
+ * Where the key ring lives: a flat collection of XML elements (`<key>` and `<revocation>`), each a string of
+ * compact XML. Every instance of an application must use the same repository (and application name) to
+ * read each other's payloads. Implementations run the suite in `@sharedstate/dataprotection-core/testing`.
+ */
+export interface XmlRepository {
+  /** Every element stored, in any order. A failure must throw: a missed revocation is a security problem. */
+  getAllElements(): Promise<readonly string[]>;
+  /** Adds one element. `friendlyName` (e.g. `key-{id}`) may be used to name it; it need not be unique. */
+  storeElement(element: string, friendlyName: string): Promise<void>;
+  /** Optional: removes the elements the predicate selects and returns how many it removed. */
+  deleteElements?(shouldDelete: (element: string) => boolean): Promise<number>;
+  /** Where the elements live, for error messages ("RedisXmlRepository 'DataProtection-Keys'"). */
+  readonly description?: string;
+}
