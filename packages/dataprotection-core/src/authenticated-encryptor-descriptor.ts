@@ -30,7 +30,9 @@ export function descriptorToXml(descriptor: AuthenticatedEncryptorDescriptor): E
     appendElement(element, 'validation', { algorithm: descriptor.validation ?? 'HMACSHA256' });
   }
   const masterKey = element.ownerDocument!.createElement('masterKey');
+  // Declared explicitly after the attribute so the attribute order matches what .NET writes.
   masterKey.setAttributeNS(DATA_PROTECTION_NS, 'p4:requiresEncryption', 'true');
+  masterKey.setAttributeNS('http://www.w3.org/2000/xmlns/', 'xmlns:p4', DATA_PROTECTION_NS);
   appendComment(masterKey, ' Warning: the key below is in an unencrypted form. ');
   appendElement(masterKey, 'value', {}, Buffer.from(descriptor.masterKey).toString('base64'));
   element.appendChild(masterKey);

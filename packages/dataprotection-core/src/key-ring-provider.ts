@@ -39,6 +39,8 @@ export class KeyRingProvider {
   #refresh: Promise<KeyRing> | undefined;
   #generation = 0;
   #lastForcedRefresh = Number.NEGATIVE_INFINITY;
+  /** True while a refresh creates a key: that refresh re-reads the ring itself, so it must not be discarded. */
+  #creatingKey = false;
 
   constructor(options: KeyRingProviderOptions) {
     this.#options = options;
@@ -74,6 +76,7 @@ export class KeyRingProvider {
 
   /** Drops the cached ring (this process created or revoked a key); the next call re-reads it. */
   invalidate(): void {
+    if (this.#creatingKey) return;
     this.#ring = undefined;
     this.#generation++;
   }
@@ -131,9 +134,15 @@ export class KeyRingProvider {
           );
         }
       } else {
-        const created = defaultKey
-          ? await keyManager.createKey(defaultKey.expirationDate, new Date(now + keyLifetimeMs))
-          : await keyManager.createKey(new Date(now), new Date(now + keyLifetimeMs));
+        let created: Key;
+        this.#creatingKey = true;
+        try {
+          created = defaultKey
+            ? await keyManager.createKey(defaultKey.expirationDate, new Date(now + keyLifetimeMs))
+            : await keyManager.createKey(new Date(now), new Date(now + keyLifetimeMs));
+        } finally {
+          this.#creatingKey = false;
+        }
         // Re-read: other instances may have created keys at the same moment, and all must agree on one.
         keys = await keyManager.getAllKeys();
         resolution = resolveDefaultKey(now, keys, this.#canUse);

@@ -1,0 +1,217 @@
+import {
+  EphemeralXmlRepository,
+  KeyNotFoundError,
+  KeyRevokedError,
+  KeyRingError,
+  PayloadInvalidError,
+} from '@sharedstate/dataprotection-core';
+import { DAY, ObservedRepository, providerFor, TestClock } from './fixtures.ts';
+
+function setup(options: { autoGenerateKeys?: boolean } = {}) {
+  const clock = new TestClock();
+  const repository = new ObservedRepository(new EphemeralXmlRepository());
+  const provider = providerFor(repository, { clock, applicationName: 'app', ...options });
+  return { clock, repository, provider, protector: provider.createProtector('test') };
+}
+
+describe('protect and unprotect', () => {
+  test('round-trips bytes and strings and creates the first key on first use', async () => {
+    const { protector, provider } = setup();
+    const token = await protector.protect('hello');
+    expect(token.startsWith('CfDJ8')).toBe(true);
+    expect(await protector.unprotect(token)).toBe('hello');
+    expect(Buffer.from(await protector.unprotect(await protector.protect(Uint8Array.of(1, 2, 3))))).toEqual(Buffer.from([1, 2, 3]));
+    expect(await provider.keyManager.getAllKeys()).toHaveLength(1);
+  });
+
+  test('a payload for other purposes does not unprotect', async () => {
+    const { provider } = setup();
+    const token = await provider.createProtector('a').protect('x');
+    await expect(provider.createProtector('b').unprotect(token)).rejects.toThrow(PayloadInvalidError);
+    await expect(provider.createProtector('a', 'sub').unprotect(token)).rejects.toThrow(PayloadInvalidError);
+  });
+
+  test('the loaded ring is used without touching the repository', async () => {
+    const { protector, repository } = setup();
+    const token = await protector.protect('x');
+    const reads = repository.reads;
+    for (let i = 0; i < 50; i++) await protector.unprotect(await protector.protect(token));
+    expect(repository.reads).toBe(reads);
+  });
+});
+
+describe('revocation', () => {
+  test('a revoked key no longer unprotects, and a new key protects from then on', async () => {
+    const { protector, provider } = setup();
+    const token = await protector.protect('secret');
+    const [key] = await provider.keyManager.getAllKeys();
+    await provider.keyManager.revokeKey(key!.id, 'leaked');
+    await expect(protector.unprotect(token)).rejects.toThrow(KeyRevokedError);
+    await expect(protector.unprotect(token)).rejects.toThrow(`The key {${key!.id}} has been revoked.`);
+    const fresh = await protector.protect('after');
+    expect(await protector.unprotect(fresh)).toBe('after');
+    expect(await provider.keyManager.getAllKeys()).toHaveLength(2);
+  });
+
+  test('dangerousUnprotect reads revoked payloads and asks for migration', async () => {
+    const { protector, provider, clock } = setup();
+    const payload = await protector.protect(Buffer.from('old data'));
+    clock.advance(1000);
+    await provider.keyManager.revokeAllKeys(undefined, 'rotate everything');
+    const result = await protector.dangerousUnprotect(payload, { ignoreRevocationErrors: true });
+    expect(Buffer.from(result.plaintext).toString()).toBe('old data');
+    expect(result).toMatchObject({ wasRevoked: true, requiresMigration: true });
+    await expect(protector.dangerousUnprotect(payload)).rejects.toThrow(KeyRevokedError);
+  });
+
+  test('dangerousUnprotect of a current payload needs no migration', async () => {
+    const { protector } = setup();
+    const result = await protector.dangerousUnprotect(await protector.protect(Buffer.from('x')));
+    expect(result).toMatchObject({ wasRevoked: false, requiresMigration: false });
+  });
+});
+
+describe('key lifecycle (§2.5)', () => {
+  test('a successor is created ahead of expiry, activating when the default expires', async () => {
+    const { clock, protector, provider } = setup();
+    const oldToken = await protector.protect('x');
+    const [first] = await provider.keyManager.getAllKeys();
+    // Move to 2 days before the first key expires: inside the 72-hour roll-over window.
+    clock.current = first!.expirationDate.getTime() - 2 * DAY;
+    provider.keyManager.onChange(() => {});
+    await expect(protector.unprotect(oldToken)).resolves.toBe('x');
+    // The ring was fresh until the key's expiry; force a reload as the jittered refresh would.
+    await provider.keyManager.revokeKey('00000000-0000-0000-0000-000000000000');
+    await protector.protect('y');
+    const keys = await provider.keyManager.getAllKeys();
+    expect(keys).toHaveLength(2);
+    const second = keys.find((key) => key.id !== first!.id)!;
+    expect(second.activationDate.getTime()).toBe(first!.expirationDate.getTime());
+    // Until the first key expires it stays the default; after, the successor takes over.
+    const current = await protector.protect('z');
+    expect(Buffer.from(current, 'base64url').subarray(4, 20)).toEqual(Buffer.from(first!.idBytes));
+    clock.current = first!.expirationDate.getTime() + 1;
+    await provider.keyManager.revokeKey('00000000-0000-0000-0000-000000000000');
+    const later = await protector.protect('w');
+    expect(Buffer.from(later, 'base64url').subarray(4, 20)).toEqual(Buffer.from(second.idBytes));
+    expect(await protector.unprotect(oldToken)).toBe('x');
+  });
+
+  test('with autoGenerateKeys off and no key, protect fails with an actionable error', async () => {
+    const { protector } = setup({ autoGenerateKeys: false });
+    await expect(protector.protect('x')).rejects.toThrow(KeyRingError);
+    await expect(protector.protect('x')).rejects.toThrow(/autoGenerateKeys/);
+  });
+
+  test('an instance with autoGenerateKeys off uses the keys a writer created', async () => {
+    const { clock, provider, repository } = setup();
+    const token = await provider.createProtector('test').protect('x');
+    const reader = providerFor(repository, { clock, applicationName: 'app', autoGenerateKeys: false });
+    expect(await reader.createProtector('test').unprotect(token)).toBe('x');
+    expect(await provider.createProtector('test').unprotect(await reader.createProtector('test').protect('y'))).toBe('y');
+    expect(await provider.keyManager.getAllKeys()).toHaveLength(1);
+  });
+
+  test('keyLifetime below a week is refused at startup', () => {
+    expect(() => providerFor(new EphemeralXmlRepository(), { keyLifetime: '6d' })).toThrow(/at least one week/);
+    expect(() => providerFor(new EphemeralXmlRepository(), { keyLifetime: 'forever' })).toThrow(/keyLifetime/);
+  });
+});
+
+describe('refreshing the ring', () => {
+  test('an unknown key id triggers one shared refresh, not one per request', async () => {
+    const storage = new EphemeralXmlRepository();
+    const clock = new TestClock();
+    const writer = providerFor(storage, { clock });
+    const observed = new ObservedRepository(storage);
+    const reader = providerFor(observed, { clock });
+    await reader.initialize(); // the reader loads a ring with the first key
+    // Another instance adds a key (activated a little earlier, so the writer protects with it).
+    await writer.keyManager.createKey(new Date(clock.now() - 1000), new Date(clock.now() + 90 * DAY));
+    const token = await writer.createProtector('p').protect('from the writer');
+    // Concurrent requests carrying a key the reader has not seen yet.
+    const readsBefore = observed.reads;
+    const results = await Promise.all(Array.from({ length: 20 }, () => reader.createProtector('p').unprotect(token)));
+    expect(new Set(results)).toEqual(new Set(['from the writer']));
+    expect(observed.reads - readsBefore).toBe(1);
+  });
+
+  test('made-up key ids cannot force more than one reload per interval', async () => {
+    const clock = new TestClock();
+    const observed = new ObservedRepository(new EphemeralXmlRepository());
+    const provider = providerFor(observed, { clock, unknownKeyRefreshInterval: '5s' });
+    const protector = provider.createProtector('p');
+    const token = Buffer.from(await protector.protect(Buffer.from('x')));
+    const forged = Buffer.from(token);
+    for (let i = 1; i <= 30; i++) {
+      forged[10] = token[10]! ^ i;
+      await expect(protector.unprotect(forged)).rejects.toThrow(KeyNotFoundError);
+    }
+    const reads = observed.reads;
+    clock.advance(5_000);
+    forged[10] = token[10]! ^ 0xff;
+    await expect(protector.unprotect(forged)).rejects.toThrow(/same applicationName and the same repository/);
+    expect(observed.reads).toBe(reads + 1);
+    expect(reads).toBeLessThanOrEqual(3);
+  });
+
+  test('an expired ring is served while one background refresh runs', async () => {
+    const { clock, protector, repository } = setup();
+    await protector.protect('x');
+    const reads = repository.reads;
+    clock.advance(25 * 60 * 60 * 1000);
+    await Promise.all(Array.from({ length: 10 }, () => protector.protect('y')));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(repository.reads - reads).toBe(1);
+  });
+
+  test('a failed refresh keeps the old ring and retries two minutes later', async () => {
+    const errors: string[] = [];
+    const clock = new TestClock();
+    const repository = new ObservedRepository(new EphemeralXmlRepository());
+    const provider = providerFor(repository, {
+      clock,
+      logger: { debug() {}, info() {}, warn() {}, error: (m: string) => errors.push(m) },
+    });
+    const protector = provider.createProtector('p');
+    const token = await protector.protect('kept');
+    repository.failing = new Error('storage is down');
+    clock.advance(25 * 60 * 60 * 1000);
+    expect(await protector.unprotect(token)).toBe('kept');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errors.join()).toMatch(/storage is down/);
+    const reads = repository.reads;
+    expect(await protector.unprotect(token)).toBe('kept');
+    expect(repository.reads).toBe(reads); // not retried within two minutes
+    repository.failing = undefined;
+    clock.advance(2 * 60 * 1000 + 1);
+    expect(await protector.unprotect(token)).toBe('kept');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(repository.reads).toBe(reads + 1);
+  });
+
+  test('with no ring at all, a storage failure reaches the caller', async () => {
+    const repository = new ObservedRepository(new EphemeralXmlRepository());
+    repository.failing = new Error('no route to storage');
+    const provider = providerFor(repository);
+    await expect(provider.initialize()).rejects.toThrow('no route to storage');
+  });
+});
+
+test('storing keys unencrypted logs one warning', async () => {
+  const warnings: string[] = [];
+  const provider = providerFor(new EphemeralXmlRepository(), {
+    logger: { debug() {}, info() {}, error() {}, warn: (m: string) => warnings.push(m) },
+  });
+  await provider.initialize();
+  await provider.keyManager.createKey(new Date(), new Date(Date.now() + 90 * DAY));
+  expect(warnings.filter((w) => w.startsWith('No XML encryptor configured.'))).toHaveLength(1);
+});
+
+test('misconfiguration fails at construction with the option named', () => {
+  const repository = new EphemeralXmlRepository();
+  expect(() => providerFor(repository, { applicationName: '' })).toThrow(/applicationName/);
+  expect(() => providerFor({} as never)).toThrow(/repository/);
+  expect(() => providerFor(repository, { algorithms: { encryption: 'DES' as never } })).toThrow(/encryption algorithm/);
+  expect(() => providerFor(repository).createProtector(undefined as never)).toThrow(/purpose/);
+});
