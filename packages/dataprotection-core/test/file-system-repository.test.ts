@@ -1,0 +1,54 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDataProtection, FileSystemXmlRepository, XmlKeyFormatError } from '@sharedstate/dataprotection-core';
+import { aspNetCoreKeyFile, VECTOR_KEY_ID } from './fixtures.ts';
+
+describe('FileSystemXmlRepository (§3.1)', () => {
+  let directory: string;
+  beforeEach(() => {
+    directory = join(mkdtempSync(join(tmpdir(), 'dp-files-')), 'keys');
+  });
+  afterEach(() => rmSync(join(directory, '..'), { recursive: true, force: true }));
+
+  test('writes key-{id}.xml with BOM, declaration and indentation, readable only by the owner', async () => {
+    const provider = createDataProtection({ applicationName: 'app', repository: new FileSystemXmlRepository({ directory }) });
+    await provider.initialize();
+    const [key] = await provider.keyManager.getAllKeys();
+    const files = readdirSync(directory);
+    expect(files).toEqual([`key-${key!.id}.xml`]);
+    const path = join(directory, files[0]!);
+    const bytes = readFileSync(path);
+    expect(bytes.subarray(0, 3).toString('hex')).toBe('efbbbf');
+    const text = bytes.subarray(3).toString('utf8');
+    expect(text.startsWith('<?xml version="1.0" encoding="utf-8"?>\n<key id=')).toBe(true);
+    expect(text).toContain('\n  <creationDate>');
+    expect(text).toContain('\n      <masterKey p4:requiresEncryption="true" xmlns:p4="http://schemas.asp.net/2015/03/dataProtection">');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  test('reads a directory ASP.NET Core wrote', async () => {
+    const repository = new FileSystemXmlRepository({ directory: join(directory, '..') });
+    writeFileSync(join(directory, '..', `key-${VECTOR_KEY_ID}.xml`), aspNetCoreKeyFile({ newline: '\r\n' }));
+    writeFileSync(join(directory, '..', 'notes.txt'), 'not a key');
+    const [element] = await repository.getAllElements();
+    expect(element).toContain(`<key id="${VECTOR_KEY_ID}" version="1"><creationDate>`);
+  });
+
+  test('an unreadable file fails the whole read rather than hiding a revocation', async () => {
+    const repository = new FileSystemXmlRepository({ directory: join(directory, '..') });
+    writeFileSync(join(directory, '..', 'revocation-x.xml'), '<revocation version="1"><revocationDate>');
+    await expect(repository.getAllElements()).rejects.toThrow(XmlKeyFormatError);
+  });
+
+  test('a missing directory reads as an empty ring and is created on first write', async () => {
+    const repository = new FileSystemXmlRepository({ directory });
+    expect(await repository.getAllElements()).toEqual([]);
+    await repository.storeElement('<key/>', 'key-1');
+    expect(statSync(directory).mode & 0o777).toBe(0o700);
+  });
+
+  test('a directory option that is missing fails at construction', () => {
+    expect(() => new FileSystemXmlRepository({ directory: ' ' })).toThrow(/directory/);
+  });
+});
