@@ -6,6 +6,7 @@ import { type ComparisonRow, formatTable } from './report.ts';
 
 const suites: Record<string, () => Promise<{ run(): Promise<ComparisonRow[]> }>> = {
   memory: () => import('./memory-cache.bench.ts'),
+  'data-protection': () => import('./data-protection.bench.ts'),
 };
 
 const wanted = process.argv.slice(2);

@@ -1,7 +1,13 @@
 import { DataProtectionConfigurationError } from './errors.ts';
 
 /** ASP.NET Core's EncryptionAlgorithm names, exactly as they appear in key XML. */
-export type EncryptionAlgorithm = 'AES_128_CBC' | 'AES_192_CBC' | 'AES_256_CBC' | 'AES_128_GCM' | 'AES_192_GCM' | 'AES_256_GCM';
+export type EncryptionAlgorithm =
+  | 'AES_128_CBC'
+  | 'AES_192_CBC'
+  | 'AES_256_CBC'
+  | 'AES_128_GCM'
+  | 'AES_192_GCM'
+  | 'AES_256_GCM';
 
 /**
  * Validation (MAC) algorithms. ASP.NET Core writes HMACSHA256 and HMACSHA512; HMACSHA1 and HMACSHA384 appear
@@ -29,7 +35,12 @@ export const ENCRYPTION_ALGORITHMS: readonly EncryptionAlgorithm[] = [
   'AES_192_GCM',
   'AES_256_GCM',
 ];
-export const VALIDATION_ALGORITHMS: readonly ValidationAlgorithm[] = ['HMACSHA1', 'HMACSHA256', 'HMACSHA384', 'HMACSHA512'];
+export const VALIDATION_ALGORITHMS: readonly ValidationAlgorithm[] = [
+  'HMACSHA1',
+  'HMACSHA256',
+  'HMACSHA384',
+  'HMACSHA512',
+];
 
 export interface CipherParameters {
   mode: 'cbc' | 'gcm';

@@ -7,7 +7,15 @@ import {
 } from './algorithms.ts';
 import { dataProtectionTypeName, fullTypeName } from './dotnet-type-name.ts';
 import { XmlKeyFormatError } from './errors.ts';
-import { appendComment, appendElement, childElement, createElement, DATA_PROTECTION_NS, requireChild, textContent } from './xml-document.ts';
+import {
+  appendComment,
+  appendElement,
+  childElement,
+  createElement,
+  DATA_PROTECTION_NS,
+  requireChild,
+  textContent,
+} from './xml-document.ts';
 
 /** What a key encrypts with: the algorithms and the master key (the KDF's key derivation key). */
 export interface AuthenticatedEncryptorDescriptor {
@@ -18,14 +26,19 @@ export interface AuthenticatedEncryptorDescriptor {
 }
 
 const NS = 'Microsoft.AspNetCore.DataProtection.AuthenticatedEncryption.ConfigurationModel.';
-export const DEFAULT_DESERIALIZER = dataProtectionTypeName(`${NS}AuthenticatedEncryptorDescriptorDeserializer`);
+export const DEFAULT_DESERIALIZER = dataProtectionTypeName(
+  `${NS}AuthenticatedEncryptorDescriptorDeserializer`,
+);
 
 /** The descriptor's inner `<descriptor>` element, as ASP.NET Core's AuthenticatedEncryptorDescriptor writes it. */
 export function descriptorToXml(descriptor: AuthenticatedEncryptorDescriptor): Element {
   const element = createElement('descriptor');
   appendElement(element, 'encryption', { algorithm: descriptor.encryption });
   if (cipherParameters(descriptor.encryption).mode === 'gcm') {
-    appendComment(element, ' AES-GCM includes a 128-bit authentication tag, no extra validation algorithm required. ');
+    appendComment(
+      element,
+      ' AES-GCM includes a 128-bit authentication tag, no extra validation algorithm required. ',
+    );
   } else {
     appendElement(element, 'validation', { algorithm: descriptor.validation ?? 'HMACSHA256' });
   }
@@ -56,7 +69,8 @@ function attribute(element: Element | undefined, name: string, what: string): st
 
 function aesBits(element: Element, what: string): 128 | 192 | 256 {
   const bits = Number(attribute(element, 'keyLength', what));
-  if (bits !== 128 && bits !== 192 && bits !== 256) throw new XmlKeyFormatError(`${what} has an unsupported AES keyLength ${bits}.`);
+  if (bits !== 128 && bits !== 192 && bits !== 256)
+    throw new XmlKeyFormatError(`${what} has an unsupported AES keyLength ${bits}.`);
   return bits;
 }
 
@@ -64,7 +78,11 @@ function aesBits(element: Element, what: string): 128 | 192 | 256 {
  * Reads a descriptor of any of ASP.NET Core's four deserializer types (the default, the managed one, and
  * the CNG CBC and GCM ones, which are plain AES and HMAC and so readable anywhere).
  */
-export function descriptorFromXml(deserializerType: string, element: Element, what: string): AuthenticatedEncryptorDescriptor {
+export function descriptorFromXml(
+  deserializerType: string,
+  element: Element,
+  what: string,
+): AuthenticatedEncryptorDescriptor {
   const type = fullTypeName(deserializerType);
   const encryption = requireChild(element, 'encryption', what);
   let descriptor: Omit<AuthenticatedEncryptorDescriptor, 'masterKey'>;
@@ -73,16 +91,28 @@ export function descriptorFromXml(deserializerType: string, element: Element, wh
       const algorithm = attribute(encryption, 'algorithm', `${what} <encryption>`) as EncryptionAlgorithm;
       const mode = cipherParameters(algorithm).mode;
       const validation =
-        mode === 'gcm' ? undefined : (attribute(childElement(element, 'validation'), 'algorithm', `${what} <validation>`) as ValidationAlgorithm);
+        mode === 'gcm'
+          ? undefined
+          : (attribute(
+              childElement(element, 'validation'),
+              'algorithm',
+              `${what} <validation>`,
+            ) as ValidationAlgorithm);
       if (validation) hashParameters(validation);
       descriptor = validation ? { encryption: algorithm, validation } : { encryption: algorithm };
       break;
     }
     case `${NS}ManagedAuthenticatedEncryptorDescriptorDeserializer`: {
       if (attribute(encryption, 'algorithm', what) !== 'Aes') {
-        throw new XmlKeyFormatError(`${what} uses managed algorithm '${encryption.getAttribute('algorithm')}'; only Aes is supported.`);
+        throw new XmlKeyFormatError(
+          `${what} uses managed algorithm '${encryption.getAttribute('algorithm')}'; only Aes is supported.`,
+        );
       }
-      const validation = attribute(childElement(element, 'validation'), 'algorithm', `${what} <validation>`) as ValidationAlgorithm;
+      const validation = attribute(
+        childElement(element, 'validation'),
+        'algorithm',
+        `${what} <validation>`,
+      ) as ValidationAlgorithm;
       hashParameters(validation);
       descriptor = { encryption: `AES_${aesBits(encryption, what)}_CBC`, validation };
       break;

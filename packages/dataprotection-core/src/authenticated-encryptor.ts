@@ -42,7 +42,12 @@ export class CbcHmacAuthenticatedEncryptor implements AuthenticatedEncryptor {
   readonly #cipherName: string;
   readonly #random: RandomSource;
 
-  constructor(masterKey: Uint8Array, encryption: EncryptionAlgorithm, validation: ValidationAlgorithm, random = secureRandom) {
+  constructor(
+    masterKey: Uint8Array,
+    encryption: EncryptionAlgorithm,
+    validation: ValidationAlgorithm,
+    random = secureRandom,
+  ) {
     this.#masterKey = Buffer.from(masterKey);
     this.#cipher = cipherParameters(encryption);
     this.#hash = hashParameters(validation);
@@ -54,7 +59,10 @@ export class CbcHmacAuthenticatedEncryptor implements AuthenticatedEncryptor {
   #subkeys(aad: Uint8Array, keyModifier: Uint8Array): { encryptionKey: Buffer; macKey: Buffer } {
     const context = Buffer.concat([this.#contextHeader, keyModifier]);
     const subkeys = deriveKey(this.#masterKey, aad, context, this.#cipher.keyLength + this.#hash.length);
-    return { encryptionKey: subkeys.subarray(0, this.#cipher.keyLength), macKey: subkeys.subarray(this.#cipher.keyLength) };
+    return {
+      encryptionKey: subkeys.subarray(0, this.#cipher.keyLength),
+      macKey: subkeys.subarray(this.#cipher.keyLength),
+    };
   }
 
   encrypt(plaintext: Uint8Array, aad: Uint8Array): Buffer {
@@ -106,13 +114,20 @@ export class GcmAuthenticatedEncryptor implements AuthenticatedEncryptor {
   }
 
   #key(aad: Uint8Array, keyModifier: Uint8Array): Buffer {
-    return deriveKey(this.#masterKey, aad, Buffer.concat([this.#contextHeader, keyModifier]), this.#cipher.keyLength);
+    return deriveKey(
+      this.#masterKey,
+      aad,
+      Buffer.concat([this.#contextHeader, keyModifier]),
+      this.#cipher.keyLength,
+    );
   }
 
   encrypt(plaintext: Uint8Array, aad: Uint8Array): Buffer {
     const keyModifier = this.#random(KEY_MODIFIER_LENGTH);
     const nonce = this.#random(12);
-    const cipher = createCipheriv(this.#cipherName, this.#key(aad, keyModifier), nonce, { authTagLength: 16 });
+    const cipher = createCipheriv(this.#cipherName, this.#key(aad, keyModifier), nonce, {
+      authTagLength: 16,
+    });
     const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return Buffer.concat([keyModifier, nonce, ciphertext, cipher.getAuthTag()]);
   }
@@ -125,7 +140,9 @@ export class GcmAuthenticatedEncryptor implements AuthenticatedEncryptor {
     const ciphertext = buffer.subarray(KEY_MODIFIER_LENGTH + 12, buffer.length - 16);
     const tag = buffer.subarray(buffer.length - 16);
     try {
-      const decipher = createDecipheriv(this.#cipherName, this.#key(aad, keyModifier), nonce, { authTagLength: 16 });
+      const decipher = createDecipheriv(this.#cipherName, this.#key(aad, keyModifier), nonce, {
+        authTagLength: 16,
+      });
       decipher.setAuthTag(tag);
       return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
     } catch {

@@ -12,8 +12,14 @@ import {
 import type { Element } from '@xmldom/xmldom';
 import { dataProtectionTypeName } from './dotnet-type-name.ts';
 import { DataProtectionConfigurationError, KeyDecryptionError } from './errors.ts';
+import {
+  childElements,
+  createElement,
+  parseXmlElement,
+  serializeCompact,
+  textContent,
+} from './xml-document.ts';
 import type { EncryptedXml, XmlDecryptor, XmlEncryptor } from './xml-encryption.ts';
-import { childElements, createElement, parseXmlElement, serializeCompact, textContent } from './xml-document.ts';
 
 const XMLENC = 'http://www.w3.org/2001/04/xmlenc#';
 const XMLDSIG = 'http://www.w3.org/2000/09/xmldsig#';
@@ -38,11 +44,19 @@ function toCertificate(input: CertificateInput, option: string): X509Certificate
   try {
     return new X509Certificate(input);
   } catch (error) {
-    throw new DataProtectionConfigurationError(`${option} is not a PEM or DER X.509 certificate.`, { cause: error });
+    throw new DataProtectionConfigurationError(`${option} is not a PEM or DER X.509 certificate.`, {
+      cause: error,
+    });
   }
 }
 
-function ns(parent: Element, namespace: string, name: string, attributes: Record<string, string> = {}, text?: string): Element {
+function ns(
+  parent: Element,
+  namespace: string,
+  name: string,
+  attributes: Record<string, string> = {},
+  text?: string,
+): Element {
   const child = parent.ownerDocument!.createElementNS(namespace, name);
   for (const [key, value] of Object.entries(attributes)) child.setAttribute(key, value);
   if (text !== undefined) child.appendChild(parent.ownerDocument!.createTextNode(text));
@@ -61,7 +75,9 @@ export class CertificateXmlEncryptor implements XmlEncryptor {
   constructor(certificate: CertificateInput) {
     this.#certificate = toCertificate(certificate, 'The certificate given to CertificateXmlEncryptor');
     if (this.#certificate.publicKey.asymmetricKeyType !== 'rsa') {
-      throw new DataProtectionConfigurationError('Key encryption with a certificate needs an RSA certificate.');
+      throw new DataProtectionConfigurationError(
+        'Key encryption with a certificate needs an RSA certificate.',
+      );
     }
   }
 
@@ -72,7 +88,10 @@ export class CertificateXmlEncryptor implements XmlEncryptor {
     const cipher = createCipheriv('aes-256-cbc', sessionKey, iv);
     const plaintext = Buffer.from(serializeCompact(plaintextElement), 'utf8');
     const encrypted = Buffer.concat([iv, cipher.update(plaintext), cipher.final()]);
-    const wrappedKey = publicEncrypt({ key: this.#certificate.publicKey, padding: constants.RSA_PKCS1_PADDING }, sessionKey);
+    const wrappedKey = publicEncrypt(
+      { key: this.#certificate.publicKey, padding: constants.RSA_PKCS1_PADDING },
+      sessionKey,
+    );
 
     const data = createElement('EncryptedData', XMLENC);
     data.setAttribute('Type', `${XMLENC}Element`);
@@ -81,7 +100,13 @@ export class CertificateXmlEncryptor implements XmlEncryptor {
     const encryptedKey = ns(keyInfo, XMLENC, 'EncryptedKey');
     ns(encryptedKey, XMLENC, 'EncryptionMethod', { Algorithm: RSA_1_5 });
     const certInfo = ns(encryptedKey, XMLDSIG, 'KeyInfo');
-    ns(ns(certInfo, XMLDSIG, 'X509Data'), XMLDSIG, 'X509Certificate', {}, this.#certificate.raw.toString('base64'));
+    ns(
+      ns(certInfo, XMLDSIG, 'X509Data'),
+      XMLDSIG,
+      'X509Certificate',
+      {},
+      this.#certificate.raw.toString('base64'),
+    );
     ns(ns(encryptedKey, XMLENC, 'CipherData'), XMLENC, 'CipherValue', {}, wrappedKey.toString('base64'));
     ns(ns(data, XMLENC, 'CipherData'), XMLENC, 'CipherValue', {}, encrypted.toString('base64'));
     return { decryptorType: CERTIFICATE_DECRYPTOR_TYPE, encryptedElement: data };
@@ -107,7 +132,9 @@ export class CertificateXmlDecryptor implements XmlDecryptor {
 
   constructor(certificates: readonly CertificateWithPrivateKey[]) {
     if (certificates.length === 0) {
-      throw new DataProtectionConfigurationError('unprotectKeysWithAnyCertificate needs at least one certificate with its private key.');
+      throw new DataProtectionConfigurationError(
+        'unprotectKeysWithAnyCertificate needs at least one certificate with its private key.',
+      );
     }
     this.#certificates = certificates.map(({ certificate, privateKey }, i) => {
       const cert = toCertificate(certificate, `unprotectKeysWithAnyCertificate[${i}].certificate`);
@@ -124,7 +151,9 @@ export class CertificateXmlDecryptor implements XmlDecryptor {
   decrypt(encryptedElement: Element): Element {
     const method = find(encryptedElement, 'EncryptionMethod')?.getAttribute('Algorithm');
     if (method !== AES256_CBC) {
-      throw new KeyDecryptionError(`Unsupported XML encryption algorithm '${method}'; expected ${AES256_CBC}.`);
+      throw new KeyDecryptionError(
+        `Unsupported XML encryption algorithm '${method}'; expected ${AES256_CBC}.`,
+      );
     }
     const encryptedKey = find(encryptedElement, 'EncryptedKey');
     if (!encryptedKey) throw new KeyDecryptionError('The encrypted key element has no EncryptedKey.');
@@ -132,7 +161,9 @@ export class CertificateXmlDecryptor implements XmlDecryptor {
     const wrapped = find(encryptedKey, 'CipherValue');
     if (!wrapped) throw new KeyDecryptionError('The EncryptedKey element has no CipherValue.');
     const candidates = certText
-      ? this.#certificates.filter(({ certificate }) => certificate.raw.equals(Buffer.from(textContent(certText).trim(), 'base64')))
+      ? this.#certificates.filter(({ certificate }) =>
+          certificate.raw.equals(Buffer.from(textContent(certText).trim(), 'base64')),
+        )
       : this.#certificates;
     if (candidates.length === 0) {
       const subject = new X509Certificate(Buffer.from(textContent(certText!).trim(), 'base64')).subject;
@@ -147,14 +178,20 @@ export class CertificateXmlDecryptor implements XmlDecryptor {
     const encrypted = Buffer.from(textContent(cipherValue).trim(), 'base64');
     for (const { privateKey } of candidates) {
       try {
-        const sessionKey = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(textContent(wrapped).trim(), 'base64'));
+        const sessionKey = privateDecrypt(
+          { key: privateKey, padding: constants.RSA_PKCS1_PADDING },
+          Buffer.from(textContent(wrapped).trim(), 'base64'),
+        );
         const decipher = createDecipheriv('aes-256-cbc', sessionKey, encrypted.subarray(0, 16));
         decipher.setAutoPadding(false);
         const padded = Buffer.concat([decipher.update(encrypted.subarray(16)), decipher.final()]);
         // ISO 10126: only the last byte (the pad length) is meaningful.
         const pad = padded[padded.length - 1] ?? 0;
         if (pad < 1 || pad > 16) continue;
-        return parseXmlElement(padded.subarray(0, padded.length - pad).toString('utf8'), 'a certificate-encrypted key');
+        return parseXmlElement(
+          padded.subarray(0, padded.length - pad).toString('utf8'),
+          'a certificate-encrypted key',
+        );
       } catch {
         // try the next certificate with the same public key, if any
       }

@@ -37,7 +37,9 @@ export function gcmContextHeader(cipher: CipherParameters): Buffer {
   let header = cache.get(id);
   if (header === undefined) {
     const key = deriveKey(EMPTY, EMPTY, EMPTY, cipher.keyLength);
-    const gcm = createCipheriv(`aes-${cipher.keyLength * 8}-gcm` as CipherGCMTypes, key, Buffer.alloc(12), { authTagLength: 16 });
+    const gcm = createCipheriv(`aes-${cipher.keyLength * 8}-gcm` as CipherGCMTypes, key, Buffer.alloc(12), {
+      authTagLength: 16,
+    });
     gcm.update(EMPTY);
     gcm.final();
     const numbers = Buffer.alloc(18);

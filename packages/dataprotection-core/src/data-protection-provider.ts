@@ -1,6 +1,10 @@
 import { type AlgorithmConfiguration, DEFAULT_ALGORITHMS, validateAlgorithms } from './algorithms.ts';
 import { type RandomSource, secureRandom } from './authenticated-encryptor.ts';
-import { CertificateXmlDecryptor, CertificateXmlEncryptor, type CertificateWithPrivateKey } from './certificate-xml-encryption.ts';
+import {
+  type CertificateWithPrivateKey,
+  CertificateXmlDecryptor,
+  CertificateXmlEncryptor,
+} from './certificate-xml-encryption.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type DataProtector, KeyRingBasedDataProtector } from './data-protector.ts';
 import { DataProtectionConfigurationError } from './errors.ts';
@@ -70,18 +74,26 @@ export function createDataProtection(options: DataProtectionOptions): DataProtec
       "applicationName must be a non-empty string shared by every instance of the app (or null for no isolation); e.g. applicationName: 'shop'.",
     );
   }
-  if (!repository || typeof repository.getAllElements !== 'function' || typeof repository.storeElement !== 'function') {
+  if (
+    !repository ||
+    typeof repository.getAllElements !== 'function' ||
+    typeof repository.storeElement !== 'function'
+  ) {
     throw new DataProtectionConfigurationError(
       'repository must be an XmlRepository shared by every instance: RedisXmlRepository, AzureBlobXmlRepository, or FileSystemXmlRepository on a shared volume (EphemeralXmlRepository for tests).',
     );
   }
   const keyLifetimeMs = durationOption(options.keyLifetime ?? '90d', 'keyLifetime');
   if (keyLifetimeMs < MIN_KEY_LIFETIME_MS) {
-    throw new DataProtectionConfigurationError(`keyLifetime must be at least one week ('7d'); got ${options.keyLifetime}.`);
+    throw new DataProtectionConfigurationError(
+      `keyLifetime must be at least one week ('7d'); got ${options.keyLifetime}.`,
+    );
   }
   const algorithms = validateAlgorithms(options.algorithms ?? DEFAULT_ALGORITHMS);
   if (options.xmlEncryptor && options.protectKeysWithCertificate) {
-    throw new DataProtectionConfigurationError('Set either xmlEncryptor or protectKeysWithCertificate, not both.');
+    throw new DataProtectionConfigurationError(
+      'Set either xmlEncryptor or protectKeysWithCertificate, not both.',
+    );
   }
   const certificates = [
     ...(options.protectKeysWithCertificate ? [options.protectKeysWithCertificate] : []),
@@ -89,7 +101,9 @@ export function createDataProtection(options: DataProtectionOptions): DataProtec
   ];
   const xmlEncryptor =
     options.xmlEncryptor ??
-    (options.protectKeysWithCertificate ? new CertificateXmlEncryptor(options.protectKeysWithCertificate.certificate) : undefined);
+    (options.protectKeysWithCertificate
+      ? new CertificateXmlEncryptor(options.protectKeysWithCertificate.certificate)
+      : undefined);
   const xmlDecryptors: XmlDecryptor[] = [
     new NullXmlDecryptor(),
     ...(certificates.length > 0 ? [new CertificateXmlDecryptor(certificates)] : []),
@@ -112,7 +126,10 @@ export function createDataProtection(options: DataProtectionOptions): DataProtec
     logger,
     keyLifetimeMs,
     autoGenerateKeys: options.autoGenerateKeys ?? true,
-    unknownKeyRefreshIntervalMs: durationOption(options.unknownKeyRefreshInterval ?? '5s', 'unknownKeyRefreshInterval'),
+    unknownKeyRefreshIntervalMs: durationOption(
+      options.unknownKeyRefreshInterval ?? '5s',
+      'unknownKeyRefreshInterval',
+    ),
   });
   const basePurposes = applicationName === null ? [] : [applicationName];
   const repositoryHint = keyManager.repositoryDescription;
@@ -122,7 +139,12 @@ export function createDataProtection(options: DataProtectionOptions): DataProtec
     createProtector(purpose, ...subPurposes) {
       const purposes = [purpose, ...subPurposes];
       validatePurposes(purposes);
-      return new KeyRingBasedDataProtector(ringProvider, [...basePurposes, ...purposes], repositoryHint, clock);
+      return new KeyRingBasedDataProtector(
+        ringProvider,
+        [...basePurposes, ...purposes],
+        repositoryHint,
+        clock,
+      );
     },
     async initialize() {
       await ringProvider.getCurrentKeyRing();

@@ -1,4 +1,11 @@
-import { aadForKey, buildAadTemplate, KEY_ID_OFFSET, MAGIC_HEADER, PAYLOAD_HEADER_LENGTH } from './additional-authenticated-data.ts';
+import {
+  aadForKey,
+  buildAadTemplate,
+  KEY_ID_OFFSET,
+  MAGIC_HEADER,
+  PAYLOAD_HEADER_LENGTH,
+} from './additional-authenticated-data.ts';
+import type { Clock } from './clock.ts';
 import {
   DataProtectionError,
   KeyDecryptionError,
@@ -15,7 +22,6 @@ import type { KeyRingProvider } from './key-ring-provider.ts';
 import { decodeBase64Url } from './payload-text.ts';
 import { validatePurposes } from './purposes.ts';
 import { TimeLimitedDataProtector } from './time-limited-data-protector.ts';
-import type { Clock } from './clock.ts';
 
 /** Protected payloads of more than this are refused unread: nothing this library protects is that big. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
@@ -40,7 +46,10 @@ export interface DataProtector {
   unprotect(payload: Uint8Array): Promise<Uint8Array>;
   unprotect(payload: string): Promise<string>;
   /** Unprotects even with a revoked key, and says whether the data should be re-protected. */
-  dangerousUnprotect(payload: Uint8Array, options?: { ignoreRevocationErrors?: boolean }): Promise<DangerousUnprotectResult>;
+  dangerousUnprotect(
+    payload: Uint8Array,
+    options?: { ignoreRevocationErrors?: boolean },
+  ): Promise<DangerousUnprotectResult>;
   /** A protector whose payloads carry an expiration (ASP.NET Core's ToTimeLimitedDataProtector). */
   toTimeLimited(): TimeLimitedDataProtector;
 }
@@ -67,12 +76,18 @@ export class KeyRingBasedDataProtector implements DataProtector {
   createProtector(purpose: string, ...subPurposes: string[]): DataProtector {
     const added = [purpose, ...subPurposes];
     validatePurposes(added);
-    return new KeyRingBasedDataProtector(this.#provider, [...this.purposes, ...added], this.#repositoryHint, this.#clock);
+    return new KeyRingBasedDataProtector(
+      this.#provider,
+      [...this.purposes, ...added],
+      this.#repositoryHint,
+      this.#clock,
+    );
   }
 
   toTimeLimited(): TimeLimitedDataProtector {
     return new TimeLimitedDataProtector(
-      (purposes) => new KeyRingBasedDataProtector(this.#provider, purposes, this.#repositoryHint, this.#clock),
+      (purposes) =>
+        new KeyRingBasedDataProtector(this.#provider, purposes, this.#repositoryHint, this.#clock),
       this.purposes,
       this.#clock,
     );
@@ -82,10 +97,12 @@ export class KeyRingBasedDataProtector implements DataProtector {
   protect(plaintext: string): Promise<string>;
   async protect(plaintext: Uint8Array | string): Promise<Uint8Array | string> {
     if (typeof plaintext === 'string') {
-      if (!plaintext.isWellFormed()) throw new DataProtectionError('The text to protect contains an unpaired surrogate.');
+      if (!plaintext.isWellFormed())
+        throw new DataProtectionError('The text to protect contains an unpaired surrogate.');
       return Buffer.from(await this.protectBytes(Buffer.from(plaintext, 'utf8'))).toString('base64url');
     }
-    if (!(plaintext instanceof Uint8Array)) throw new DataProtectionError('protect takes a Uint8Array or a string.');
+    if (!(plaintext instanceof Uint8Array))
+      throw new DataProtectionError('protect takes a Uint8Array or a string.');
     return this.protectBytes(plaintext);
   }
 
@@ -98,7 +115,9 @@ export class KeyRingBasedDataProtector implements DataProtector {
       body = key.encryptor.encrypt(plaintext, aad);
     } catch (error) {
       if (error instanceof DataProtectionError) throw error;
-      throw new DataProtectionError('An error occurred while trying to encrypt the provided data.', { cause: error });
+      throw new DataProtectionError('An error occurred while trying to encrypt the provided data.', {
+        cause: error,
+      });
     }
     // The payload header (magic || key id) is exactly the first 20 bytes of the AAD.
     return Buffer.concat([aad.subarray(0, PAYLOAD_HEADER_LENGTH), body]);
@@ -112,10 +131,13 @@ export class KeyRingBasedDataProtector implements DataProtector {
       try {
         return strictDecoder.decode(plaintext);
       } catch {
-        throw new PayloadNotProtectedError('The unprotected payload is not UTF-8 text; it was protected from bytes, not a string.');
+        throw new PayloadNotProtectedError(
+          'The unprotected payload is not UTF-8 text; it was protected from bytes, not a string.',
+        );
       }
     }
-    if (!(payload instanceof Uint8Array)) throw new PayloadNotProtectedError('unprotect takes a Uint8Array or a string.');
+    if (!(payload instanceof Uint8Array))
+      throw new PayloadNotProtectedError('unprotect takes a Uint8Array or a string.');
     return (await this.#unprotectCore(payload, false)).plaintext;
   }
 
@@ -158,10 +180,14 @@ export class KeyRingBasedDataProtector implements DataProtector {
         `The key {${keyId}} was not found in the key ring loaded from ${this.#repositoryHint}. Are all instances configured with the same applicationName and the same repository? A key ring lost from storage (an evicted Redis key, a container without a volume) also causes this.`,
       );
     }
-    if (key.isRevoked && !ignoreRevocation) throw new KeyRevokedError(keyId, `The key {${keyId}} has been revoked.`);
+    if (key.isRevoked && !ignoreRevocation)
+      throw new KeyRevokedError(keyId, `The key {${keyId}} has been revoked.`);
     let plaintext: Buffer;
     try {
-      plaintext = key.encryptor.decrypt(view.subarray(PAYLOAD_HEADER_LENGTH), aadForKey(this.#aadTemplate, keyIdBytes));
+      plaintext = key.encryptor.decrypt(
+        view.subarray(PAYLOAD_HEADER_LENGTH),
+        aadForKey(this.#aadTemplate, keyIdBytes),
+      );
     } catch (error) {
       if (error instanceof PayloadError) throw error;
       throw new KeyDecryptionError(

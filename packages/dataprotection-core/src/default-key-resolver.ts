@@ -20,7 +20,11 @@ const byId = (a: Key, b: Key) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
  * window are preferred newest first; younger keys oldest first, so a key other instances may not have
  * seen yet is not used while an established one exists.
  */
-export function resolveDefaultKey(now: number, keys: readonly Key[], canUse: (key: Key) => boolean): DefaultKeyResolution {
+export function resolveDefaultKey(
+  now: number,
+  keys: readonly Key[],
+  canUse: (key: Key) => boolean,
+): DefaultKeyResolution {
   const cutoff = now - KEY_PROPAGATION_WINDOW_MS;
   const candidates = keys.filter((key) => key.activationDate.getTime() <= now + MAX_SERVER_CLOCK_SKEW_MS);
   const established = candidates

@@ -12,7 +12,8 @@ export function fullTypeName(assemblyQualified: string): string {
   return name.replace(/^Microsoft\.AspNet\.DataProtection\./, 'Microsoft.AspNetCore.DataProtection.');
 }
 
-const ASSEMBLY_SUFFIX = ', Microsoft.AspNetCore.DataProtection, Version=8.0.0.0, Culture=neutral, PublicKeyToken=adb9793829ddae60';
+const ASSEMBLY_SUFFIX =
+  ', Microsoft.AspNetCore.DataProtection, Version=8.0.0.0, Culture=neutral, PublicKeyToken=adb9793829ddae60';
 
 /** The assembly-qualified name ASP.NET Core 8 writes for a type of its data protection assembly. */
 export function dataProtectionTypeName(fullName: string): string {

@@ -26,7 +26,9 @@ export class FileSystemXmlRepository implements XmlRepository {
 
   constructor(options: FileSystemXmlRepositoryOptions) {
     if (typeof options?.directory !== 'string' || options.directory.trim() === '') {
-      throw new DataProtectionConfigurationError('FileSystemXmlRepository needs a directory option (a path to a shared folder).');
+      throw new DataProtectionConfigurationError(
+        'FileSystemXmlRepository needs a directory option (a path to a shared folder).',
+      );
     }
     this.directory = resolve(options.directory);
     this.description = `FileSystemXmlRepository '${this.directory}'`;
@@ -93,11 +95,15 @@ export class FileSystemXmlRepository implements XmlRepository {
   }
 
   async deleteElements(shouldDelete: (element: string) => boolean): Promise<number> {
-    const names = (await readdir(this.directory).catch(() => [] as string[])).filter((n) => n.toLowerCase().endsWith('.xml'));
+    const names = (await readdir(this.directory).catch(() => [] as string[])).filter((n) =>
+      n.toLowerCase().endsWith('.xml'),
+    );
     let deleted = 0;
     for (const name of names) {
       const path = join(this.directory, name);
-      const element = serializeCompact(parseXmlElement(await readFile(path, 'utf8'), `${this.description} file '${name}'`));
+      const element = serializeCompact(
+        parseXmlElement(await readFile(path, 'utf8'), `${this.description} file '${name}'`),
+      );
       if (shouldDelete(element)) {
         await unlink(path);
         deleted++;

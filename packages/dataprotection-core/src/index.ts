@@ -1,6 +1,6 @@
 export type { AlgorithmConfiguration, EncryptionAlgorithm, ValidationAlgorithm } from './algorithms.ts';
-export type { AuthenticatedEncryptorDescriptor } from './authenticated-encryptor-descriptor.ts';
 export type { RandomSource } from './authenticated-encryptor.ts';
+export type { AuthenticatedEncryptorDescriptor } from './authenticated-encryptor-descriptor.ts';
 export {
   type CertificateInput,
   type CertificateWithPrivateKey,
@@ -14,6 +14,7 @@ export {
   type DataProtectionProvider,
 } from './data-protection-provider.ts';
 export type { DangerousUnprotectResult, DataProtector } from './data-protector.ts';
+export { EphemeralXmlRepository } from './ephemeral-xml-repository.ts';
 export {
   DataProtectionConfigurationError,
   DataProtectionError,
@@ -28,8 +29,10 @@ export {
   PayloadVersionError,
   XmlKeyFormatError,
 } from './errors.ts';
-export { EphemeralXmlRepository } from './ephemeral-xml-repository.ts';
-export { FileSystemXmlRepository, type FileSystemXmlRepositoryOptions } from './file-system-xml-repository.ts';
+export {
+  FileSystemXmlRepository,
+  type FileSystemXmlRepositoryOptions,
+} from './file-system-xml-repository.ts';
 export type { Key } from './key.ts';
 export type { KeyManager } from './key-manager.ts';
 export { type Logger, silentLogger } from './logger.ts';
@@ -40,6 +43,12 @@ export {
   type TimeLimitedDataProtector,
   type TimeLimitedUnprotectResult,
 } from './time-limited-data-protector.ts';
-export { type EncryptedXml, NullXmlDecryptor, NullXmlEncryptor, type XmlDecryptor, type XmlEncryptor } from './xml-encryption.ts';
 export { DATA_PROTECTION_NS, parseXmlElement, serializeCompact, serializeIndented } from './xml-document.ts';
+export {
+  type EncryptedXml,
+  NullXmlDecryptor,
+  NullXmlEncryptor,
+  type XmlDecryptor,
+  type XmlEncryptor,
+} from './xml-encryption.ts';
 export type { XmlRepository } from './xml-repository.ts';

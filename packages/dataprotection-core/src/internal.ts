@@ -7,11 +7,15 @@ export {
   GcmAuthenticatedEncryptor,
   type RandomSource,
 } from './authenticated-encryptor.ts';
+export {
+  DEFAULT_DESERIALIZER,
+  descriptorFromXml,
+  descriptorToXml,
+} from './authenticated-encryptor-descriptor.ts';
 export { cbcContextHeader, gcmContextHeader } from './context-header.ts';
-export { bytesToGuid, guidToBytes } from './guid-bytes.ts';
-export { deriveKey } from './sp800-108.ts';
-export { descriptorFromXml, descriptorToXml, DEFAULT_DESERIALIZER } from './authenticated-encryptor-descriptor.ts';
-export { keyFromXml, keyToXml, revocationFromXml, revocationToXml } from './key-xml.ts';
-export { formatCompactUtc, formatXmlDate, parseXmlDate } from './xml-date.ts';
 export { resolveDefaultKey } from './default-key-resolver.ts';
+export { bytesToGuid, guidToBytes } from './guid-bytes.ts';
+export { keyFromXml, keyToXml, revocationFromXml, revocationToXml } from './key-xml.ts';
+export { deriveKey } from './sp800-108.ts';
 export { dateToTicks, ticksToDate } from './time-limited-data-protector.ts';
+export { formatCompactUtc, formatXmlDate, parseXmlDate } from './xml-date.ts';

@@ -8,8 +8,8 @@ import { isGuid } from './guid-bytes.ts';
 import { Key } from './key.ts';
 import { keyFromXml, keyToXml, type Revocation, revocationFromXml, revocationToXml } from './key-xml.ts';
 import type { Logger } from './logger.ts';
-import { parseXmlElement, serializeCompact } from './xml-document.ts';
 import { formatCompactUtc } from './xml-date.ts';
+import { parseXmlElement, serializeCompact } from './xml-document.ts';
 import type { XmlDecryptor, XmlEncryptor } from './xml-encryption.ts';
 import type { XmlRepository } from './xml-repository.ts';
 
@@ -62,15 +62,21 @@ export class KeyManager {
           key = new Key(keyFromXml(element), xmlDecryptors, random);
         } catch (error) {
           // A key that cannot be read is skipped, as ASP.NET Core does; it will never be a default.
-          logger.warn(`Skipping an unreadable key in ${this.repositoryDescription}: ${(error as Error).message}`);
+          logger.warn(
+            `Skipping an unreadable key in ${this.repositoryDescription}: ${(error as Error).message}`,
+          );
           continue;
         }
-        if (keys.has(key.id)) throw new KeyRingError(`The key {${key.id}} already exists in the keyring (${this.repositoryDescription}).`);
+        if (keys.has(key.id))
+          throw new KeyRingError(
+            `The key {${key.id}} already exists in the keyring (${this.repositoryDescription}).`,
+          );
         keys.set(key.id, key);
       } else if (name === 'revocation') {
         const revocation = revocationFromXml(element);
         if (revocation.keyId === '*') {
-          if (!massRevocation || revocation.revocationDate > massRevocation) massRevocation = revocation.revocationDate;
+          if (!massRevocation || revocation.revocationDate > massRevocation)
+            massRevocation = revocation.revocationDate;
         } else {
           revoked.add(revocation.keyId);
         }
@@ -101,13 +107,19 @@ export class KeyManager {
         creationDate,
         activationDate,
         expirationDate,
-        descriptor: { encryption: algorithms.encryption, validation: algorithms.validation, masterKey: random(64) },
+        descriptor: {
+          encryption: algorithms.encryption,
+          validation: algorithms.validation,
+          masterKey: random(64),
+        },
       },
       xmlEncryptor,
     );
     const xml = serializeCompact(element);
     await repository.storeElement(xml, `key-${id}`);
-    logger.info(`Created key {${id}} (active ${activationDate.toISOString()} to ${expirationDate.toISOString()}).`);
+    logger.info(
+      `Created key {${id}} (active ${activationDate.toISOString()} to ${expirationDate.toISOString()}).`,
+    );
     this.#changed();
     return new Key(keyFromXml(parseXmlElement(xml)), xmlDecryptors, random);
   }
@@ -116,19 +128,31 @@ export class KeyManager {
   async revokeKey(keyId: string, reason?: string): Promise<void> {
     if (!isGuid(keyId)) throw new XmlKeyFormatError(`'${keyId}' is not a key id (a GUID).`);
     const id = keyId.toLowerCase();
-    await this.#storeRevocation({ revocationDate: new Date(this.#options.clock.now()), keyId: id, reason }, `revocation-${id}`);
+    await this.#storeRevocation(
+      { revocationDate: new Date(this.#options.clock.now()), keyId: id, reason },
+      `revocation-${id}`,
+    );
   }
 
   /** Revokes every key created before `revocationDate` (default: now), e.g. after a key leak. */
-  async revokeAllKeys(revocationDate: Date = new Date(this.#options.clock.now()), reason?: string): Promise<void> {
-    await this.#storeRevocation({ revocationDate, keyId: '*', reason }, `revocation-${formatCompactUtc(revocationDate)}`);
+  async revokeAllKeys(
+    revocationDate: Date = new Date(this.#options.clock.now()),
+    reason?: string,
+  ): Promise<void> {
+    await this.#storeRevocation(
+      { revocationDate, keyId: '*', reason },
+      `revocation-${formatCompactUtc(revocationDate)}`,
+    );
   }
 
   /**
    * Deletes expired keys the predicate selects, and the revocations that no longer matter, when the
    * repository supports deletion. Deleting a key makes its payloads unreadable forever.
    */
-  async deleteKeys(shouldDelete: (key: Key) => boolean, options: { includeUnexpired?: boolean } = {}): Promise<number> {
+  async deleteKeys(
+    shouldDelete: (key: Key) => boolean,
+    options: { includeUnexpired?: boolean } = {},
+  ): Promise<number> {
     const { repository, clock } = this.#options;
     if (!repository.deleteElements) {
       throw new KeyRingError(`${this.repositoryDescription} does not support deleting elements.`);
@@ -136,7 +160,9 @@ export class KeyManager {
     const keys = await this.getAllKeys();
     const now = clock.now();
     const doomed = new Set(
-      keys.filter((key) => (options.includeUnexpired || key.isExpired(now)) && shouldDelete(key)).map((key) => key.id),
+      keys
+        .filter((key) => (options.includeUnexpired || key.isExpired(now)) && shouldDelete(key))
+        .map((key) => key.id),
     );
     const remaining = new Set(keys.map((key) => key.id).filter((id) => !doomed.has(id)));
     const deleted = await repository.deleteElements((text) => {

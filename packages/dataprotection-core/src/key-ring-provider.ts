@@ -69,7 +69,8 @@ export class KeyRingProvider {
   async refreshForUnknownKey(): Promise<KeyRing> {
     if (this.#refresh) return this.#refresh;
     const now = this.#options.clock.now();
-    if (this.#ring && now - this.#lastForcedRefresh < this.#options.unknownKeyRefreshIntervalMs) return this.#ring;
+    if (this.#ring && now - this.#lastForcedRefresh < this.#options.unknownKeyRefreshIntervalMs)
+      return this.#ring;
     this.#lastForcedRefresh = now;
     return this.#startRefresh();
   }
@@ -146,7 +147,11 @@ export class KeyRingProvider {
         // Re-read: other instances may have created keys at the same moment, and all must agree on one.
         keys = await keyManager.getAllKeys();
         resolution = resolveDefaultKey(now, keys, this.#canUse);
-        chosen = resolution.defaultKey ?? resolution.fallbackKey ?? keys.find((key) => key.id === created.id) ?? created;
+        chosen =
+          resolution.defaultKey ??
+          resolution.fallbackKey ??
+          keys.find((key) => key.id === created.id) ??
+          created;
         defaultKey = chosen;
       }
     }
@@ -155,8 +160,12 @@ export class KeyRingProvider {
       throw new KeyRingError(`The default key {${chosen.id}} has been revoked; create a new key.`);
     }
     const refreshMs = REFRESH_PERIOD_MS * (1 - (this.#options.random ?? Math.random)() / 5);
-    const expiresAt = chosen.isExpired(now) ? now + refreshMs : Math.min(chosen.expirationDate.getTime(), now + refreshMs);
-    logger.debug(`Key ring loaded from ${keyManager.repositoryDescription}: ${keys.length} keys, default {${chosen.id}}.`);
+    const expiresAt = chosen.isExpired(now)
+      ? now + refreshMs
+      : Math.min(chosen.expirationDate.getTime(), now + refreshMs);
+    logger.debug(
+      `Key ring loaded from ${keyManager.repositoryDescription}: ${keys.length} keys, default {${chosen.id}}.`,
+    );
     return new KeyRing(chosen, keys, expiresAt);
   }
 }

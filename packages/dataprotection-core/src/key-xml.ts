@@ -7,8 +7,16 @@ import {
 } from './authenticated-encryptor-descriptor.ts';
 import { XmlKeyFormatError } from './errors.ts';
 import { isGuid } from './guid-bytes.ts';
-import { adopt, appendComment, appendElement, childElements, createElement, requireChild, textContent } from './xml-document.ts';
 import { formatXmlDate, parseXmlDate } from './xml-date.ts';
+import {
+  adopt,
+  appendComment,
+  appendElement,
+  childElements,
+  createElement,
+  requireChild,
+  textContent,
+} from './xml-document.ts';
 import { decryptSecrets, encryptSecrets, type XmlDecryptor, type XmlEncryptor } from './xml-encryption.ts';
 
 /** A key's metadata as stored; the descriptor is decrypted and parsed only when the key is used. */
@@ -50,10 +58,13 @@ export function keyFromXml(element: Element): KeyRecord {
   const id = element.getAttribute('id') ?? '';
   if (!isGuid(id)) throw new XmlKeyFormatError(`A <key> element has id '${id}', which is not a GUID.`);
   if (element.getAttribute('version') !== '1') {
-    throw new XmlKeyFormatError(`Key ${id} has version '${element.getAttribute('version')}'; only version 1 is known.`);
+    throw new XmlKeyFormatError(
+      `Key ${id} has version '${element.getAttribute('version')}'; only version 1 is known.`,
+    );
   }
   const what = `key ${id}`;
-  const date = (name: string) => parseXmlDate(textContent(requireChild(element, name, what)), `${what} ${name}`);
+  const date = (name: string) =>
+    parseXmlDate(textContent(requireChild(element, name, what)), `${what} ${name}`);
   const creationDate = date('creationDate');
   const activationDate = date('activationDate');
   const expirationDate = date('expirationDate');
@@ -86,7 +97,8 @@ export function revocationToXml(revocation: Revocation): Element {
   const element = createElement('revocation');
   element.setAttribute('version', '1');
   appendElement(element, 'revocationDate', {}, formatXmlDate(revocation.revocationDate));
-  if (revocation.keyId === '*') appendComment(element, ' All keys created before the revocation date are revoked. ');
+  if (revocation.keyId === '*')
+    appendComment(element, ' All keys created before the revocation date are revoked. ');
   appendElement(element, 'key', { id: revocation.keyId });
   appendElement(element, 'reason', {}, revocation.reason ?? undefined);
   return element;
@@ -96,9 +108,17 @@ export function revocationToXml(revocation: Revocation): Element {
 export function revocationFromXml(element: Element): Revocation {
   const what = 'a <revocation> element';
   if (element.getAttribute('version') !== '1') throw new XmlKeyFormatError(`${what} has an unknown version.`);
-  const revocationDate = parseXmlDate(textContent(requireChild(element, 'revocationDate', what)), `${what} revocationDate`);
+  const revocationDate = parseXmlDate(
+    textContent(requireChild(element, 'revocationDate', what)),
+    `${what} revocationDate`,
+  );
   const keyId = requireChild(element, 'key', what).getAttribute('id') ?? '';
-  if (keyId !== '*' && !isGuid(keyId)) throw new XmlKeyFormatError(`${what} names key '${keyId}', which is not a GUID or '*'.`);
+  if (keyId !== '*' && !isGuid(keyId))
+    throw new XmlKeyFormatError(`${what} names key '${keyId}', which is not a GUID or '*'.`);
   const reasonElement = childElements(element).find((c) => localName(c) === 'reason');
-  return { revocationDate, keyId: keyId.toLowerCase(), reason: reasonElement ? textContent(reasonElement) : undefined };
+  return {
+    revocationDate,
+    keyId: keyId.toLowerCase(),
+    reason: reasonElement ? textContent(reasonElement) : undefined,
+  };
 }

@@ -4,6 +4,7 @@ import { DataProtectionError } from './errors.ts';
 export function validatePurposes(purposes: readonly unknown[]): asserts purposes is string[] {
   if (purposes.length === 0) throw new DataProtectionError('A protector needs at least one purpose.');
   for (const purpose of purposes) {
-    if (typeof purpose !== 'string') throw new DataProtectionError(`A purpose must be a string; got ${typeof purpose}.`);
+    if (typeof purpose !== 'string')
+      throw new DataProtectionError(`A purpose must be a string; got ${typeof purpose}.`);
   }
 }

@@ -13,7 +13,13 @@ export function deriveKey(kdk: Uint8Array, label: Uint8Array, context: Uint8Arra
   let written = 0;
   for (let i = 1; written < length; i++) {
     counter.writeUInt32BE(i);
-    const block = createHmac('sha512', kdk).update(counter).update(label).update(zero).update(context).update(bits).digest();
+    const block = createHmac('sha512', kdk)
+      .update(counter)
+      .update(label)
+      .update(zero)
+      .update(context)
+      .update(bits)
+      .digest();
     written += block.copy(out, written, 0, Math.min(block.length, length - written));
   }
   return out;

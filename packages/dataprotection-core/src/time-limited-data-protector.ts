@@ -1,9 +1,9 @@
 import type { Clock } from './clock.ts';
 import type { DataProtector } from './data-protector.ts';
-import { decodeBase64Url } from './payload-text.ts';
-import { validatePurposes } from './purposes.ts';
 import { DataProtectionError, PayloadExpiredError, PayloadInvalidError } from './errors.ts';
 import { type Duration, durationOption } from './options-parsing.ts';
+import { decodeBase64Url } from './payload-text.ts';
+import { validatePurposes } from './purposes.ts';
 
 export const TIME_LIMITED_PURPOSE = 'Microsoft.AspNetCore.DataProtection.TimeLimitedDataProtector.v1';
 
@@ -42,7 +42,11 @@ export class TimeLimitedDataProtector {
   readonly #createInner: (purposes: readonly string[]) => DataProtector;
 
   /** Made by `protector.toTimeLimited()`; the constructor is not part of the public API. */
-  constructor(createInner: (purposes: readonly string[]) => DataProtector, purposes: readonly string[], clock: Clock) {
+  constructor(
+    createInner: (purposes: readonly string[]) => DataProtector,
+    purposes: readonly string[],
+    clock: Clock,
+  ) {
     this.#createInner = createInner;
     this.#purposes = purposes;
     this.#clock = clock;
@@ -56,7 +60,11 @@ export class TimeLimitedDataProtector {
   /** A time-limited protector whose purposes are these plus `purpose` (inserted before the time-limit suffix). */
   createProtector(purpose: string, ...subPurposes: string[]): TimeLimitedDataProtector {
     validatePurposes([purpose, ...subPurposes]);
-    return new TimeLimitedDataProtector(this.#createInner, [...this.#purposes, purpose, ...subPurposes], this.#clock);
+    return new TimeLimitedDataProtector(
+      this.#createInner,
+      [...this.#purposes, purpose, ...subPurposes],
+      this.#clock,
+    );
   }
 
   protect(plaintext: Uint8Array, expiration?: Expiration): Promise<Uint8Array>;
@@ -95,7 +103,8 @@ export class TimeLimitedDataProtector {
   #expirationTicks(expiration: Expiration | undefined): bigint {
     if (expiration === undefined) return MAX_TICKS;
     if (expiration instanceof Date) {
-      if (Number.isNaN(expiration.getTime())) throw new DataProtectionError('The expiration is not a valid Date.');
+      if (Number.isNaN(expiration.getTime()))
+        throw new DataProtectionError('The expiration is not a valid Date.');
       return dateToTicks(expiration);
     }
     return dateToTicks(new Date(this.#clock.now() + durationOption(expiration.lifetime, 'lifetime')));

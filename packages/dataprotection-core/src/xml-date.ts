@@ -19,7 +19,15 @@ export function parseXmlDate(text: string, what: string): Date {
   if (!match) throw new XmlKeyFormatError(`${what} '${text}' is not an xs:dateTime.`);
   const [, year, month, day, hour, minute, second, fraction = '', zone = 'Z'] = match;
   const millis = Number(`${fraction}000`.slice(0, 3));
-  let time = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), millis);
+  let time = Date.UTC(
+    Number(year),
+    Number(month) - 1,
+    Number(day),
+    Number(hour),
+    Number(minute),
+    Number(second),
+    millis,
+  );
   if (zone !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;
     const [zh, zm] = zone.slice(1).split(':').map(Number);

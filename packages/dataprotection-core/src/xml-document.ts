@@ -18,10 +18,13 @@ const MAX_XML_LENGTH = 1024 * 1024;
 export function parseXmlElement(text: string, source = 'the repository'): Element {
   if (typeof text !== 'string') throw new XmlKeyFormatError(`An element from ${source} is not a string.`);
   if (text.length > MAX_XML_LENGTH) {
-    throw new XmlKeyFormatError(`An element from ${source} is ${text.length} characters long; the limit is ${MAX_XML_LENGTH}.`);
+    throw new XmlKeyFormatError(
+      `An element from ${source} is ${text.length} characters long; the limit is ${MAX_XML_LENGTH}.`,
+    );
   }
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (/<!DOCTYPE/i.test(body)) throw new XmlKeyFormatError(`An element from ${source} has a DTD, which is not allowed.`);
+  if (/<!DOCTYPE/i.test(body))
+    throw new XmlKeyFormatError(`An element from ${source} has a DTD, which is not allowed.`);
   let document: ReturnType<DOMParser['parseFromString']>;
   try {
     document = new DOMParser({
@@ -30,12 +33,16 @@ export function parseXmlElement(text: string, source = 'the repository'): Elemen
       },
     }).parseFromString(body, 'text/xml');
   } catch (error) {
-    throw new XmlKeyFormatError(`An element from ${source} is not well-formed XML: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new XmlKeyFormatError(
+      `An element from ${source} is not well-formed XML: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   for (let node = document.firstChild; node; node = node.nextSibling) {
-    if (node.nodeType === DOCUMENT_TYPE_NODE) throw new XmlKeyFormatError(`An element from ${source} has a DTD.`);
+    if (node.nodeType === DOCUMENT_TYPE_NODE)
+      throw new XmlKeyFormatError(`An element from ${source} has a DTD.`);
   }
   const root = document.documentElement;
   if (!root) throw new XmlKeyFormatError(`${source} returned text with no XML element.`);

@@ -21,7 +21,9 @@ export interface XmlDecryptor {
   decrypt(encryptedElement: Element): Element;
 }
 
-export const NULL_DECRYPTOR_TYPE = dataProtectionTypeName('Microsoft.AspNetCore.DataProtection.XmlEncryption.NullXmlDecryptor');
+export const NULL_DECRYPTOR_TYPE = dataProtectionTypeName(
+  'Microsoft.AspNetCore.DataProtection.XmlEncryption.NullXmlDecryptor',
+);
 
 /** Stores the secret in clear inside an `<unencryptedKey>` wrapper (ASP.NET Core's NullXmlEncryptor). */
 export class NullXmlEncryptor implements XmlEncryptor {
@@ -43,15 +45,21 @@ export class NullXmlDecryptor implements XmlDecryptor {
 }
 
 const WINDOWS_ONLY: Record<string, string> = {
-  'Microsoft.AspNetCore.DataProtection.XmlEncryption.DpapiXmlDecryptor': 'Windows DPAPI (ProtectKeysWithDpapi)',
-  'Microsoft.AspNetCore.DataProtection.XmlEncryption.DpapiNGXmlDecryptor': 'Windows DPAPI-NG (ProtectKeysWithDpapiNG)',
+  'Microsoft.AspNetCore.DataProtection.XmlEncryption.DpapiXmlDecryptor':
+    'Windows DPAPI (ProtectKeysWithDpapi)',
+  'Microsoft.AspNetCore.DataProtection.XmlEncryption.DpapiNGXmlDecryptor':
+    'Windows DPAPI-NG (ProtectKeysWithDpapiNG)',
 };
 
 /**
  * Replaces every `<encryptedSecret>` below `root` by the element its decryptor returns, as ASP.NET Core does
  * when it reads a key. The decryptor is chosen by the `decryptorType` attribute.
  */
-export function decryptSecrets(root: Element, decryptors: readonly XmlDecryptor[], keyDescription: string): void {
+export function decryptSecrets(
+  root: Element,
+  decryptors: readonly XmlDecryptor[],
+  keyDescription: string,
+): void {
   for (const child of childElements(root)) {
     if (child.localName === 'encryptedSecret' && child.namespaceURI === DATA_PROTECTION_NS) {
       const type = child.getAttribute('decryptorType') ?? '';

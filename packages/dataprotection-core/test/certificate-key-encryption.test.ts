@@ -18,9 +18,27 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 function makeCertificate(name: string): CertificateWithPrivateKey {
   const key = join(work, `${name}.key`);
   const cert = join(work, `${name}.crt`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${name}`], {
-    stdio: 'ignore',
-  });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
   return { certificate: readFileSync(cert), privateKey: readFileSync(key) };
 }
 
@@ -30,11 +48,17 @@ const second = makeCertificate('key-ring-2031');
 describe('keys protected with a certificate', () => {
   test('the stored key holds an encryptedSecret, not the master key', async () => {
     const repository = new EphemeralXmlRepository();
-    const provider = createDataProtection({ applicationName: 'app', repository, protectKeysWithCertificate: first });
+    const provider = createDataProtection({
+      applicationName: 'app',
+      repository,
+      protectKeysWithCertificate: first,
+    });
     const token = await provider.createProtector('p').protect('hello');
     const [stored] = await repository.getAllElements();
     expect(stored).toContain('<encryptedSecret');
-    expect(stored).toContain('decryptorType="Microsoft.AspNetCore.DataProtection.XmlEncryption.EncryptedXmlDecryptor, Microsoft.AspNetCore.DataProtection');
+    expect(stored).toContain(
+      'decryptorType="Microsoft.AspNetCore.DataProtection.XmlEncryption.EncryptedXmlDecryptor, Microsoft.AspNetCore.DataProtection',
+    );
     expect(stored).toContain('Algorithm="http://www.w3.org/2001/04/xmlenc#aes256-cbc"');
     expect(stored).toContain('Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-1_5"');
     expect(stored).not.toContain('<value>');
@@ -43,7 +67,11 @@ describe('keys protected with a certificate', () => {
 
   test('another instance decrypts with any of several certificates (certificate roll-over)', async () => {
     const repository = new EphemeralXmlRepository();
-    const writer = createDataProtection({ applicationName: 'app', repository, protectKeysWithCertificate: first });
+    const writer = createDataProtection({
+      applicationName: 'app',
+      repository,
+      protectKeysWithCertificate: first,
+    });
     const token = await writer.createProtector('p').protect('rolled');
     const reader = createDataProtection({
       applicationName: 'app',
@@ -57,12 +85,25 @@ describe('keys protected with a certificate', () => {
 
   test('an instance without the certificate gets a clear error naming the certificate', async () => {
     const repository = new EphemeralXmlRepository();
-    const writer = createDataProtection({ applicationName: 'app', repository, protectKeysWithCertificate: first });
+    const writer = createDataProtection({
+      applicationName: 'app',
+      repository,
+      protectKeysWithCertificate: first,
+    });
     const token = await writer.createProtector('p').protect('secret');
-    const stranger = createDataProtection({ applicationName: 'app', repository, unprotectKeysWithAnyCertificate: [second] });
-    const failure = await stranger.createProtector('p').unprotect(token).catch((error: unknown) => error);
+    const stranger = createDataProtection({
+      applicationName: 'app',
+      repository,
+      unprotectKeysWithAnyCertificate: [second],
+    });
+    const failure = await stranger
+      .createProtector('p')
+      .unprotect(token)
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(KeyDecryptionError);
-    expect(String((failure as Error).cause)).toMatch(/key-ring-2030.*not among unprotectKeysWithAnyCertificate/);
+    expect(String((failure as Error).cause)).toMatch(
+      /key-ring-2030.*not among unprotectKeysWithAnyCertificate/,
+    );
   });
 
   test('a private key that does not match its certificate is refused at startup', () => {

@@ -53,14 +53,18 @@ describe('payloads match ASP.NET Core byte for byte', () => {
   });
 
   test('V6: AES-256-GCM', async () => {
-    const provider = providerWithKeyFile(aspNetCoreKeyFile({ encryption: 'AES_256_GCM', validation: undefined }));
+    const provider = providerWithKeyFile(
+      aspNetCoreKeyFile({ encryption: 'AES_256_GCM', validation: undefined }),
+    );
     const protector = provider.createProtector('SessionMiddleware');
     expect(Buffer.from(await protector.protect(Buffer.from(V1_PLAINTEXT))).toString('hex')).toBe(V6);
     expect(Buffer.from(await protector.unprotect(Buffer.from(V6, 'hex'))).toString()).toBe(V1_PLAINTEXT);
   });
 
   test('a key file with Windows line ends is read the same', async () => {
-    const protector = providerWithKeyFile(aspNetCoreKeyFile({ newline: '\r\n' })).createProtector('SessionMiddleware');
+    const protector = providerWithKeyFile(aspNetCoreKeyFile({ newline: '\r\n' })).createProtector(
+      'SessionMiddleware',
+    );
     expect(Buffer.from(await protector.unprotect(Buffer.from(V1, 'hex'))).toString()).toBe(V1_PLAINTEXT);
   });
 
@@ -71,6 +75,8 @@ describe('payloads match ASP.NET Core byte for byte', () => {
     const unnamed = providerFor(repository, { autoGenerateKeys: false });
     const token = await named.createProtector('SessionMiddleware').protect('x');
     expect(await unnamed.createProtector('shop', 'SessionMiddleware').unprotect(token)).toBe('x');
-    await expect(unnamed.createProtector('SessionMiddleware').unprotect(token)).rejects.toThrow('The payload was invalid.');
+    await expect(unnamed.createProtector('SessionMiddleware').unprotect(token)).rejects.toThrow(
+      'The payload was invalid.',
+    );
   });
 });

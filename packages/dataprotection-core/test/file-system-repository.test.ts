@@ -1,7 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDataProtection, FileSystemXmlRepository, XmlKeyFormatError } from '@sharedstate/dataprotection-core';
+import {
+  createDataProtection,
+  FileSystemXmlRepository,
+  XmlKeyFormatError,
+} from '@sharedstate/dataprotection-core';
 import { aspNetCoreKeyFile, VECTOR_KEY_ID } from './fixtures.ts';
 
 describe('FileSystemXmlRepository (§3.1)', () => {
@@ -12,7 +16,10 @@ describe('FileSystemXmlRepository (§3.1)', () => {
   afterEach(() => rmSync(join(directory, '..'), { recursive: true, force: true }));
 
   test('writes key-{id}.xml with BOM, declaration and indentation, readable only by the owner', async () => {
-    const provider = createDataProtection({ applicationName: 'app', repository: new FileSystemXmlRepository({ directory }) });
+    const provider = createDataProtection({
+      applicationName: 'app',
+      repository: new FileSystemXmlRepository({ directory }),
+    });
     await provider.initialize();
     const [key] = await provider.keyManager.getAllKeys();
     const files = readdirSync(directory);
@@ -23,7 +30,9 @@ describe('FileSystemXmlRepository (§3.1)', () => {
     const text = bytes.subarray(3).toString('utf8');
     expect(text.startsWith('<?xml version="1.0" encoding="utf-8"?>\n<key id=')).toBe(true);
     expect(text).toContain('\n  <creationDate>');
-    expect(text).toContain('\n      <masterKey p4:requiresEncryption="true" xmlns:p4="http://schemas.asp.net/2015/03/dataProtection">');
+    expect(text).toContain(
+      '\n      <masterKey p4:requiresEncryption="true" xmlns:p4="http://schemas.asp.net/2015/03/dataProtection">',
+    );
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 

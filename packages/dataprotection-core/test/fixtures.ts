@@ -1,12 +1,21 @@
-import { type Clock, createDataProtection, type DataProtectionOptions, type XmlRepository } from '@sharedstate/dataprotection-core';
+import {
+  type Clock,
+  createDataProtection,
+  type DataProtectionOptions,
+  type XmlRepository,
+} from '@sharedstate/dataprotection-core';
 
 /** The master key and key id of FORMATS §8.8. */
-export const VECTOR_MASTER_KEY = 'k88VrwGLINfVAqzlAp7U4EAjdlmUG17c756McQGdjHU8Ajkfc/A3YOKdqlMcF6dXaIxATED+g2f62wkRRRRRzA==';
+export const VECTOR_MASTER_KEY =
+  'k88VrwGLINfVAqzlAp7U4EAjdlmUG17c756McQGdjHU8Ajkfc/A3YOKdqlMcF6dXaIxATED+g2f62wkRRRRRzA==';
 export const VECTOR_KEY_ID = '3d6d01fd-c0e7-44ae-82dd-013b996b4093';
 
 /** A clock tests move by hand. */
 export class TestClock implements Clock {
-  constructor(public current = Date.UTC(2030, 1, 1)) {}
+  current: number;
+  constructor(start = Date.UTC(2030, 1, 1)) {
+    this.current = start;
+  }
   now(): number {
     return this.current;
   }
@@ -84,7 +93,10 @@ export class ObservedRepository implements XmlRepository {
   reads = 0;
   writes = 0;
   failing: Error | undefined;
-  constructor(readonly inner: XmlRepository) {}
+  readonly inner: XmlRepository;
+  constructor(inner: XmlRepository) {
+    this.inner = inner;
+  }
   get description() {
     return `observed ${this.inner.description}`;
   }

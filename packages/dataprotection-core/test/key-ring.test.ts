@@ -20,7 +20,9 @@ describe('protect and unprotect', () => {
     const token = await protector.protect('hello');
     expect(token.startsWith('CfDJ8')).toBe(true);
     expect(await protector.unprotect(token)).toBe('hello');
-    expect(Buffer.from(await protector.unprotect(await protector.protect(Uint8Array.of(1, 2, 3))))).toEqual(Buffer.from([1, 2, 3]));
+    expect(Buffer.from(await protector.unprotect(await protector.protect(Uint8Array.of(1, 2, 3))))).toEqual(
+      Buffer.from([1, 2, 3]),
+    );
     expect(await provider.keyManager.getAllKeys()).toHaveLength(1);
   });
 
@@ -108,13 +110,19 @@ describe('key lifecycle (§2.5)', () => {
     const token = await provider.createProtector('test').protect('x');
     const reader = providerFor(repository, { clock, applicationName: 'app', autoGenerateKeys: false });
     expect(await reader.createProtector('test').unprotect(token)).toBe('x');
-    expect(await provider.createProtector('test').unprotect(await reader.createProtector('test').protect('y'))).toBe('y');
+    expect(
+      await provider.createProtector('test').unprotect(await reader.createProtector('test').protect('y')),
+    ).toBe('y');
     expect(await provider.keyManager.getAllKeys()).toHaveLength(1);
   });
 
   test('keyLifetime below a week is refused at startup', () => {
-    expect(() => providerFor(new EphemeralXmlRepository(), { keyLifetime: '6d' })).toThrow(/at least one week/);
-    expect(() => providerFor(new EphemeralXmlRepository(), { keyLifetime: 'forever' })).toThrow(/keyLifetime/);
+    expect(() => providerFor(new EphemeralXmlRepository(), { keyLifetime: '6d' })).toThrow(
+      /at least one week/,
+    );
+    expect(() => providerFor(new EphemeralXmlRepository(), { keyLifetime: 'forever' })).toThrow(
+      /keyLifetime/,
+    );
   });
 });
 
@@ -131,7 +139,9 @@ describe('refreshing the ring', () => {
     const token = await writer.createProtector('p').protect('from the writer');
     // Concurrent requests carrying a key the reader has not seen yet.
     const readsBefore = observed.reads;
-    const results = await Promise.all(Array.from({ length: 20 }, () => reader.createProtector('p').unprotect(token)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => reader.createProtector('p').unprotect(token)),
+    );
     expect(new Set(results)).toEqual(new Set(['from the writer']));
     expect(observed.reads - readsBefore).toBe(1);
   });
@@ -212,6 +222,8 @@ test('misconfiguration fails at construction with the option named', () => {
   const repository = new EphemeralXmlRepository();
   expect(() => providerFor(repository, { applicationName: '' })).toThrow(/applicationName/);
   expect(() => providerFor({} as never)).toThrow(/repository/);
-  expect(() => providerFor(repository, { algorithms: { encryption: 'DES' as never } })).toThrow(/encryption algorithm/);
+  expect(() => providerFor(repository, { algorithms: { encryption: 'DES' as never } })).toThrow(
+    /encryption algorithm/,
+  );
   expect(() => providerFor(repository).createProtector(undefined as never)).toThrow(/purpose/);
 });

@@ -1,4 +1,9 @@
-import { EphemeralXmlRepository, KeyRingError, parseXmlElement, serializeCompact } from '@sharedstate/dataprotection-core';
+import {
+  EphemeralXmlRepository,
+  KeyRingError,
+  parseXmlElement,
+  serializeCompact,
+} from '@sharedstate/dataprotection-core';
 import {
   DEFAULT_DESERIALIZER,
   descriptorFromXml,
@@ -19,7 +24,9 @@ const withoutComments = (xml: string) => xml.replace(/<!--.*?-->/g, '');
 
 describe('descriptor XML (§2.2, §8.7)', () => {
   test('AES_192_CBC + HMACSHA512 exports as ASP.NET Core does', () => {
-    const xml = serializeCompact(descriptorToXml({ encryption: 'AES_192_CBC', validation: 'HMACSHA512', masterKey }));
+    const xml = serializeCompact(
+      descriptorToXml({ encryption: 'AES_192_CBC', validation: 'HMACSHA512', masterKey }),
+    );
     expect(withoutComments(xml)).toBe(
       `<descriptor><encryption algorithm="AES_192_CBC"/><validation algorithm="HMACSHA512"/><masterKey p4:requiresEncryption="true" xmlns:p4="http://schemas.asp.net/2015/03/dataProtection"><value>${VECTOR_MASTER_KEY}</value></masterKey></descriptor>`,
     );
@@ -27,7 +34,9 @@ describe('descriptor XML (§2.2, §8.7)', () => {
 
   test('GCM descriptors carry a comment instead of a validation element', () => {
     const xml = serializeCompact(descriptorToXml({ encryption: 'AES_256_GCM', masterKey }));
-    expect(xml).toContain('<!-- AES-GCM includes a 128-bit authentication tag, no extra validation algorithm required. -->');
+    expect(xml).toContain(
+      '<!-- AES-GCM includes a 128-bit authentication tag, no extra validation algorithm required. -->',
+    );
     expect(xml).not.toContain('<validation');
   });
 
@@ -35,12 +44,20 @@ describe('descriptor XML (§2.2, §8.7)', () => {
     const element = parseXmlElement(
       `<descriptor><encryption algorithm='AES_256_CBC' /><validation algorithm='HMACSHA256' /><masterKey enc:requiresEncryption='true' xmlns:enc='http://schemas.asp.net/2015/03/dataProtection'>\n  ${VECTOR_MASTER_KEY}\n</masterKey></descriptor>`,
     );
-    expect(Buffer.from(descriptorFromXml(DEFAULT_DESERIALIZER, element, 'test').masterKey)).toEqual(masterKey);
+    expect(Buffer.from(descriptorFromXml(DEFAULT_DESERIALIZER, element, 'test').masterKey)).toEqual(
+      masterKey,
+    );
   });
 
   test.each([
-    [`${ns}AuthenticatedEncryptorDescriptorDeserializer, Microsoft.AspNetCore.DataProtection, Version=6.0.0.0, Culture=neutral, PublicKeyToken=adb9793829ddae60`, 'AES_256_CBC'],
-    ['Microsoft.AspNet.DataProtection.AuthenticatedEncryption.ConfigurationModel.AuthenticatedEncryptorDescriptorDeserializer, Microsoft.AspNet.DataProtection, Version=1.0.0.0', 'AES_256_CBC'],
+    [
+      `${ns}AuthenticatedEncryptorDescriptorDeserializer, Microsoft.AspNetCore.DataProtection, Version=6.0.0.0, Culture=neutral, PublicKeyToken=adb9793829ddae60`,
+      'AES_256_CBC',
+    ],
+    [
+      'Microsoft.AspNet.DataProtection.AuthenticatedEncryption.ConfigurationModel.AuthenticatedEncryptorDescriptorDeserializer, Microsoft.AspNet.DataProtection, Version=1.0.0.0',
+      'AES_256_CBC',
+    ],
   ])('deserializer type %s is matched ignoring version and the old namespace', (type, encryption) => {
     const element = parseXmlElement(
       `<descriptor><encryption algorithm="${encryption}"/><validation algorithm="HMACSHA256"/><masterKey><value>${VECTOR_MASTER_KEY}</value></masterKey></descriptor>`,
@@ -49,12 +66,33 @@ describe('descriptor XML (§2.2, §8.7)', () => {
   });
 
   test.each([
-    ['ManagedAuthenticatedEncryptorDescriptorDeserializer', '<encryption algorithm="Aes" keyLength="192"/><validation algorithm="HMACSHA384"/>', 'AES_192_CBC', 'HMACSHA384'],
-    ['CngCbcAuthenticatedEncryptorDescriptorDeserializer', '<encryption algorithm="AES" keyLength="128"/><hash algorithm="SHA1"/>', 'AES_128_CBC', 'HMACSHA1'],
-    ['CngGcmAuthenticatedEncryptorDescriptorDeserializer', '<encryption algorithm="AES" keyLength="256"/>', 'AES_256_GCM', undefined],
+    [
+      'ManagedAuthenticatedEncryptorDescriptorDeserializer',
+      '<encryption algorithm="Aes" keyLength="192"/><validation algorithm="HMACSHA384"/>',
+      'AES_192_CBC',
+      'HMACSHA384',
+    ],
+    [
+      'CngCbcAuthenticatedEncryptorDescriptorDeserializer',
+      '<encryption algorithm="AES" keyLength="128"/><hash algorithm="SHA1"/>',
+      'AES_128_CBC',
+      'HMACSHA1',
+    ],
+    [
+      'CngGcmAuthenticatedEncryptorDescriptorDeserializer',
+      '<encryption algorithm="AES" keyLength="256"/>',
+      'AES_256_GCM',
+      undefined,
+    ],
   ])('legacy descriptor %s is read', (name, body, encryption, validation) => {
-    const element = parseXmlElement(`<descriptor>${body}<masterKey><value>${VECTOR_MASTER_KEY}</value></masterKey></descriptor>`);
-    const descriptor = descriptorFromXml(`${ns}${name}, Microsoft.AspNetCore.DataProtection, Version=8.0.0.0`, element, 'test');
+    const element = parseXmlElement(
+      `<descriptor>${body}<masterKey><value>${VECTOR_MASTER_KEY}</value></masterKey></descriptor>`,
+    );
+    const descriptor = descriptorFromXml(
+      `${ns}${name}, Microsoft.AspNetCore.DataProtection, Version=8.0.0.0`,
+      element,
+      'test',
+    );
     expect(descriptor.encryption).toBe(encryption);
     expect(descriptor.validation).toBe(validation);
   });
@@ -89,14 +127,20 @@ describe('key XML (§2.1)', () => {
   test('dates: .NET formatting and any xs:dateTime offset', () => {
     expect(formatXmlDate(new Date('2015-03-19T23:32:02.390Z'))).toBe('2015-03-19T23:32:02.39Z');
     expect(formatXmlDate(new Date('2015-03-19T23:32:02Z'))).toBe('2015-03-19T23:32:02Z');
-    expect(parseXmlDate('2015-03-01T19:13:19.7573854-08:00', 'd').toISOString()).toBe('2015-03-02T03:13:19.757Z');
+    expect(parseXmlDate('2015-03-01T19:13:19.7573854-08:00', 'd').toISOString()).toBe(
+      '2015-03-02T03:13:19.757Z',
+    );
     expect(() => parseXmlDate('yesterday', 'creationDate')).toThrow(/creationDate/);
   });
 });
 
 describe('revocations (§2.4)', () => {
   test('single and mass revocations round-trip, with the reason always written', () => {
-    const single = revocationToXml({ revocationDate: new Date('2014-01-01T00:00:00Z'), keyId: 'a11f35fc-1fed-4bd4-b727-056a63b70932', reason: "Here's some reason text." });
+    const single = revocationToXml({
+      revocationDate: new Date('2014-01-01T00:00:00Z'),
+      keyId: 'a11f35fc-1fed-4bd4-b727-056a63b70932',
+      reason: "Here's some reason text.",
+    });
     expect(serializeCompact(single)).toBe(
       '<revocation version="1"><revocationDate>2014-01-01T00:00:00Z</revocationDate><key id="a11f35fc-1fed-4bd4-b727-056a63b70932"/><reason>Here\'s some reason text.</reason></revocation>',
     );
@@ -119,7 +163,12 @@ describe('revocations (§2.4)', () => {
     const ids = ['2015', '2016', '2017', '2018'].map((year) => `${year}0000-0000-0000-0000-000000000000`);
     for (const [i, year] of ['2015', '2016', '2017', '2018'].entries()) {
       await repository.storeElement(
-        aspNetCoreKeyFile({ id: ids[i]!, creation: `${year}-01-01T00:00:00Z`, activation: `${year}-01-01T00:00:00Z`, expiration: `${year}-06-01T00:00:00Z` }),
+        aspNetCoreKeyFile({
+          id: ids[i]!,
+          creation: `${year}-01-01T00:00:00Z`,
+          activation: `${year}-01-01T00:00:00Z`,
+          expiration: `${year}-06-01T00:00:00Z`,
+        }),
         'k',
       );
     }
@@ -156,7 +205,10 @@ describe('malformed repository content (§2.1)', () => {
 
   test('a malformed revocation is fatal, since skipping it could keep a revoked key alive', async () => {
     const repository = new EphemeralXmlRepository();
-    await repository.storeElement('<revocation version="1"><revocationDate>soon</revocationDate><key id="*"/></revocation>', 'r');
+    await repository.storeElement(
+      '<revocation version="1"><revocationDate>soon</revocationDate><key id="*"/></revocation>',
+      'r',
+    );
     await expect(providerFor(repository).keyManager.getAllKeys()).rejects.toThrow(/revocationDate/);
   });
 

@@ -9,10 +9,15 @@ test('8 providers started concurrently on one empty repository read each otherâ€
   const directory = mkdtempSync(join(tmpdir(), 'dp-multi-'));
   try {
     const providers = Array.from({ length: 8 }, () =>
-      createDataProtection({ applicationName: 'shop', repository: new FileSystemXmlRepository({ directory }) }),
+      createDataProtection({
+        applicationName: 'shop',
+        repository: new FileSystemXmlRepository({ directory }),
+      }),
     );
     const protectors = providers.map((provider) => provider.createProtector('cross-instance'));
-    const tokens = await Promise.all(protectors.map((protector, i) => protector.protect(`from instance ${i}`)));
+    const tokens = await Promise.all(
+      protectors.map((protector, i) => protector.protect(`from instance ${i}`)),
+    );
     for (const protector of protectors) {
       for (const [writer, token] of tokens.entries()) {
         await expect(protector.unprotect(token)).resolves.toBe(`from instance ${writer}`);

@@ -1,4 +1,9 @@
-import { EphemeralXmlRepository, PayloadExpiredError, PayloadInvalidError, TIME_LIMITED_PURPOSE } from '@sharedstate/dataprotection-core';
+import {
+  EphemeralXmlRepository,
+  PayloadExpiredError,
+  PayloadInvalidError,
+  TIME_LIMITED_PURPOSE,
+} from '@sharedstate/dataprotection-core';
 import { dateToTicks, ticksToDate } from '../src/internal.ts';
 import { providerFor, TestClock } from './fixtures.ts';
 
@@ -46,6 +51,8 @@ describe('time-limited protector (§1.10, §8.5)', () => {
   test('an inner payload shorter than the header is invalid', async () => {
     const provider = providerFor(new EphemeralXmlRepository());
     const short = await provider.createProtector('p', TIME_LIMITED_PURPOSE).protect(Uint8Array.of(1, 2, 3));
-    await expect(provider.createProtector('p').toTimeLimited().unprotect(short)).rejects.toThrow(PayloadInvalidError);
+    await expect(provider.createProtector('p').toTimeLimited().unprotect(short)).rejects.toThrow(
+      PayloadInvalidError,
+    );
   });
 });

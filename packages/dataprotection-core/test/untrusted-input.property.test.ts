@@ -33,7 +33,9 @@ describe('unprotect of untrusted input', () => {
   test('random bytes, including ones that start with the magic header', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.boolean(), async (bytes, withHeader) => {
-        const payload = withHeader ? Buffer.concat([Buffer.from(good.subarray(0, 20)), bytes]) : Buffer.from(bytes);
+        const payload = withHeader
+          ? Buffer.concat([Buffer.from(good.subarray(0, 20)), bytes])
+          : Buffer.from(bytes);
         await expectTypedRejection(() => protector.unprotect(payload));
       }),
       { numRuns: 3_000 },

@@ -51,7 +51,10 @@ export const repositoryCases: readonly RepositoryCase[] = [
       assert.ok(stored, 'the element was not returned');
       assert.equal(canonical(stored), canonical(element));
       const masterKey = parseXmlElement(stored).getElementsByTagName('masterKey')[0];
-      assert.equal(masterKey?.getAttributeNS('http://schemas.asp.net/2015/03/dataProtection', 'requiresEncryption'), 'true');
+      assert.equal(
+        masterKey?.getAttributeNS('http://schemas.asp.net/2015/03/dataProtection', 'requiresEncryption'),
+        'true',
+      );
     },
   },
   {
@@ -80,7 +83,9 @@ export const repositoryCases: readonly RepositoryCase[] = [
     async run(storage) {
       const repositories = await Promise.all(Array.from({ length: 10 }, () => storage.open()));
       const elements = repositories.map((_, i) => keyElement(100 + i));
-      await Promise.all(repositories.map((repository, i) => repository.storeElement(elements[i]!, `key-${100 + i}`)));
+      await Promise.all(
+        repositories.map((repository, i) => repository.storeElement(elements[i]!, `key-${100 + i}`)),
+      );
       assert.deepEqual(sorted(await repositories[0]!.getAllElements()), sorted(elements));
     },
   },
@@ -99,7 +104,10 @@ export const repositoryCases: readonly RepositoryCase[] = [
 ];
 
 /** Runs one case on fresh storage, always cleaning up. */
-export async function runRepositoryCase(testCase: RepositoryCase, options: RepositoryConformanceOptions): Promise<void> {
+export async function runRepositoryCase(
+  testCase: RepositoryCase,
+  options: RepositoryConformanceOptions,
+): Promise<void> {
   const storage = await options.createStorage();
   try {
     await testCase.run(storage);
@@ -118,6 +126,7 @@ export function describeXmlRepositoryConformance(name: string, options: Reposito
     throw new Error('describeXmlRepositoryConformance needs the describe/test globals of jest or vitest.');
   }
   describe(`${name} conforms to XmlRepository`, () => {
-    for (const testCase of repositoryCases) test(testCase.name, () => runRepositoryCase(testCase, options), 30_000);
+    for (const testCase of repositoryCases)
+      test(testCase.name, () => runRepositoryCase(testCase, options), 30_000);
   });
 }
