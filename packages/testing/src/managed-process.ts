@@ -74,9 +74,12 @@ export class ManagedProcess {
     await this.#exited;
   }
 
-  /** Stops the process and removes its temporary directories. */
+  /** Stops the process (SIGTERM, then SIGKILL after 3 s) and removes its temporary directories. */
   async stop(): Promise<void> {
-    await this.kill('SIGTERM');
+    if (!this.hasExited) this.#child.kill('SIGTERM');
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 3_000);
+    await this.#exited;
+    clearTimeout(timer);
     for (const dir of this.#cleanupDirs) rmSync(dir, { recursive: true, force: true });
   }
 
