@@ -77,7 +77,8 @@ export class MemoryDistributedCache implements DistributedCache {
     this.#checkUsable(options);
     assertValidKey(key);
     const entry = this.#touch(key);
-    return entry === undefined ? undefined : entry.value.slice();
+    // new Uint8Array(view) copies, even when the view is a Buffer (whose slice() would not).
+    return entry === undefined ? undefined : new Uint8Array(entry.value);
   }
 
   async set(
@@ -100,7 +101,7 @@ export class MemoryDistributedCache implements DistributedCache {
     this.#delete(key);
     // Copy: a caller that reuses its buffer must not change what was cached.
     this.#entries.set(key, {
-      value: value.slice(),
+      value: new Uint8Array(value),
       options: resolved,
       expiresAt: expiresAtAfterTouch(resolved, now),
       size,

@@ -82,3 +82,15 @@ describe('MemoryDistributedCache', () => {
     cache = new MemoryDistributedCache();
   });
 });
+
+test('a Buffer passed to set is copied, not kept as a view', async () => {
+  const cache = new MemoryDistributedCache();
+  const buffer = Buffer.from([1, 2, 3]);
+  await cache.set('b', buffer);
+  buffer[0] = 9;
+  const got = await cache.get('b');
+  expect([...got!]).toEqual([1, 2, 3]);
+  got![1] = 9;
+  expect([...(await cache.get('b'))!]).toEqual([1, 2, 3]);
+  cache.dispose();
+});

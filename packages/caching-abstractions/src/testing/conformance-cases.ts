@@ -17,6 +17,12 @@ export interface ConformanceCase {
 }
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
+
+/** Byte equality; a Buffer (a Uint8Array subclass) is as good as a plain Uint8Array. */
+function assertBytes(actual: Uint8Array | undefined, expected: Uint8Array, message?: string): void {
+  assert.ok(actual instanceof Uint8Array, message ?? `expected bytes, got ${String(actual)}`);
+  assert.deepEqual([...actual], [...expected], message);
+}
 const text = (value: string) => new TextEncoder().encode(value);
 
 async function expectRejects(
@@ -66,7 +72,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
     async run({ cache, key }) {
       const value = bytes(0, 1, 2, 127, 128, 254, 255);
       await cache.set(key('v'), value);
-      assert.deepEqual(await cache.get(key('v')), value);
+      assertBytes(await cache.get(key('v')), value);
     },
   },
   {
@@ -74,7 +80,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
     async run({ cache, key }) {
       const value = Uint8Array.from({ length: 512 }, (_, i) => i % 256);
       await cache.set(key('all'), value);
-      assert.deepEqual(await cache.get(key('all')), value);
+      assertBytes(await cache.get(key('all')), value);
     },
   },
   {
@@ -112,7 +118,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
       ];
       await Promise.all(names.map((name, i) => cache.set(key(name), bytes(i))));
       for (const [i, name] of names.entries()) {
-        assert.deepEqual(await cache.get(key(name)), bytes(i), `key ${JSON.stringify(name)}`);
+        assertBytes(await cache.get(key(name)), bytes(i), `key ${JSON.stringify(name)}`);
       }
     },
   },
@@ -127,7 +133,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
     async run({ cache, key }) {
       await cache.set(key('o'), text('first, and longer than the second'));
       await cache.set(key('o'), text('second'));
-      assert.deepEqual(await cache.get(key('o')), text('second'));
+      assertBytes(await cache.get(key('o')), text('second'));
     },
   },
   {
@@ -155,8 +161,8 @@ export const conformanceCases: readonly ConformanceCase[] = [
       await cache.set(key('k:1'), bytes(3));
       await cache.remove(key('k'));
       assert.equal(await cache.get(key('k')), undefined);
-      assert.deepEqual(await cache.get(key('k1')), bytes(2));
-      assert.deepEqual(await cache.get(key('k:1')), bytes(3));
+      assertBytes(await cache.get(key('k1')), bytes(2));
+      assertBytes(await cache.get(key('k:1')), bytes(3));
     },
   },
   {
@@ -166,13 +172,17 @@ export const conformanceCases: readonly ConformanceCase[] = [
       await cache.set(key('c'), input);
       input[0] = 99;
       const first = await cache.get(key('c'));
-      assert.deepEqual(first, bytes(1, 2, 3), 'changing the buffer after set changed the cached value');
+      assertBytes(first, bytes(1, 2, 3), 'changing the buffer after set changed the cached value');
       if (first) first[1] = 99;
-      assert.deepEqual(
-        await cache.get(key('c')),
-        bytes(1, 2, 3),
-        'changing a returned buffer changed the cache',
+      const buffer = Buffer.from([4, 5, 6]);
+      await cache.set(key('c-buffer'), buffer);
+      buffer[0] = 99;
+      assertBytes(
+        await cache.get(key('c-buffer')),
+        bytes(4, 5, 6),
+        'changing a Buffer after set changed the cached value',
       );
+      assertBytes(await cache.get(key('c')), bytes(1, 2, 3), 'changing a returned buffer changed the cache');
     },
   },
   {
@@ -194,7 +204,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
       const names = Array.from({ length: 50 }, (_, i) => `many-${i}`);
       await Promise.all(names.map((name, i) => cache.set(key(name), text(`value ${i}`))));
       const got = await Promise.all(names.map((name) => cache.get(key(name))));
-      for (const [i, value] of got.entries()) assert.deepEqual(value, text(`value ${i}`));
+      for (const [i, value] of got.entries()) assertBytes(value, text(`value ${i}`));
     },
   },
   {
@@ -205,7 +215,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
       await expectAborted((signal) => cache.set(key('a'), bytes(2), undefined, { signal }), 'set');
       await expectAborted((signal) => cache.refresh(key('a'), { signal }), 'refresh');
       await expectAborted((signal) => cache.remove(key('a'), { signal }), 'remove');
-      assert.deepEqual(await cache.get(key('a')), bytes(1), 'an aborted set or remove changed the entry');
+      assertBytes(await cache.get(key('a')), bytes(1), 'an aborted set or remove changed the entry');
     },
   },
   {
@@ -264,7 +274,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
       const u = timing.unitMs;
       await cache.set(key('abs'), bytes(1), { absoluteExpiration: new Date(timing.now() + 2 * u) });
       await timing.advance(u);
-      assert.deepEqual(await cache.get(key('abs')), bytes(1), 'expired too early');
+      assertBytes(await cache.get(key('abs')), bytes(1), 'expired too early');
       await timing.advance(2 * u);
       assert.equal(await cache.get(key('abs')), undefined, 'still there after the absolute expiration');
     },
@@ -276,7 +286,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
       const u = timing.unitMs;
       await cache.set(key('rel'), bytes(1), { absoluteExpirationRelativeToNow: 2 * u });
       await timing.advance(u);
-      assert.deepEqual(await cache.get(key('rel')), bytes(1), 'expired too early');
+      assertBytes(await cache.get(key('rel')), bytes(1), 'expired too early');
       await timing.advance(2 * u);
       assert.equal(await cache.get(key('rel')), undefined, 'still there after the relative expiration');
     },
@@ -288,9 +298,9 @@ export const conformanceCases: readonly ConformanceCase[] = [
       const u = timing.unitMs;
       await cache.set(key('slide-get'), bytes(1), { slidingExpiration: 2 * u });
       await timing.advance(u);
-      assert.deepEqual(await cache.get(key('slide-get')), bytes(1), 'expired before its sliding window');
+      assertBytes(await cache.get(key('slide-get')), bytes(1), 'expired before its sliding window');
       await timing.advance(1.5 * u);
-      assert.deepEqual(await cache.get(key('slide-get')), bytes(1), 'get did not extend the sliding window');
+      assertBytes(await cache.get(key('slide-get')), bytes(1), 'get did not extend the sliding window');
       await timing.advance(2.5 * u);
       assert.equal(
         await cache.get(key('slide-get')),
@@ -308,7 +318,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
       await timing.advance(u);
       await cache.refresh(key('slide-refresh'));
       await timing.advance(1.5 * u);
-      assert.deepEqual(
+      assertBytes(
         await cache.get(key('slide-refresh')),
         bytes(1),
         'refresh did not extend the sliding window',
@@ -331,9 +341,9 @@ export const conformanceCases: readonly ConformanceCase[] = [
         absoluteExpirationRelativeToNow: 3 * u,
       });
       await timing.advance(1.5 * u);
-      assert.deepEqual(await cache.get(key('capped')), bytes(1), 'expired too early');
+      assertBytes(await cache.get(key('capped')), bytes(1), 'expired too early');
       await timing.advance(u);
-      assert.deepEqual(await cache.get(key('capped')), bytes(1), 'expired before the absolute expiration');
+      assertBytes(await cache.get(key('capped')), bytes(1), 'expired before the absolute expiration');
       await timing.advance(u);
       assert.equal(
         await cache.get(key('capped')),

@@ -1,0 +1,57 @@
+/**
+ * Server-side scripts, so that a sliding get is one round trip. They only touch KEYS[1], so Redis Cluster
+ * never sees a cross-slot call. Times are .NET ticks (100 ns); Lua numbers are doubles, which loses a few
+ * microseconds of a tick count and nothing that matters at millisecond TTLs.
+ *
+ * The TTL rule is ASP.NET Core's: the sliding window, cut short by the absolute expiration; expressed with
+ * PEXPIRE so sub-second windows work (ASP.NET Core's EXPIRE truncates to seconds).
+ */
+
+/** ARGV[1] = now in ticks. Returns the data, or nil; extends a sliding entry. */
+export const GET_AND_REFRESH = `
+local fields = redis.call('HMGET', KEYS[1], 'absexp', 'sldexp', 'data')
+if not fields[3] then return false end
+local sliding = tonumber(fields[2])
+if sliding and sliding ~= -1 then
+  local ttl = sliding
+  local absolute = tonumber(fields[1])
+  if absolute and absolute ~= -1 and absolute - tonumber(ARGV[1]) < ttl then ttl = absolute - tonumber(ARGV[1]) end
+  local ms = math.floor(ttl / 10000)
+  if ms <= 0 then
+    redis.call('DEL', KEYS[1])
+    return false
+  end
+  redis.call('PEXPIRE', KEYS[1], ms)
+end
+return fields[3]
+`;
+
+/** ARGV[1] = now in ticks. Extends a sliding entry; returns 1 if the key exists. */
+export const REFRESH = `
+local fields = redis.call('HMGET', KEYS[1], 'absexp', 'sldexp')
+local sliding = tonumber(fields[2])
+if not sliding then return 0 end
+if sliding ~= -1 then
+  local ttl = sliding
+  local absolute = tonumber(fields[1])
+  if absolute and absolute ~= -1 and absolute - tonumber(ARGV[1]) < ttl then ttl = absolute - tonumber(ARGV[1]) end
+  local ms = math.floor(ttl / 10000)
+  if ms <= 0 then
+    redis.call('DEL', KEYS[1])
+    return 0
+  end
+  redis.call('PEXPIRE', KEYS[1], ms)
+end
+return 1
+`;
+
+/** ARGV = absexp, sldexp, ttl in ms (or -1), data. Writes the hash and its TTL atomically. */
+export const SET = `
+redis.call('HSET', KEYS[1], 'absexp', ARGV[1], 'sldexp', ARGV[2], 'data', ARGV[4])
+if ARGV[3] ~= '-1' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+else
+  redis.call('PERSIST', KEYS[1])
+end
+return 1
+`;
