@@ -43,13 +43,13 @@ export function describeWithService<T>(
     beforeAll(async () => {
       instance = await service.start();
     }, 120_000);
+    body(() => {
+      if (instance === undefined) throw new Error(`${service.name} did not start; see the beforeAll error above`);
+      return instance;
+    });
+    // Registered after the body's own hooks, so clients the body closes in afterAll go before the server.
     afterAll(async () => {
       if (instance !== undefined) await service.stop(instance);
     }, 60_000);
-    body(() => {
-      if (instance === undefined)
-        throw new Error(`${service.name} did not start; see the beforeAll error above`);
-      return instance;
-    });
   });
 }

@@ -105,7 +105,15 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
     nodes,
     startupNodes: nodes.map(({ host, port }) => ({ host, port })),
     async masterFor(key) {
-      const slot = Number(await redisCli(nodes[0]!.port, ['cluster', 'keyslot', key]));
+      let slot: number | undefined;
+      for (const node of nodes) {
+        const answer = await redisCli(node.port, ['cluster', 'keyslot', key]).catch(() => undefined);
+        if (answer !== undefined) {
+          slot = Number(answer);
+          break;
+        }
+      }
+      if (slot === undefined) throw new Error('no cluster node answers');
       for (const node of nodes) {
         // A killed node does not answer; its replica may have taken its slots.
         const table = await redisCli(node.port, ['cluster', 'nodes']).catch(() => '');
@@ -144,6 +152,18 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
       return true;
     },
     'every node to see all replicas',
+    { timeoutMs: 20_000, intervalMs: 100 },
+  );
+  // A replica that has not finished its first sync would lose data in a failover test.
+  await waitUntil(
+    async () => {
+      for (const node of nodes) {
+        const replication = await redisCli(node.port, ['info', 'replication']);
+        if (replication.includes('role:slave') && !replication.includes('master_link_status:up')) return false;
+      }
+      return true;
+    },
+    'every replica to finish its first sync',
     { timeoutMs: 20_000, intervalMs: 100 },
   );
   return cluster;

@@ -1,0 +1,2 @@
+export { RedisCache } from './redis-cache.ts';
+export type { RedisCacheLogger, RedisCacheOptions } from './redis-cache-options.ts';

@@ -1,0 +1,206 @@
+import {
+  assertValidKey,
+  assertValidValue,
+  type CacheEntryOptions,
+  CacheArgumentError,
+  CacheError,
+  type CacheOperationOptions,
+  CacheUnavailableError,
+  type Clock,
+  type DistributedCache,
+  expiresAtAfterTouch,
+  parseDuration,
+  resolveEntryOptions,
+  systemClock,
+} from '@sharedstate/caching-abstractions';
+import { Redis, type Cluster } from 'ioredis';
+import { durationMsToTicks, epochMsToTicks } from './dotnet-ticks.ts';
+import type { RedisCacheOptions } from './redis-cache-options.ts';
+import { GET_AND_REFRESH, REFRESH, SET } from './redis-scripts.ts';
+
+type Client = Redis | Cluster;
+
+/** The scripts, as ioredis defineCommand adds them to a client (EVALSHA, loading the script on NOSCRIPT). */
+interface ScriptCommands {
+  sharedstateGetAndRefreshBuffer(key: string, nowTicks: string): Promise<Buffer | null>;
+  sharedstateRefresh(key: string, nowTicks: string): Promise<number>;
+  sharedstateSet(key: string, absexp: string, sldexp: string, ttlMs: string, data: Buffer): Promise<number>;
+}
+
+const asBuffer = (value: Uint8Array) => Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+
+/**
+ * A DistributedCache on Redis through ioredis, storing entries exactly as ASP.NET Core's RedisCache does:
+ * a hash with `absexp` and `sldexp` in .NET ticks and `data`, under `instanceName + key`, with the key's
+ * TTL set to the remaining lifetime. An ASP.NET Core app with the same InstanceName reads and writes the
+ * same entries.
+ */
+export class RedisCache implements DistributedCache {
+  readonly #client: Client;
+  readonly #ownsClient: boolean;
+  readonly #prefix: string;
+  readonly #useScripts: boolean;
+  readonly #timeoutMs: number;
+  readonly #clock: Clock;
+
+  constructor(options: RedisCacheOptions) {
+    if (options === null || typeof options !== 'object') throw new CacheArgumentError('RedisCache needs an options object.');
+    const { redis, connection, instanceName = '', useScripts = true, logger } = options;
+    if ((redis === undefined) === (connection === undefined)) {
+      throw new CacheArgumentError(
+        "RedisCache needs exactly one of `redis` (an ioredis Redis or Cluster client) or `connection` (a redis:// URL or ioredis options).",
+      );
+    }
+    if (typeof instanceName !== 'string') throw new CacheArgumentError('instanceName must be a string.');
+    this.#timeoutMs = parseDuration(options.operationTimeout ?? '5s', 'operationTimeout');
+    this.#clock = options.clock ?? systemClock;
+    this.#prefix = instanceName;
+    this.#useScripts = useScripts;
+    if (redis !== undefined) {
+      if (typeof (redis as Partial<Redis>).hmgetBuffer !== 'function') {
+        throw new CacheArgumentError('`redis` must be an ioredis client (new Redis(...) or new Cluster(...)).');
+      }
+      this.#client = redis;
+      this.#ownsClient = false;
+    } else {
+      // Bounded retries: while Redis is down a command fails after a couple of reconnect attempts instead
+      // of waiting in the offline queue for as long as the outage lasts.
+      const bounded = { maxRetriesPerRequest: 2, connectTimeout: 5_000, retryStrategy: (times: number) => Math.min(times * 200, 2_000) };
+      this.#client = typeof connection === 'string' ? new Redis(connection, bounded) : new Redis({ ...bounded, ...connection });
+      this.#ownsClient = true;
+      this.#client.on('error', (error: Error) => logger?.warn(`RedisCache connection error: ${error.message}`));
+    }
+    if (useScripts && typeof (this.#client as Partial<ScriptCommands>).sharedstateSet !== 'function') {
+      // Defined once per client: ioredis sends EVAL the first time each script object meets a connection
+      // and EVALSHA afterwards, so several caches on one client share the loaded scripts.
+      this.#client.defineCommand('sharedstateGetAndRefresh', { numberOfKeys: 1, lua: GET_AND_REFRESH });
+      this.#client.defineCommand('sharedstateRefresh', { numberOfKeys: 1, lua: REFRESH });
+      this.#client.defineCommand('sharedstateSet', { numberOfKeys: 1, lua: SET });
+    }
+  }
+
+  /** The ioredis client in use. */
+  get client(): Client {
+    return this.#client;
+  }
+
+  get #scripts(): ScriptCommands {
+    return this.#client as unknown as ScriptCommands;
+  }
+
+  #nowTicks(): string {
+    return epochMsToTicks(this.#clock.now());
+  }
+
+  async get(key: string, options?: CacheOperationOptions): Promise<Uint8Array | undefined> {
+    options?.signal?.throwIfAborted();
+    assertValidKey(key);
+    const redisKey = this.#prefix + key;
+    const data = await this.#run('get', key, options?.signal, async () => {
+      if (this.#useScripts) return this.#scripts.sharedstateGetAndRefreshBuffer(redisKey, this.#nowTicks());
+      const [absexp, sldexp, value] = await this.#client.hmgetBuffer(redisKey, 'absexp', 'sldexp', 'data');
+      if (value === null || value === undefined) return null;
+      await this.#slideWithoutScript(redisKey, absexp?.toString(), sldexp?.toString());
+      return value;
+    });
+    // A plain Uint8Array copy: callers get no view into the client's buffers.
+    return data === null ? undefined : new Uint8Array(data);
+  }
+
+  async set(key: string, value: Uint8Array, entry?: CacheEntryOptions, options?: CacheOperationOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    assertValidKey(key);
+    assertValidValue(value);
+    const now = this.#clock.now();
+    const resolved = resolveEntryOptions(entry, now);
+    const absexp = resolved.absoluteExpiresAt === undefined ? '-1' : epochMsToTicks(resolved.absoluteExpiresAt);
+    const sldexp = resolved.slidingMs === undefined ? '-1' : durationMsToTicks(resolved.slidingMs);
+    const expiresAt = expiresAtAfterTouch(resolved, now);
+    const ttlMs = expiresAt === undefined ? '-1' : String(Math.max(1, Math.floor(expiresAt - now)));
+    const redisKey = this.#prefix + key;
+    await this.#run('set', key, options?.signal, async () => {
+      if (this.#useScripts) {
+        await this.#scripts.sharedstateSet(redisKey, absexp, sldexp, ttlMs, asBuffer(value));
+        return;
+      }
+      // ASP.NET Core 8's sequence: the hash and its TTL pipelined in one round trip (not atomic).
+      const pipeline = this.#client.pipeline().hset(redisKey, 'absexp', absexp, 'sldexp', sldexp, 'data', asBuffer(value));
+      if (ttlMs === '-1') pipeline.persist(redisKey);
+      else pipeline.pexpire(redisKey, ttlMs);
+      const results = (await pipeline.exec()) ?? [];
+      const failure = results.find(([error]) => error)?.[0];
+      if (failure) throw failure;
+    });
+  }
+
+  async refresh(key: string, options?: CacheOperationOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    assertValidKey(key);
+    const redisKey = this.#prefix + key;
+    await this.#run('refresh', key, options?.signal, async () => {
+      if (this.#useScripts) {
+        await this.#scripts.sharedstateRefresh(redisKey, this.#nowTicks());
+        return;
+      }
+      const [absexp, sldexp] = await this.#client.hmget(redisKey, 'absexp', 'sldexp');
+      await this.#slideWithoutScript(redisKey, absexp ?? undefined, sldexp ?? undefined);
+    });
+  }
+
+  async remove(key: string, options?: CacheOperationOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    assertValidKey(key);
+    await this.#run('remove', key, options?.signal, () => this.#client.del(this.#prefix + key));
+  }
+
+  /** Closes the client if the cache created it; a client passed in is left to its owner. */
+  async close(): Promise<void> {
+    if (this.#ownsClient) await this.#client.quit().catch(() => this.#client.disconnect());
+  }
+
+  async #slideWithoutScript(redisKey: string, absexp: string | undefined, sldexp: string | undefined): Promise<void> {
+    if (sldexp === undefined || sldexp === '-1') return;
+    let ttlMs = Number(BigInt(sldexp) / 10_000n);
+    if (absexp !== undefined && absexp !== '-1') {
+      ttlMs = Math.min(ttlMs, Number((BigInt(absexp) - BigInt(this.#nowTicks())) / 10_000n));
+    }
+    if (ttlMs <= 0) await this.#client.del(redisKey);
+    else await this.#client.pexpire(redisKey, ttlMs);
+  }
+
+  /** Runs one operation with the timeout and abort signal, turning client failures into typed errors. */
+  async #run<T>(operation: string, key: string, signal: AbortSignal | undefined, body: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new CacheUnavailableError(`Redis did not answer ${operation} '${key}' within ${this.#timeoutMs} ms (operationTimeout).`)),
+        this.#timeoutMs,
+      );
+      if (signal) {
+        onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+    try {
+      return await Promise.race([body(), deadline]);
+    } catch (error) {
+      throw translate(error, operation, key);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+function translate(error: unknown, operation: string, key: string): unknown {
+  if (error instanceof CacheError || (error instanceof Error && error.name === 'AbortError')) return error;
+  if (error instanceof Error && error.name === 'ReplyError') {
+    const hint = /NOPERM|NOSCRIPT|unknown command/i.test(error.message)
+      ? ' If the server or its ACL forbids EVAL/EVALSHA, create the cache with useScripts: false.'
+      : '';
+    return new CacheError(`Redis refused ${operation} '${key}': ${error.message}.${hint}`, { cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new CacheUnavailableError(`Redis is unavailable for ${operation} '${key}': ${message}`, { cause: error });
+}

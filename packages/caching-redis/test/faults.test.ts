@@ -1,0 +1,77 @@
+// Redis going away and coming back: operations fail fast with a typed error while it is down and work
+// again, on the same objects, once it is back.
+import { CacheUnavailableError } from '@sharedstate/caching-abstractions';
+import { RedisCache } from '@sharedstate/caching-redis';
+import { describeWithService, redisCli, services } from '@sharedstate/testing';
+import { Cluster, Redis } from 'ioredis';
+
+async function eventually<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+describeWithService(services.redis({ spawn: true }), 'a standalone Redis restarts', (server) => {
+  test('while it is down every operation fails within the timeout with CacheUnavailableError; after, the same cache works', async () => {
+    const cache = new RedisCache({ connection: server().url, operationTimeout: '2s' });
+    const given = new Redis(server().url, { maxRetriesPerRequest: 1 });
+    const onGiven = new RedisCache({ redis: given, operationTimeout: '1500ms' });
+    try {
+      await cache.set('before', Buffer.from('kept?'));
+      await server().kill();
+      for (const [name, operation] of [
+        ['get', () => cache.get('before')],
+        ['set', () => cache.set('during', Buffer.from('x'))],
+        ['refresh', () => cache.refresh('before')],
+        ['remove', () => cache.remove('before')],
+        ['get on a client the app made', () => onGiven.get('before')],
+      ] as const) {
+        const started = Date.now();
+        await expect(operation()).rejects.toThrow(CacheUnavailableError);
+        expect({ name, elapsed: Date.now() - started < 2_500 }).toEqual({ name, elapsed: true });
+      }
+      await server().restart();
+      await eventually(() => cache.set('after', Buffer.from('back')), 10_000);
+      expect(Buffer.from((await cache.get('after'))!).toString()).toBe('back');
+      await eventually(() => onGiven.set('after-given', Buffer.from('back too')), 10_000);
+      expect(Buffer.from((await onGiven.get('after-given'))!).toString()).toBe('back too');
+    } finally {
+      await cache.close();
+      given.disconnect();
+    }
+  }, 60_000);
+});
+
+describeWithService(services.redisCluster({ masters: 3, replicasPerMaster: 1 }), 'a Redis Cluster loses a master', (cluster) => {
+  test('the replica is promoted and reads and writes resume on the same cache', async () => {
+    const client = new Cluster([...cluster().startupNodes], { redisOptions: { maxRetriesPerRequest: 1 } });
+    const cache = new RedisCache({ redis: client, instanceName: 'failover:', operationTimeout: '2s' });
+    try {
+      await cache.set('survivor', Buffer.from('replicated'));
+      const master = await cluster().masterFor('failover:survivor');
+      // Make sure the replica has the write before its master dies.
+      expect(await redisCli(master.port, ['wait', '1', '2000'])).toBe('1');
+      await master.kill();
+      // Healthy again only once the survivors noticed the loss (node timeout 2 s) and promoted the replica.
+      await eventually(async () => {
+        const promoted = await cluster().masterFor('failover:survivor');
+        if (promoted.port === master.port) throw new Error('not failed over yet');
+      }, 30_000);
+      await cluster().waitUntilHealthy(30_000);
+      const value = await eventually(() => cache.get('survivor'), 20_000);
+      expect(Buffer.from(value!).toString()).toBe('replicated');
+      await eventually(() => cache.set('survivor', Buffer.from('written after failover')), 20_000);
+      expect(Buffer.from((await cache.get('survivor'))!).toString()).toBe('written after failover');
+      const promoted = await cluster().masterFor('failover:survivor');
+      expect(promoted.port).not.toBe(master.port);
+    } finally {
+      client.disconnect();
+    }
+  }, 90_000);
+});

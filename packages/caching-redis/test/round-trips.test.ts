@@ -1,0 +1,60 @@
+// A sliding get is one round trip (DESIGN: performance points), counted with MONITOR on a real server:
+// commands a script runs are reported with source "lua", so only what the client sent counts.
+import { RedisCache } from '@sharedstate/caching-redis';
+import { describeWithService, services } from '@sharedstate/testing';
+import { Redis } from 'ioredis';
+
+async function commandsSentBy(server: string, run: () => Promise<unknown>): Promise<string[]> {
+  const watcher = new Redis(server);
+  const monitor = await watcher.monitor();
+  const marker = new Redis(server);
+  await marker.ping();
+  const seen: string[] = [];
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source !== 'lua') seen.push(args.join(' ').toLowerCase());
+  });
+  await marker.ping('start-of-run');
+  await run();
+  // MONITOR output trails the replies a little; a PING from another client marks the end.
+  await marker.ping('end-of-run');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  monitor.disconnect();
+  watcher.disconnect();
+  marker.disconnect();
+  const start = seen.indexOf('ping start-of-run');
+  const end = seen.indexOf('ping end-of-run');
+  return seen.slice(start + 1, end).map((command) => command.split(' ')[0]!);
+}
+
+describeWithService(services.redis({ spawn: true }), 'round trips per operation', (server) => {
+  let client: Redis;
+  beforeAll(async () => {
+    client = new Redis(server().url);
+    const warm = new RedisCache({ redis: client });
+    // Load the scripts once, so the counted calls are the steady state (EVALSHA, no NOSCRIPT retry).
+    await warm.set('warm', Buffer.from('x'), { slidingExpiration: '1m' });
+    await warm.get('warm');
+    await warm.refresh('warm');
+  });
+  afterAll(() => client.quit());
+
+  test('a sliding get sends one command', async () => {
+    const cache = new RedisCache({ redis: client });
+    await cache.set('k', Buffer.from('v'), { slidingExpiration: '20m' });
+    const sent = await commandsSentBy(server().url, () => cache.get('k'));
+    expect(sent).toEqual(['evalsha']);
+  });
+
+  test('a set sends one command', async () => {
+    const cache = new RedisCache({ redis: client });
+    const sent = await commandsSentBy(server().url, () => cache.set('k', Buffer.from('v'), { slidingExpiration: '20m' }));
+    expect(sent).toEqual(['evalsha']);
+  });
+
+  test('without scripts, a sliding get takes ASP.NET Core 8’s two commands', async () => {
+    const cache = new RedisCache({ redis: client, useScripts: false });
+    await cache.set('k2', Buffer.from('v'), { slidingExpiration: '20m' });
+    const sent = await commandsSentBy(server().url, () => cache.get('k2'));
+    expect(sent).toEqual(['hmget', 'pexpire']);
+  });
+});
