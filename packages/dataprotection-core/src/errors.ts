@@ -59,3 +59,6 @@ export class XmlKeyFormatError extends DataProtectionError {}
 
 /** A key's secret is encrypted at rest and could not be decrypted here. */
 export class KeyDecryptionError extends DataProtectionError {}
+
+/** The key repository could not be reached or did not answer in time (the cached ring keeps serving). */
+export class RepositoryUnavailableError extends DataProtectionError {}

@@ -27,6 +27,7 @@ export {
   PayloadInvalidError,
   PayloadNotProtectedError,
   PayloadVersionError,
+  RepositoryUnavailableError,
   XmlKeyFormatError,
 } from './errors.ts';
 export {
@@ -36,7 +37,7 @@ export {
 export type { Key } from './key.ts';
 export type { KeyManager } from './key-manager.ts';
 export { type Logger, silentLogger } from './logger.ts';
-export type { Duration } from './options-parsing.ts';
+export { type Duration, durationOption } from './options-parsing.ts';
 export {
   type Expiration,
   TIME_LIMITED_PURPOSE,

@@ -1,0 +1,80 @@
+import {
+  DataProtectionConfigurationError,
+  type Duration,
+  durationOption,
+  RepositoryUnavailableError,
+  type XmlRepository,
+} from '@sharedstate/dataprotection-core';
+import type { Cluster, Redis } from 'ioredis';
+
+export interface RedisXmlRepositoryOptions {
+  /** An ioredis client (`new Redis(...)`, Sentinel included, or `new Cluster(...)`); the repository never closes it. */
+  redis: Redis | Cluster;
+  /** The Redis list holding the key ring. Default `DataProtection-Keys`, as ASP.NET Core's. */
+  key?: string;
+  /** Longest a read or write may take before it fails with RepositoryUnavailableError. Default '5s'. */
+  operationTimeout?: Duration;
+}
+
+export const DEFAULT_KEY_RING_KEY = 'DataProtection-Keys';
+
+/**
+ * The key ring in one Redis list, exactly as ASP.NET Core's PersistKeysToStackExchangeRedis stores it: each
+ * element is one compact XML element, appended with RPUSH and read with LRANGE. The list has no TTL; the
+ * server must not evict it (see the Redis backend docs). One key only, so Redis Cluster is fine.
+ */
+export class RedisXmlRepository implements XmlRepository {
+  readonly #redis: Redis | Cluster;
+  readonly #key: string;
+  readonly #timeoutMs: number;
+  readonly description: string;
+
+  constructor(options: RedisXmlRepositoryOptions) {
+    const { redis, key = DEFAULT_KEY_RING_KEY } = options ?? ({} as RedisXmlRepositoryOptions);
+    if (!redis || typeof (redis as Partial<Redis>).lrange !== 'function') {
+      throw new DataProtectionConfigurationError('RedisXmlRepository needs `redis`: an ioredis Redis or Cluster client.');
+    }
+    if (typeof key !== 'string' || key === '') {
+      throw new DataProtectionConfigurationError('RedisXmlRepository `key` must be a non-empty string.');
+    }
+    this.#redis = redis;
+    this.#key = key;
+    this.#timeoutMs = durationOption(options.operationTimeout ?? '5s', 'operationTimeout');
+    this.description = `RedisXmlRepository '${key}'`;
+  }
+
+  getAllElements(): Promise<readonly string[]> {
+    return this.#bounded('read', () => this.#redis.lrange(this.#key, 0, -1));
+  }
+
+  async storeElement(element: string, _friendlyName: string): Promise<void> {
+    // ASP.NET Core ignores the friendly name here too: the list holds only the XML.
+    await this.#bounded('write', () => this.#redis.rpush(this.#key, element));
+  }
+
+  async deleteElements(shouldDelete: (element: string) => boolean): Promise<number> {
+    let removed = 0;
+    for (const element of await this.getAllElements()) {
+      if (shouldDelete(element)) removed += await this.#bounded('delete', () => this.#redis.lrem(this.#key, 1, element));
+    }
+    return removed;
+  }
+
+  /** Bounds a command by operationTimeout and reports failures as RepositoryUnavailableError. */
+  async #bounded<T>(what: string, command: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.#timeoutMs} ms (operationTimeout)`)), this.#timeoutMs);
+    });
+    try {
+      return await Promise.race([command(), timeout]);
+    } catch (error) {
+      throw new RepositoryUnavailableError(
+        `Could not ${what} the key ring in ${this.description}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
