@@ -20,12 +20,12 @@ export interface Pair {
 
 /**
  * Runs each pair's two tasks in one tinybench run, alternating rounds so that both see the same machine
- * state, and keeps the median ops/s of the rounds.
+ * state, and keeps the median ops/s of the rounds (five by default: shared machines are noisy).
  */
 export async function comparePairs(
   suite: string,
   pairs: Pair[],
-  { rounds = 3, timeMs = 700 } = {},
+  { rounds = 5, timeMs = 700 } = {},
 ): Promise<ComparisonRow[]> {
   const rows: ComparisonRow[] = [];
   for (const pair of pairs) {

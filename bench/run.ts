@@ -7,6 +7,7 @@ import { type ComparisonRow, formatTable } from './report.ts';
 const suites: Record<string, () => Promise<{ run(): Promise<ComparisonRow[]> }>> = {
   memory: () => import('./memory-cache.bench.ts'),
   'data-protection': () => import('./data-protection.bench.ts'),
+  redis: () => import('./redis-cache.bench.ts'),
 };
 
 const wanted = process.argv.slice(2);

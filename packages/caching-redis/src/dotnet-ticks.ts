@@ -2,14 +2,18 @@
 const EPOCH_TICKS = 621_355_968_000_000_000n;
 const TICKS_PER_MS = 10_000n;
 
-/** Epoch milliseconds as DateTimeOffset.UtcTicks, the `absexp` field. */
+/** Milliseconds from 0001-01-01 to the Unix epoch: small enough for exact double arithmetic. */
+const EPOCH_MS = 62_135_596_800_000;
+
+/** Epoch milliseconds as DateTimeOffset.UtcTicks, the `absexp` field. On the hot path, so no BigInt. */
 export function epochMsToTicks(ms: number): string {
-  return (BigInt(Math.round(ms)) * TICKS_PER_MS + EPOCH_TICKS).toString();
+  return `${Math.round(ms) + EPOCH_MS}0000`;
 }
 
 /** Milliseconds as TimeSpan.Ticks, the `sldexp` field. */
 export function durationMsToTicks(ms: number): string {
-  return (BigInt(Math.round(ms)) * TICKS_PER_MS).toString();
+  const rounded = Math.round(ms);
+  return rounded === 0 ? '0' : `${rounded}0000`;
 }
 
 /** Reads an `absexp` field back to epoch milliseconds; undefined for -1 (none). */

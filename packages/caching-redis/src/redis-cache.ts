@@ -1,8 +1,8 @@
 import {
   assertValidKey,
   assertValidValue,
-  type CacheEntryOptions,
   CacheArgumentError,
+  type CacheEntryOptions,
   CacheError,
   type CacheOperationOptions,
   CacheUnavailableError,
@@ -13,8 +13,9 @@ import {
   resolveEntryOptions,
   systemClock,
 } from '@sharedstate/caching-abstractions';
-import { Redis, type Cluster } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 import { durationMsToTicks, epochMsToTicks } from './dotnet-ticks.ts';
+import { OperationDeadlines } from './operation-deadlines.ts';
 import type { RedisCacheOptions } from './redis-cache-options.ts';
 import { GET_AND_REFRESH, REFRESH, SET } from './redis-scripts.ts';
 
@@ -40,35 +41,49 @@ export class RedisCache implements DistributedCache {
   readonly #ownsClient: boolean;
   readonly #prefix: string;
   readonly #useScripts: boolean;
-  readonly #timeoutMs: number;
+  readonly #deadlines: OperationDeadlines;
   readonly #clock: Clock;
 
   constructor(options: RedisCacheOptions) {
-    if (options === null || typeof options !== 'object') throw new CacheArgumentError('RedisCache needs an options object.');
+    if (options === null || typeof options !== 'object')
+      throw new CacheArgumentError('RedisCache needs an options object.');
     const { redis, connection, instanceName = '', useScripts = true, logger } = options;
     if ((redis === undefined) === (connection === undefined)) {
       throw new CacheArgumentError(
-        "RedisCache needs exactly one of `redis` (an ioredis Redis or Cluster client) or `connection` (a redis:// URL or ioredis options).",
+        'RedisCache needs exactly one of `redis` (an ioredis Redis or Cluster client) or `connection` (a redis:// URL or ioredis options).',
       );
     }
     if (typeof instanceName !== 'string') throw new CacheArgumentError('instanceName must be a string.');
-    this.#timeoutMs = parseDuration(options.operationTimeout ?? '5s', 'operationTimeout');
+    this.#deadlines = new OperationDeadlines(
+      parseDuration(options.operationTimeout ?? '5s', 'operationTimeout'),
+    );
     this.#clock = options.clock ?? systemClock;
     this.#prefix = instanceName;
     this.#useScripts = useScripts;
     if (redis !== undefined) {
       if (typeof (redis as Partial<Redis>).hmgetBuffer !== 'function') {
-        throw new CacheArgumentError('`redis` must be an ioredis client (new Redis(...) or new Cluster(...)).');
+        throw new CacheArgumentError(
+          '`redis` must be an ioredis client (new Redis(...) or new Cluster(...)).',
+        );
       }
       this.#client = redis;
       this.#ownsClient = false;
     } else {
       // Bounded retries: while Redis is down a command fails after a couple of reconnect attempts instead
       // of waiting in the offline queue for as long as the outage lasts.
-      const bounded = { maxRetriesPerRequest: 2, connectTimeout: 5_000, retryStrategy: (times: number) => Math.min(times * 200, 2_000) };
-      this.#client = typeof connection === 'string' ? new Redis(connection, bounded) : new Redis({ ...bounded, ...connection });
+      const bounded = {
+        maxRetriesPerRequest: 2,
+        connectTimeout: 5_000,
+        retryStrategy: (times: number) => Math.min(times * 200, 2_000),
+      };
+      this.#client =
+        typeof connection === 'string'
+          ? new Redis(connection, bounded)
+          : new Redis({ ...bounded, ...connection });
       this.#ownsClient = true;
-      this.#client.on('error', (error: Error) => logger?.warn(`RedisCache connection error: ${error.message}`));
+      this.#client.on('error', (error: Error) =>
+        logger?.warn(`RedisCache connection error: ${error.message}`),
+      );
     }
     if (useScripts && typeof (this.#client as Partial<ScriptCommands>).sharedstateSet !== 'function') {
       // Defined once per client: ioredis sends EVAL the first time each script object meets a connection
@@ -107,13 +122,19 @@ export class RedisCache implements DistributedCache {
     return data === null ? undefined : new Uint8Array(data);
   }
 
-  async set(key: string, value: Uint8Array, entry?: CacheEntryOptions, options?: CacheOperationOptions): Promise<void> {
+  async set(
+    key: string,
+    value: Uint8Array,
+    entry?: CacheEntryOptions,
+    options?: CacheOperationOptions,
+  ): Promise<void> {
     options?.signal?.throwIfAborted();
     assertValidKey(key);
     assertValidValue(value);
     const now = this.#clock.now();
     const resolved = resolveEntryOptions(entry, now);
-    const absexp = resolved.absoluteExpiresAt === undefined ? '-1' : epochMsToTicks(resolved.absoluteExpiresAt);
+    const absexp =
+      resolved.absoluteExpiresAt === undefined ? '-1' : epochMsToTicks(resolved.absoluteExpiresAt);
     const sldexp = resolved.slidingMs === undefined ? '-1' : durationMsToTicks(resolved.slidingMs);
     const expiresAt = expiresAtAfterTouch(resolved, now);
     const ttlMs = expiresAt === undefined ? '-1' : String(Math.max(1, Math.floor(expiresAt - now)));
@@ -124,7 +145,9 @@ export class RedisCache implements DistributedCache {
         return;
       }
       // ASP.NET Core 8's sequence: the hash and its TTL pipelined in one round trip (not atomic).
-      const pipeline = this.#client.pipeline().hset(redisKey, 'absexp', absexp, 'sldexp', sldexp, 'data', asBuffer(value));
+      const pipeline = this.#client
+        .pipeline()
+        .hset(redisKey, 'absexp', absexp, 'sldexp', sldexp, 'data', asBuffer(value));
       if (ttlMs === '-1') pipeline.persist(redisKey);
       else pipeline.pexpire(redisKey, ttlMs);
       const results = (await pipeline.exec()) ?? [];
@@ -158,7 +181,11 @@ export class RedisCache implements DistributedCache {
     if (this.#ownsClient) await this.#client.quit().catch(() => this.#client.disconnect());
   }
 
-  async #slideWithoutScript(redisKey: string, absexp: string | undefined, sldexp: string | undefined): Promise<void> {
+  async #slideWithoutScript(
+    redisKey: string,
+    absexp: string | undefined,
+    sldexp: string | undefined,
+  ): Promise<void> {
     if (sldexp === undefined || sldexp === '-1') return;
     let ttlMs = Number(BigInt(sldexp) / 10_000n);
     if (absexp !== undefined && absexp !== '-1') {
@@ -169,27 +196,44 @@ export class RedisCache implements DistributedCache {
   }
 
   /** Runs one operation with the timeout and abort signal, turning client failures into typed errors. */
-  async #run<T>(operation: string, key: string, signal: AbortSignal | undefined, body: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new CacheUnavailableError(`Redis did not answer ${operation} '${key}' within ${this.#timeoutMs} ms (operationTimeout).`)),
-        this.#timeoutMs,
-      );
+  #run<T>(
+    operation: string,
+    key: string,
+    signal: AbortSignal | undefined,
+    body: () => Promise<T>,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let onAbort: (() => void) | undefined;
+      const stopWatching = this.#deadlines.watch(() => {
+        settle();
+        reject(
+          new CacheUnavailableError(
+            `Redis did not answer ${operation} '${key}' within ${this.#deadlines.timeoutMs} ms (operationTimeout).`,
+          ),
+        );
+      });
+      const settle = () => {
+        stopWatching();
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+      };
       if (signal) {
-        onAbort = () => reject(signal.reason);
+        onAbort = () => {
+          settle();
+          reject(signal.reason);
+        };
         signal.addEventListener('abort', onAbort, { once: true });
       }
+      body().then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(translate(error, operation, key));
+        },
+      );
     });
-    try {
-      return await Promise.race([body(), deadline]);
-    } catch (error) {
-      throw translate(error, operation, key);
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-    }
   }
 }
 
@@ -202,5 +246,7 @@ function translate(error: unknown, operation: string, key: string): unknown {
     return new CacheError(`Redis refused ${operation} '${key}': ${error.message}.${hint}`, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new CacheUnavailableError(`Redis is unavailable for ${operation} '${key}': ${message}`, { cause: error });
+  return new CacheUnavailableError(`Redis is unavailable for ${operation} '${key}': ${message}`, {
+    cause: error,
+  });
 }

@@ -4,7 +4,10 @@ import { describeWithService, services } from '@sharedstate/testing';
 import { Redis } from 'ioredis';
 
 const SESSION_KEY = '382c74c3-721d-4f34-80e5-57657b6cbc27';
-const BLOB = Buffer.from('02000002000102030405060708090a0b0c0d0e0f00046e616d6500000005416c6963650005636f756e74000000040000002a', 'hex');
+const BLOB = Buffer.from(
+  '02000002000102030405060708090a0b0c0d0e0f00046e616d6500000005416c6963650005636f756e74000000040000002a',
+  'hex',
+);
 
 describeWithService(services.redis(), 'the hash layout is ASP.NET Core’s', (server) => {
   let raw: Redis;
@@ -51,7 +54,15 @@ describeWithService(services.redis(), 'the hash layout is ASP.NET Core’s', (se
 
   test('a sliding refresh never extends past the absolute expiration', async () => {
     const now = Date.now();
-    await raw.hset('app:capped', 'absexp', String(BigInt(now + 30_000) * 10_000n + 621_355_968_000_000_000n), 'sldexp', '6000000000', 'data', 'v');
+    await raw.hset(
+      'app:capped',
+      'absexp',
+      String(BigInt(now + 30_000) * 10_000n + 621_355_968_000_000_000n),
+      'sldexp',
+      '6000000000',
+      'data',
+      'v',
+    );
     await cache.refresh('capped');
     const ttl = await raw.pttl('app:capped');
     expect(ttl).toBeGreaterThan(25_000);

@@ -48,30 +48,34 @@ describeWithService(services.redis({ spawn: true }), 'a standalone Redis restart
   }, 60_000);
 });
 
-describeWithService(services.redisCluster({ masters: 3, replicasPerMaster: 1 }), 'a Redis Cluster loses a master', (cluster) => {
-  test('the replica is promoted and reads and writes resume on the same cache', async () => {
-    const client = new Cluster([...cluster().startupNodes], { redisOptions: { maxRetriesPerRequest: 1 } });
-    const cache = new RedisCache({ redis: client, instanceName: 'failover:', operationTimeout: '2s' });
-    try {
-      await cache.set('survivor', Buffer.from('replicated'));
-      const master = await cluster().masterFor('failover:survivor');
-      // Make sure the replica has the write before its master dies.
-      expect(await redisCli(master.port, ['wait', '1', '2000'])).toBe('1');
-      await master.kill();
-      // Healthy again only once the survivors noticed the loss (node timeout 2 s) and promoted the replica.
-      await eventually(async () => {
+describeWithService(
+  services.redisCluster({ masters: 3, replicasPerMaster: 1 }),
+  'a Redis Cluster loses a master',
+  (cluster) => {
+    test('the replica is promoted and reads and writes resume on the same cache', async () => {
+      const client = new Cluster([...cluster().startupNodes], { redisOptions: { maxRetriesPerRequest: 1 } });
+      const cache = new RedisCache({ redis: client, instanceName: 'failover:', operationTimeout: '2s' });
+      try {
+        await cache.set('survivor', Buffer.from('replicated'));
+        const master = await cluster().masterFor('failover:survivor');
+        // Make sure the replica has the write before its master dies.
+        expect(await redisCli(master.port, ['wait', '1', '2000'])).toBe('1');
+        await master.kill();
+        // Healthy again only once the survivors noticed the loss (node timeout 2 s) and promoted the replica.
+        await eventually(async () => {
+          const promoted = await cluster().masterFor('failover:survivor');
+          if (promoted.port === master.port) throw new Error('not failed over yet');
+        }, 30_000);
+        await cluster().waitUntilHealthy(30_000);
+        const value = await eventually(() => cache.get('survivor'), 20_000);
+        expect(Buffer.from(value!).toString()).toBe('replicated');
+        await eventually(() => cache.set('survivor', Buffer.from('written after failover')), 20_000);
+        expect(Buffer.from((await cache.get('survivor'))!).toString()).toBe('written after failover');
         const promoted = await cluster().masterFor('failover:survivor');
-        if (promoted.port === master.port) throw new Error('not failed over yet');
-      }, 30_000);
-      await cluster().waitUntilHealthy(30_000);
-      const value = await eventually(() => cache.get('survivor'), 20_000);
-      expect(Buffer.from(value!).toString()).toBe('replicated');
-      await eventually(() => cache.set('survivor', Buffer.from('written after failover')), 20_000);
-      expect(Buffer.from((await cache.get('survivor'))!).toString()).toBe('written after failover');
-      const promoted = await cluster().masterFor('failover:survivor');
-      expect(promoted.port).not.toBe(master.port);
-    } finally {
-      client.disconnect();
-    }
-  }, 90_000);
-});
+        expect(promoted.port).not.toBe(master.port);
+      } finally {
+        client.disconnect();
+      }
+    }, 90_000);
+  },
+);

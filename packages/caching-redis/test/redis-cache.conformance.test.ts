@@ -14,26 +14,31 @@ describeWithService(services.redis(), 'RedisCache on a standalone Redis', (redis
     timing,
   });
   describeCacheConformance('RedisCache (useScripts: false)', {
-    createCache: () => new RedisCache({ connection: redis().url, instanceName: 'noscript:', useScripts: false }),
+    createCache: () =>
+      new RedisCache({ connection: redis().url, instanceName: 'noscript:', useScripts: false }),
     disposeCache: close,
     timing,
   });
 });
 
-describeWithService(services.redisCluster({ masters: 3, replicasPerMaster: 1 }), 'RedisCache on a Redis Cluster', (cluster) => {
-  const clients: Cluster[] = [];
-  afterAll(async () => {
-    await Promise.all(clients.map((client) => client.quit()));
-  });
-  describeCacheConformance('RedisCache (Cluster)', {
-    createCache: () => {
-      const client = new Cluster([...cluster().startupNodes]);
-      clients.push(client);
-      return new RedisCache({ redis: client, instanceName: 'cluster:' });
-    },
-    timing,
-  });
-});
+describeWithService(
+  services.redisCluster({ masters: 3, replicasPerMaster: 1 }),
+  'RedisCache on a Redis Cluster',
+  (cluster) => {
+    const clients: Cluster[] = [];
+    afterAll(async () => {
+      await Promise.all(clients.map((client) => client.quit()));
+    });
+    describeCacheConformance('RedisCache (Cluster)', {
+      createCache: () => {
+        const client = new Cluster([...cluster().startupNodes]);
+        clients.push(client);
+        return new RedisCache({ redis: client, instanceName: 'cluster:' });
+      },
+      timing,
+    });
+  },
+);
 
 describeWithService(services.redisSentinel(), 'RedisCache through Redis Sentinel', (setup) => {
   const clients: Redis[] = [];

@@ -47,7 +47,9 @@ describeWithService(services.redis({ spawn: true }), 'round trips per operation'
 
   test('a set sends one command', async () => {
     const cache = new RedisCache({ redis: client });
-    const sent = await commandsSentBy(server().url, () => cache.set('k', Buffer.from('v'), { slidingExpiration: '20m' }));
+    const sent = await commandsSentBy(server().url, () =>
+      cache.set('k', Buffer.from('v'), { slidingExpiration: '20m' }),
+    );
     expect(sent).toEqual(['evalsha']);
   });
 

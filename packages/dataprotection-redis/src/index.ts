@@ -1,1 +1,5 @@
-export { DEFAULT_KEY_RING_KEY, RedisXmlRepository, type RedisXmlRepositoryOptions } from './redis-xml-repository.ts';
+export {
+  DEFAULT_KEY_RING_KEY,
+  RedisXmlRepository,
+  type RedisXmlRepositoryOptions,
+} from './redis-xml-repository.ts';

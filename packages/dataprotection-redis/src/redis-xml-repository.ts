@@ -32,7 +32,9 @@ export class RedisXmlRepository implements XmlRepository {
   constructor(options: RedisXmlRepositoryOptions) {
     const { redis, key = DEFAULT_KEY_RING_KEY } = options ?? ({} as RedisXmlRepositoryOptions);
     if (!redis || typeof (redis as Partial<Redis>).lrange !== 'function') {
-      throw new DataProtectionConfigurationError('RedisXmlRepository needs `redis`: an ioredis Redis or Cluster client.');
+      throw new DataProtectionConfigurationError(
+        'RedisXmlRepository needs `redis`: an ioredis Redis or Cluster client.',
+      );
     }
     if (typeof key !== 'string' || key === '') {
       throw new DataProtectionConfigurationError('RedisXmlRepository `key` must be a non-empty string.');
@@ -55,7 +57,8 @@ export class RedisXmlRepository implements XmlRepository {
   async deleteElements(shouldDelete: (element: string) => boolean): Promise<number> {
     let removed = 0;
     for (const element of await this.getAllElements()) {
-      if (shouldDelete(element)) removed += await this.#bounded('delete', () => this.#redis.lrem(this.#key, 1, element));
+      if (shouldDelete(element))
+        removed += await this.#bounded('delete', () => this.#redis.lrem(this.#key, 1, element));
     }
     return removed;
   }
@@ -64,7 +67,10 @@ export class RedisXmlRepository implements XmlRepository {
   async #bounded<T>(what: string, command: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.#timeoutMs} ms (operationTimeout)`)), this.#timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${this.#timeoutMs} ms (operationTimeout)`)),
+        this.#timeoutMs,
+      );
     });
     try {
       return await Promise.race([command(), timeout]);

@@ -27,7 +27,10 @@ describeWithService(services.redis(), 'RedisXmlRepository on a standalone Redis'
   test('keys are a list of compact XML under DataProtection-Keys, as ASP.NET Core stores them', async () => {
     const redis = client();
     await redis.del('DataProtection-Keys');
-    const provider = createDataProtection({ applicationName: 'shop', repository: new RedisXmlRepository({ redis }) });
+    const provider = createDataProtection({
+      applicationName: 'shop',
+      repository: new RedisXmlRepository({ redis }),
+    });
     const token = await provider.createProtector('p').protect('x');
     expect(await redis.type('DataProtection-Keys')).toBe('list');
     expect(await redis.ttl('DataProtection-Keys')).toBe(-1);
@@ -35,7 +38,10 @@ describeWithService(services.redis(), 'RedisXmlRepository on a standalone Redis'
     expect(stored).toMatch(/^<key id="[0-9a-f-]{36}" version="1"><creationDate>/);
     expect(stored).not.toContain('<?xml');
     expect(stored).not.toContain('\n');
-    const other = createDataProtection({ applicationName: 'shop', repository: new RedisXmlRepository({ redis: client() }) });
+    const other = createDataProtection({
+      applicationName: 'shop',
+      repository: new RedisXmlRepository({ redis: client() }),
+    });
     expect(await other.createProtector('p').unprotect(token)).toBe('x');
   });
 
@@ -65,21 +71,25 @@ describeWithService(services.redis(), 'RedisXmlRepository on a standalone Redis'
   });
 });
 
-describeWithService(services.redisCluster({ masters: 3, replicasPerMaster: 1 }), 'RedisXmlRepository on a Redis Cluster', (cluster) => {
-  const clients: Cluster[] = [];
-  afterAll(async () => {
-    await Promise.all(clients.map((client) => client.quit()));
-  });
-  describeXmlRepositoryConformance('RedisXmlRepository (Cluster)', {
-    createStorage() {
-      const key = `dp-cluster-${process.pid}-${storage++}`;
-      return {
-        open: () => {
-          const client = new Cluster([...cluster().startupNodes]);
-          clients.push(client);
-          return new RedisXmlRepository({ redis: client, key });
-        },
-      };
-    },
-  });
-});
+describeWithService(
+  services.redisCluster({ masters: 3, replicasPerMaster: 1 }),
+  'RedisXmlRepository on a Redis Cluster',
+  (cluster) => {
+    const clients: Cluster[] = [];
+    afterAll(async () => {
+      await Promise.all(clients.map((client) => client.quit()));
+    });
+    describeXmlRepositoryConformance('RedisXmlRepository (Cluster)', {
+      createStorage() {
+        const key = `dp-cluster-${process.pid}-${storage++}`;
+        return {
+          open: () => {
+            const client = new Cluster([...cluster().startupNodes]);
+            clients.push(client);
+            return new RedisXmlRepository({ redis: client, key });
+          },
+        };
+      },
+    });
+  },
+);

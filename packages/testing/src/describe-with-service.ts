@@ -44,7 +44,8 @@ export function describeWithService<T>(
       instance = await service.start();
     }, 120_000);
     body(() => {
-      if (instance === undefined) throw new Error(`${service.name} did not start; see the beforeAll error above`);
+      if (instance === undefined)
+        throw new Error(`${service.name} did not start; see the beforeAll error above`);
       return instance;
     });
     // Registered after the body's own hooks, so clients the body closes in afterAll go before the server.

@@ -159,7 +159,8 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
     async () => {
       for (const node of nodes) {
         const replication = await redisCli(node.port, ['info', 'replication']);
-        if (replication.includes('role:slave') && !replication.includes('master_link_status:up')) return false;
+        if (replication.includes('role:slave') && !replication.includes('master_link_status:up'))
+          return false;
       }
       return true;
     },
