@@ -3,7 +3,7 @@ import type { CacheEntryOptions } from './cache-entry-options.ts';
 /** Per-call options every cache operation accepts. */
 export interface CacheOperationOptions {
   /** Aborts the operation; an already-aborted signal rejects before any I/O. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**

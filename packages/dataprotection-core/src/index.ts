@@ -15,6 +15,7 @@ export {
 } from './data-protection-provider.ts';
 export type { DangerousUnprotectResult, DataProtector } from './data-protector.ts';
 export { EphemeralXmlRepository } from './ephemeral-xml-repository.ts';
+export { bytesToGuid, guidToBytes } from './guid-bytes.ts';
 export {
   DataProtectionConfigurationError,
   DataProtectionError,

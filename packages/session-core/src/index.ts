@@ -1,0 +1,13 @@
+export { Session } from './session.ts';
+export { protectSessionKey, SESSION_PURPOSE, unprotectSessionKey } from './session-cookie.ts';
+export {
+  SessionCommitError,
+  SessionConfigurationError,
+  SessionError,
+  SessionStateError,
+  SessionTooLargeError,
+  SessionUnavailableError,
+} from './session-errors.ts';
+export { SessionHandler, type SessionRequest, type SessionResponseHeaders } from './session-handler.ts';
+export { aspnetCoreCompat, type SessionCookieOptions, type SessionOptions } from './session-options.ts';
+export { deserializeSession, type SessionSnapshot, serializeSession } from './session-serialization.ts';

@@ -1,0 +1,60 @@
+import type { DataProtector } from '@sharedstate/dataprotection-core';
+import { parse, serialize } from 'cookie';
+import type { ResolvedSessionOptions } from './session-options.ts';
+
+/** The purpose ASP.NET Core's session middleware protects its cookie with (after the application name). */
+export const SESSION_PURPOSE = 'SessionMiddleware';
+
+const SESSION_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const BASE64 = /^[A-Za-z0-9+/]+$/;
+/** A protected session key is about 180 characters; anything much longer is not ours. */
+const MAX_COOKIE_VALUE = 1024;
+
+/** Reads one cookie from a Cookie header, percent-decoding it as ASP.NET Core's parser does. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  return parse(header)[name];
+}
+
+/**
+ * The cookie value for a session key: standard base64 (not base64url) of the protected UTF-8 key, '='
+ * padding removed (FORMATS §6.3). The Set-Cookie writer percent-encodes '+' and '/'.
+ */
+export async function protectSessionKey(protector: DataProtector, sessionKey: string): Promise<string> {
+  const payload = await protector.protect(Buffer.from(sessionKey, 'utf8'));
+  return Buffer.from(payload).toString('base64').replace(/=+$/, '');
+}
+
+/** The session key in a cookie value, or undefined for anything that is not a valid protected key. */
+export async function unprotectSessionKey(protector: DataProtector, value: string): Promise<string | undefined> {
+  if (value.length === 0 || value.length > MAX_COOKIE_VALUE || !BASE64.test(value) || value.length % 4 === 1) return undefined;
+  const padded = value + '='.repeat((4 - (value.length % 4)) % 4);
+  const plaintext = await protector.unprotect(Buffer.from(padded, 'base64'));
+  const key = Buffer.from(plaintext).toString('utf8');
+  return SESSION_KEY.test(key) ? key : undefined;
+}
+
+/** The Set-Cookie header value for a session cookie (a browser-session cookie: no Expires, as ASP.NET Core). */
+export function sessionCookieHeader(options: ResolvedSessionOptions['cookie'], value: string, secure: boolean): string {
+  return serialize(options.name, value, {
+    path: options.path,
+    ...(options.domain ? { domain: options.domain } : {}),
+    httpOnly: options.httpOnly,
+    sameSite: options.sameSite,
+    secure,
+    partitioned: options.partitioned,
+  });
+}
+
+/** A Set-Cookie that removes the session cookie (after destroy()). */
+export function expiredCookieHeader(options: ResolvedSessionOptions['cookie'], secure: boolean): string {
+  return serialize(options.name, '', {
+    path: options.path,
+    ...(options.domain ? { domain: options.domain } : {}),
+    httpOnly: options.httpOnly,
+    sameSite: options.sameSite,
+    secure,
+    partitioned: options.partitioned,
+    expires: new Date(0),
+  });
+}

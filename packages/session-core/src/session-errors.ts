@@ -1,0 +1,22 @@
+/** Base class of every session error. */
+export class SessionError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The session store could not be read: the request runs, but the session cannot be changed. */
+export class SessionUnavailableError extends SessionError {}
+
+/** The session was changed but could not be saved: the request must not report success. */
+export class SessionCommitError extends SessionError {}
+
+/** A value or the whole session is over the configured size limits. */
+export class SessionTooLargeError extends SessionError {}
+
+/** The session was used in a way that cannot work (e.g. established after the response started). */
+export class SessionStateError extends SessionError {}
+
+/** A session option is missing or wrong; raised when the middleware is created. */
+export class SessionConfigurationError extends SessionError {}

@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import type { DataProtector } from '@sharedstate/dataprotection-core';
+import { expiredCookieHeader, protectSessionKey, readCookie, SESSION_PURPOSE, sessionCookieHeader, unprotectSessionKey } from './session-cookie.ts';
+import { SessionCommitError, SessionError } from './session-errors.ts';
+import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from './session-options.ts';
+import { deserializeSession, serializeSession } from './session-serialization.ts';
+import { Session, type SessionHost } from './session.ts';
+
+/** What an adapter tells the handler about the request. */
+export interface SessionRequest {
+  /** The raw Cookie header. */
+  cookieHeader: string | undefined;
+  /** Whether the request arrived over HTTPS, as the framework reports it (honouring its trust-proxy setting). */
+  secure: boolean;
+  /** Whether the response headers were already sent. */
+  responseStarted(): boolean;
+}
+
+/** Headers an adapter adds to the response: set when the session cookie is written or deleted. */
+export interface SessionResponseHeaders {
+  setCookie: string | undefined;
+  /** ASP.NET Core marks responses that set the session cookie as not cacheable. */
+  cacheControl: Record<string, string>;
+}
+
+const NO_HEADERS: SessionResponseHeaders = { setCookie: undefined, cacheControl: {} };
+const NO_CACHE = { 'Cache-Control': 'no-cache,no-store', Pragma: 'no-cache', Expires: '-1' };
+
+/**
+ * The whole session policy, shared by every framework adapter: reading and validating the cookie, loading,
+ * committing or refreshing, the cookie to write, and what happens on failure. Adapters only translate.
+ */
+export class SessionHandler {
+  readonly options: ResolvedSessionOptions;
+  readonly #protector: DataProtector;
+  readonly #requests = new WeakMap<Session<object>, SessionRequest>();
+
+  constructor(options: SessionOptions) {
+    this.options = resolveSessionOptions(options);
+    this.#protector = this.options.dataProtection.createProtector(SESSION_PURPOSE);
+  }
+
+  /** Starts a request: finds the session the cookie names, or starts a new one (no I/O for a new one). */
+  async begin(request: SessionRequest): Promise<Session> {
+    const cookie = readCookie(request.cookieHeader, this.options.cookie.name);
+    let key: string | undefined;
+    if (cookie !== undefined) {
+      try {
+        key = await unprotectSessionKey(this.#protector, cookie);
+        if (key === undefined) this.options.logger?.warn('The session cookie does not hold a session key; starting a new session.');
+      } catch (error) {
+        // Tampered, foreign, or protected with a key this ring lacks: a fresh session, never an error page.
+        this.options.logger?.warn(`Error unprotecting the session cookie; starting a new session: ${(error as Error).message}`);
+      }
+    }
+    const host = this.#host(request);
+    let session: Session;
+    if (key !== undefined) {
+      session = new Session(host, key, cookie!, true);
+    } else {
+      // As ASP.NET Core: the key and its cookie value are made up front, so the cookie can be written
+      // synchronously with the headers if the handler establishes the session.
+      const fresh = await host.newKey();
+      session = new Session(host, fresh.key, fresh.cookieValue, false);
+    }
+    this.#requests.set(session as Session<object>, request);
+    if (key !== undefined && this.options.load === 'eager') await session.load();
+    return session;
+  }
+
+  /** The headers to add before the response starts (the cookie if the session was established or destroyed). */
+  responseHeaders(session: Session<object>): SessionResponseHeaders {
+    const state = session.state;
+    const request = this.#requests.get(session);
+    const secure = this.options.cookie.secure === 'auto' ? Boolean(request?.secure) : this.options.cookie.secure;
+    if (state.destroyed) {
+      return state.hadCookie ? { setCookie: expiredCookieHeader(this.options.cookie, secure), cacheControl: NO_CACHE } : NO_HEADERS;
+    }
+    // A cookie the browser already holds is not sent again (ASP.NET Core does not slide the cookie).
+    if (state.established && (!state.hadCookie || state.cookieValue !== readCookie(request?.cookieHeader, this.options.cookie.name))) {
+      return { setCookie: sessionCookieHeader(this.options.cookie, state.cookieValue, secure), cacheControl: NO_CACHE };
+    }
+    return NO_HEADERS;
+  }
+
+  /**
+   * Ends a request: saves a changed session, removes a destroyed one, or renews the idle timeout of one that
+   * was never read. A failed save is a SessionCommitError: thrown (the request must fail) unless the
+   * onCommitError option takes it.
+   */
+  async end(session: Session<object>): Promise<void> {
+    try {
+      await this.#persist(session, true);
+    } catch (error) {
+      const failure =
+        error instanceof SessionCommitError
+          ? error
+          : new SessionCommitError(`The session could not be saved: ${(error as Error).message}`, { cause: error });
+      if (this.options.onCommitError) this.options.onCommitError(failure);
+      else throw failure;
+    }
+  }
+
+  async #persist(session: Session<object>, endOfRequest: boolean): Promise<void> {
+    const state = session.state;
+    const { cache } = this.options;
+    if (state.destroyed) {
+      if (state.destroySaved) return;
+      const keys = [state.replacedKey, state.hadCookie ? state.key : undefined].filter((k): k is string => k !== undefined);
+      await Promise.all(keys.map((key) => this.#io('remove', (signal) => cache.remove(key, { signal }))));
+      session.markSaved();
+      return;
+    }
+    if (state.modified) {
+      const blob = serializeSession(session.snapshot());
+      await this.#io('commit', (signal) =>
+        cache.set(state.key, blob, { slidingExpiration: this.options.idleTimeoutMs }, { signal }),
+      );
+      const replaced = state.replacedKey;
+      if (replaced !== undefined) await this.#io('remove', (signal) => cache.remove(replaced, { signal }));
+      session.markSaved();
+      return;
+    }
+    // A load already renewed the idle timeout (a cache get slides); only an unread session needs a refresh.
+    if (endOfRequest && state.hadCookie && !state.loaded) {
+      await this.#io('refresh', (signal) => cache.refresh(state.key, { signal }));
+    }
+  }
+
+  async #load(session: Session<object>): Promise<void> {
+    const { key } = session.state;
+    let blob: Uint8Array | undefined;
+    try {
+      blob = await this.#io('load', (signal) => this.options.cache.get(key, { signal }));
+    } catch (error) {
+      this.options.logger?.warn(`Session cache read exception; the session is unavailable for this request: ${(error as Error).message}`);
+      session.applyLoaded(undefined, { modified: false, available: false });
+      return;
+    }
+    if (blob === undefined) {
+      this.options.logger?.debug('Accessing an expired session; starting it empty under the same key.');
+      session.applyLoaded(undefined, { modified: false, available: true });
+      return;
+    }
+    const read = deserializeSession(blob);
+    if (typeof read === 'string') {
+      // Unreadable data cannot be recovered; start empty and overwrite it on commit.
+      this.options.logger?.warn(`The stored session could not be read (${read}); starting it empty.`);
+      session.applyLoaded(undefined, { modified: true, available: true });
+      return;
+    }
+    session.applyLoaded(read, { modified: false, available: true });
+  }
+
+  /** Bounds one cache call by ioTimeout. */
+  async #io<T>(what: string, call: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    const timeoutMs = this.options.ioTimeoutMs;
+    if (timeoutMs === undefined) return call(undefined);
+    const signal = AbortSignal.timeout(timeoutMs);
+    let onAbort: (() => void) | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new SessionError(`Timed out after ${timeoutMs} ms (ioTimeout) in session ${what}.`));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([call(signal), timedOut]);
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  #host(request: SessionRequest): SessionHost {
+    return {
+      load: (session) => this.#load(session),
+      commit: async (session) => {
+        try {
+          await this.#persist(session, false);
+        } catch (error) {
+          throw new SessionCommitError(`The session could not be saved: ${(error as Error).message}`, { cause: error });
+        }
+      },
+      newKey: async () => {
+        const key = randomUUID();
+        return { key, cookieValue: await protectSessionKey(this.#protector, key) };
+      },
+      responseStarted: () => request.responseStarted(),
+      maxSessionSize: this.options.maxSessionSize,
+    };
+  }
+}

@@ -1,0 +1,124 @@
+import { type DistributedCache, type Duration, parseDuration } from '@sharedstate/caching-abstractions';
+import type { DataProtectionProvider, Logger } from '@sharedstate/dataprotection-core';
+import { SessionConfigurationError, type SessionCommitError } from './session-errors.ts';
+
+export interface SessionCookieOptions {
+  /** Default 'sharedstate.sid'; the aspnetCoreCompat preset uses '.AspNetCore.Session'. */
+  name?: string;
+  path?: string;
+  domain?: string;
+  /** Default true: scripts cannot read the cookie. */
+  httpOnly?: boolean;
+  /** Default 'lax'. 'none' requires secure. */
+  sameSite?: 'lax' | 'strict' | 'none';
+  /** 'auto' (default): Secure when the request came over HTTPS, as the framework's trust-proxy setting reports it. */
+  secure?: boolean | 'auto';
+  /** CHIPS partitioned cookie (for embedded third-party contexts); requires secure. */
+  partitioned?: boolean;
+}
+
+export interface SessionOptions {
+  /** Where session data lives. A shared cache (Redis, SQL Server) for more than one instance. */
+  cache: DistributedCache;
+  /** Protects the session cookie; every instance must share its key ring and applicationName. */
+  dataProtection: DataProtectionProvider;
+  /** How long an unused session lives (sliding, in the cache). Default '20m'. */
+  idleTimeout?: Duration;
+  /** Longest a session load or save may take. Default '1m'; false for none. */
+  ioTimeout?: Duration | false;
+  cookie?: SessionCookieOptions;
+  /**
+   * 'eager' (default): a request carrying a session cookie loads the session before the handler runs, so
+   * reads are synchronous; the load also renews the idle timeout (one cache round trip per request).
+   * 'lazy': nothing is read until the handler calls `await session.load()`; a request that never loads it
+   * only renews the idle timeout at the end (one `refresh`, no read, no rewrite).
+   */
+  load?: 'eager' | 'lazy';
+  /** Largest serialized session in bytes; a set that would pass it throws SessionTooLargeError. Default 1 MiB. */
+  maxSessionSize?: number;
+  /**
+   * Called instead of failing the request when a changed session cannot be saved. By default the request
+   * fails through the framework's error handling, because the data the handler meant to keep was not kept.
+   */
+  onCommitError?: (error: SessionCommitError) => void;
+  /** pino-compatible; silent by default. Cookie values and session contents are never logged. */
+  logger?: Logger;
+}
+
+export interface ResolvedSessionOptions {
+  cache: DistributedCache;
+  dataProtection: DataProtectionProvider;
+  idleTimeoutMs: number;
+  ioTimeoutMs: number | undefined;
+  cookie: Required<Omit<SessionCookieOptions, 'domain'>> & { domain: string | undefined };
+  load: 'eager' | 'lazy';
+  maxSessionSize: number;
+  onCommitError: ((error: SessionCommitError) => void) | undefined;
+  logger: Logger | undefined;
+}
+
+/** The options that make sessions interoperable with ASP.NET Core's session middleware. */
+export const aspnetCoreCompat = Object.freeze({ cookie: Object.freeze({ name: '.AspNetCore.Session' }) });
+
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function duration(value: Duration, name: string): number {
+  try {
+    return parseDuration(value, name);
+  } catch (error) {
+    throw new SessionConfigurationError((error as Error).message);
+  }
+}
+
+/** Validates the options once, when the middleware is created, naming what to fix. */
+export function resolveSessionOptions(options: SessionOptions): ResolvedSessionOptions {
+  if (options === null || typeof options !== 'object') throw new SessionConfigurationError('session() needs an options object.');
+  const { cache, dataProtection } = options;
+  if (!cache || typeof cache.get !== 'function' || typeof cache.set !== 'function' || typeof cache.refresh !== 'function') {
+    throw new SessionConfigurationError(
+      'session() needs `cache`: a DistributedCache such as new RedisCache({ redis }) (or new MemoryDistributedCache() for a single instance).',
+    );
+  }
+  if (!dataProtection || typeof dataProtection.createProtector !== 'function') {
+    throw new SessionConfigurationError(
+      "session() needs `dataProtection`: createDataProtection({ applicationName, repository }) with a repository every instance shares.",
+    );
+  }
+  const cookie = options.cookie ?? {};
+  const name = cookie.name ?? 'sharedstate.sid';
+  if (!COOKIE_NAME.test(name)) throw new SessionConfigurationError(`cookie.name '${name}' is not a valid cookie name.`);
+  const sameSite = cookie.sameSite ?? 'lax';
+  if (!['lax', 'strict', 'none'].includes(sameSite)) {
+    throw new SessionConfigurationError(`cookie.sameSite must be 'lax', 'strict' or 'none'; got '${sameSite}'.`);
+  }
+  const secure = cookie.secure ?? 'auto';
+  if (secure !== 'auto' && typeof secure !== 'boolean') throw new SessionConfigurationError("cookie.secure must be true, false or 'auto'.");
+  if ((sameSite === 'none' || cookie.partitioned) && secure === false) {
+    throw new SessionConfigurationError("cookie.sameSite 'none' and cookie.partitioned need a secure cookie; set cookie.secure to true or 'auto'.");
+  }
+  const load = options.load ?? 'eager';
+  if (load !== 'eager' && load !== 'lazy') throw new SessionConfigurationError(`load must be 'eager' or 'lazy'; got '${load}'.`);
+  const maxSessionSize = options.maxSessionSize ?? 1024 * 1024;
+  if (!Number.isInteger(maxSessionSize) || maxSessionSize < 1024) {
+    throw new SessionConfigurationError(`maxSessionSize must be a whole number of bytes of at least 1024; got ${maxSessionSize}.`);
+  }
+  return {
+    cache,
+    dataProtection,
+    idleTimeoutMs: duration(options.idleTimeout ?? '20m', 'idleTimeout'),
+    ioTimeoutMs: options.ioTimeout === false ? undefined : duration(options.ioTimeout ?? '1m', 'ioTimeout'),
+    cookie: {
+      name,
+      path: cookie.path ?? '/',
+      domain: cookie.domain,
+      httpOnly: cookie.httpOnly ?? true,
+      sameSite,
+      secure,
+      partitioned: cookie.partitioned ?? false,
+    },
+    load,
+    maxSessionSize,
+    onCommitError: options.onCommitError,
+    logger: options.logger,
+  };
+}

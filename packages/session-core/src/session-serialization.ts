@@ -1,0 +1,65 @@
+import { SessionTooLargeError } from './session-errors.ts';
+
+const REVISION = 2;
+const MAX_ENTRIES = 0xff_ffff;
+const MAX_KEY_BYTES = 0xffff;
+const MAX_VALUE_BYTES = 0x7fff_ffff;
+
+export interface SessionSnapshot {
+  /** The 16-byte session id kept inside the blob (not the cache key). */
+  id: Uint8Array;
+  entries: Map<string, Uint8Array>;
+}
+
+/**
+ * ASP.NET Core's session blob, serialization revision 2: 0x02, BE24 entry count, 16-byte id, then per entry
+ * BE16 key length, UTF-8 key, BE32 value length, value. Byte-compatible, so both stacks read each other's
+ * sessions from a shared cache.
+ */
+export function serializeSession(snapshot: SessionSnapshot): Buffer {
+  if (snapshot.entries.size > MAX_ENTRIES) throw new SessionTooLargeError(`A session holds at most ${MAX_ENTRIES} entries.`);
+  const parts: Buffer[] = [];
+  const header = Buffer.alloc(20);
+  header[0] = REVISION;
+  header.writeUIntBE(snapshot.entries.size, 1, 3);
+  header.set(snapshot.id, 4);
+  parts.push(header);
+  for (const [key, value] of snapshot.entries) {
+    const keyBytes = Buffer.from(key, 'utf8');
+    if (keyBytes.length > MAX_KEY_BYTES) throw new SessionTooLargeError(`The session key '${key.slice(0, 40)}…' is over ${MAX_KEY_BYTES} bytes.`);
+    const lengths = Buffer.alloc(2);
+    lengths.writeUInt16BE(keyBytes.length);
+    const valueLength = Buffer.alloc(4);
+    valueLength.writeUInt32BE(value.byteLength);
+    parts.push(lengths, keyBytes, valueLength, Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  }
+  return Buffer.concat(parts);
+}
+
+/** Why a blob could not be read; the caller starts an empty session and overwrites it on commit. */
+export type SessionReadFailure = 'empty' | 'unknown-revision' | 'truncated';
+
+/** Reads a blob; every length is checked against what is left, so a corrupt blob cannot over-read. */
+export function deserializeSession(blob: Uint8Array): SessionSnapshot | SessionReadFailure {
+  if (blob.length === 0) return 'empty';
+  if (blob[0] !== REVISION) return 'unknown-revision';
+  if (blob.length < 20) return 'truncated';
+  const view = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  const count = view.readUIntBE(1, 3);
+  const entries = new Map<string, Uint8Array>();
+  let offset = 20;
+  for (let i = 0; i < count; i++) {
+    if (offset + 2 > view.length) return 'truncated';
+    const keyLength = view.readUInt16BE(offset);
+    offset += 2;
+    if (offset + keyLength + 4 > view.length) return 'truncated';
+    const key = view.toString('utf8', offset, offset + keyLength);
+    offset += keyLength;
+    const valueLength = view.readUInt32BE(offset);
+    offset += 4;
+    if (valueLength > MAX_VALUE_BYTES || offset + valueLength > view.length) return 'truncated';
+    entries.set(key, new Uint8Array(view.subarray(offset, offset + valueLength)));
+    offset += valueLength;
+  }
+  return { id: new Uint8Array(view.subarray(4, 20)), entries };
+}

@@ -1,0 +1,191 @@
+import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
+import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
+import {
+  aspnetCoreCompat,
+  SessionCommitError,
+  SessionConfigurationError,
+  SessionHandler,
+  SessionStateError,
+  SessionTooLargeError,
+  SessionUnavailableError,
+} from '@sharedstate/session-core';
+import { cookieFrom, request, setup } from './fixtures.ts';
+
+/** One request: begin, run the handler body, compute headers, end. */
+async function visit(handler: SessionHandler, cookie: string | undefined, body: (s: Awaited<ReturnType<SessionHandler['begin']>>) => unknown) {
+  const session = await handler.begin(request(cookie));
+  await body(session);
+  const headers = handler.responseHeaders(session);
+  await handler.end(session);
+  return { session, headers };
+}
+
+describe('a session across requests', () => {
+  test('is established by the first set, sent as a cookie once, and read back', async () => {
+    const { handler } = setup();
+    const first = await visit(handler, undefined, (s) => {
+      s.setString('user', 'ada');
+      s.setInt32('visits', 1);
+    });
+    expect(first.headers.setCookie).toMatch(/^sharedstate\.sid=CfDJ8[^;]+; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(first.headers.cacheControl['Cache-Control']).toBe('no-cache,no-store');
+    const cookie = cookieFrom(first.headers.setCookie);
+    const second = await visit(handler, cookie, (s) => {
+      expect(s.getString('user')).toBe('ada');
+      expect(s.getInt32('visits')).toBe(1);
+      expect(s.id).toBe(first.session.id);
+    });
+    expect(second.headers.setCookie).toBeUndefined();
+  });
+
+  test('reading or removing alone never creates a cookie or a cache entry', async () => {
+    const { handler, cache } = setup();
+    const { headers, session } = await visit(handler, undefined, (s) => {
+      expect(s.getString('nothing')).toBeUndefined();
+      s.remove('nothing');
+    });
+    expect(headers.setCookie).toBeUndefined();
+    expect(await cache.get(session.state.key)).toBeUndefined();
+  });
+
+  test('a tampered, truncated or foreign cookie starts a fresh session', async () => {
+    const { handler } = setup();
+    const other = setup();
+    const { headers } = await visit(handler, undefined, (s) => s.setString('k', 'v'));
+    const good = cookieFrom(headers.setCookie);
+    const foreign = cookieFrom((await visit(other.handler, undefined, (s) => s.setString('k', 'v'))).headers.setCookie);
+    const tampered = `${good.slice(0, -3)}${good.endsWith('A') ? 'B' : 'A'}${good.slice(-2)}`;
+    for (const cookie of [tampered, good.slice(0, 60), foreign, 'sharedstate.sid=%%%', `sharedstate.sid=${'A'.repeat(5000)}`]) {
+      const { session } = await visit(handler, cookie, (s) => expect(s.getString('k')).toBeUndefined());
+      expect(session.isNew).toBe(true);
+    }
+  });
+
+  test('regenerate moves the data to a new key and removes the old entry', async () => {
+    const { handler, cache } = setup();
+    const { headers, session: before } = await visit(handler, undefined, (s) => s.setString('cart', '3 books'));
+    const oldKey = before.state.key;
+    const after = await visit(handler, cookieFrom(headers.setCookie), async (s) => s.regenerate());
+    expect(after.session.state.key).not.toBe(oldKey);
+    expect(after.headers.setCookie).toBeDefined();
+    expect(await cache.get(oldKey)).toBeUndefined();
+    await visit(handler, cookieFrom(after.headers.setCookie), (s) => expect(s.getString('cart')).toBe('3 books'));
+  });
+
+  test('destroy removes the entry and expires the cookie', async () => {
+    const { handler, cache } = setup();
+    const { headers, session } = await visit(handler, undefined, (s) => s.setString('k', 'v'));
+    const destroyed = await visit(handler, cookieFrom(headers.setCookie), (s) => s.destroy());
+    expect(destroyed.headers.setCookie).toMatch(/Expires=Thu, 01 Jan 1970/);
+    expect(await cache.get(session.state.key)).toBeUndefined();
+  });
+
+  test('an unchanged, loaded session is not rewritten; an unread one (lazy) is refreshed', async () => {
+    const cache = new MemoryDistributedCache();
+    const dataProtection = createDataProtection({ applicationName: 'x', repository: new EphemeralXmlRepository() });
+    const calls: string[] = [];
+    const observed = {
+      get: (k: string, o?: object) => (calls.push('get'), cache.get(k, o)),
+      set: (k: string, v: Uint8Array, e?: object, o?: object) => (calls.push('set'), cache.set(k, v, e, o)),
+      refresh: (k: string, o?: object) => (calls.push('refresh'), cache.refresh(k, o)),
+      remove: (k: string, o?: object) => (calls.push('remove'), cache.remove(k, o)),
+    };
+    const eager = new SessionHandler({ cache: observed, dataProtection });
+    const lazy = new SessionHandler({ cache: observed, dataProtection, load: 'lazy' });
+    const cookie = cookieFrom((await visit(eager, undefined, (s) => s.setString('k', 'v'))).headers.setCookie);
+    calls.length = 0;
+    await visit(eager, cookie, (s) => s.getString('k'));
+    expect(calls).toEqual(['get']);
+    calls.length = 0;
+    await visit(lazy, cookie, () => {});
+    expect(calls).toEqual(['refresh']);
+    calls.length = 0;
+    await visit(lazy, cookie, async (s) => {
+      expect(() => s.getString('k')).toThrow(SessionStateError);
+      await s.load();
+      expect(s.getString('k')).toBe('v');
+    });
+    expect(calls).toEqual(['get']);
+  });
+
+  test('a cache that cannot be read leaves the session unavailable; set throws a typed error', async () => {
+    const { handler, cache } = setup();
+    const cookie = cookieFrom((await visit(handler, undefined, (s) => s.setString('k', 'v'))).headers.setCookie);
+    cache.dispose(); // every call now fails, as a cache outage does
+    await visit(handler, cookie, (s) => {
+      expect(s.isAvailable).toBe(false);
+      expect(s.id).toBe('');
+      expect(s.getString('k')).toBeUndefined();
+      expect(() => s.setString('k', 'new')).toThrow(SessionUnavailableError);
+    });
+  });
+
+  test('a failed commit fails the request by default, or goes to onCommitError', async () => {
+    const { handler, cache } = setup();
+    const session = await handler.begin(request());
+    session.setString('k', 'v');
+    cache.dispose();
+    await expect(handler.end(session)).rejects.toThrow(SessionCommitError);
+    const seen: unknown[] = [];
+    const tolerant = setup({ onCommitError: (error) => seen.push(error) });
+    const s2 = await tolerant.handler.begin(request());
+    s2.setString('k', 'v');
+    tolerant.cache.dispose();
+    await tolerant.handler.end(s2);
+    expect(seen[0]).toBeInstanceOf(SessionCommitError);
+  });
+
+  test('a new session cannot be established after the response started', async () => {
+    const { handler } = setup();
+    const req = request();
+    const session = await handler.begin(req);
+    req.started = true;
+    expect(() => session.setString('k', 'v')).toThrow('The session cannot be established after the response has started.');
+  });
+
+  test('values over maxSessionSize are refused with a clear error', async () => {
+    const { handler } = setup({ maxSessionSize: 4096 });
+    const session = await handler.begin(request());
+    session.set('small', new Uint8Array(1000));
+    expect(() => session.set('big', new Uint8Array(4000))).toThrow(SessionTooLargeError);
+    expect(() => session.set('big', new Uint8Array(4000))).toThrow(/maxSessionSize/);
+    expect(session.keys()).toEqual(['small']);
+  });
+
+  test('an unreadable stored session starts empty and is overwritten', async () => {
+    const { handler, cache } = setup();
+    const { headers, session } = await visit(handler, undefined, (s) => s.setString('k', 'v'));
+    await cache.set(session.state.key, Uint8Array.of(9, 9, 9));
+    await visit(handler, cookieFrom(headers.setCookie), (s) => expect(s.keys()).toEqual([]));
+    expect((await cache.get(session.state.key))?.[0]).toBe(2);
+  });
+
+  test('secure: auto follows the request scheme; the compat preset uses ASP.NET Core’s cookie name', async () => {
+    const { handler } = setup({ ...aspnetCoreCompat });
+    const session = await handler.begin(request(undefined, true));
+    session.setString('k', 'v');
+    expect(handler.responseHeaders(session).setCookie).toMatch(/^\.AspNetCore\.Session=.*; Secure; SameSite=Lax$/);
+  });
+
+  test('typed JSON values without declaration merging', async () => {
+    interface Data {
+      cart: { sku: string; qty: number }[];
+      user: { name: string };
+    }
+    const { handler } = setup();
+    const session = (await handler.begin(request())) as unknown as import('@sharedstate/session-core').Session<Data>;
+    session.setJson('cart', [{ sku: 'b1', qty: 2 }]);
+    const cart = session.getJson('cart');
+    expect(cart?.[0]?.qty).toBe(2);
+  });
+
+  test('misconfiguration fails when the middleware is created', () => {
+    const dataProtection = createDataProtection({ applicationName: 'x', repository: new EphemeralXmlRepository() });
+    const cache = new MemoryDistributedCache();
+    expect(() => new SessionHandler({ cache, dataProtection, idleTimeout: 'never' })).toThrow(/idleTimeout/);
+    expect(() => new SessionHandler({ cache: {} as never, dataProtection })).toThrow(SessionConfigurationError);
+    expect(() => new SessionHandler({ cache, dataProtection: undefined as never })).toThrow(/dataProtection/);
+    expect(() => new SessionHandler({ cache, dataProtection, cookie: { sameSite: 'none', secure: false } })).toThrow(/secure/);
+    expect(() => new SessionHandler({ cache, dataProtection, cookie: { name: 'bad name' } })).toThrow(/cookie.name/);
+  });
+});
