@@ -1,0 +1,136 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
+import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
+import { getSession, type SessionOptions, session } from '@sharedstate/session-express';
+import express5 from 'express';
+// @ts-expect-error express4 is Express 4 under an alias; its types are Express 5's, close enough for this test.
+import express4 from 'express4';
+
+interface Cart {
+  items: string[];
+}
+
+type ExpressFactory = typeof express5;
+
+function makeApp(express: ExpressFactory, options: Partial<SessionOptions> = {}) {
+  const cache = new MemoryDistributedCache();
+  const dataProtection = createDataProtection({ applicationName: 'express-tests', repository: new EphemeralXmlRepository() });
+  const app = express();
+  app.use(session({ cache, dataProtection, ...options }));
+  app.post('/add/:item', (req, res) => {
+    const s = getSession<Cart>(req);
+    const cart = s.getJson('items') ?? [];
+    s.setJson('items', [...cart, String(req.params.item)]);
+    res.redirect(303, '/cart');
+  });
+  app.get('/cart', (req, res) => {
+    res.json({ items: getSession<Cart>(req).getJson('items') ?? [] });
+  });
+  app.get('/stream', (req, res) => {
+    res.write('first chunk ');
+    try {
+      getSession(req).setString('late', 'x');
+      res.end('set worked');
+    } catch (error) {
+      res.end(`refused: ${(error as Error).message}`);
+    }
+  });
+  app.post('/logout', async (req, res) => {
+    getSession(req).destroy();
+    res.send('bye');
+  });
+  app.post('/login', async (req, res) => {
+    await getSession(req).regenerate();
+    getSession(req).setString('user', 'ada');
+    res.send('welcome');
+  });
+  return { app, cache };
+}
+
+async function listen(app: ReturnType<ExpressFactory>): Promise<{ url: string; server: Server }> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }));
+  });
+}
+
+const cookieOf = (response: Response) => response.headers.get('set-cookie')?.split(';')[0];
+
+describe.each([
+  ['Express 5', express5],
+  ['Express 4', express4 as unknown as ExpressFactory],
+])('%s', (_name, express) => {
+  let url: string;
+  let server: Server;
+  let cache: MemoryDistributedCache;
+  beforeAll(async () => {
+    const made = makeApp(express);
+    cache = made.cache;
+    ({ url, server } = await listen(made.app));
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  test('the session is saved before a redirect reaches the browser', async () => {
+    const first = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
+    expect(first.status).toBe(303);
+    const cookie = cookieOf(first)!;
+    expect(cookie).toMatch(/^sharedstate\.sid=/);
+    expect(first.headers.get('cache-control')).toBe('no-cache,no-store');
+    // Follow the redirect at once: the data must already be in the cache.
+    const cart = await fetch(`${url}/cart`, { headers: { cookie } });
+    expect(await cart.json()).toEqual({ items: ['book'] });
+    expect(cart.headers.get('set-cookie')).toBeNull();
+    await fetch(`${url}/add/pen`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({ items: ['book', 'pen'] });
+  });
+
+  test('a tampered cookie gets a fresh session, not an error', async () => {
+    const response = await fetch(`${url}/cart`, { headers: { cookie: 'sharedstate.sid=CfDJ8garbage' } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ items: [] });
+  });
+
+  test('a new session cannot be started once a streamed response has sent its headers', async () => {
+    const text = await (await fetch(`${url}/stream`)).text();
+    expect(text).toBe('first chunk refused: The session cannot be established after the response has started.');
+  });
+
+  test('login regenerates the session key; logout deletes the cookie', async () => {
+    const first = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
+    const before = cookieOf(first)!;
+    const login = await fetch(`${url}/login`, { method: 'POST', headers: { cookie: before } });
+    const after = cookieOf(login)!;
+    expect(after).not.toBe(before);
+    expect(await (await fetch(`${url}/cart`, { headers: { cookie: after } })).json()).toEqual({ items: ['book'] });
+    expect(await (await fetch(`${url}/cart`, { headers: { cookie: before } })).json()).toEqual({ items: [] });
+    const logout = await fetch(`${url}/logout`, { method: 'POST', headers: { cookie: after } });
+    expect(logout.headers.get('set-cookie')).toMatch(/Expires=Thu, 01 Jan 1970/);
+  });
+
+  test('a failed save fails the request with a 500 instead of reporting success', async () => {
+    const made = makeApp(express);
+    const { url: brokenUrl, server: brokenServer } = await listen(made.app);
+    try {
+      made.cache.dispose();
+      const response = await fetch(`${brokenUrl}/add/book`, { method: 'POST', redirect: 'manual' });
+      expect(response.status).toBe(500);
+      expect(response.headers.get('location')).toBeNull();
+    } finally {
+      await new Promise<void>((resolve) => brokenServer.close(() => resolve()));
+    }
+  });
+
+  test('behind a proxy, secure follows trust proxy and X-Forwarded-Proto', async () => {
+    const made = makeApp(express);
+    made.app.set('trust proxy', 1);
+    const { url: proxiedUrl, server: proxied } = await listen(made.app);
+    try {
+      const response = await fetch(`${proxiedUrl}/add/x`, { method: 'POST', redirect: 'manual', headers: { 'x-forwarded-proto': 'https' } });
+      expect(response.headers.get('set-cookie')).toMatch(/; Secure;/);
+      const plain = await fetch(`${proxiedUrl}/add/x`, { method: 'POST', redirect: 'manual' });
+      expect(plain.headers.get('set-cookie')).not.toMatch(/Secure/);
+    } finally {
+      await new Promise<void>((resolve) => proxied.close(() => resolve()));
+    }
+  });
+});

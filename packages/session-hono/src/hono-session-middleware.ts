@@ -1,0 +1,60 @@
+import { type Session, SessionHandler, type SessionOptions } from '@sharedstate/session-core';
+import type { Context, MiddlewareHandler } from 'hono';
+
+/** Hono environment for apps using the session: `new Hono<SessionEnv<MyData>>()`, then `c.get('session')`. */
+export interface SessionEnv<TData extends object = Record<string, unknown>> {
+  Variables: { session: Session<TData> };
+}
+
+export interface HonoSessionAdapterOptions {
+  /**
+   * Trust X-Forwarded-Proto for the cookie's Secure flag ('auto'), as behind a TLS-terminating load
+   * balancer. Off by default: Hono has no trust-proxy setting of its own, so the request URL decides.
+   */
+  trustProxy?: boolean;
+}
+
+function isSecure(c: Context, trustProxy: boolean): boolean {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded === 'https';
+  }
+  return new URL(c.req.url).protocol === 'https:';
+}
+
+/**
+ * Session middleware for Hono (on Node via @hono/node-server). The session is saved after the handler and
+ * before the response leaves; a save that fails throws into Hono's error handling (onError, 500).
+ */
+export function session<TData extends object = Record<string, unknown>>(
+  options: SessionOptions,
+  adapter: HonoSessionAdapterOptions = {},
+): MiddlewareHandler<SessionEnv<TData>> {
+  const handler = new SessionHandler(options);
+  const trustProxy = adapter.trustProxy ?? false;
+  return async (c, next) => {
+    const current = await handler.begin({
+      cookieHeader: c.req.header('Cookie'),
+      secure: isSecure(c, trustProxy),
+      // Hono sends nothing until the handler chain returns.
+      responseStarted: () => false,
+    });
+    c.set('session', current as unknown as Session<TData>);
+    await next();
+    try {
+      await handler.end(current as Session<object>);
+    } catch (error) {
+      // Drop the handler's response (a redirect, a success page) and its headers: it would claim the change
+      // was kept. Hono then answers through its error handling (onError, 500 by default).
+      // Unsetting first keeps Hono from merging the old headers into the replacement.
+      c.res = undefined as unknown as Response;
+      c.res = new Response(null, { status: 500 });
+      throw error;
+    }
+    const { setCookie, cacheControl } = handler.responseHeaders(current as Session<object>);
+    if (setCookie !== undefined) {
+      c.header('Set-Cookie', setCookie, { append: true });
+      for (const [name, value] of Object.entries(cacheControl)) c.header(name, value);
+    }
+  };
+}

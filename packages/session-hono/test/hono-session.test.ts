@@ -1,0 +1,75 @@
+import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
+import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
+import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
+import { type SessionEnv, type SessionOptions, session } from '@sharedstate/session-hono';
+import { Hono } from 'hono';
+
+interface Cart {
+  items: string[];
+}
+
+function makeApp(options: Partial<SessionOptions> = {}, trustProxy = false) {
+  const cache = new MemoryDistributedCache();
+  const dataProtection = createDataProtection({ applicationName: 'hono-tests', repository: new EphemeralXmlRepository() });
+  const app = new Hono<SessionEnv<Cart>>();
+  app.use(session<Cart>({ cache, dataProtection, ...options }, { trustProxy }));
+  app.post('/add/:item', (c) => {
+    const s = c.get('session');
+    s.setJson('items', [...(s.getJson('items') ?? []), c.req.param('item')]);
+    return c.redirect('/cart', 303);
+  });
+  app.get('/cart', (c) => c.json({ items: c.get('session').getJson('items') ?? [] }));
+  return { app, cache };
+}
+
+function listen(app: Hono<SessionEnv<Cart>>): Promise<{ url: string; server: ServerType }> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
+      resolve({ url: `http://127.0.0.1:${info.port}`, server }),
+    );
+  });
+}
+
+const close = (server: ServerType) => new Promise<void>((resolve) => server.close(() => resolve()));
+const cookieOf = (response: Response) => response.headers.get('set-cookie')?.split(';')[0];
+
+describe('Hono on @hono/node-server', () => {
+  test('the session is saved before the redirect and read on the next request', async () => {
+    const { url, server } = await listen(makeApp().app);
+    try {
+      const first = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
+      expect(first.status).toBe(303);
+      const cookie = cookieOf(first)!;
+      expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({ items: ['book'] });
+      const tampered = await fetch(`${url}/cart`, { headers: { cookie: 'sharedstate.sid=CfDJ8AAAA' } });
+      expect(tampered.status).toBe(200);
+      expect(await tampered.json()).toEqual({ items: [] });
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('a failed save answers 500, not a success', async () => {
+    const { app, cache } = makeApp();
+    const { url, server } = await listen(app);
+    try {
+      cache.dispose();
+      const response = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
+      expect(response.status).toBe(500);
+      expect(response.headers.get('location')).toBeNull();
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('with trustProxy, the cookie is Secure for X-Forwarded-Proto https', async () => {
+    const { url, server } = await listen(makeApp({}, true).app);
+    try {
+      const response = await fetch(`${url}/add/x`, { method: 'POST', redirect: 'manual', headers: { 'x-forwarded-proto': 'https' } });
+      expect(response.headers.get('set-cookie')).toMatch(/; Secure;/);
+    } finally {
+      await close(server);
+    }
+  });
+});

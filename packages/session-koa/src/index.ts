@@ -1,0 +1,12 @@
+export {
+  aspnetCoreCompat,
+  Session,
+  SessionCommitError,
+  SessionConfigurationError,
+  SessionError,
+  type SessionOptions,
+  SessionStateError,
+  SessionTooLargeError,
+  SessionUnavailableError,
+} from '@sharedstate/session-core';
+export { getSession, session } from './koa-session-middleware.ts';

@@ -1,0 +1,46 @@
+import { type Session, SessionHandler, type SessionOptions } from '@sharedstate/session-core';
+
+/** The parts of Koa's context the middleware uses (Koa 2 and 3 both have them). */
+interface KoaContext {
+  get(field: string): string;
+  append(field: string, value: string | string[]): void;
+  set(field: string, value: string): void;
+  readonly secure: boolean;
+  readonly headerSent: boolean;
+}
+type Next = () => Promise<unknown>;
+
+const sessions = new WeakMap<object, Session<object>>();
+
+/**
+ * Session middleware for Koa 2 and 3. Sets `ctx.session` (use `getSession<TData>(ctx)` for a typed view).
+ * The session is saved after the downstream middleware and before Koa sends the response; a save that
+ * fails throws, so Koa answers with its error response instead of claiming success.
+ */
+export function session(options: SessionOptions): (ctx: KoaContext, next: Next) => Promise<void> {
+  const handler = new SessionHandler(options);
+  return async (ctx, next) => {
+    const current = (await handler.begin({
+      cookieHeader: ctx.get('Cookie') || undefined,
+      // ctx.secure honours app.proxy (X-Forwarded-Proto behind a load balancer).
+      secure: ctx.secure,
+      responseStarted: () => ctx.headerSent,
+    })) as Session<object>;
+    sessions.set(ctx, current);
+    (ctx as KoaContext & { session: unknown }).session = current;
+    await next();
+    await handler.end(current);
+    const { setCookie, cacheControl } = handler.responseHeaders(current);
+    if (setCookie !== undefined && !ctx.headerSent) {
+      ctx.append('Set-Cookie', setCookie);
+      for (const [name, value] of Object.entries(cacheControl)) ctx.set(name, value);
+    }
+  };
+}
+
+/** The session of a request, typed with the app's own session data. */
+export function getSession<TData extends object = Record<string, unknown>>(ctx: object): Session<TData> {
+  const found = sessions.get(ctx);
+  if (!found) throw new Error('No session on this context: is the session() middleware installed before this one?');
+  return found as unknown as Session<TData>;
+}

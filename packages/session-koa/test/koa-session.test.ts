@@ -1,0 +1,91 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
+import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
+import { getSession, type SessionOptions, session } from '@sharedstate/session-koa';
+import Koa3 from 'koa';
+// @ts-expect-error koa2 is Koa 2 under an alias; the same API for this test.
+import Koa2 from 'koa2';
+
+interface Cart {
+  items: string[];
+}
+
+function makeApp(Koa: typeof Koa3, options: Partial<SessionOptions> = {}) {
+  const cache = new MemoryDistributedCache();
+  const dataProtection = createDataProtection({ applicationName: 'koa-tests', repository: new EphemeralXmlRepository() });
+  const app = new Koa();
+  app.silent = true;
+  app.use(session({ cache, dataProtection, ...options }));
+  app.use(async (ctx) => {
+    const s = getSession<Cart>(ctx);
+    if (ctx.method === 'POST' && ctx.path.startsWith('/add/')) {
+      s.setJson('items', [...(s.getJson('items') ?? []), ctx.path.slice(5)]);
+      ctx.status = 303;
+      ctx.redirect('/cart');
+    } else if (ctx.path === '/cart') {
+      ctx.body = { items: s.getJson('items') ?? [] };
+    } else if (ctx.path === '/login') {
+      await s.regenerate();
+      ctx.body = 'welcome';
+    }
+  });
+  return { app, cache };
+}
+
+function listen(app: Koa3): Promise<{ url: string; server: Server }> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }));
+  });
+}
+
+const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+const cookieOf = (response: Response) => response.headers.get('set-cookie')?.split(';')[0];
+
+describe.each([
+  ['Koa 3', Koa3],
+  ['Koa 2', Koa2 as typeof Koa3],
+])('%s', (_name, Koa) => {
+  test('the session is saved before the redirect and read on the next request', async () => {
+    const { app } = makeApp(Koa);
+    const { url, server } = await listen(app);
+    try {
+      const first = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
+      expect(first.status).toBe(303);
+      const cookie = cookieOf(first)!;
+      expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({ items: ['book'] });
+      const tampered = await fetch(`${url}/cart`, { headers: { cookie: `${cookie.slice(0, -4)}AAAA` } });
+      expect(tampered.status).toBe(200);
+      expect(await tampered.json()).toEqual({ items: [] });
+      const login = await fetch(`${url}/login`, { headers: { cookie } });
+      expect(cookieOf(login)).not.toBe(cookie);
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('a failed save answers 500, not a success', async () => {
+    const { app, cache } = makeApp(Koa);
+    const { url, server } = await listen(app);
+    try {
+      cache.dispose();
+      const response = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
+      expect(response.status).toBe(500);
+      expect(response.headers.get('location')).toBeNull();
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('behind a proxy (app.proxy), the cookie is Secure for X-Forwarded-Proto https', async () => {
+    const { app } = makeApp(Koa);
+    app.proxy = true;
+    const { url, server } = await listen(app);
+    try {
+      const response = await fetch(`${url}/add/x`, { method: 'POST', redirect: 'manual', headers: { 'x-forwarded-proto': 'https' } });
+      expect(response.headers.get('set-cookie')).toMatch(/; Secure;/);
+    } finally {
+      await close(server);
+    }
+  });
+});
