@@ -26,7 +26,7 @@ export class ManagedProcess {
     this.#child = spawn(command, args, {
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: process.env,
+      env: options.env ?? process.env,
     });
     const keep = (chunk: Buffer) => {
       this.#output = (this.#output + chunk.toString()).slice(-8_000);

@@ -1,0 +1,41 @@
+import { getSession, session } from '@sharedstate/session-express';
+import express from 'express';
+import type { ShopBackend } from './backend.ts';
+import { type ShopSession, renderShopPage } from './shop-page.ts';
+
+/** The shop on Express: HTML pages for people, JSON under /api for tests. */
+export function expressShop(backend: ShopBackend, instance: string): express.Express {
+  const app = express();
+  app.set('trust proxy', 'loopback');
+  app.use(express.urlencoded({ extended: false }));
+  app.use(session({ cache: backend.cache, dataProtection: backend.dataProtection, idleTimeout: '20m' }));
+
+  const state = (req: express.Request) => {
+    const s = getSession<ShopSession>(req);
+    return { user: s.getJson('user'), cart: s.getJson('cart') ?? [], instance };
+  };
+
+  app.get('/', (req, res) => {
+    res.type('html').send(renderShopPage(state(req)));
+  });
+  app.post('/sign-in', async (req, res) => {
+    const s = getSession<ShopSession>(req);
+    // A new key on sign-in: a session id planted before sign-in is worth nothing after it.
+    await s.regenerate();
+    s.setJson('user', String(req.body?.user ?? req.query.user ?? 'guest').slice(0, 40));
+    res.redirect(303, '/');
+  });
+  app.post('/cart', (req, res) => {
+    const s = getSession<ShopSession>(req);
+    s.setJson('cart', [...(s.getJson('cart') ?? []), String(req.body?.item ?? req.query.item ?? 'item').slice(0, 40)]);
+    res.redirect(303, '/');
+  });
+  app.post('/sign-out', (req, res) => {
+    getSession(req).destroy();
+    res.redirect(303, '/');
+  });
+  app.get('/api/state', (req, res) => {
+    res.json(state(req));
+  });
+  return app;
+}

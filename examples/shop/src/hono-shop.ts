@@ -1,0 +1,27 @@
+import { type SessionEnv, session } from '@sharedstate/session-hono';
+import { Hono } from 'hono';
+import type { ShopBackend } from './backend.ts';
+import type { ShopSession } from './shop-page.ts';
+
+/** The shop's JSON routes on Hono (the same contract as the Express shop's). */
+export function honoShop(backend: ShopBackend, instance: string): Hono<SessionEnv<ShopSession>> {
+  const app = new Hono<SessionEnv<ShopSession>>();
+  app.use(session<ShopSession>({ cache: backend.cache, dataProtection: backend.dataProtection, idleTimeout: '20m' }));
+  const param = (value: string | undefined) => String(value ?? '').slice(0, 40);
+  app.post('/sign-in', async (c) => {
+    const s = c.get('session');
+    await s.regenerate();
+    s.setJson('user', param(c.req.query('user')) || 'guest');
+    return c.redirect('/', 303);
+  });
+  app.post('/cart', (c) => {
+    const s = c.get('session');
+    s.setJson('cart', [...(s.getJson('cart') ?? []), param(c.req.query('item')) || 'item']);
+    return c.redirect('/', 303);
+  });
+  app.get('/api/state', (c) => {
+    const s = c.get('session');
+    return c.json({ user: s.getJson('user'), cart: s.getJson('cart') ?? [], instance });
+  });
+  return app;
+}

@@ -1,0 +1,28 @@
+import { getSession, session } from '@sharedstate/session-koa';
+import Koa from 'koa';
+import type { ShopBackend } from './backend.ts';
+import type { ShopSession } from './shop-page.ts';
+
+/** The shop's JSON routes on Koa (the same contract as the Express shop's). */
+export function koaShop(backend: ShopBackend, instance: string): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  app.use(session({ cache: backend.cache, dataProtection: backend.dataProtection, idleTimeout: '20m' }));
+  app.use(async (ctx) => {
+    const s = getSession<ShopSession>(ctx);
+    const param = (name: string) => String(ctx.query[name] ?? '').slice(0, 40);
+    if (ctx.method === 'POST' && ctx.path === '/sign-in') {
+      await s.regenerate();
+      s.setJson('user', param('user') || 'guest');
+      ctx.redirect('/');
+      ctx.status = 303;
+    } else if (ctx.method === 'POST' && ctx.path === '/cart') {
+      s.setJson('cart', [...(s.getJson('cart') ?? []), param('item') || 'item']);
+      ctx.redirect('/');
+      ctx.status = 303;
+    } else if (ctx.path === '/api/state') {
+      ctx.body = { user: s.getJson('user'), cart: s.getJson('cart') ?? [], instance };
+    }
+  });
+  return app;
+}

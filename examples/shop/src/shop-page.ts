@@ -1,0 +1,39 @@
+/** The session data the shop keeps. */
+export interface ShopSession {
+  user: string;
+  cart: string[];
+}
+
+export const PRODUCTS = ['Tea', 'Coffee', 'Biscuits'] as const;
+
+const escape = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** The one page of the shop: sign-in form or greeting, the cart, and which instance answered. */
+export function renderShopPage(state: { user: string | undefined; cart: string[]; instance: string }): string {
+  const signIn = state.user
+    ? `<p id="greeting">Signed in as <strong>${escape(state.user)}</strong>.</p>
+       <form method="post" action="/sign-out"><button id="sign-out">Sign out</button></form>`
+    : `<form method="post" action="/sign-in">
+         <label>Name <input id="user" name="user" required maxlength="40"></label>
+         <button id="sign-in">Sign in</button>
+       </form>`;
+  const cart = state.cart.length
+    ? `<ul id="cart">${state.cart.map((item) => `<li>${escape(item)}</li>`).join('')}</ul>`
+    : '<p id="cart">Your cart is empty.</p>';
+  const buttons = PRODUCTS.map(
+    (item) => `<form method="post" action="/cart"><input type="hidden" name="item" value="${item}"><button id="add-${item.toLowerCase()}">Add ${item}</button></form>`,
+  ).join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>sharedstate shop</title>
+<style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto}form{display:inline-block;margin:.2rem}
+#instance{color:#666;font-size:.9rem}</style></head>
+<body>
+<h1>sharedstate shop</h1>
+${signIn}
+<h2>Cart</h2>
+${cart}
+<div>${buttons}</div>
+<p id="instance">Served by instance <strong>${escape(state.instance)}</strong> (process ${process.pid}).</p>
+</body></html>`;
+}

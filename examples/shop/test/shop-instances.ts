@@ -1,0 +1,55 @@
+import { fileURLToPath } from 'node:url';
+import { freePort, ManagedProcess, waitUntil } from '@sharedstate/testing';
+
+const SERVER = fileURLToPath(new URL('../src/server.ts', import.meta.url));
+
+export interface ShopInstance {
+  url: string;
+  process: ManagedProcess;
+}
+
+/** Starts one shop as its own OS process and waits until it accepts requests. */
+export async function startShop(framework: string, name: string, env: Record<string, string>): Promise<ShopInstance> {
+  const port = await freePort();
+  const child = new ManagedProcess(
+    process.execPath,
+    ['--conditions=source', SERVER, '--framework', framework, '--port', String(port), '--instance', name],
+    { description: `${framework} shop ${name}`, env: { ...process.env, ...env } },
+  );
+  await waitUntil(
+    async () => {
+      if (child.hasExited) throw new Error(`${name} exited: ${child.output}`);
+      return child.output.includes('listening on');
+    },
+    `${framework} shop ${name} to listen`,
+    { timeoutMs: 30_000 },
+  );
+  return { url: `http://127.0.0.1:${port}`, process: child };
+}
+
+/** A client with one cookie jar, as a browser has. */
+export class Browser {
+  cookie: string | undefined;
+
+  async post(url: string): Promise<Response> {
+    const response = await fetch(url, { method: 'POST', redirect: 'manual', headers: this.#headers() });
+    this.#remember(response);
+    return response;
+  }
+
+  async state(base: string): Promise<{ user?: string; cart: string[]; instance: string }> {
+    const response = await fetch(`${base}/api/state`, { headers: this.#headers() });
+    this.#remember(response);
+    if (!response.ok) throw new Error(`${base} answered ${response.status}`);
+    return response.json() as Promise<{ user?: string; cart: string[]; instance: string }>;
+  }
+
+  #headers(): Record<string, string> {
+    return this.cookie ? { cookie: this.cookie } : {};
+  }
+
+  #remember(response: Response): void {
+    const set = response.headers.get('set-cookie');
+    if (set) this.cookie = set.split(';')[0];
+  }
+}
