@@ -31,7 +31,8 @@ export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): ShopBacken
   const keysKind = env.SHOP_KEYS ?? (redisUrl ? 'redis' : 'files');
   let redis: Redis | undefined;
   const sharedRedis = () => {
-    if (!redisUrl) throw new Error(`SHOP_CACHE/SHOP_KEYS=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379).`);
+    if (!redisUrl)
+      throw new Error(`SHOP_CACHE/SHOP_KEYS=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379).`);
     redis ??= new Redis(redisUrl, { maxRetriesPerRequest: 2 });
     return redis;
   };
@@ -40,8 +41,12 @@ export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): ShopBacken
   else if (cacheKind === 'memory') cache = new MemoryDistributedCache();
   else throw new Error(`SHOP_CACHE must be redis or memory; got '${cacheKind}'.`);
   let repository: XmlRepository;
-  if (keysKind === 'redis') repository = new RedisXmlRepository({ redis: sharedRedis(), key: 'shop:DataProtection-Keys' });
-  else if (keysKind === 'files') repository = new FileSystemXmlRepository({ directory: env.SHOP_KEY_DIR ?? join('.sharedstate-demo', 'keys') });
+  if (keysKind === 'redis')
+    repository = new RedisXmlRepository({ redis: sharedRedis(), key: 'shop:DataProtection-Keys' });
+  else if (keysKind === 'files')
+    repository = new FileSystemXmlRepository({
+      directory: env.SHOP_KEY_DIR ?? join('.sharedstate-demo', 'keys'),
+    });
   else if (keysKind === 'ephemeral') repository = new EphemeralXmlRepository();
   else throw new Error(`SHOP_KEYS must be redis, files or ephemeral; got '${keysKind}'.`);
   return {

@@ -20,7 +20,14 @@ async function freePort(): Promise<number> {
 function startInstance(name: string, instancePort: number): Promise<void> {
   const child = spawn(
     process.execPath,
-    ['--conditions=source', new URL('./server.ts', import.meta.url).pathname, '--port', String(instancePort), '--instance', name],
+    [
+      '--conditions=source',
+      new URL('./server.ts', import.meta.url).pathname,
+      '--port',
+      String(instancePort),
+      '--instance',
+      name,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
   );
   process.once('exit', () => child.kill());
@@ -36,9 +43,16 @@ function startInstance(name: string, instancePort: number): Promise<void> {
 if (process.env.REDIS_URL) {
   const ports = [await freePort(), await freePort()];
   await Promise.all(ports.map((p, i) => startInstance(`instance-${String.fromCharCode(65 + i)}`, p)));
-  await startRoundRobinProxy(ports.map((p) => `http://127.0.0.1:${p}`), port);
-  console.log(`\nsharedstate shop: http://127.0.0.1:${port}  (two instances behind a round-robin proxy, sessions and keys in Redis)`);
-  console.log('Sign in, add to the cart, reload a few times (watch the instance name change), kill one instance: the cart stays.');
+  await startRoundRobinProxy(
+    ports.map((p) => `http://127.0.0.1:${p}`),
+    port,
+  );
+  console.log(
+    `\nsharedstate shop: http://127.0.0.1:${port}  (two instances behind a round-robin proxy, sessions and keys in Redis)`,
+  );
+  console.log(
+    'Sign in, add to the cart, reload a few times (watch the instance name change), kill one instance: the cart stays.',
+  );
 } else {
   const backend = backendFromEnv();
   await backend.dataProtection.initialize();

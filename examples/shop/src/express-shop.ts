@@ -1,7 +1,7 @@
 import { getSession, session } from '@sharedstate/session-express';
 import express from 'express';
 import type { ShopBackend } from './backend.ts';
-import { type ShopSession, renderShopPage } from './shop-page.ts';
+import { renderShopPage, type ShopSession } from './shop-page.ts';
 
 /** The shop on Express: HTML pages for people, JSON under /api for tests. */
 export function expressShop(backend: ShopBackend, instance: string): express.Express {
@@ -27,7 +27,10 @@ export function expressShop(backend: ShopBackend, instance: string): express.Exp
   });
   app.post('/cart', (req, res) => {
     const s = getSession<ShopSession>(req);
-    s.setJson('cart', [...(s.getJson('cart') ?? []), String(req.body?.item ?? req.query.item ?? 'item').slice(0, 40)]);
+    s.setJson('cart', [
+      ...(s.getJson('cart') ?? []),
+      String(req.body?.item ?? req.query.item ?? 'item').slice(0, 40),
+    ]);
     res.redirect(303, '/');
   });
   app.post('/sign-out', (req, res) => {

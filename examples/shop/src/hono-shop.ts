@@ -6,7 +6,13 @@ import type { ShopSession } from './shop-page.ts';
 /** The shop's JSON routes on Hono (the same contract as the Express shop's). */
 export function honoShop(backend: ShopBackend, instance: string): Hono<SessionEnv<ShopSession>> {
   const app = new Hono<SessionEnv<ShopSession>>();
-  app.use(session<ShopSession>({ cache: backend.cache, dataProtection: backend.dataProtection, idleTimeout: '20m' }));
+  app.use(
+    session<ShopSession>({
+      cache: backend.cache,
+      dataProtection: backend.dataProtection,
+      idleTimeout: '20m',
+    }),
+  );
   const param = (value: string | undefined) => String(value ?? '').slice(0, 40);
   app.post('/sign-in', async (c) => {
     const s = c.get('session');

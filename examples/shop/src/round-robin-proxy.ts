@@ -4,7 +4,11 @@ import { createServer, request, type Server } from 'node:http';
  * A tiny load balancer for the demo and the tests: each request goes to the next upstream in turn; an
  * upstream that refuses the connection is skipped, as a real balancer's health check would.
  */
-export function startRoundRobinProxy(upstreams: readonly string[], port = 0, host = '127.0.0.1'): Promise<Server> {
+export function startRoundRobinProxy(
+  upstreams: readonly string[],
+  port = 0,
+  host = '127.0.0.1',
+): Promise<Server> {
   let next = 0;
   const server = createServer((req, res) => {
     const body: Buffer[] = [];
@@ -13,7 +17,13 @@ export function startRoundRobinProxy(upstreams: readonly string[], port = 0, hos
       const attempt = (tries: number) => {
         const target = new URL(upstreams[next++ % upstreams.length]!);
         const forward = request(
-          { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-proto': 'http' } },
+          {
+            host: target.hostname,
+            port: target.port,
+            method: req.method,
+            path: req.url,
+            headers: { ...req.headers, 'x-forwarded-proto': 'http' },
+          },
           (upstream) => {
             res.writeHead(upstream.statusCode ?? 502, upstream.headers);
             upstream.pipe(res);

@@ -38,7 +38,9 @@ switch (values.framework) {
 await backend.dataProtection.initialize();
 server.listen(Number(values.port), values.host, () => {
   const { port } = server.address() as AddressInfo;
-  console.log(`listening on http://${values.host}:${port} (${values.framework}, instance ${instance}; ${backend.description})`);
+  console.log(
+    `listening on http://${values.host}:${port} (${values.framework}, instance ${instance}; ${backend.description})`,
+  );
 });
 const shutdown = () => server.close(() => void backend.close().then(() => process.exit(0)));
 process.once('SIGTERM', shutdown);

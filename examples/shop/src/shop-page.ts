@@ -7,10 +7,17 @@ export interface ShopSession {
 export const PRODUCTS = ['Tea', 'Coffee', 'Biscuits'] as const;
 
 const escape = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 /** The one page of the shop: sign-in form or greeting, the cart, and which instance answered. */
-export function renderShopPage(state: { user: string | undefined; cart: string[]; instance: string }): string {
+export function renderShopPage(state: {
+  user: string | undefined;
+  cart: string[];
+  instance: string;
+}): string {
   const signIn = state.user
     ? `<p id="greeting">Signed in as <strong>${escape(state.user)}</strong>.</p>
        <form method="post" action="/sign-out"><button id="sign-out">Sign out</button></form>`
@@ -22,7 +29,8 @@ export function renderShopPage(state: { user: string | undefined; cart: string[]
     ? `<ul id="cart">${state.cart.map((item) => `<li>${escape(item)}</li>`).join('')}</ul>`
     : '<p id="cart">Your cart is empty.</p>';
   const buttons = PRODUCTS.map(
-    (item) => `<form method="post" action="/cart"><input type="hidden" name="item" value="${item}"><button id="add-${item.toLowerCase()}">Add ${item}</button></form>`,
+    (item) =>
+      `<form method="post" action="/cart"><input type="hidden" name="item" value="${item}"><button id="add-${item.toLowerCase()}">Add ${item}</button></form>`,
   ).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>sharedstate shop</title>

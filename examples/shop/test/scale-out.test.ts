@@ -37,7 +37,10 @@ describe.each(frameworks)('%s behind several instances', (framework) => {
 
     test('control: with a key ring per instance, B cannot read A’s cookie and the session is lost', async () => {
       const perInstanceKeys = { SHOP_CACHE: 'redis', SHOP_KEYS: 'ephemeral' };
-      const [a, b] = await Promise.all([start('A-ephemeral', perInstanceKeys), start('B-ephemeral', perInstanceKeys)]);
+      const [a, b] = await Promise.all([
+        start('A-ephemeral', perInstanceKeys),
+        start('B-ephemeral', perInstanceKeys),
+      ]);
       const browser = new Browser();
       await browser.post(`${a!.url}/sign-in?user=ada`);
       expect((await browser.state(a!.url)).user).toBe('ada');
@@ -48,7 +51,10 @@ describe.each(frameworks)('%s behind several instances', (framework) => {
 
     test('control: with a memory cache per instance, B does not have A’s session data', async () => {
       const perInstanceCache = { SHOP_CACHE: 'memory', SHOP_KEYS: 'redis' };
-      const [a, b] = await Promise.all([start('A-memory', perInstanceCache), start('B-memory', perInstanceCache)]);
+      const [a, b] = await Promise.all([
+        start('A-memory', perInstanceCache),
+        start('B-memory', perInstanceCache),
+      ]);
       const browser = new Browser();
       await browser.post(`${a!.url}/sign-in?user=ada`);
       expect((await browser.state(a!.url)).user).toBe('ada');

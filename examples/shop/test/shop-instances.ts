@@ -9,7 +9,11 @@ export interface ShopInstance {
 }
 
 /** Starts one shop as its own OS process and waits until it accepts requests. */
-export async function startShop(framework: string, name: string, env: Record<string, string>): Promise<ShopInstance> {
+export async function startShop(
+  framework: string,
+  name: string,
+  env: Record<string, string>,
+): Promise<ShopInstance> {
   const port = await freePort();
   const child = new ManagedProcess(
     process.execPath,

@@ -15,7 +15,6 @@ export {
 } from './data-protection-provider.ts';
 export type { DangerousUnprotectResult, DataProtector } from './data-protector.ts';
 export { EphemeralXmlRepository } from './ephemeral-xml-repository.ts';
-export { bytesToGuid, guidToBytes } from './guid-bytes.ts';
 export {
   DataProtectionConfigurationError,
   DataProtectionError,
@@ -35,6 +34,7 @@ export {
   FileSystemXmlRepository,
   type FileSystemXmlRepositoryOptions,
 } from './file-system-xml-repository.ts';
+export { bytesToGuid, guidToBytes } from './guid-bytes.ts';
 export type { Key } from './key.ts';
 export type { KeyManager } from './key-manager.ts';
 export { type Logger, silentLogger } from './logger.ts';

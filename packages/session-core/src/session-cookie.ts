@@ -26,8 +26,12 @@ export async function protectSessionKey(protector: DataProtector, sessionKey: st
 }
 
 /** The session key in a cookie value, or undefined for anything that is not a valid protected key. */
-export async function unprotectSessionKey(protector: DataProtector, value: string): Promise<string | undefined> {
-  if (value.length === 0 || value.length > MAX_COOKIE_VALUE || !BASE64.test(value) || value.length % 4 === 1) return undefined;
+export async function unprotectSessionKey(
+  protector: DataProtector,
+  value: string,
+): Promise<string | undefined> {
+  if (value.length === 0 || value.length > MAX_COOKIE_VALUE || !BASE64.test(value) || value.length % 4 === 1)
+    return undefined;
   const padded = value + '='.repeat((4 - (value.length % 4)) % 4);
   const plaintext = await protector.unprotect(Buffer.from(padded, 'base64'));
   const key = Buffer.from(plaintext).toString('utf8');
@@ -35,7 +39,11 @@ export async function unprotectSessionKey(protector: DataProtector, value: strin
 }
 
 /** The Set-Cookie header value for a session cookie (a browser-session cookie: no Expires, as ASP.NET Core). */
-export function sessionCookieHeader(options: ResolvedSessionOptions['cookie'], value: string, secure: boolean): string {
+export function sessionCookieHeader(
+  options: ResolvedSessionOptions['cookie'],
+  value: string,
+  secure: boolean,
+): string {
   return serialize(options.name, value, {
     path: options.path,
     ...(options.domain ? { domain: options.domain } : {}),

@@ -1,10 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { DataProtector } from '@sharedstate/dataprotection-core';
-import { expiredCookieHeader, protectSessionKey, readCookie, SESSION_PURPOSE, sessionCookieHeader, unprotectSessionKey } from './session-cookie.ts';
-import { SessionCommitError, SessionError } from './session-errors.ts';
-import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from './session-options.ts';
-import { deserializeSession, serializeSession } from './session-serialization.ts';
 import { Session, type SessionHost } from './session.ts';
+import {
+  expiredCookieHeader,
+  protectSessionKey,
+  readCookie,
+  SESSION_PURPOSE,
+  sessionCookieHeader,
+  unprotectSessionKey,
+} from './session-cookie.ts';
+import { SessionCommitError, SessionError } from './session-errors.ts';
+import {
+  type ResolvedSessionOptions,
+  resolveSessionOptions,
+  type SessionOptions,
+} from './session-options.ts';
+import { deserializeSession, serializeSession } from './session-serialization.ts';
 
 /** What an adapter tells the handler about the request. */
 export interface SessionRequest {
@@ -47,10 +58,15 @@ export class SessionHandler {
     if (cookie !== undefined) {
       try {
         key = await unprotectSessionKey(this.#protector, cookie);
-        if (key === undefined) this.options.logger?.warn('The session cookie does not hold a session key; starting a new session.');
+        if (key === undefined)
+          this.options.logger?.warn(
+            'The session cookie does not hold a session key; starting a new session.',
+          );
       } catch (error) {
         // Tampered, foreign, or protected with a key this ring lacks: a fresh session, never an error page.
-        this.options.logger?.warn(`Error unprotecting the session cookie; starting a new session: ${(error as Error).message}`);
+        this.options.logger?.warn(
+          `Error unprotecting the session cookie; starting a new session: ${(error as Error).message}`,
+        );
       }
     }
     const host = this.#host(request);
@@ -72,13 +88,22 @@ export class SessionHandler {
   responseHeaders(session: Session<object>): SessionResponseHeaders {
     const state = session.state;
     const request = this.#requests.get(session);
-    const secure = this.options.cookie.secure === 'auto' ? Boolean(request?.secure) : this.options.cookie.secure;
+    const secure =
+      this.options.cookie.secure === 'auto' ? Boolean(request?.secure) : this.options.cookie.secure;
     if (state.destroyed) {
-      return state.hadCookie ? { setCookie: expiredCookieHeader(this.options.cookie, secure), cacheControl: NO_CACHE } : NO_HEADERS;
+      return state.hadCookie
+        ? { setCookie: expiredCookieHeader(this.options.cookie, secure), cacheControl: NO_CACHE }
+        : NO_HEADERS;
     }
     // A cookie the browser already holds is not sent again (ASP.NET Core does not slide the cookie).
-    if (state.established && (!state.hadCookie || state.cookieValue !== readCookie(request?.cookieHeader, this.options.cookie.name))) {
-      return { setCookie: sessionCookieHeader(this.options.cookie, state.cookieValue, secure), cacheControl: NO_CACHE };
+    if (
+      state.established &&
+      (!state.hadCookie || state.cookieValue !== readCookie(request?.cookieHeader, this.options.cookie.name))
+    ) {
+      return {
+        setCookie: sessionCookieHeader(this.options.cookie, state.cookieValue, secure),
+        cacheControl: NO_CACHE,
+      };
     }
     return NO_HEADERS;
   }
@@ -95,7 +120,9 @@ export class SessionHandler {
       const failure =
         error instanceof SessionCommitError
           ? error
-          : new SessionCommitError(`The session could not be saved: ${(error as Error).message}`, { cause: error });
+          : new SessionCommitError(`The session could not be saved: ${(error as Error).message}`, {
+              cause: error,
+            });
       if (this.options.onCommitError) this.options.onCommitError(failure);
       else throw failure;
     }
@@ -106,7 +133,9 @@ export class SessionHandler {
     const { cache } = this.options;
     if (state.destroyed) {
       if (state.destroySaved) return;
-      const keys = [state.replacedKey, state.hadCookie ? state.key : undefined].filter((k): k is string => k !== undefined);
+      const keys = [state.replacedKey, state.hadCookie ? state.key : undefined].filter(
+        (k): k is string => k !== undefined,
+      );
       await Promise.all(keys.map((key) => this.#io('remove', (signal) => cache.remove(key, { signal }))));
       session.markSaved();
       return;
@@ -133,7 +162,9 @@ export class SessionHandler {
     try {
       blob = await this.#io('load', (signal) => this.options.cache.get(key, { signal }));
     } catch (error) {
-      this.options.logger?.warn(`Session cache read exception; the session is unavailable for this request: ${(error as Error).message}`);
+      this.options.logger?.warn(
+        `Session cache read exception; the session is unavailable for this request: ${(error as Error).message}`,
+      );
       session.applyLoaded(undefined, { modified: false, available: false });
       return;
     }
@@ -159,7 +190,8 @@ export class SessionHandler {
     const signal = AbortSignal.timeout(timeoutMs);
     let onAbort: (() => void) | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      onAbort = () => reject(new SessionError(`Timed out after ${timeoutMs} ms (ioTimeout) in session ${what}.`));
+      onAbort = () =>
+        reject(new SessionError(`Timed out after ${timeoutMs} ms (ioTimeout) in session ${what}.`));
       signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
@@ -176,7 +208,9 @@ export class SessionHandler {
         try {
           await this.#persist(session, false);
         } catch (error) {
-          throw new SessionCommitError(`The session could not be saved: ${(error as Error).message}`, { cause: error });
+          throw new SessionCommitError(`The session could not be saved: ${(error as Error).message}`, {
+            cause: error,
+          });
         }
       },
       newKey: async () => {

@@ -1,6 +1,6 @@
 import { type DistributedCache, type Duration, parseDuration } from '@sharedstate/caching-abstractions';
 import type { DataProtectionProvider, Logger } from '@sharedstate/dataprotection-core';
-import { SessionConfigurationError, type SessionCommitError } from './session-errors.ts';
+import { type SessionCommitError, SessionConfigurationError } from './session-errors.ts';
 
 export interface SessionCookieOptions {
   /** Default 'sharedstate.sid'; the aspnetCoreCompat preset uses '.AspNetCore.Session'. */
@@ -72,35 +72,50 @@ function duration(value: Duration, name: string): number {
 
 /** Validates the options once, when the middleware is created, naming what to fix. */
 export function resolveSessionOptions(options: SessionOptions): ResolvedSessionOptions {
-  if (options === null || typeof options !== 'object') throw new SessionConfigurationError('session() needs an options object.');
+  if (options === null || typeof options !== 'object')
+    throw new SessionConfigurationError('session() needs an options object.');
   const { cache, dataProtection } = options;
-  if (!cache || typeof cache.get !== 'function' || typeof cache.set !== 'function' || typeof cache.refresh !== 'function') {
+  if (
+    !cache ||
+    typeof cache.get !== 'function' ||
+    typeof cache.set !== 'function' ||
+    typeof cache.refresh !== 'function'
+  ) {
     throw new SessionConfigurationError(
       'session() needs `cache`: a DistributedCache such as new RedisCache({ redis }) (or new MemoryDistributedCache() for a single instance).',
     );
   }
   if (!dataProtection || typeof dataProtection.createProtector !== 'function') {
     throw new SessionConfigurationError(
-      "session() needs `dataProtection`: createDataProtection({ applicationName, repository }) with a repository every instance shares.",
+      'session() needs `dataProtection`: createDataProtection({ applicationName, repository }) with a repository every instance shares.',
     );
   }
   const cookie = options.cookie ?? {};
   const name = cookie.name ?? 'sharedstate.sid';
-  if (!COOKIE_NAME.test(name)) throw new SessionConfigurationError(`cookie.name '${name}' is not a valid cookie name.`);
+  if (!COOKIE_NAME.test(name))
+    throw new SessionConfigurationError(`cookie.name '${name}' is not a valid cookie name.`);
   const sameSite = cookie.sameSite ?? 'lax';
   if (!['lax', 'strict', 'none'].includes(sameSite)) {
-    throw new SessionConfigurationError(`cookie.sameSite must be 'lax', 'strict' or 'none'; got '${sameSite}'.`);
+    throw new SessionConfigurationError(
+      `cookie.sameSite must be 'lax', 'strict' or 'none'; got '${sameSite}'.`,
+    );
   }
   const secure = cookie.secure ?? 'auto';
-  if (secure !== 'auto' && typeof secure !== 'boolean') throw new SessionConfigurationError("cookie.secure must be true, false or 'auto'.");
+  if (secure !== 'auto' && typeof secure !== 'boolean')
+    throw new SessionConfigurationError("cookie.secure must be true, false or 'auto'.");
   if ((sameSite === 'none' || cookie.partitioned) && secure === false) {
-    throw new SessionConfigurationError("cookie.sameSite 'none' and cookie.partitioned need a secure cookie; set cookie.secure to true or 'auto'.");
+    throw new SessionConfigurationError(
+      "cookie.sameSite 'none' and cookie.partitioned need a secure cookie; set cookie.secure to true or 'auto'.",
+    );
   }
   const load = options.load ?? 'eager';
-  if (load !== 'eager' && load !== 'lazy') throw new SessionConfigurationError(`load must be 'eager' or 'lazy'; got '${load}'.`);
+  if (load !== 'eager' && load !== 'lazy')
+    throw new SessionConfigurationError(`load must be 'eager' or 'lazy'; got '${load}'.`);
   const maxSessionSize = options.maxSessionSize ?? 1024 * 1024;
   if (!Number.isInteger(maxSessionSize) || maxSessionSize < 1024) {
-    throw new SessionConfigurationError(`maxSessionSize must be a whole number of bytes of at least 1024; got ${maxSessionSize}.`);
+    throw new SessionConfigurationError(
+      `maxSessionSize must be a whole number of bytes of at least 1024; got ${maxSessionSize}.`,
+    );
   }
   return {
     cache,

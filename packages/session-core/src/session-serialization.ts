@@ -17,7 +17,8 @@ export interface SessionSnapshot {
  * sessions from a shared cache.
  */
 export function serializeSession(snapshot: SessionSnapshot): Buffer {
-  if (snapshot.entries.size > MAX_ENTRIES) throw new SessionTooLargeError(`A session holds at most ${MAX_ENTRIES} entries.`);
+  if (snapshot.entries.size > MAX_ENTRIES)
+    throw new SessionTooLargeError(`A session holds at most ${MAX_ENTRIES} entries.`);
   const parts: Buffer[] = [];
   const header = Buffer.alloc(20);
   header[0] = REVISION;
@@ -26,7 +27,10 @@ export function serializeSession(snapshot: SessionSnapshot): Buffer {
   parts.push(header);
   for (const [key, value] of snapshot.entries) {
     const keyBytes = Buffer.from(key, 'utf8');
-    if (keyBytes.length > MAX_KEY_BYTES) throw new SessionTooLargeError(`The session key '${key.slice(0, 40)}…' is over ${MAX_KEY_BYTES} bytes.`);
+    if (keyBytes.length > MAX_KEY_BYTES)
+      throw new SessionTooLargeError(
+        `The session key '${key.slice(0, 40)}…' is over ${MAX_KEY_BYTES} bytes.`,
+      );
     const lengths = Buffer.alloc(2);
     lengths.writeUInt16BE(keyBytes.length);
     const valueLength = Buffer.alloc(4);

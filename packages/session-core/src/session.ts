@@ -20,7 +20,8 @@ export interface SessionHost {
 }
 
 /** Bytes a key/value pair adds to the serialized blob. */
-const entryCost = (key: string, value: Uint8Array) => 2 + Buffer.byteLength(key, 'utf8') + 4 + value.byteLength;
+const entryCost = (key: string, value: Uint8Array) =>
+  2 + Buffer.byteLength(key, 'utf8') + 4 + value.byteLength;
 const HEADER_COST = 20;
 
 /**
@@ -92,9 +93,12 @@ export class Session<TData extends object = Record<string, unknown>> {
   set(key: string, value: Uint8Array): void {
     this.#requireLoaded();
     if (typeof key !== 'string') throw new TypeError('A session key must be a string.');
-    if (!(value instanceof Uint8Array)) throw new TypeError('A session value must be a Uint8Array (or use setString/setJson).');
+    if (!(value instanceof Uint8Array))
+      throw new TypeError('A session value must be a Uint8Array (or use setString/setJson).');
     if (!this.#available) {
-      throw new SessionUnavailableError('The session store could not be reached when this request loaded the session; the change cannot be saved.');
+      throw new SessionUnavailableError(
+        'The session store could not be reached when this request loaded the session; the change cannot be saved.',
+      );
     }
     if (this.#destroyed) throw new SessionStateError('This session was destroyed in this request.');
     this.#establish();
@@ -216,7 +220,9 @@ export class Session<TData extends object = Record<string, unknown>> {
 
   #requireLoaded(): void {
     if (!this.#loaded) {
-      throw new SessionStateError("The session is not loaded yet: call `await session.load()` first (the middleware uses load: 'lazy').");
+      throw new SessionStateError(
+        "The session is not loaded yet: call `await session.load()` first (the middleware uses load: 'lazy').",
+      );
     }
   }
 
@@ -244,7 +250,10 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   /** @internal fills the session with what the cache returned */
-  applyLoaded(snapshot: SessionSnapshot | undefined, options: { modified: boolean; available: boolean }): void {
+  applyLoaded(
+    snapshot: SessionSnapshot | undefined,
+    options: { modified: boolean; available: boolean },
+  ): void {
     this.#loaded = true;
     this.#available = options.available;
     if (snapshot) {

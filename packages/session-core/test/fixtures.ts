@@ -1,6 +1,6 @@
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
-import { type SessionOptions, SessionHandler, type SessionRequest } from '@sharedstate/session-core';
+import { SessionHandler, type SessionOptions, type SessionRequest } from '@sharedstate/session-core';
 
 /** A request as an adapter would describe it, with a response that has or has not started. */
 export function request(cookieHeader?: string, secure = false): SessionRequest & { started: boolean } {
@@ -16,7 +16,10 @@ export function cookieFrom(setCookie: string | undefined): string {
 
 export function setup(overrides: Partial<SessionOptions> = {}) {
   const cache = new MemoryDistributedCache();
-  const dataProtection = createDataProtection({ applicationName: 'tests', repository: new EphemeralXmlRepository() });
+  const dataProtection = createDataProtection({
+    applicationName: 'tests',
+    repository: new EphemeralXmlRepository(),
+  });
   const handler = new SessionHandler({ cache, dataProtection, ...overrides });
   return { cache, dataProtection, handler };
 }

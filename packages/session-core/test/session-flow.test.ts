@@ -12,7 +12,11 @@ import {
 import { cookieFrom, request, setup } from './fixtures.ts';
 
 /** One request: begin, run the handler body, compute headers, end. */
-async function visit(handler: SessionHandler, cookie: string | undefined, body: (s: Awaited<ReturnType<SessionHandler['begin']>>) => unknown) {
+async function visit(
+  handler: SessionHandler,
+  cookie: string | undefined,
+  body: (s: Awaited<ReturnType<SessionHandler['begin']>>) => unknown,
+) {
   const session = await handler.begin(request(cookie));
   await body(session);
   const headers = handler.responseHeaders(session);
@@ -53,9 +57,17 @@ describe('a session across requests', () => {
     const other = setup();
     const { headers } = await visit(handler, undefined, (s) => s.setString('k', 'v'));
     const good = cookieFrom(headers.setCookie);
-    const foreign = cookieFrom((await visit(other.handler, undefined, (s) => s.setString('k', 'v'))).headers.setCookie);
+    const foreign = cookieFrom(
+      (await visit(other.handler, undefined, (s) => s.setString('k', 'v'))).headers.setCookie,
+    );
     const tampered = `${good.slice(0, -3)}${good.endsWith('A') ? 'B' : 'A'}${good.slice(-2)}`;
-    for (const cookie of [tampered, good.slice(0, 60), foreign, 'sharedstate.sid=%%%', `sharedstate.sid=${'A'.repeat(5000)}`]) {
+    for (const cookie of [
+      tampered,
+      good.slice(0, 60),
+      foreign,
+      'sharedstate.sid=%%%',
+      `sharedstate.sid=${'A'.repeat(5000)}`,
+    ]) {
       const { session } = await visit(handler, cookie, (s) => expect(s.getString('k')).toBeUndefined());
       expect(session.isNew).toBe(true);
     }
@@ -63,13 +75,17 @@ describe('a session across requests', () => {
 
   test('regenerate moves the data to a new key and removes the old entry', async () => {
     const { handler, cache } = setup();
-    const { headers, session: before } = await visit(handler, undefined, (s) => s.setString('cart', '3 books'));
+    const { headers, session: before } = await visit(handler, undefined, (s) =>
+      s.setString('cart', '3 books'),
+    );
     const oldKey = before.state.key;
     const after = await visit(handler, cookieFrom(headers.setCookie), async (s) => s.regenerate());
     expect(after.session.state.key).not.toBe(oldKey);
     expect(after.headers.setCookie).toBeDefined();
     expect(await cache.get(oldKey)).toBeUndefined();
-    await visit(handler, cookieFrom(after.headers.setCookie), (s) => expect(s.getString('cart')).toBe('3 books'));
+    await visit(handler, cookieFrom(after.headers.setCookie), (s) =>
+      expect(s.getString('cart')).toBe('3 books'),
+    );
   });
 
   test('destroy removes the entry and expires the cookie', async () => {
@@ -82,7 +98,10 @@ describe('a session across requests', () => {
 
   test('an unchanged, loaded session is not rewritten; an unread one (lazy) is refreshed', async () => {
     const cache = new MemoryDistributedCache();
-    const dataProtection = createDataProtection({ applicationName: 'x', repository: new EphemeralXmlRepository() });
+    const dataProtection = createDataProtection({
+      applicationName: 'x',
+      repository: new EphemeralXmlRepository(),
+    });
     const calls: string[] = [];
     const observed = {
       get: (k: string, o?: object) => (calls.push('get'), cache.get(k, o)),
@@ -92,7 +111,9 @@ describe('a session across requests', () => {
     };
     const eager = new SessionHandler({ cache: observed, dataProtection });
     const lazy = new SessionHandler({ cache: observed, dataProtection, load: 'lazy' });
-    const cookie = cookieFrom((await visit(eager, undefined, (s) => s.setString('k', 'v'))).headers.setCookie);
+    const cookie = cookieFrom(
+      (await visit(eager, undefined, (s) => s.setString('k', 'v'))).headers.setCookie,
+    );
     calls.length = 0;
     await visit(eager, cookie, (s) => s.getString('k'));
     expect(calls).toEqual(['get']);
@@ -110,7 +131,9 @@ describe('a session across requests', () => {
 
   test('a cache that cannot be read leaves the session unavailable; set throws a typed error', async () => {
     const { handler, cache } = setup();
-    const cookie = cookieFrom((await visit(handler, undefined, (s) => s.setString('k', 'v'))).headers.setCookie);
+    const cookie = cookieFrom(
+      (await visit(handler, undefined, (s) => s.setString('k', 'v'))).headers.setCookie,
+    );
     cache.dispose(); // every call now fails, as a cache outage does
     await visit(handler, cookie, (s) => {
       expect(s.isAvailable).toBe(false);
@@ -140,7 +163,9 @@ describe('a session across requests', () => {
     const req = request();
     const session = await handler.begin(req);
     req.started = true;
-    expect(() => session.setString('k', 'v')).toThrow('The session cannot be established after the response has started.');
+    expect(() => session.setString('k', 'v')).toThrow(
+      'The session cannot be established after the response has started.',
+    );
   });
 
   test('values over maxSessionSize are refused with a clear error', async () => {
@@ -164,7 +189,9 @@ describe('a session across requests', () => {
     const { handler } = setup({ ...aspnetCoreCompat });
     const session = await handler.begin(request(undefined, true));
     session.setString('k', 'v');
-    expect(handler.responseHeaders(session).setCookie).toMatch(/^\.AspNetCore\.Session=.*; Secure; SameSite=Lax$/);
+    expect(handler.responseHeaders(session).setCookie).toMatch(
+      /^\.AspNetCore\.Session=.*; Secure; SameSite=Lax$/,
+    );
   });
 
   test('typed JSON values without declaration merging', async () => {
@@ -173,19 +200,30 @@ describe('a session across requests', () => {
       user: { name: string };
     }
     const { handler } = setup();
-    const session = (await handler.begin(request())) as unknown as import('@sharedstate/session-core').Session<Data>;
+    const session = (await handler.begin(
+      request(),
+    )) as unknown as import('@sharedstate/session-core').Session<Data>;
     session.setJson('cart', [{ sku: 'b1', qty: 2 }]);
     const cart = session.getJson('cart');
     expect(cart?.[0]?.qty).toBe(2);
   });
 
   test('misconfiguration fails when the middleware is created', () => {
-    const dataProtection = createDataProtection({ applicationName: 'x', repository: new EphemeralXmlRepository() });
+    const dataProtection = createDataProtection({
+      applicationName: 'x',
+      repository: new EphemeralXmlRepository(),
+    });
     const cache = new MemoryDistributedCache();
     expect(() => new SessionHandler({ cache, dataProtection, idleTimeout: 'never' })).toThrow(/idleTimeout/);
-    expect(() => new SessionHandler({ cache: {} as never, dataProtection })).toThrow(SessionConfigurationError);
+    expect(() => new SessionHandler({ cache: {} as never, dataProtection })).toThrow(
+      SessionConfigurationError,
+    );
     expect(() => new SessionHandler({ cache, dataProtection: undefined as never })).toThrow(/dataProtection/);
-    expect(() => new SessionHandler({ cache, dataProtection, cookie: { sameSite: 'none', secure: false } })).toThrow(/secure/);
-    expect(() => new SessionHandler({ cache, dataProtection, cookie: { name: 'bad name' } })).toThrow(/cookie.name/);
+    expect(
+      () => new SessionHandler({ cache, dataProtection, cookie: { sameSite: 'none', secure: false } }),
+    ).toThrow(/secure/);
+    expect(() => new SessionHandler({ cache, dataProtection, cookie: { name: 'bad name' } })).toThrow(
+      /cookie.name/,
+    );
   });
 });

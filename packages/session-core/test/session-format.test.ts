@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDataProtection, FileSystemXmlRepository } from '@sharedstate/dataprotection-core';
-import { deserializeSession, SESSION_PURPOSE, serializeSession, unprotectSessionKey } from '@sharedstate/session-core';
+import {
+  deserializeSession,
+  SESSION_PURPOSE,
+  serializeSession,
+  unprotectSessionKey,
+} from '@sharedstate/session-core';
 
 const ID = Uint8Array.from({ length: 16 }, (_, i) => i);
 
@@ -28,14 +33,17 @@ describe('session blob, revision 2', () => {
   });
 
   test('an empty session is 20 bytes', () => {
-    expect(serializeSession({ id: ID, entries: new Map() }).toString('hex')).toBe('02000000000102030405060708090a0b0c0d0e0f');
+    expect(serializeSession({ id: ID, entries: new Map() }).toString('hex')).toBe(
+      '02000000000102030405060708090a0b0c0d0e0f',
+    );
   });
 
   test('unknown revisions and truncated blobs are reported, never over-read', () => {
     expect(deserializeSession(new Uint8Array(0))).toBe('empty');
     expect(deserializeSession(Uint8Array.of(1, 0, 0, 0))).toBe('unknown-revision');
     const blob = serializeSession({ id: ID, entries: new Map([['k', Buffer.from('value')]]) });
-    for (let length = 1; length < blob.length; length++) expect(deserializeSession(blob.subarray(0, length))).toBe('truncated');
+    for (let length = 1; length < blob.length; length++)
+      expect(deserializeSession(blob.subarray(0, length))).toBe('truncated');
     const lying = Buffer.from(blob);
     lying.writeUInt32BE(0x7fff_fff0, 20 + 2 + 1);
     expect(deserializeSession(lying)).toBe('truncated');

@@ -38,7 +38,8 @@ export function session(options: SessionOptions): ExpressMiddleware {
 /** The session of a request, typed with the app's own session data. */
 export function getSession<TData extends object = Record<string, unknown>>(req: object): Session<TData> {
   const found = sessions.get(req);
-  if (!found) throw new Error('No session on this request: is the session() middleware installed before this route?');
+  if (!found)
+    throw new Error('No session on this request: is the session() middleware installed before this route?');
   return found as unknown as Session<TData>;
 }
 
@@ -78,7 +79,9 @@ function attach(handler: SessionHandler, current: Session<object>, res: ServerRe
         if (res.headersSent) {
           // Too late for an error page: the status is out. Cut the connection so the client sees a failed
           // response, not a complete one claiming success.
-          handler.options.logger?.error(`The session could not be saved after the response started: ${(error as Error).message}`);
+          handler.options.logger?.error(
+            `The session could not be saved after the response started: ${(error as Error).message}`,
+          );
           res.destroy();
         } else {
           // The handler's response is dropped: it would claim success for data that was not saved.

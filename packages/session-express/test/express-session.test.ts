@@ -15,7 +15,10 @@ type ExpressFactory = typeof express5;
 
 function makeApp(express: ExpressFactory, options: Partial<SessionOptions> = {}) {
   const cache = new MemoryDistributedCache();
-  const dataProtection = createDataProtection({ applicationName: 'express-tests', repository: new EphemeralXmlRepository() });
+  const dataProtection = createDataProtection({
+    applicationName: 'express-tests',
+    repository: new EphemeralXmlRepository(),
+  });
   const app = express();
   app.use(session({ cache, dataProtection, ...options }));
   app.post('/add/:item', (req, res) => {
@@ -50,7 +53,9 @@ function makeApp(express: ExpressFactory, options: Partial<SessionOptions> = {})
 
 async function listen(app: ReturnType<ExpressFactory>): Promise<{ url: string; server: Server }> {
   return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }));
+    const server = app.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }),
+    );
   });
 }
 
@@ -81,7 +86,9 @@ describe.each([
     expect(await cart.json()).toEqual({ items: ['book'] });
     expect(cart.headers.get('set-cookie')).toBeNull();
     await fetch(`${url}/add/pen`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
-    expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({ items: ['book', 'pen'] });
+    expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({
+      items: ['book', 'pen'],
+    });
   });
 
   test('a tampered cookie gets a fresh session, not an error', async () => {
@@ -92,7 +99,9 @@ describe.each([
 
   test('a new session cannot be started once a streamed response has sent its headers', async () => {
     const text = await (await fetch(`${url}/stream`)).text();
-    expect(text).toBe('first chunk refused: The session cannot be established after the response has started.');
+    expect(text).toBe(
+      'first chunk refused: The session cannot be established after the response has started.',
+    );
   });
 
   test('login regenerates the session key; logout deletes the cookie', async () => {
@@ -101,7 +110,9 @@ describe.each([
     const login = await fetch(`${url}/login`, { method: 'POST', headers: { cookie: before } });
     const after = cookieOf(login)!;
     expect(after).not.toBe(before);
-    expect(await (await fetch(`${url}/cart`, { headers: { cookie: after } })).json()).toEqual({ items: ['book'] });
+    expect(await (await fetch(`${url}/cart`, { headers: { cookie: after } })).json()).toEqual({
+      items: ['book'],
+    });
     expect(await (await fetch(`${url}/cart`, { headers: { cookie: before } })).json()).toEqual({ items: [] });
     const logout = await fetch(`${url}/logout`, { method: 'POST', headers: { cookie: after } });
     expect(logout.headers.get('set-cookie')).toMatch(/Expires=Thu, 01 Jan 1970/);
@@ -125,7 +136,11 @@ describe.each([
     made.app.set('trust proxy', 1);
     const { url: proxiedUrl, server: proxied } = await listen(made.app);
     try {
-      const response = await fetch(`${proxiedUrl}/add/x`, { method: 'POST', redirect: 'manual', headers: { 'x-forwarded-proto': 'https' } });
+      const response = await fetch(`${proxiedUrl}/add/x`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'x-forwarded-proto': 'https' },
+      });
       expect(response.headers.get('set-cookie')).toMatch(/; Secure;/);
       const plain = await fetch(`${proxiedUrl}/add/x`, { method: 'POST', redirect: 'manual' });
       expect(plain.headers.get('set-cookie')).not.toMatch(/Secure/);

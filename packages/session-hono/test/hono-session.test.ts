@@ -11,7 +11,10 @@ interface Cart {
 
 function makeApp(options: Partial<SessionOptions> = {}, trustProxy = false) {
   const cache = new MemoryDistributedCache();
-  const dataProtection = createDataProtection({ applicationName: 'hono-tests', repository: new EphemeralXmlRepository() });
+  const dataProtection = createDataProtection({
+    applicationName: 'hono-tests',
+    repository: new EphemeralXmlRepository(),
+  });
   const app = new Hono<SessionEnv<Cart>>();
   app.use(session<Cart>({ cache, dataProtection, ...options }, { trustProxy }));
   app.post('/add/:item', (c) => {
@@ -66,7 +69,11 @@ describe('Hono on @hono/node-server', () => {
   test('with trustProxy, the cookie is Secure for X-Forwarded-Proto https', async () => {
     const { url, server } = await listen(makeApp({}, true).app);
     try {
-      const response = await fetch(`${url}/add/x`, { method: 'POST', redirect: 'manual', headers: { 'x-forwarded-proto': 'https' } });
+      const response = await fetch(`${url}/add/x`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'x-forwarded-proto': 'https' },
+      });
       expect(response.headers.get('set-cookie')).toMatch(/; Secure;/);
     } finally {
       await close(server);

@@ -41,6 +41,7 @@ export function session(options: SessionOptions): (ctx: KoaContext, next: Next) 
 /** The session of a request, typed with the app's own session data. */
 export function getSession<TData extends object = Record<string, unknown>>(ctx: object): Session<TData> {
   const found = sessions.get(ctx);
-  if (!found) throw new Error('No session on this context: is the session() middleware installed before this one?');
+  if (!found)
+    throw new Error('No session on this context: is the session() middleware installed before this one?');
   return found as unknown as Session<TData>;
 }

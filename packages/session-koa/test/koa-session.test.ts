@@ -13,7 +13,10 @@ interface Cart {
 
 function makeApp(Koa: typeof Koa3, options: Partial<SessionOptions> = {}) {
   const cache = new MemoryDistributedCache();
-  const dataProtection = createDataProtection({ applicationName: 'koa-tests', repository: new EphemeralXmlRepository() });
+  const dataProtection = createDataProtection({
+    applicationName: 'koa-tests',
+    repository: new EphemeralXmlRepository(),
+  });
   const app = new Koa();
   app.silent = true;
   app.use(session({ cache, dataProtection, ...options }));
@@ -35,7 +38,9 @@ function makeApp(Koa: typeof Koa3, options: Partial<SessionOptions> = {}) {
 
 function listen(app: Koa3): Promise<{ url: string; server: Server }> {
   return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }));
+    const server = app.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }),
+    );
   });
 }
 
@@ -82,7 +87,11 @@ describe.each([
     app.proxy = true;
     const { url, server } = await listen(app);
     try {
-      const response = await fetch(`${url}/add/x`, { method: 'POST', redirect: 'manual', headers: { 'x-forwarded-proto': 'https' } });
+      const response = await fetch(`${url}/add/x`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'x-forwarded-proto': 'https' },
+      });
       expect(response.headers.get('set-cookie')).toMatch(/; Secure;/);
     } finally {
       await close(server);

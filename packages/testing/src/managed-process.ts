@@ -19,7 +19,7 @@ export class ManagedProcess {
   constructor(
     command: string,
     args: string[],
-    options: { description: string; cwd?: string; cleanupDirs?: string[] },
+    options: { description: string; cwd?: string; cleanupDirs?: string[]; env?: NodeJS.ProcessEnv },
   ) {
     this.#description = options.description;
     this.#cleanupDirs = options.cleanupDirs ?? [];

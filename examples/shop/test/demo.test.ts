@@ -1,0 +1,47 @@
+// The README's first command, `pnpm demo`, on the embedded default: one process, memory cache, key ring in
+// a folder. Run here as the script itself, on a free port and a temporary key folder.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, ManagedProcess, waitUntil } from '@sharedstate/testing';
+import { Browser } from './shop-instances.ts';
+
+test('pnpm demo serves the shop on the embedded default and keeps a session', async () => {
+  const keys = mkdtempSync(join(tmpdir(), 'demo-keys-'));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SHOP_KEY_DIR: keys };
+  delete env.REDIS_URL;
+  const demo = new ManagedProcess(
+    process.execPath,
+    ['--conditions=source', fileURLToPath(new URL('../src/demo.ts', import.meta.url))],
+    {
+      description: 'pnpm demo',
+      env,
+    },
+  );
+  try {
+    await waitUntil(
+      async () => demo.output.includes(`http://127.0.0.1:${port}`),
+      'the demo to print its URL',
+      { timeoutMs: 30_000 },
+    );
+    expect(demo.output).toContain('this process’s memory');
+    const browser = new Browser();
+    await browser.post(`http://127.0.0.1:${port}/sign-in?user=ada`);
+    await browser.post(`http://127.0.0.1:${port}/cart?item=tea`);
+    expect(await browser.state(`http://127.0.0.1:${port}`)).toEqual({
+      user: 'ada',
+      cart: ['tea'],
+      instance: 'embedded',
+    });
+    const page = await (
+      await fetch(`http://127.0.0.1:${port}/`, { headers: { cookie: browser.cookie! } })
+    ).text();
+    expect(page).toContain('Signed in as <strong>ada</strong>');
+    expect(readdirSync(keys).filter((name) => name.startsWith('key-'))).toHaveLength(1);
+  } finally {
+    await demo.stop();
+    rmSync(keys, { recursive: true, force: true });
+  }
+});
