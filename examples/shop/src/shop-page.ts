@@ -6,7 +6,7 @@ export interface ShopSession {
 
 export const PRODUCTS = ['Tea', 'Coffee', 'Biscuits'] as const;
 
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
@@ -19,14 +19,14 @@ export function renderShopPage(state: {
   instance: string;
 }): string {
   const signIn = state.user
-    ? `<p id="greeting">Signed in as <strong>${escape(state.user)}</strong>.</p>
+    ? `<p id="greeting">Signed in as <strong>${escapeHtml(state.user)}</strong>.</p>
        <form method="post" action="/sign-out"><button id="sign-out">Sign out</button></form>`
     : `<form method="post" action="/sign-in">
          <label>Name <input id="user" name="user" required maxlength="40"></label>
          <button id="sign-in">Sign in</button>
        </form>`;
   const cart = state.cart.length
-    ? `<ul id="cart">${state.cart.map((item) => `<li>${escape(item)}</li>`).join('')}</ul>`
+    ? `<ul id="cart">${state.cart.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`
     : '<p id="cart">Your cart is empty.</p>';
   const buttons = PRODUCTS.map(
     (item) =>
@@ -42,6 +42,6 @@ ${signIn}
 <h2>Cart</h2>
 ${cart}
 <div>${buttons}</div>
-<p id="instance">Served by instance <strong>${escape(state.instance)}</strong> (process ${process.pid}).</p>
+<p id="instance">Served by instance <strong>${escapeHtml(state.instance)}</strong> (process ${process.pid}).</p>
 </body></html>`;
 }

@@ -103,11 +103,24 @@ describe('a session across requests', () => {
       repository: new EphemeralXmlRepository(),
     });
     const calls: string[] = [];
+    // The real memory cache, with each call recorded on its way through.
     const observed = {
-      get: (k: string, o?: object) => (calls.push('get'), cache.get(k, o)),
-      set: (k: string, v: Uint8Array, e?: object, o?: object) => (calls.push('set'), cache.set(k, v, e, o)),
-      refresh: (k: string, o?: object) => (calls.push('refresh'), cache.refresh(k, o)),
-      remove: (k: string, o?: object) => (calls.push('remove'), cache.remove(k, o)),
+      get: (k: string, o?: object) => {
+        calls.push('get');
+        return cache.get(k, o);
+      },
+      set: (k: string, v: Uint8Array, e?: object, o?: object) => {
+        calls.push('set');
+        return cache.set(k, v, e, o);
+      },
+      refresh: (k: string, o?: object) => {
+        calls.push('refresh');
+        return cache.refresh(k, o);
+      },
+      remove: (k: string, o?: object) => {
+        calls.push('remove');
+        return cache.remove(k, o);
+      },
     };
     const eager = new SessionHandler({ cache: observed, dataProtection });
     const lazy = new SessionHandler({ cache: observed, dataProtection, load: 'lazy' });

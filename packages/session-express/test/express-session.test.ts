@@ -67,10 +67,8 @@ describe.each([
 ])('%s', (_name, express) => {
   let url: string;
   let server: Server;
-  let cache: MemoryDistributedCache;
   beforeAll(async () => {
     const made = makeApp(express);
-    cache = made.cache;
     ({ url, server } = await listen(made.app));
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
