@@ -16,4 +16,5 @@ export { type Clock, systemClock } from './clock.ts';
 export type { CacheOperationOptions, DistributedCache } from './distributed-cache.ts';
 export { type Duration, parseDuration } from './duration.ts';
 export { MemoryDistributedCache, type MemoryDistributedCacheOptions } from './memory-distributed-cache.ts';
+export { OperationDeadlines } from './operation-deadlines.ts';
 export { CacheValueFormatError, getJson, getString, setJson, setString } from './text-and-json.ts';

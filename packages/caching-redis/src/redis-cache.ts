@@ -9,13 +9,13 @@ import {
   type Clock,
   type DistributedCache,
   expiresAtAfterTouch,
+  OperationDeadlines,
   parseDuration,
   resolveEntryOptions,
   systemClock,
 } from '@sharedstate/caching-abstractions';
 import { type Cluster, Redis } from 'ioredis';
 import { durationMsToTicks, epochMsToTicks } from './dotnet-ticks.ts';
-import { OperationDeadlines } from './operation-deadlines.ts';
 import type { RedisCacheOptions } from './redis-cache-options.ts';
 import { GET_AND_REFRESH, REFRESH, SET } from './redis-scripts.ts';
 

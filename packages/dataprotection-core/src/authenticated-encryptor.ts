@@ -3,6 +3,8 @@ import {
   createCipheriv,
   createDecipheriv,
   createHmac,
+  createSecretKey,
+  type KeyObject,
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
@@ -35,7 +37,7 @@ const invalid = () => new PayloadInvalidError('The payload was invalid.');
 
 /** AES-CBC + HMAC: body = keyModifier || IV || ciphertext || HMAC(IV || ciphertext). */
 export class CbcHmacAuthenticatedEncryptor implements AuthenticatedEncryptor {
-  readonly #masterKey: Buffer;
+  readonly #masterKey: KeyObject;
   readonly #cipher: CipherParameters;
   readonly #hash: HashParameters;
   readonly #contextHeader: Buffer;
@@ -48,7 +50,7 @@ export class CbcHmacAuthenticatedEncryptor implements AuthenticatedEncryptor {
     validation: ValidationAlgorithm,
     random = secureRandom,
   ) {
-    this.#masterKey = Buffer.from(masterKey);
+    this.#masterKey = createSecretKey(masterKey);
     this.#cipher = cipherParameters(encryption);
     this.#hash = hashParameters(validation);
     this.#contextHeader = cbcContextHeader(this.#cipher, this.#hash);
@@ -56,12 +58,17 @@ export class CbcHmacAuthenticatedEncryptor implements AuthenticatedEncryptor {
     this.#random = random;
   }
 
-  #subkeys(aad: Uint8Array, keyModifier: Uint8Array): { encryptionKey: Buffer; macKey: Buffer } {
-    const context = Buffer.concat([this.#contextHeader, keyModifier]);
-    const subkeys = deriveKey(this.#masterKey, aad, context, this.#cipher.keyLength + this.#hash.length);
+  #subkeys(aad: Uint8Array, keyModifier: Uint8Array): { encryptionKey: KeyObject; macKey: KeyObject } {
+    const subkeys = deriveKey(
+      this.#masterKey,
+      aad,
+      [this.#contextHeader, keyModifier],
+      this.#cipher.keyLength + this.#hash.length,
+    );
+    // KeyObjects: node:crypto is much faster with them than with Buffer keys (see sp800-108.ts).
     return {
-      encryptionKey: subkeys.subarray(0, this.#cipher.keyLength),
-      macKey: subkeys.subarray(this.#cipher.keyLength),
+      encryptionKey: createSecretKey(subkeys.subarray(0, this.#cipher.keyLength)),
+      macKey: createSecretKey(subkeys.subarray(this.#cipher.keyLength)),
     };
   }
 
@@ -99,26 +106,23 @@ export class CbcHmacAuthenticatedEncryptor implements AuthenticatedEncryptor {
 
 /** AES-GCM: body = keyModifier || nonce || ciphertext || tag; the AAD only feeds the KDF. */
 export class GcmAuthenticatedEncryptor implements AuthenticatedEncryptor {
-  readonly #masterKey: Buffer;
+  readonly #masterKey: KeyObject;
   readonly #cipher: CipherParameters;
   readonly #contextHeader: Buffer;
   readonly #cipherName: CipherGCMTypes;
   readonly #random: RandomSource;
 
   constructor(masterKey: Uint8Array, encryption: EncryptionAlgorithm, random = secureRandom) {
-    this.#masterKey = Buffer.from(masterKey);
+    this.#masterKey = createSecretKey(masterKey);
     this.#cipher = cipherParameters(encryption);
     this.#contextHeader = gcmContextHeader(this.#cipher);
     this.#cipherName = `aes-${this.#cipher.keyLength * 8}-gcm` as CipherGCMTypes;
     this.#random = random;
   }
 
-  #key(aad: Uint8Array, keyModifier: Uint8Array): Buffer {
-    return deriveKey(
-      this.#masterKey,
-      aad,
-      Buffer.concat([this.#contextHeader, keyModifier]),
-      this.#cipher.keyLength,
+  #key(aad: Uint8Array, keyModifier: Uint8Array): KeyObject {
+    return createSecretKey(
+      deriveKey(this.#masterKey, aad, [this.#contextHeader, keyModifier], this.#cipher.keyLength),
     );
   }
 

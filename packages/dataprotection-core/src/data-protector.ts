@@ -63,6 +63,8 @@ export class KeyRingBasedDataProtector implements DataProtector {
   readonly #aadTemplate: Buffer;
   readonly #repositoryHint: string;
   readonly #clock: Clock;
+  /** The AAD is constant for a protector and a key: keep the last one built (the default key, almost always). */
+  #lastAad: { key: Key; aad: Buffer } | undefined;
 
   constructor(provider: KeyRingProvider, purposes: readonly string[], repositoryHint: string, clock: Clock) {
     this.#provider = provider;
@@ -109,7 +111,7 @@ export class KeyRingBasedDataProtector implements DataProtector {
   async protectBytes(plaintext: Uint8Array): Promise<Buffer> {
     const ring = this.#provider.freshRing ?? (await this.#provider.getCurrentKeyRing());
     const key = ring.defaultKey;
-    const aad = aadForKey(this.#aadTemplate, key.idBytes);
+    const aad = this.#aadFor(key);
     let body: Buffer;
     try {
       body = key.encryptor.encrypt(plaintext, aad);
@@ -148,6 +150,14 @@ export class KeyRingBasedDataProtector implements DataProtector {
     return this.#unprotectCore(payload, options.ignoreRevocationErrors ?? false);
   }
 
+  #aadFor(key: Key): Buffer {
+    const last = this.#lastAad;
+    if (last?.key === key) return last.aad;
+    const aad = aadForKey(this.#aadTemplate, key.idBytes);
+    this.#lastAad = { key, aad };
+    return aad;
+  }
+
   async #unprotectCore(payload: Uint8Array, ignoreRevocation: boolean): Promise<DangerousUnprotectResult> {
     if (payload.length < PAYLOAD_HEADER_LENGTH || payload.length > MAX_PAYLOAD_BYTES) {
       throw new PayloadNotProtectedError(
@@ -167,27 +177,24 @@ export class KeyRingBasedDataProtector implements DataProtector {
       );
     }
     const keyIdBytes = view.subarray(KEY_ID_OFFSET, PAYLOAD_HEADER_LENGTH);
-    const keyId = bytesToGuid(keyIdBytes);
     let ring: KeyRing = this.#provider.freshRing ?? (await this.#provider.getCurrentKeyRing());
-    let key: Key | undefined = ring.getKey(keyId);
+    let key: Key | undefined = ring.getKeyByIdBytes(keyIdBytes);
     if (!key) {
       ring = await this.#provider.refreshForUnknownKey();
-      key = ring.getKey(keyId);
+      key = ring.getKeyByIdBytes(keyIdBytes);
     }
     if (!key) {
+      const keyId = bytesToGuid(keyIdBytes);
       throw new KeyNotFoundError(
         keyId,
         `The key {${keyId}} was not found in the key ring loaded from ${this.#repositoryHint}. Are all instances configured with the same applicationName and the same repository? A key ring lost from storage (an evicted Redis key, a container without a volume) also causes this.`,
       );
     }
     if (key.isRevoked && !ignoreRevocation)
-      throw new KeyRevokedError(keyId, `The key {${keyId}} has been revoked.`);
+      throw new KeyRevokedError(key.id, `The key {${key.id}} has been revoked.`);
     let plaintext: Buffer;
     try {
-      plaintext = key.encryptor.decrypt(
-        view.subarray(PAYLOAD_HEADER_LENGTH),
-        aadForKey(this.#aadTemplate, keyIdBytes),
-      );
+      plaintext = key.encryptor.decrypt(view.subarray(PAYLOAD_HEADER_LENGTH), this.#aadFor(key));
     } catch (error) {
       if (error instanceof PayloadError) throw error;
       throw new KeyDecryptionError(

@@ -6,12 +6,21 @@ export class KeyRing {
   /** Epoch ms after which the ring should be re-read from the repository. */
   readonly expiresAt: number;
   readonly #keys: Map<string, Key>;
+  /** By the 16 payload bytes (hex), so unprotect needs no GUID formatting. */
+  readonly #byIdBytes: Map<string, Key>;
 
   constructor(defaultKey: Key, keys: readonly Key[], expiresAt: number) {
     this.defaultKey = defaultKey;
     this.expiresAt = expiresAt;
     this.#keys = new Map(keys.map((key) => [key.id, key]));
     this.#keys.set(defaultKey.id, defaultKey);
+    this.#byIdBytes = new Map(
+      [...this.#keys.values()].map((key) => [Buffer.from(key.idBytes).toString('hex'), key]),
+    );
+  }
+
+  getKeyByIdBytes(idBytes: Buffer): Key | undefined {
+    return this.#byIdBytes.get(idBytes.toString('hex'));
   }
 
   getKey(id: string): Key | undefined {

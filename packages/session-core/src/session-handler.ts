@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { OperationDeadlines } from '@sharedstate/caching-abstractions';
 import type { DataProtector } from '@sharedstate/dataprotection-core';
 import { Session, type SessionHost } from './session.ts';
 import {
@@ -16,6 +17,7 @@ import {
   type SessionOptions,
 } from './session-options.ts';
 import { deserializeSession, serializeSession } from './session-serialization.ts';
+import { UnprotectedCookieCache } from './unprotected-cookie-cache.ts';
 
 /** What an adapter tells the handler about the request. */
 export interface SessionRequest {
@@ -44,11 +46,19 @@ const NO_CACHE = { 'Cache-Control': 'no-cache,no-store', Pragma: 'no-cache', Exp
 export class SessionHandler {
   readonly options: ResolvedSessionOptions;
   readonly #protector: DataProtector;
-  readonly #requests = new WeakMap<Session<object>, SessionRequest>();
+  /** Per session: the request it belongs to and the cookie value it arrived with (parsed once). */
+  readonly #requests = new WeakMap<
+    Session<object>,
+    { request: SessionRequest; cookie: string | undefined }
+  >();
+  readonly #cookieKeys = new UnprotectedCookieCache();
+  readonly #deadlines: OperationDeadlines | undefined;
 
   constructor(options: SessionOptions) {
     this.options = resolveSessionOptions(options);
     this.#protector = this.options.dataProtection.createProtector(SESSION_PURPOSE);
+    this.#deadlines =
+      this.options.ioTimeoutMs === undefined ? undefined : new OperationDeadlines(this.options.ioTimeoutMs);
   }
 
   /** Starts a request: finds the session the cookie names, or starts a new one (no I/O for a new one). */
@@ -57,11 +67,15 @@ export class SessionHandler {
     let key: string | undefined;
     if (cookie !== undefined) {
       try {
-        key = await unprotectSessionKey(this.#protector, cookie);
-        if (key === undefined)
-          this.options.logger?.warn(
-            'The session cookie does not hold a session key; starting a new session.',
-          );
+        key = this.#cookieKeys.get(cookie);
+        if (key === undefined) {
+          key = await unprotectSessionKey(this.#protector, cookie);
+          if (key === undefined)
+            this.options.logger?.warn(
+              'The session cookie does not hold a session key; starting a new session.',
+            );
+          else this.#cookieKeys.set(cookie, key);
+        }
       } catch (error) {
         // Tampered, foreign, or protected with a key this ring lacks: a fresh session, never an error page.
         this.options.logger?.warn(
@@ -79,7 +93,7 @@ export class SessionHandler {
       const fresh = await host.newKey();
       session = new Session(host, fresh.key, fresh.cookieValue, false);
     }
-    this.#requests.set(session as Session<object>, request);
+    this.#requests.set(session as Session<object>, { request, cookie });
     if (key !== undefined && this.options.load === 'eager') await session.load();
     return session;
   }
@@ -87,7 +101,7 @@ export class SessionHandler {
   /** The headers to add before the response starts (the cookie if the session was established or destroyed). */
   responseHeaders(session: Session<object>): SessionResponseHeaders {
     const state = session.state;
-    const request = this.#requests.get(session);
+    const { request, cookie } = this.#requests.get(session) ?? { request: undefined, cookie: undefined };
     const secure =
       this.options.cookie.secure === 'auto' ? Boolean(request?.secure) : this.options.cookie.secure;
     if (state.destroyed) {
@@ -96,10 +110,7 @@ export class SessionHandler {
         : NO_HEADERS;
     }
     // A cookie the browser already holds is not sent again (ASP.NET Core does not slide the cookie).
-    if (
-      state.established &&
-      (!state.hadCookie || state.cookieValue !== readCookie(request?.cookieHeader, this.options.cookie.name))
-    ) {
+    if (state.established && (!state.hadCookie || state.cookieValue !== cookie)) {
       return {
         setCookie: sessionCookieHeader(this.options.cookie, state.cookieValue, secure),
         cacheControl: NO_CACHE,
@@ -133,34 +144,44 @@ export class SessionHandler {
     const { cache } = this.options;
     if (state.destroyed) {
       if (state.destroySaved) return;
+      this.#forgetCookie(session);
       const keys = [state.replacedKey, state.hadCookie ? state.key : undefined].filter(
         (k): k is string => k !== undefined,
       );
-      await Promise.all(keys.map((key) => this.#io('remove', (signal) => cache.remove(key, { signal }))));
+      await Promise.all(keys.map((key) => this.#io('remove', () => cache.remove(key))));
       session.markSaved();
       return;
     }
     if (state.modified) {
       const blob = serializeSession(session.snapshot());
-      await this.#io('commit', (signal) =>
-        cache.set(state.key, blob, { slidingExpiration: this.options.idleTimeoutMs }, { signal }),
+      await this.#io('commit', () =>
+        cache.set(state.key, blob, { slidingExpiration: this.options.idleTimeoutMs }),
       );
       const replaced = state.replacedKey;
-      if (replaced !== undefined) await this.#io('remove', (signal) => cache.remove(replaced, { signal }));
+      if (replaced !== undefined) {
+        this.#forgetCookie(session);
+        await this.#io('remove', () => cache.remove(replaced));
+      }
       session.markSaved();
       return;
     }
     // A load already renewed the idle timeout (a cache get slides); only an unread session needs a refresh.
     if (endOfRequest && state.hadCookie && !state.loaded) {
-      await this.#io('refresh', (signal) => cache.refresh(state.key, { signal }));
+      await this.#io('refresh', () => cache.refresh(state.key));
     }
+  }
+
+  /** The cookie this request came with no longer names a live session (destroyed or regenerated). */
+  #forgetCookie(session: Session<object>): void {
+    const cookie = this.#requests.get(session)?.cookie;
+    if (cookie !== undefined) this.#cookieKeys.delete(cookie);
   }
 
   async #load(session: Session<object>): Promise<void> {
     const { key } = session.state;
     let blob: Uint8Array | undefined;
     try {
-      blob = await this.#io('load', (signal) => this.options.cache.get(key, { signal }));
+      blob = await this.#io('load', () => this.options.cache.get(key));
     } catch (error) {
       this.options.logger?.warn(
         `Session cache read exception; the session is unavailable for this request: ${(error as Error).message}`,
@@ -183,22 +204,28 @@ export class SessionHandler {
     session.applyLoaded(read, { modified: false, available: true });
   }
 
-  /** Bounds one cache call by ioTimeout. */
-  async #io<T>(what: string, call: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-    const timeoutMs = this.options.ioTimeoutMs;
-    if (timeoutMs === undefined) return call(undefined);
-    const signal = AbortSignal.timeout(timeoutMs);
-    let onAbort: (() => void) | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      onAbort = () =>
-        reject(new SessionError(`Timed out after ${timeoutMs} ms (ioTimeout) in session ${what}.`));
-      signal.addEventListener('abort', onAbort, { once: true });
+  /**
+   * Bounds one cache call by ioTimeout. The call gets no AbortSignal: one shared watchdog is far cheaper per
+   * request, and a late answer is simply ignored.
+   */
+  #io<T>(what: string, call: () => Promise<T>): Promise<T> {
+    const deadlines = this.#deadlines;
+    if (deadlines === undefined) return call();
+    return new Promise<T>((resolve, reject) => {
+      const stop = deadlines.watch(() =>
+        reject(new SessionError(`Timed out after ${deadlines.timeoutMs} ms (ioTimeout) in session ${what}.`)),
+      );
+      call().then(
+        (value) => {
+          stop();
+          resolve(value);
+        },
+        (error: unknown) => {
+          stop();
+          reject(error);
+        },
+      );
     });
-    try {
-      return await Promise.race([call(signal), timedOut]);
-    } finally {
-      if (onAbort) signal.removeEventListener('abort', onAbort);
-    }
   }
 
   #host(request: SessionRequest): SessionHost {

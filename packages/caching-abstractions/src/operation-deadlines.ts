@@ -5,9 +5,10 @@ interface Pending {
 }
 
 /**
- * One watchdog timer for all in-flight operations of a cache, instead of a timer per operation: at tens
- * of thousands of operations a second, per-operation timers and promise races cost more than the Redis
- * call they guard. An operation fails between its deadline and one check interval after it.
+ * One watchdog timer for all in-flight operations, instead of a timer (or an AbortSignal.timeout) per
+ * operation: at tens of thousands of operations a second those cost more than the Redis call they guard.
+ * An operation expires between its deadline and one check interval after it. Used by cache providers and
+ * by the session middleware to bound I/O.
  */
 export class OperationDeadlines {
   readonly #pending = new Set<Pending>();

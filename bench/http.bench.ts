@@ -1,0 +1,167 @@
+// pnpm bench http: the session middlewares under HTTP load (autocannon, loopback, bounded), each beside
+// the same framework bare and with one Redis GET per request (the floor), interleaved, medians of rounds.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort, LocalRedisServer } from '@sharedstate/testing';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+
+const SERVER = fileURLToPath(new URL('./http/http-server.ts', import.meta.url));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 3);
+const CONNECTIONS = 32;
+
+const VARIANTS = [
+  'express:bare',
+  'express:get',
+  'express:sharedstate',
+  'express:express-session',
+  'koa:bare',
+  'koa:get',
+  'koa:sharedstate',
+  'koa:koa-session',
+  'hono:bare',
+  'hono:get',
+  'hono:sharedstate',
+];
+const SCENARIOS = ['read', 'write'] as const;
+
+/** utime + stime of a process in microseconds, from /proc (Linux). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // After the command name: field 14 (utime) and 15 (stime) are at index 11 and 12; clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+interface Measurement {
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  cpuPerReq: number;
+  redisPerReq: number;
+}
+
+async function startServer(variant: string, redisUrl: string): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--conditions=source', SERVER, variant, String(port), redisUrl], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+async function sessionCookie(url: string): Promise<string | undefined> {
+  const response = await fetch(`${url}/write`, { method: 'POST' });
+  await response.text();
+  return (
+    response.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ') || undefined
+  );
+}
+
+async function measure(
+  variant: string,
+  scenario: (typeof SCENARIOS)[number],
+  redisUrl: string,
+  redis: Redis,
+): Promise<Measurement> {
+  const { child, url } = await startServer(variant, redisUrl);
+  try {
+    const cookie = await sessionCookie(url);
+    const headers = cookie ? { cookie } : {};
+    const options = {
+      url: `${url}/${scenario}`,
+      method: scenario === 'read' ? 'GET' : 'POST',
+      headers,
+      connections: CONNECTIONS,
+    } as const;
+    await autocannon({ ...options, duration: 1 }); // warm up the JIT and the connections
+    const commandsBefore = await commandsProcessed(redis);
+    const cpuBefore = cpuMicros(child.pid!);
+    const result = await autocannon({ ...options, duration: DURATION_S });
+    const cpu = cpuMicros(child.pid!) - cpuBefore;
+    const commands = (await commandsProcessed(redis)) - commandsBefore - 1;
+    const requests = result.requests.total;
+    if (result.non2xx > 0 || result.errors > 0)
+      throw new Error(`${variant} ${scenario}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    return {
+      reqPerSec: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      cpuPerReq: cpu / requests,
+      redisPerReq: commands / requests,
+    };
+  } finally {
+    child.kill();
+  }
+}
+
+/**
+ * Commands clients sent (round trips), from the server's own counters: Redis counts the commands a script
+ * runs as well, so those that only our scripts run (HMGET, HSET, PEXPIRE, PERSIST; no variant sends them
+ * itself) are subtracted.
+ */
+async function commandsProcessed(redis: Redis): Promise<number> {
+  const total = Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
+  const stats = await redis.info('commandstats');
+  let insideScripts = 0;
+  for (const name of ['hmget', 'hset', 'pexpire', 'persist']) {
+    insideScripts += Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+  }
+  return total - insideScripts;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+export async function runHttp(): Promise<string> {
+  const server = await LocalRedisServer.start();
+  const redis = new Redis(server.url);
+  const samples = new Map<string, Measurement[]>();
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      // Interleaved: every variant once per round, in a rotated order, so drift hits all of them alike.
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + round * 3) % VARIANTS.length]!);
+      for (const scenario of SCENARIOS) {
+        for (const variant of order) {
+          if (variant.endsWith(':bare') && scenario === 'write') continue;
+          process.stderr.write(`round ${round + 1}/${ROUNDS} ${scenario} ${variant}\n`);
+          const key = `${variant}|${scenario}`;
+          samples.set(key, [
+            ...(samples.get(key) ?? []),
+            await measure(variant, scenario, server.url, redis),
+          ]);
+        }
+      }
+    }
+  } finally {
+    redis.disconnect();
+    await server.stop();
+  }
+  const pick = (key: string, field: keyof Measurement) =>
+    median((samples.get(key) ?? []).map((m) => m[field]));
+  const lines = [
+    `HTTP, ${CONNECTIONS} connections, ${DURATION_S} s per run, median of ${ROUNDS} interleaved rounds; CPU = server process utime+stime per request.`,
+    '',
+    '| framework | scenario | middleware | req/s | p50 ms | p99 ms | CPU µs/req | CPU over bare | Redis cmds/req | req/s vs bare+GET |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const scenario of SCENARIOS) {
+    for (const variant of VARIANTS) {
+      const key = `${variant}|${scenario}`;
+      if (!samples.has(key)) continue;
+      const [framework, kind] = variant.split(':');
+      const bareCpu = pick(`${framework}:bare|read`, 'cpuPerReq');
+      const floor = pick(`${framework}:get|${scenario}`, 'reqPerSec');
+      lines.push(
+        `| ${framework} | ${scenario} | ${kind} | ${Math.round(pick(key, 'reqPerSec'))} | ${pick(key, 'p50').toFixed(1)} | ${pick(key, 'p99').toFixed(1)} | ${pick(key, 'cpuPerReq').toFixed(0)} | ${kind === 'bare' ? '' : `+${(pick(key, 'cpuPerReq') - bareCpu).toFixed(0)}`} | ${pick(key, 'redisPerReq').toFixed(2)} | ${kind === 'bare' ? '' : `${(pick(key, 'reqPerSec') / floor).toFixed(2)}x`} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,148 @@
+// One benchmark server, run as its own process so its CPU time can be read from /proc:
+//   node --conditions=source bench/http/http-server.ts <variant> <port> <redis-url>
+// Routes: GET /read reads a counter from the session; POST /write increments it.
+import { createServer, type RequestListener } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { RedisCache } from '@sharedstate/caching-redis';
+import { createDataProtection } from '@sharedstate/dataprotection-core';
+import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
+import { getSession as expressSession, session as sharedExpress } from '@sharedstate/session-express';
+import { type SessionEnv, session as sharedHono } from '@sharedstate/session-hono';
+import { getSession as koaSessionOf, session as sharedKoa } from '@sharedstate/session-koa';
+import { RedisStore } from 'connect-redis';
+import express from 'express';
+import expressSessionMiddleware from 'express-session';
+import { Hono } from 'hono';
+import { Redis } from 'ioredis';
+import Koa from 'koa';
+import koaSession from 'koa-session';
+import { createClient } from 'redis';
+
+const [variant = '', port = '0', redisUrl = 'redis://127.0.0.1:6379'] = process.argv.slice(2);
+// Auto-pipelining batches commands issued in the same tick into one socket write: the usual production setting.
+const redis = new Redis(redisUrl, { enableAutoPipelining: true });
+const shared = () => ({
+  cache: new RedisCache({ redis, instanceName: 'bench:' }),
+  dataProtection: createDataProtection({
+    applicationName: 'bench',
+    repository: new RedisXmlRepository({ redis, key: 'bench:keys' }),
+  }),
+});
+
+async function listener(): Promise<RequestListener> {
+  const [framework, kind] = variant.split(':');
+  if (framework === 'express') {
+    const app = express();
+    if (kind === 'get') app.use((_req, _res, next) => void redis.get('bench:floor').then(() => next(), next));
+    if (kind === 'sharedstate') app.use(sharedExpress(shared()));
+    if (kind === 'express-session') {
+      const client = createClient({ url: redisUrl });
+      await client.connect();
+      app.use(
+        expressSessionMiddleware({
+          store: new RedisStore({ client, prefix: 'bench-es:' }),
+          secret: 'benchmark secret',
+          resave: false,
+          saveUninitialized: false,
+        }),
+      );
+    }
+    const counter = (req: express.Request): { get(): number; set(n: number): void } => {
+      if (kind === 'sharedstate') {
+        const s = expressSession<{ n: number }>(req);
+        return { get: () => s.getJson('n') ?? 0, set: (n) => s.setJson('n', n) };
+      }
+      if (kind === 'express-session') {
+        const s = (req as unknown as { session: Record<string, number> }).session;
+        return {
+          get: () => s.n ?? 0,
+          set: (n) => {
+            s.n = n;
+          },
+        };
+      }
+      return { get: () => 0, set: () => {} };
+    };
+    app.get('/read', (req, res) => void res.send(String(counter(req).get())));
+    app.post('/write', (req, res) => {
+      const c = counter(req);
+      c.set(c.get() + 1);
+      res.send(String(c.get()));
+    });
+    return app;
+  }
+  if (framework === 'koa') {
+    const app = new Koa();
+    app.keys = ['benchmark secret'];
+    if (kind === 'get')
+      app.use(async (_ctx, next) => {
+        await redis.get('bench:floor');
+        await next();
+      });
+    if (kind === 'sharedstate') app.use(sharedKoa(shared()));
+    if (kind === 'koa-session') {
+      // koa-session keeps data in a cookie unless given an external store; this one is Redis, as a
+      // scaled-out app would need.
+      const store = {
+        async get(key: string) {
+          const text = await redis.get(`bench-ks:${key}`);
+          return text === null ? undefined : JSON.parse(text);
+        },
+        async set(key: string, value: unknown, maxAge: number) {
+          await redis.set(
+            `bench-ks:${key}`,
+            JSON.stringify(value),
+            'PX',
+            typeof maxAge === 'number' ? maxAge : 86_400_000,
+          );
+        },
+        async destroy(key: string) {
+          await redis.del(`bench-ks:${key}`);
+        },
+      };
+      app.use(koaSession({ store, maxAge: 20 * 60_000, rolling: false, renew: false }, app));
+    }
+    app.use(async (ctx) => {
+      let read = () => 0;
+      let write = (_n: number) => {};
+      if (kind === 'sharedstate') {
+        const s = koaSessionOf<{ n: number }>(ctx);
+        read = () => s.getJson('n') ?? 0;
+        write = (n) => s.setJson('n', n);
+      } else if (kind === 'koa-session') {
+        const s = (ctx as unknown as { session: Record<string, number> }).session;
+        read = () => s.n ?? 0;
+        write = (n) => {
+          s.n = n;
+        };
+      }
+      if (ctx.method === 'POST') write(read() + 1);
+      ctx.body = String(read());
+    });
+    return app.callback();
+  }
+  if (framework === 'hono') {
+    const app = new Hono<SessionEnv<{ n: number }>>();
+    if (kind === 'get')
+      app.use(async (_c, next) => {
+        await redis.get('bench:floor');
+        await next();
+      });
+    if (kind === 'sharedstate') app.use(sharedHono<{ n: number }>(shared()));
+    const read = (c: { get(name: 'session'): { getJson(k: 'n'): number | undefined } }) =>
+      kind === 'sharedstate' ? (c.get('session').getJson('n') ?? 0) : 0;
+    app.get('/read', (c) => c.text(String(read(c))));
+    app.post('/write', (c) => {
+      if (kind === 'sharedstate') c.get('session').setJson('n', read(c) + 1);
+      return c.text(String(read(c)));
+    });
+    return getRequestListener(app.fetch);
+  }
+  throw new Error(`unknown variant '${variant}'`);
+}
+
+const server = createServer(await listener());
+server.keepAliveTimeout = 60_000;
+server.listen(Number(port), '127.0.0.1', () => console.log('ready'));
+process.once('SIGINT', () => process.exit(0));
+process.once('SIGTERM', () => process.exit(0));
