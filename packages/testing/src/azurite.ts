@@ -18,7 +18,7 @@ export interface AzuriteBlob {
   connectionString: string;
   blobEndpoint: string;
   readonly managed: boolean;
-  /** Kills the emulator (SIGKILL); its storage directory is kept so restart() finds the data. */
+  /** Kills the emulator (SIGKILL, a crash: writes Azurite had not flushed yet may be lost). */
   kill(): Promise<void>;
   restart(): Promise<void>;
   stop(): Promise<void>;

@@ -71,15 +71,15 @@ export class ManagedProcess {
   /** Kills the process (SIGKILL, as a crash would) and waits until it is gone. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (!this.hasExited) this.#child.kill(signal);
+    // A process that ignores a polite signal is killed after 3 s rather than hanging the test.
+    const timer = signal === 'SIGKILL' ? undefined : setTimeout(() => this.#child.kill('SIGKILL'), 3_000);
     await this.#exited;
+    clearTimeout(timer);
   }
 
   /** Stops the process (SIGTERM, then SIGKILL after 3 s) and removes its temporary directories. */
   async stop(): Promise<void> {
-    if (!this.hasExited) this.#child.kill('SIGTERM');
-    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 3_000);
-    await this.#exited;
-    clearTimeout(timer);
+    await this.kill('SIGTERM');
     for (const dir of this.#cleanupDirs) rmSync(dir, { recursive: true, force: true });
   }
 

@@ -1,0 +1,1 @@
+export { AzureBlobXmlRepository, type AzureBlobXmlRepositoryOptions } from './azure-blob-xml-repository.ts';
