@@ -1,0 +1,100 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import mssql from 'mssql';
+import { createTableScript, createTableStatements, sqlTable, tableExistsQuery } from './sql-table.ts';
+
+const USAGE = `Usage:
+  sharedstate-sql-cache create --connection <connection string> --schema <schema> --table <table>
+  sharedstate-sql-cache script --schema <schema> --table <table> [--idempotent] [--output <file>]
+
+create   makes the cache table and its index (the same DDL as \`dotnet sql-cache create\`), in one
+         transaction; fails if the table exists.
+script   prints that DDL (--idempotent: only if the table does not exist yet).`;
+
+export interface CliOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function runSqlCacheCli(argv: string[], io: CliOutput): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { command, values } = parsed;
+  if (command === undefined || values.help) {
+    io.out(`${USAGE}\n`);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  if (!values.schema || !values.table) {
+    io.err(`--schema and --table are required.\n\n${USAGE}\n`);
+    return 2;
+  }
+  let table: ReturnType<typeof sqlTable>;
+  try {
+    table = sqlTable(values.schema, values.table);
+  } catch (error) {
+    io.err(`${(error as Error).message}\n`);
+    return 2;
+  }
+  if (command === 'script') {
+    const script = createTableScript(table, values.idempotent === true);
+    if (values.output) await writeFile(values.output, script);
+    else io.out(script);
+    return 0;
+  }
+  if (command === 'create') {
+    if (!values.connection) {
+      io.err(`create needs --connection (an ADO.NET or mssql connection string).\n`);
+      return 2;
+    }
+    const pool = new mssql.ConnectionPool(values.connection);
+    try {
+      await pool.connect();
+      const existing = await pool.request().query(tableExistsQuery(table));
+      if (existing.recordset.length > 0) {
+        io.err(`Table and index were not created because ${table.qualified} already exists.\n`);
+        return 1;
+      }
+      const transaction = new mssql.Transaction(pool);
+      await transaction.begin();
+      try {
+        for (const statement of createTableStatements(table))
+          await new mssql.Request(transaction).query(statement);
+        await transaction.commit();
+      } catch (error) {
+        await transaction.rollback().catch(() => {});
+        throw error;
+      }
+      io.out(`Table ${table.qualified} and index Index_ExpiresAtTime were created successfully.\n`);
+      return 0;
+    } catch (error) {
+      io.err(`An error occurred: ${(error as Error).message}\n`);
+      return 1;
+    } finally {
+      await pool.close();
+    }
+  }
+  io.err(`Unknown command '${command}'.\n\n${USAGE}\n`);
+  return 2;
+}
+
+function parse(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      connection: { type: 'string', short: 'c' },
+      schema: { type: 'string', short: 's' },
+      table: { type: 'string', short: 't' },
+      idempotent: { type: 'boolean', short: 'i' },
+      output: { type: 'string', short: 'o' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  return { command: positionals[0], values };
+}

@@ -1,0 +1,80 @@
+import type { SqlTable } from './sql-table.ts';
+
+/** The parameter types ASP.NET Core's SqlServerCache binds (FORMATS §5.2). */
+export type SqlParameterType = 'NVarChar(449)' | 'VarBinary(MAX)' | 'BigInt' | 'DateTimeOffset' | 'Int';
+
+export interface SqlParameter {
+  name: string;
+  type: SqlParameterType;
+  value: string | Uint8Array | number | Date | null;
+}
+
+/** One batch to send: its text and its typed parameters. Built as data, so it can be tested without a server. */
+export interface SqlCommand {
+  text: string;
+  parameters: SqlParameter[];
+}
+
+const id = (key: string): SqlParameter => ({ name: 'Id', type: 'NVarChar(449)', value: key });
+const utcNow = (now: Date): SqlParameter => ({ name: 'UtcNow', type: 'DateTimeOffset', value: now });
+
+function refreshText(table: SqlTable): string {
+  return (
+    `UPDATE ${table.qualified} SET ExpiresAtTime = (CASE WHEN DATEDIFF(SECOND, @UtcNow, AbsoluteExpiration) <= SlidingExpirationInSeconds THEN AbsoluteExpiration ELSE DATEADD(SECOND, SlidingExpirationInSeconds, @UtcNow) END) ` +
+    'WHERE Id = @Id AND @UtcNow <= ExpiresAtTime AND SlidingExpirationInSeconds IS NOT NULL AND (AbsoluteExpiration IS NULL OR AbsoluteExpiration <> ExpiresAtTime) ;'
+  );
+}
+
+/** Extends a sliding entry, never past its absolute expiration. */
+export function refreshCommand(table: SqlTable, key: string, now: Date): SqlCommand {
+  return { text: refreshText(table), parameters: [id(key), utcNow(now)] };
+}
+
+/** The refresh and the read in one batch: one round trip, as ASP.NET Core does. */
+export function getCommand(table: SqlTable, key: string, now: Date): SqlCommand {
+  return {
+    text: `${refreshText(table)}SELECT Value FROM ${table.qualified} WHERE Id = @Id AND @UtcNow <= ExpiresAtTime;`,
+    parameters: [id(key), utcNow(now)],
+  };
+}
+
+/** Upsert: update the row, insert it if there was none. */
+export function setCommand(
+  table: SqlTable,
+  key: string,
+  value: Uint8Array,
+  slidingSeconds: number | null,
+  absolute: Date | null,
+  now: Date,
+): SqlCommand {
+  return {
+    text:
+      'DECLARE @ExpiresAtTime DATETIMEOFFSET;' +
+      'SET @ExpiresAtTime = (CASE WHEN (@SlidingExpirationInSeconds IS NUll) THEN @AbsoluteExpiration ELSE DATEADD(SECOND, Convert(bigint, @SlidingExpirationInSeconds), @UtcNow) END);' +
+      `UPDATE ${table.qualified} SET Value = @Value, ExpiresAtTime = @ExpiresAtTime, SlidingExpirationInSeconds = @SlidingExpirationInSeconds, AbsoluteExpiration = @AbsoluteExpiration WHERE Id = @Id ` +
+      `IF (@@ROWCOUNT = 0) BEGIN INSERT INTO ${table.qualified} (Id, Value, ExpiresAtTime, SlidingExpirationInSeconds, AbsoluteExpiration) VALUES (@Id, @Value, @ExpiresAtTime, @SlidingExpirationInSeconds, @AbsoluteExpiration); END `,
+    parameters: [
+      id(key),
+      { name: 'Value', type: 'VarBinary(MAX)', value },
+      { name: 'SlidingExpirationInSeconds', type: 'BigInt', value: slidingSeconds },
+      { name: 'AbsoluteExpiration', type: 'DateTimeOffset', value: absolute },
+      utcNow(now),
+    ],
+  };
+}
+
+export function removeCommand(table: SqlTable, key: string): SqlCommand {
+  return { text: `DELETE FROM ${table.qualified} WHERE Id = @Id`, parameters: [id(key)] };
+}
+
+/**
+ * One batch of the expired-row sweep. ASP.NET Core deletes every expired row in one statement, which
+ * escalates to a table lock on big tables and blocks every instance; deleting TOP (n) at a time keeps
+ * each statement's locks small.
+ */
+export function deleteExpiredBatchCommand(table: SqlTable, now: Date, batchSize: number): SqlCommand {
+  return {
+    text: `DELETE TOP (@BatchSize) FROM ${table.qualified} WHERE @UtcNow > ExpiresAtTime`,
+    parameters: [utcNow(now), { name: 'BatchSize', type: 'Int', value: batchSize }],
+  };
+}
