@@ -7,12 +7,14 @@
  * PEXPIRE so sub-second windows work (ASP.NET Core's EXPIRE truncates to seconds).
  */
 
-/** ARGV[1] = now in ticks. Returns the data, or nil; extends a sliding entry. */
-export const GET_AND_REFRESH = `
-local fields = redis.call('HMGET', KEYS[1], 'absexp', 'sldexp', 'data')
-if not fields[3] then return false end
-local sliding = tonumber(fields[2])
-if sliding and sliding ~= -1 then
+/**
+ * Lua shared by get and refresh: with `fields` = HMGET absexp sldexp, extends a sliding entry's TTL (cut
+ * short by its absolute expiration) and yields false when the entry has already run out (it is deleted).
+ */
+const SLIDE = `
+local function slide(fields)
+  local sliding = tonumber(fields[2])
+  if not sliding or sliding == -1 then return true end
   local ttl = sliding
   local absolute = tonumber(fields[1])
   if absolute and absolute ~= -1 and absolute - tonumber(ARGV[1]) < ttl then ttl = absolute - tonumber(ARGV[1]) end
@@ -22,26 +24,23 @@ if sliding and sliding ~= -1 then
     return false
   end
   redis.call('PEXPIRE', KEYS[1], ms)
+  return true
 end
+`;
+
+/** ARGV[1] = now in ticks. Returns the data, or nil; extends a sliding entry. */
+export const GET_AND_REFRESH = `${SLIDE}
+local fields = redis.call('HMGET', KEYS[1], 'absexp', 'sldexp', 'data')
+if not fields[3] then return false end
+if not slide(fields) then return false end
 return fields[3]
 `;
 
 /** ARGV[1] = now in ticks. Extends a sliding entry; returns 1 if the key exists. */
-export const REFRESH = `
+export const REFRESH = `${SLIDE}
 local fields = redis.call('HMGET', KEYS[1], 'absexp', 'sldexp')
-local sliding = tonumber(fields[2])
-if not sliding then return 0 end
-if sliding ~= -1 then
-  local ttl = sliding
-  local absolute = tonumber(fields[1])
-  if absolute and absolute ~= -1 and absolute - tonumber(ARGV[1]) < ttl then ttl = absolute - tonumber(ARGV[1]) end
-  local ms = math.floor(ttl / 10000)
-  if ms <= 0 then
-    redis.call('DEL', KEYS[1])
-    return 0
-  end
-  redis.call('PEXPIRE', KEYS[1], ms)
-end
+if not fields[2] then return 0 end
+if not slide(fields) then return 0 end
 return 1
 `;
 

@@ -10,8 +10,9 @@ export function quoteIdentifier(name: string, option: string): string {
       `${option} must be a name of 1 to ${MAX_IDENTIFIER} characters; got '${String(name)}'.`,
     );
   }
-  if (/[\u0000-\u001f]/.test(name))
+  if ([...name].some((c) => c.charCodeAt(0) < 0x20)) {
     throw new CacheArgumentError(`${option} must not contain control characters.`);
+  }
   return `[${name.replaceAll(']', ']]')}]`;
 }
 

@@ -1,5 +1,5 @@
 import type { DataProtector } from '@sharedstate/dataprotection-core';
-import { parse, serialize } from 'cookie';
+import { parse, type SerializeOptions, serialize } from 'cookie';
 import type { ResolvedSessionOptions } from './session-options.ts';
 
 /** The purpose ASP.NET Core's session middleware protects its cookie with (after the application name). */
@@ -44,25 +44,21 @@ export function sessionCookieHeader(
   value: string,
   secure: boolean,
 ): string {
-  return serialize(options.name, value, {
-    path: options.path,
-    ...(options.domain ? { domain: options.domain } : {}),
-    httpOnly: options.httpOnly,
-    sameSite: options.sameSite,
-    secure,
-    partitioned: options.partitioned,
-  });
+  return serialize(options.name, value, cookieAttributes(options, secure));
 }
 
 /** A Set-Cookie that removes the session cookie (after destroy()). */
 export function expiredCookieHeader(options: ResolvedSessionOptions['cookie'], secure: boolean): string {
-  return serialize(options.name, '', {
+  return serialize(options.name, '', { ...cookieAttributes(options, secure), expires: new Date(0) });
+}
+
+function cookieAttributes(options: ResolvedSessionOptions['cookie'], secure: boolean): SerializeOptions {
+  return {
     path: options.path,
     ...(options.domain ? { domain: options.domain } : {}),
     httpOnly: options.httpOnly,
     sameSite: options.sameSite,
     secure,
     partitioned: options.partitioned,
-    expires: new Date(0),
-  });
+  };
 }
