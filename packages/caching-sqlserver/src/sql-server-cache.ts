@@ -208,10 +208,13 @@ export class SqlServerCache implements DistributedCache {
       const pool = await this.#connected();
       signal?.throwIfAborted();
       request = pool.request();
-      for (const parameter of command.parameters)
-        request.input(parameter.name, sqlType(parameter.type), parameter.value);
-      const result = await request.query(command.text);
-      return result;
+      for (const { name, type, value } of command.parameters) {
+        // tedious binds binary parameters from Buffers, not plain Uint8Arrays.
+        const bound =
+          value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;
+        request.input(name, sqlType(type), bound);
+      }
+      return await request.query(command.text);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw translate(error, operation, key, this.#table);
