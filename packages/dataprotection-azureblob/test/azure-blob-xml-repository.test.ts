@@ -99,27 +99,6 @@ describeWithService(services.azurite(), 'AzureBlobXmlRepository on Azurite', (az
     await expect(repository.storeElement('<key/>', 'k')).rejects.toThrow(/container does not exist/);
   });
 
-  test('Azurite stopped and restarted: a typed error while it is down, the same repository works after', async () => {
-    const repository = new AzureBlobXmlRepository({
-      connectionString: azurite().connectionString,
-      containerName: 'dataprotection',
-      blobName: 'restart.xml',
-    });
-    await repository.storeElement('<key id="00000000-0000-0000-0000-000000000003" version="1"/>', 'k');
-    await azurite().kill();
-    const started = Date.now();
-    await expect(repository.getAllElements()).rejects.toThrow(RepositoryUnavailableError);
-    expect(Date.now() - started).toBeLessThan(15_000);
-    await azurite().restart();
-    // A crash may lose Azurite's last unflushed writes (the blob, even the container); the repository must
-    // cope with either, on the same object.
-    await container.createIfNotExists();
-    await repository.storeElement('<key id="00000000-0000-0000-0000-000000000004" version="1"/>', 'k');
-    const elements = await repository.getAllElements();
-    expect(elements.some((e) => e.includes('000000000004'))).toBe(true);
-    expect(elements.length).toBeLessThanOrEqual(2);
-  }, 60_000);
-
   test('options are checked at construction', () => {
     expect(() => new AzureBlobXmlRepository({})).toThrow(/blobClient/);
     expect(() => new AzureBlobXmlRepository({ containerClient: container, maxWriteAttempts: 0 })).toThrow(
@@ -127,3 +106,39 @@ describeWithService(services.azurite(), 'AzureBlobXmlRepository on Azurite', (az
     );
   });
 });
+
+// Its own Azurite, even when AZURITE_CONNECTION_STRING names a shared one: this test kills the emulator.
+describeWithService(
+  services.azurite({ spawn: true }),
+  'AzureBlobXmlRepository when Azurite restarts',
+  (azurite) => {
+    let container: ContainerClient;
+    beforeAll(async () => {
+      container = BlobServiceClient.fromConnectionString(azurite().connectionString).getContainerClient(
+        'dataprotection',
+      );
+      await container.createIfNotExists();
+    });
+
+    test('Azurite stopped and restarted: a typed error while it is down, the same repository works after', async () => {
+      const repository = new AzureBlobXmlRepository({
+        connectionString: azurite().connectionString,
+        containerName: 'dataprotection',
+        blobName: 'restart.xml',
+      });
+      await repository.storeElement('<key id="00000000-0000-0000-0000-000000000003" version="1"/>', 'k');
+      await azurite().kill();
+      const started = Date.now();
+      await expect(repository.getAllElements()).rejects.toThrow(RepositoryUnavailableError);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      await azurite().restart();
+      // A crash may lose Azurite's last unflushed writes (the blob, even the container); the repository must
+      // cope with either, on the same object.
+      await container.createIfNotExists();
+      await repository.storeElement('<key id="00000000-0000-0000-0000-000000000004" version="1"/>', 'k');
+      const elements = await repository.getAllElements();
+      expect(elements.some((e) => e.includes('000000000004'))).toBe(true);
+      expect(elements.length).toBeLessThanOrEqual(2);
+    }, 60_000);
+  },
+);

@@ -33,8 +33,8 @@ function azuriteBlobScript(): string | undefined {
   }
 }
 
-export function azuriteAvailability(): string | undefined {
-  if (process.env.AZURITE_CONNECTION_STRING) return undefined;
+export function azuriteAvailability(options: { spawn?: boolean } = {}): string | undefined {
+  if (process.env.AZURITE_CONNECTION_STRING && !options.spawn) return undefined;
   return azuriteBlobScript() === undefined
     ? 'Azurite is not available: run pnpm install (the azurite package is a dev dependency of @sharedstate/testing) or set AZURITE_CONNECTION_STRING'
     : undefined;
@@ -51,9 +51,13 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startAzurite(): Promise<AzuriteBlob> {
+/**
+ * An Azurite for tests: AZURITE_CONNECTION_STRING when set (unless `spawn`), else the azurite npm package's
+ * blob service spawned on a free port. Tests that kill or restart the emulator ask for `spawn: true`.
+ */
+export async function startAzurite(options: { spawn?: boolean } = {}): Promise<AzuriteBlob> {
   const external = process.env.AZURITE_CONNECTION_STRING;
-  if (external) {
+  if (external && !options.spawn) {
     const endpoint = /BlobEndpoint=([^;]+)/.exec(external)?.[1] ?? '';
     const refuse = () =>
       Promise.reject(new Error('this test needs its own Azurite; unset AZURITE_CONNECTION_STRING'));

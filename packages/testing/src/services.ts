@@ -33,11 +33,11 @@ export const services = {
     start: () => startRedisSentinel(),
     stop: (setup) => setup.stop(),
   }),
-  azurite: (): TestService<AzuriteBlob> => ({
+  azurite: (options: { spawn?: boolean } = {}): TestService<AzuriteBlob> => ({
     name: 'Azurite',
-    unavailable: azuriteAvailability,
+    unavailable: () => azuriteAvailability(options),
     requiredInCI: true,
-    start: startAzurite,
+    start: () => startAzurite(options),
     stop: (azurite) => azurite.stop(),
   }),
   sqlServer: (): TestService<SqlServerInstance> => ({

@@ -12,7 +12,7 @@ function status(url: string): Promise<number> {
   });
 }
 
-describeWithService(services.azurite(), 'a spawned Azurite', (azurite) => {
+describeWithService(services.azurite({ spawn: true }), 'a spawned Azurite', (azurite) => {
   test('serves the blob endpoint and survives a restart', async () => {
     // An anonymous container listing is refused, which proves a real Azure Blob service is answering.
     expect(await status(`${azurite().blobEndpoint}?comp=list`)).toBe(403);
