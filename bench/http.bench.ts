@@ -26,6 +26,8 @@ const VARIANTS = [
   'hono:sharedstate',
 ];
 const SCENARIOS = ['read', 'write'] as const;
+/** BENCH_VARIANTS=koa:bare,koa:get,... runs a subset (for investigations); the default is all of the above. */
+const SELECTED = process.env.BENCH_VARIANTS?.split(',') ?? VARIANTS;
 
 /** utime + stime of a process in microseconds, from /proc (Linux). */
 function cpuMicros(pid: number): number {
@@ -126,7 +128,7 @@ export async function runHttp(): Promise<string> {
   try {
     for (let round = 0; round < ROUNDS; round++) {
       // Interleaved: every variant once per round, in a rotated order, so drift hits all of them alike.
-      const order = VARIANTS.map((_, i) => VARIANTS[(i + round * 3) % VARIANTS.length]!);
+      const order = SELECTED.map((_, i) => SELECTED[(i + round * 3) % SELECTED.length]!);
       for (const scenario of SCENARIOS) {
         for (const variant of order) {
           if (variant.endsWith(':bare') && scenario === 'write') continue;
@@ -152,7 +154,7 @@ export async function runHttp(): Promise<string> {
     '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const scenario of SCENARIOS) {
-    for (const variant of VARIANTS) {
+    for (const variant of SELECTED) {
       const key = `${variant}|${scenario}`;
       if (!samples.has(key)) continue;
       const [framework, kind] = variant.split(':');
