@@ -11,6 +11,7 @@ import {
   KeyDecryptionError,
   KeyNotFoundError,
   KeyRevokedError,
+  KeyRingError,
   PayloadError,
   PayloadNotProtectedError,
   PayloadVersionError,
@@ -52,6 +53,12 @@ export interface DataProtector {
   ): Promise<DangerousUnprotectResult>;
   /** A protector whose payloads carry an expiration (ASP.NET Core's ToTimeLimitedDataProtector). */
   toTimeLimited(): TimeLimitedDataProtector;
+  /**
+   * Protects without waiting, for callers that cannot (a response header written synchronously). Needs the
+   * key ring loaded (`await provider.initialize()`, or any earlier protect/unprotect); throws KeyRingError
+   * before that.
+   */
+  protectSync(plaintext: Uint8Array): Uint8Array;
 }
 
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
@@ -109,7 +116,18 @@ export class KeyRingBasedDataProtector implements DataProtector {
   }
 
   async protectBytes(plaintext: Uint8Array): Promise<Buffer> {
-    const ring = this.#provider.freshRing ?? (await this.#provider.getCurrentKeyRing());
+    return this.#protectWith(this.#provider.freshRing ?? (await this.#provider.getCurrentKeyRing()), plaintext);
+  }
+
+  protectSync(plaintext: Uint8Array): Buffer {
+    const ring = this.#provider.loadedRing;
+    if (!ring) {
+      throw new KeyRingError('The key ring is not loaded yet: await provider.initialize() (or any protect) before protectSync.');
+    }
+    return this.#protectWith(ring, plaintext);
+  }
+
+  #protectWith(ring: KeyRing, plaintext: Uint8Array): Buffer {
     const key = ring.defaultKey;
     const aad = this.#aadFor(key);
     let body: Buffer;

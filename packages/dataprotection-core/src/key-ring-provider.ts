@@ -53,6 +53,16 @@ export class KeyRingProvider {
     return ring && this.#options.clock.now() < ring.expiresAt ? ring : undefined;
   }
 
+  /**
+   * The ring in memory, fresh or stale (a stale one starts a background refresh), without waiting: for
+   * callers that must protect synchronously. Undefined only before the first load.
+   */
+  get loadedRing(): KeyRing | undefined {
+    const ring = this.#ring;
+    if (ring && this.#options.clock.now() >= ring.expiresAt) void this.#startRefresh().catch(() => {});
+    return ring;
+  }
+
   async getCurrentKeyRing(): Promise<KeyRing> {
     const ring = this.#ring;
     if (ring) {

@@ -227,3 +227,11 @@ test('misconfiguration fails at construction with the option named', () => {
   );
   expect(() => providerFor(repository).createProtector(undefined as never)).toThrow(/purpose/);
 });
+
+test('protectSync needs a loaded key ring, then protects without waiting', async () => {
+  const { provider, protector } = setup();
+  expect(() => protector.protectSync(Buffer.from('x'))).toThrow(KeyRingError);
+  await provider.initialize();
+  const payload = protector.protectSync(Buffer.from('now'));
+  expect(Buffer.from(await protector.unprotect(payload)).toString()).toBe('now');
+});

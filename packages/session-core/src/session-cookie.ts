@@ -18,11 +18,14 @@ export function readCookie(header: string | undefined, name: string): string | u
 
 /**
  * The cookie value for a session key: standard base64 (not base64url) of the protected UTF-8 key, '='
- * padding removed (FORMATS §6.3). The Set-Cookie writer percent-encodes '+' and '/'.
+ * padding removed (FORMATS §6.3). The Set-Cookie writer percent-encodes '+' and '/'. Synchronous (the key
+ * ring must be loaded), so it can run while response headers are being written.
  */
-export async function protectSessionKey(protector: DataProtector, sessionKey: string): Promise<string> {
-  const payload = await protector.protect(Buffer.from(sessionKey, 'utf8'));
-  return Buffer.from(payload).toString('base64').replace(/=+$/, '');
+export function protectSessionKey(protector: DataProtector, sessionKey: string): string {
+  const payload = protector.protectSync(Buffer.from(sessionKey, 'utf8'));
+  return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
+    .toString('base64')
+    .replace(/=+$/, '');
 }
 
 /** The session key in a cookie value, or undefined for anything that is not a valid protected key. */

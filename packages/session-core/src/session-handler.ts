@@ -47,12 +47,9 @@ export class SessionHandler {
   readonly options: ResolvedSessionOptions;
   readonly #protector: DataProtector;
   /** Per session: the request it belongs to and the cookie value it arrived with (parsed once). */
-  readonly #requests = new WeakMap<
-    Session<object>,
-    { request: SessionRequest; cookie: string | undefined }
-  >();
   readonly #cookieKeys = new UnprotectedCookieCache();
   readonly #deadlines: OperationDeadlines | undefined;
+  #ringLoaded: Promise<void> | undefined;
 
   constructor(options: SessionOptions) {
     this.options = resolveSessionOptions(options);
@@ -88,12 +85,19 @@ export class SessionHandler {
     if (key !== undefined) {
       session = new Session(host, key, cookie!, true);
     } else {
-      // As ASP.NET Core: the key and its cookie value are made up front, so the cookie can be written
-      // synchronously with the headers if the handler establishes the session.
-      const fresh = await host.newKey();
-      session = new Session(host, fresh.key, fresh.cookieValue, false);
+      // The cookie value is made only if the handler establishes the session (ASP.NET Core makes it up
+      // front, a key derivation and an encryption on every cookieless request). It is made synchronously,
+      // so the key ring must be loaded first; that happens once per process.
+      // A failed load is not remembered: the next request tries again.
+      this.#ringLoaded ??= this.options.dataProtection.initialize().catch((error: unknown) => {
+        this.#ringLoaded = undefined;
+        throw error;
+      });
+      await this.#ringLoaded;
+      session = new Session(host, host.newKey(), undefined, false);
     }
-    this.#requests.set(session as Session<object>, { request, cookie });
+    // Kept on the session rather than in a WeakMap: short-lived WeakMap keys cost the GC at high request rates.
+    session.requestInfo = { secure: request.secure, cookie };
     if (key !== undefined && this.options.load === 'eager') await session.load();
     return session;
   }
@@ -101,16 +105,19 @@ export class SessionHandler {
   /** The headers to add before the response starts (the cookie if the session was established or destroyed). */
   responseHeaders(session: Session<object>): SessionResponseHeaders {
     const state = session.state;
-    const { request, cookie } = this.#requests.get(session) ?? { request: undefined, cookie: undefined };
-    const secure =
-      this.options.cookie.secure === 'auto' ? Boolean(request?.secure) : this.options.cookie.secure;
+    const { secure: requestSecure, cookie } = session.requestInfo;
+    const secure = this.options.cookie.secure === 'auto' ? requestSecure : this.options.cookie.secure;
     if (state.destroyed) {
       return state.hadCookie
         ? { setCookie: expiredCookieHeader(this.options.cookie, secure), cacheControl: NO_CACHE }
         : NO_HEADERS;
     }
     // A cookie the browser already holds is not sent again (ASP.NET Core does not slide the cookie).
-    if (state.established && (!state.hadCookie || state.cookieValue !== cookie)) {
+    if (
+      state.established &&
+      state.cookieValue !== undefined &&
+      (!state.hadCookie || state.cookieValue !== cookie)
+    ) {
       return {
         setCookie: sessionCookieHeader(this.options.cookie, state.cookieValue, secure),
         cacheControl: NO_CACHE,
@@ -173,7 +180,7 @@ export class SessionHandler {
 
   /** The cookie this request came with no longer names a live session (destroyed or regenerated). */
   #forgetCookie(session: Session<object>): void {
-    const cookie = this.#requests.get(session)?.cookie;
+    const cookie = session.requestInfo.cookie;
     if (cookie !== undefined) this.#cookieKeys.delete(cookie);
   }
 
@@ -240,10 +247,8 @@ export class SessionHandler {
           });
         }
       },
-      newKey: async () => {
-        const key = randomUUID();
-        return { key, cookieValue: await protectSessionKey(this.#protector, key) };
-      },
+      newKey: () => randomUUID(),
+      cookieValueFor: (key) => protectSessionKey(this.#protector, key),
       responseStarted: () => request.responseStarted(),
       maxSessionSize: this.options.maxSessionSize,
     };

@@ -12,8 +12,10 @@ export interface SessionHost {
   load(session: Session<object>): Promise<void>;
   /** Saves now what end-of-request would save. */
   commit(session: Session<object>): Promise<void>;
-  /** A new key and its protected cookie value, for regenerate(). */
-  newKey(): Promise<{ key: string; cookieValue: string }>;
+  /** A new random session key. */
+  newKey(): string;
+  /** The protected cookie value for a key (synchronous: made when the session is established). */
+  cookieValueFor(key: string): string;
   /** True once the response headers went out: a new session can no longer send its cookie. */
   responseStarted(): boolean;
   readonly maxSessionSize: number;
@@ -30,7 +32,8 @@ const HEADER_COST = 20;
  */
 export class Session<TData extends object = Record<string, unknown>> {
   #key: string;
-  #cookieValue: string;
+  /** Made only when the session is established: most requests without a cookie never need one. */
+  #cookieValue: string | undefined;
   /** The key the request came with, when regenerate() replaced it; its entry is removed on commit. */
   #replacedKey: string | undefined;
   readonly #hadCookie: boolean;
@@ -45,9 +48,11 @@ export class Session<TData extends object = Record<string, unknown>> {
   #destroyed = false;
   #destroySaved = false;
   #loading: Promise<void> | undefined;
+  /** @internal the request this session belongs to, and the cookie value it arrived with */
+  requestInfo: { secure: boolean; cookie: string | undefined } = { secure: false, cookie: undefined };
 
   /** @internal created by the session middleware */
-  constructor(host: SessionHost, key: string, cookieValue: string, hadCookie: boolean) {
+  constructor(host: SessionHost, key: string, cookieValue: string | undefined, hadCookie: boolean) {
     this.#host = host;
     this.#key = key;
     this.#cookieValue = cookieValue;
@@ -193,10 +198,10 @@ export class Session<TData extends object = Record<string, unknown>> {
     if (this.#host.responseStarted()) {
       throw new SessionStateError('The session cannot be regenerated after the response has started.');
     }
-    const { key, cookieValue } = await this.#host.newKey();
+    const key = this.#host.newKey();
     if (this.#hadCookie && this.#replacedKey === undefined) this.#replacedKey = this.#key;
     this.#key = key;
-    this.#cookieValue = cookieValue;
+    this.#cookieValue = this.#host.cookieValueFor(key);
     this.#established = true;
     this.#modified = true;
   }
@@ -215,6 +220,7 @@ export class Session<TData extends object = Record<string, unknown>> {
     if (this.#host.responseStarted()) {
       throw new SessionStateError('The session cannot be established after the response has started.');
     }
+    this.#cookieValue ??= this.#host.cookieValueFor(this.#key);
     this.#established = true;
   }
 

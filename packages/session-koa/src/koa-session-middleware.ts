@@ -10,7 +10,8 @@ interface KoaContext {
 }
 type Next = () => Promise<unknown>;
 
-const sessions = new WeakMap<object, Session<object>>();
+/** Where the session is kept on the request (a symbol property: cheaper for the GC than a WeakMap per request). */
+const SESSION = Symbol.for('@sharedstate/session');
 
 /**
  * Session middleware for Koa 2 and 3. Sets `ctx.session` (use `getSession<TData>(ctx)` for a typed view).
@@ -26,7 +27,7 @@ export function session(options: SessionOptions): (ctx: KoaContext, next: Next) 
       secure: ctx.secure,
       responseStarted: () => ctx.headerSent,
     })) as Session<object>;
-    sessions.set(ctx, current);
+    (ctx as { [SESSION]?: Session<object> })[SESSION] = current;
     (ctx as KoaContext & { session: unknown }).session = current;
     await next();
     await handler.end(current);
@@ -40,7 +41,7 @@ export function session(options: SessionOptions): (ctx: KoaContext, next: Next) 
 
 /** The session of a request, typed with the app's own session data. */
 export function getSession<TData extends object = Record<string, unknown>>(ctx: object): Session<TData> {
-  const found = sessions.get(ctx);
+  const found = (ctx as { [SESSION]?: Session<object> })[SESSION];
   if (!found)
     throw new Error('No session on this context: is the session() middleware installed before this one?');
   return found as unknown as Session<TData>;
