@@ -116,13 +116,18 @@ export class KeyRingBasedDataProtector implements DataProtector {
   }
 
   async protectBytes(plaintext: Uint8Array): Promise<Buffer> {
-    return this.#protectWith(this.#provider.freshRing ?? (await this.#provider.getCurrentKeyRing()), plaintext);
+    return this.#protectWith(
+      this.#provider.freshRing ?? (await this.#provider.getCurrentKeyRing()),
+      plaintext,
+    );
   }
 
   protectSync(plaintext: Uint8Array): Buffer {
     const ring = this.#provider.loadedRing;
     if (!ring) {
-      throw new KeyRingError('The key ring is not loaded yet: await provider.initialize() (or any protect) before protectSync.');
+      throw new KeyRingError(
+        'The key ring is not loaded yet: await provider.initialize() (or any protect) before protectSync.',
+      );
     }
     return this.#protectWith(ring, plaintext);
   }
