@@ -80,7 +80,6 @@ async function listener(): Promise<RequestListener> {
         await next();
       });
     if (kind === 'sharedstate') app.use(sharedKoa(shared()));
-    if (kind === 'sharedstate-lazy') app.use(sharedKoa({ ...shared(), load: 'lazy' }));
     if (kind === 'koa-session') {
       // koa-session keeps data in a cookie unless given an external store; this one is Redis, as a
       // scaled-out app would need.
