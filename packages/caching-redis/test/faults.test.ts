@@ -67,7 +67,12 @@ describeWithService(
           if (promoted.port === master.port) throw new Error('not failed over yet');
         }, 30_000);
         await cluster().waitUntilHealthy(30_000);
-        const value = await eventually(() => cache.get('survivor'), 20_000);
+        // During the switch a node may still answer for the slot from a stale view; wait for the value.
+        const value = await eventually(async () => {
+          const found = await cache.get('survivor');
+          if (found === undefined) throw new Error('the replicated value is not visible yet');
+          return found;
+        }, 20_000);
         expect(Buffer.from(value!).toString()).toBe('replicated');
         await eventually(() => cache.set('survivor', Buffer.from('written after failover')), 20_000);
         expect(Buffer.from((await cache.get('survivor'))!).toString()).toBe('written after failover');
