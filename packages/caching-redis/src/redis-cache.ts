@@ -15,7 +15,7 @@ import {
   systemClock,
 } from '@sharedstate/caching-abstractions';
 import { type Cluster, Redis } from 'ioredis';
-import { durationMsToTicks, epochMsToTicks } from './dotnet-ticks.ts';
+import { durationMsToTicks, epochMsToTicks, ticksToDurationMs, ticksToEpochMs } from './dotnet-ticks.ts';
 import type { RedisCacheOptions } from './redis-cache-options.ts';
 import { GET_AND_REFRESH, REFRESH, SET } from './redis-scripts.ts';
 
@@ -186,11 +186,10 @@ export class RedisCache implements DistributedCache {
     absexp: string | undefined,
     sldexp: string | undefined,
   ): Promise<void> {
-    if (sldexp === undefined || sldexp === '-1') return;
-    let ttlMs = Number(BigInt(sldexp) / 10_000n);
-    if (absexp !== undefined && absexp !== '-1') {
-      ttlMs = Math.min(ttlMs, Number((BigInt(absexp) - BigInt(this.#nowTicks())) / 10_000n));
-    }
+    const slidingMs = sldexp === undefined ? undefined : ticksToDurationMs(sldexp);
+    if (slidingMs === undefined) return;
+    const absoluteMs = absexp === undefined ? undefined : ticksToEpochMs(absexp);
+    const ttlMs = absoluteMs === undefined ? slidingMs : Math.min(slidingMs, absoluteMs - this.#clock.now());
     if (ttlMs <= 0) await this.#client.del(redisKey);
     else await this.#client.pexpire(redisKey, ttlMs);
   }
