@@ -86,8 +86,9 @@ export class RedisCache implements DistributedCache {
       );
     }
     if (useScripts && typeof (this.#client as Partial<ScriptCommands>).sharedstateSet !== 'function') {
-      // Defined once per client: ioredis sends EVAL the first time each script object meets a connection
-      // and EVALSHA afterwards, so several caches on one client share the loaded scripts.
+      // ioredis's script commands rather than raw EVALSHA: they pass the key first, which Cluster
+      // auto-pipelining needs to group commands by slot, and they resend as EVAL on NOSCRIPT. Defined once
+      // per client, so several caches on one client share them.
       this.#client.defineCommand('sharedstateGetAndRefresh', { numberOfKeys: 1, lua: GET_AND_REFRESH });
       this.#client.defineCommand('sharedstateRefresh', { numberOfKeys: 1, lua: REFRESH });
       this.#client.defineCommand('sharedstateSet', { numberOfKeys: 1, lua: SET });
@@ -107,78 +108,103 @@ export class RedisCache implements DistributedCache {
     return epochMsToTicks(this.#clock.now());
   }
 
-  async get(key: string, options?: CacheOperationOptions): Promise<Uint8Array | undefined> {
-    options?.signal?.throwIfAborted();
-    assertValidKey(key);
+  get(key: string, options?: CacheOperationOptions): Promise<Uint8Array | undefined> {
+    const signal = options?.signal;
+    try {
+      signal?.throwIfAborted();
+      assertValidKey(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const redisKey = this.#prefix + key;
-    const data = await this.#run('get', key, options?.signal, async () => {
-      if (this.#useScripts) return this.#scripts.sharedstateGetAndRefreshBuffer(redisKey, this.#nowTicks());
-      const [absexp, sldexp, value] = await this.#client.hmgetBuffer(redisKey, 'absexp', 'sldexp', 'data');
-      if (value === null || value === undefined) return null;
-      await this.#slideWithoutScript(redisKey, absexp?.toString(), sldexp?.toString());
-      return value;
-    });
-    // A plain Uint8Array copy: callers get no view into the client's buffers.
-    return data === null ? undefined : new Uint8Array(data);
+    if (!this.#useScripts) return this.#run('get', key, signal, this.#getWithoutScript(redisKey), toBytes);
+    const reply = this.#scripts.sharedstateGetAndRefreshBuffer(redisKey, this.#nowTicks());
+    return this.#run('get', key, signal, reply, toBytes);
   }
 
-  async set(
+  set(
     key: string,
     value: Uint8Array,
     entry?: CacheEntryOptions,
     options?: CacheOperationOptions,
   ): Promise<void> {
-    options?.signal?.throwIfAborted();
-    assertValidKey(key);
-    assertValidValue(value);
-    const now = this.#clock.now();
-    const resolved = resolveEntryOptions(entry, now);
-    const absexp =
-      resolved.absoluteExpiresAt === undefined ? '-1' : epochMsToTicks(resolved.absoluteExpiresAt);
-    const sldexp = resolved.slidingMs === undefined ? '-1' : durationMsToTicks(resolved.slidingMs);
-    const expiresAt = expiresAtAfterTouch(resolved, now);
-    const ttlMs = expiresAt === undefined ? '-1' : String(Math.max(1, Math.floor(expiresAt - now)));
+    const signal = options?.signal;
+    let absexp: string;
+    let sldexp: string;
+    let ttlMs: string;
+    try {
+      signal?.throwIfAborted();
+      assertValidKey(key);
+      assertValidValue(value);
+      const now = this.#clock.now();
+      const resolved = resolveEntryOptions(entry, now);
+      absexp = resolved.absoluteExpiresAt === undefined ? '-1' : epochMsToTicks(resolved.absoluteExpiresAt);
+      sldexp = resolved.slidingMs === undefined ? '-1' : durationMsToTicks(resolved.slidingMs);
+      const expiresAt = expiresAtAfterTouch(resolved, now);
+      ttlMs = expiresAt === undefined ? '-1' : String(Math.max(1, Math.floor(expiresAt - now)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const redisKey = this.#prefix + key;
-    await this.#run('set', key, options?.signal, async () => {
-      if (this.#useScripts) {
-        await this.#scripts.sharedstateSet(redisKey, absexp, sldexp, ttlMs, asBuffer(value));
-        return;
-      }
-      // ASP.NET Core 8's sequence: the hash and its TTL pipelined in one round trip (not atomic).
-      const pipeline = this.#client
-        .pipeline()
-        .hset(redisKey, 'absexp', absexp, 'sldexp', sldexp, 'data', asBuffer(value));
-      if (ttlMs === '-1') pipeline.persist(redisKey);
-      else pipeline.pexpire(redisKey, ttlMs);
-      const results = (await pipeline.exec()) ?? [];
-      const failure = results.find(([error]) => error)?.[0];
-      if (failure) throw failure;
-    });
+    if (this.#useScripts) {
+      const reply = this.#scripts.sharedstateSet(redisKey, absexp, sldexp, ttlMs, asBuffer(value));
+      return this.#run('set', key, signal, reply, toVoid);
+    }
+    // ASP.NET Core 8's sequence: the hash and its TTL pipelined in one round trip (not atomic).
+    const pipeline = this.#client
+      .pipeline()
+      .hset(redisKey, 'absexp', absexp, 'sldexp', sldexp, 'data', asBuffer(value));
+    if (ttlMs === '-1') pipeline.persist(redisKey);
+    else pipeline.pexpire(redisKey, ttlMs);
+    return this.#run('set', key, signal, pipeline.exec(), throwFirstPipelineError);
   }
 
-  async refresh(key: string, options?: CacheOperationOptions): Promise<void> {
-    options?.signal?.throwIfAborted();
-    assertValidKey(key);
+  refresh(key: string, options?: CacheOperationOptions): Promise<void> {
+    const signal = options?.signal;
+    try {
+      signal?.throwIfAborted();
+      assertValidKey(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const redisKey = this.#prefix + key;
-    await this.#run('refresh', key, options?.signal, async () => {
-      if (this.#useScripts) {
-        await this.#scripts.sharedstateRefresh(redisKey, this.#nowTicks());
-        return;
-      }
-      const [absexp, sldexp] = await this.#client.hmget(redisKey, 'absexp', 'sldexp');
-      await this.#slideWithoutScript(redisKey, absexp ?? undefined, sldexp ?? undefined);
-    });
+    if (!this.#useScripts)
+      return this.#run('refresh', key, signal, this.#refreshWithoutScript(redisKey), toVoid);
+    return this.#run(
+      'refresh',
+      key,
+      signal,
+      this.#scripts.sharedstateRefresh(redisKey, this.#nowTicks()),
+      toVoid,
+    );
   }
 
-  async remove(key: string, options?: CacheOperationOptions): Promise<void> {
-    options?.signal?.throwIfAborted();
-    assertValidKey(key);
-    await this.#run('remove', key, options?.signal, () => this.#client.del(this.#prefix + key));
+  remove(key: string, options?: CacheOperationOptions): Promise<void> {
+    const signal = options?.signal;
+    try {
+      signal?.throwIfAborted();
+      assertValidKey(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#run('remove', key, signal, this.#client.del(this.#prefix + key), toVoid);
   }
 
   /** Closes the client if the cache created it; a client passed in is left to its owner. */
   async close(): Promise<void> {
     if (this.#ownsClient) await this.#client.quit().catch(() => this.#client.disconnect());
+  }
+
+  async #getWithoutScript(redisKey: string): Promise<Buffer | null> {
+    const [absexp, sldexp, value] = await this.#client.hmgetBuffer(redisKey, 'absexp', 'sldexp', 'data');
+    if (value === null || value === undefined) return null;
+    await this.#slideWithoutScript(redisKey, absexp?.toString(), sldexp?.toString());
+    return value;
+  }
+
+  async #refreshWithoutScript(redisKey: string): Promise<void> {
+    const [absexp, sldexp] = await this.#client.hmget(redisKey, 'absexp', 'sldexp');
+    await this.#slideWithoutScript(redisKey, absexp ?? undefined, sldexp ?? undefined);
   }
 
   async #slideWithoutScript(
@@ -194,47 +220,62 @@ export class RedisCache implements DistributedCache {
     else await this.#client.pexpire(redisKey, ttlMs);
   }
 
-  /** Runs one operation with the timeout and abort signal, turning client failures into typed errors. */
-  #run<T>(
+  /**
+   * Settles one client call within the operation timeout (one shared watchdog, no timer per call) and the
+   * abort signal, mapping the reply and turning client failures into typed errors. Deliberately not async:
+   * on a session's hot path every extra promise layer is measurable.
+   */
+  #run<T, R>(
     operation: string,
     key: string,
     signal: AbortSignal | undefined,
-    body: () => Promise<T>,
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+    pending: Promise<T>,
+    map: (reply: T) => R,
+  ): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       let onAbort: (() => void) | undefined;
       const stopWatching = this.#deadlines.watch(() => {
-        settle();
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
         reject(
           new CacheUnavailableError(
             `Redis did not answer ${operation} '${key}' within ${this.#deadlines.timeoutMs} ms (operationTimeout).`,
           ),
         );
       });
-      const settle = () => {
-        stopWatching();
-        if (onAbort) signal?.removeEventListener('abort', onAbort);
-      };
       if (signal) {
         onAbort = () => {
-          settle();
+          stopWatching();
           reject(signal.reason);
         };
         signal.addEventListener('abort', onAbort, { once: true });
       }
-      body().then(
-        (value) => {
-          settle();
-          resolve(value);
-        },
-        (error: unknown) => {
-          settle();
+      const onReply = (reply: T) => {
+        stopWatching();
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+        try {
+          resolve(map(reply));
+        } catch (error) {
           reject(translate(error, operation, key));
-        },
-      );
+        }
+      };
+      const onError = (error: unknown) => {
+        stopWatching();
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+        reject(translate(error, operation, key));
+      };
+      pending.then(onReply, onError);
     });
   }
 }
+
+// A plain Uint8Array copy: callers get no view into the client's buffers.
+const toBytes = (reply: unknown): Uint8Array | undefined =>
+  reply === null || reply === undefined ? undefined : new Uint8Array(reply as Buffer);
+const toVoid = (): void => {};
+const throwFirstPipelineError = (results: [Error | null, unknown][] | null): void => {
+  const failure = results?.find(([error]) => error)?.[0];
+  if (failure) throw failure;
+};
 
 function translate(error: unknown, operation: string, key: string): unknown {
   if (error instanceof CacheError || (error instanceof Error && error.name === 'AbortError')) return error;

@@ -13,6 +13,19 @@ describeWithService(services.redis(), 'RedisCache on a standalone Redis', (redis
     disposeCache: close,
     timing,
   });
+  // Auto-pipelining (the usual production setting) sends the script calls through ioredis's pipelines.
+  const pipelined: Redis[] = [];
+  afterAll(async () => {
+    await Promise.all(pipelined.map((client) => client.quit()));
+  });
+  describeCacheConformance('RedisCache (auto-pipelining client)', {
+    createCache: () => {
+      const client = new Redis(redis().url, { enableAutoPipelining: true });
+      pipelined.push(client);
+      return new RedisCache({ redis: client, instanceName: 'pipelined:' });
+    },
+    timing,
+  });
   describeCacheConformance('RedisCache (useScripts: false)', {
     createCache: () =>
       new RedisCache({ connection: redis().url, instanceName: 'noscript:', useScripts: false }),
@@ -31,7 +44,7 @@ describeWithService(
     });
     describeCacheConformance('RedisCache (Cluster)', {
       createCache: () => {
-        const client = new Cluster([...cluster().startupNodes]);
+        const client = new Cluster([...cluster().startupNodes], { enableAutoPipelining: true });
         clients.push(client);
         return new RedisCache({ redis: client, instanceName: 'cluster:' });
       },

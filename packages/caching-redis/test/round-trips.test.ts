@@ -53,6 +53,22 @@ describeWithService(services.redis({ spawn: true }), 'round trips per operation'
     expect(sent).toEqual(['evalsha']);
   });
 
+  test('a server that lost the scripts (SCRIPT FLUSH, restart) is sent them again', async () => {
+    for (const autoPipelining of [false, true]) {
+      const own = new Redis(server().url, { enableAutoPipelining: autoPipelining });
+      const cache = new RedisCache({ redis: own });
+      await cache.set('k3', Buffer.from('v3'), { slidingExpiration: '20m' });
+      await client.script('FLUSH');
+      expect(Buffer.from((await cache.get('k3'))!).toString()).toBe('v3');
+      await client.script('FLUSH');
+      await cache.set('k3', Buffer.from('v4'), { slidingExpiration: '20m' });
+      await client.script('FLUSH');
+      await cache.refresh('k3');
+      expect(Buffer.from((await cache.get('k3'))!).toString()).toBe('v4');
+      await own.quit();
+    }
+  });
+
   test('without scripts, a sliding get takes ASP.NET Core 8’s two commands', async () => {
     const cache = new RedisCache({ redis: client, useScripts: false });
     await cache.set('k2', Buffer.from('v'), { slidingExpiration: '20m' });
