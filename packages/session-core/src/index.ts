@@ -8,6 +8,7 @@ export {
   SessionTooLargeError,
   SessionUnavailableError,
 } from './session-errors.ts';
-export { SessionHandler, type SessionRequest, type SessionResponseHeaders } from './session-handler.ts';
+export { SessionHandler } from './session-handler.ts';
 export { aspnetCoreCompat, type SessionCookieOptions, type SessionOptions } from './session-options.ts';
+export type { SessionRequest, SessionResponseHeaders } from './session-request.ts';
 export { deserializeSession, type SessionSnapshot, serializeSession } from './session-serialization.ts';

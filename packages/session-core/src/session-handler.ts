@@ -16,39 +16,27 @@ import {
   resolveSessionOptions,
   type SessionOptions,
 } from './session-options.ts';
+import type { SessionRequest, SessionResponseHeaders } from './session-request.ts';
 import { deserializeSession, serializeSession } from './session-serialization.ts';
+import { SESSION_STATE, type SessionState } from './session-state.ts';
 import { UnprotectedCookieCache } from './unprotected-cookie-cache.ts';
 
-/** What an adapter tells the handler about the request. */
-export interface SessionRequest {
-  /** The raw Cookie header. */
-  cookieHeader: string | undefined;
-  /** Whether the request arrived over HTTPS, as the framework reports it (honouring its trust-proxy setting). */
-  secure: boolean;
-  /** Whether the response headers were already sent. */
-  responseStarted(): boolean;
-}
-
-/** Headers an adapter adds to the response: set when the session cookie is written or deleted. */
-export interface SessionResponseHeaders {
-  setCookie: string | undefined;
-  /** ASP.NET Core marks responses that set the session cookie as not cacheable. */
-  cacheControl: Record<string, string>;
-}
-
-const NO_HEADERS: SessionResponseHeaders = { setCookie: undefined, cacheControl: {} };
-const NO_CACHE = { 'Cache-Control': 'no-cache,no-store', Pragma: 'no-cache', Expires: '-1' };
+const NO_HEADERS: SessionResponseHeaders = Object.freeze({ setCookie: undefined, cacheControl: {} });
+const NO_CACHE = Object.freeze({ 'Cache-Control': 'no-cache,no-store', Pragma: 'no-cache', Expires: '-1' });
 
 /**
  * The whole session policy, shared by every framework adapter: reading and validating the cookie, loading,
  * committing or refreshing, the cookie to write, and what happens on failure. Adapters only translate.
+ *
+ * The request path of a returning visitor (a cookie seen in the last minute, an unchanged session) is kept
+ * to one cache call and one promise here: no async functions, no per-request closures beyond the load's.
  */
 export class SessionHandler {
   readonly options: ResolvedSessionOptions;
   readonly #protector: DataProtector;
-  /** Per session: the request it belongs to and the cookie value it arrived with (parsed once). */
   readonly #cookieKeys = new UnprotectedCookieCache();
   readonly #deadlines: OperationDeadlines | undefined;
+  readonly #host: SessionHost;
   #ringLoaded: Promise<void> | undefined;
 
   constructor(options: SessionOptions) {
@@ -56,23 +44,51 @@ export class SessionHandler {
     this.#protector = this.options.dataProtection.createProtector(SESSION_PURPOSE);
     this.#deadlines =
       this.options.ioTimeoutMs === undefined ? undefined : new OperationDeadlines(this.options.ioTimeoutMs);
+    this.#host = {
+      load: (session) => this.#load(session),
+      commit: async (session) => {
+        try {
+          await this.#persist(session, false);
+        } catch (error) {
+          throw new SessionCommitError(`The session could not be saved: ${(error as Error).message}`, {
+            cause: error,
+          });
+        }
+      },
+      newKey: () => randomUUID(),
+      cookieValueFor: (key) => protectSessionKey(this.#protector, key),
+      maxSessionSize: this.options.maxSessionSize,
+    };
   }
 
-  /** Starts a request: finds the session the cookie names, or starts a new one (no I/O for a new one). */
-  async begin(request: SessionRequest): Promise<Session> {
-    const cookie = readCookie(request.cookieHeader, this.options.cookie.name);
+  /**
+   * Starts a request: finds the session the cookie names, or starts a new one (no I/O for a new one). With
+   * load: 'eager' an existing session is loaded before the promise resolves; a load that fails or times
+   * out gives a session with isAvailable false, never a rejection.
+   */
+  begin(request: SessionRequest): Promise<Session> {
+    let cookie: string | undefined;
     let key: string | undefined;
+    try {
+      cookie = readCookie(request.cookieHeader, this.options.cookie.name);
+      key = cookie === undefined ? undefined : this.#cookieKeys.get(cookie);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (key !== undefined) return this.#open(request, key, cookie);
+    return this.#beginUnknown(request, cookie);
+  }
+
+  /** A cookie not seen lately (or none): unprotect it, or start a new session. */
+  async #beginUnknown(request: SessionRequest, cookie: string | undefined): Promise<Session> {
     if (cookie !== undefined) {
       try {
-        key = this.#cookieKeys.get(cookie);
-        if (key === undefined) {
-          key = await unprotectSessionKey(this.#protector, cookie);
-          if (key === undefined)
-            this.options.logger?.warn(
-              'The session cookie does not hold a session key; starting a new session.',
-            );
-          else this.#cookieKeys.set(cookie, key);
+        const key = await unprotectSessionKey(this.#protector, cookie);
+        if (key !== undefined) {
+          this.#cookieKeys.set(cookie, key);
+          return await this.#open(request, key, cookie);
         }
+        this.options.logger?.warn('The session cookie does not hold a session key; starting a new session.');
       } catch (error) {
         // Tampered, foreign, or protected with a key this ring lacks: a fresh session, never an error page.
         this.options.logger?.warn(
@@ -80,61 +96,58 @@ export class SessionHandler {
         );
       }
     }
-    const host = this.#host(request);
-    let session: Session;
-    if (key !== undefined) {
-      session = new Session(host, key, cookie!, true);
-    } else {
-      // The cookie value is made only if the handler establishes the session (ASP.NET Core makes it up
-      // front, a key derivation and an encryption on every cookieless request). It is made synchronously,
-      // so the key ring must be loaded first; that happens once per process.
-      // A failed load is not remembered: the next request tries again.
-      this.#ringLoaded ??= this.options.dataProtection.initialize().catch((error: unknown) => {
-        this.#ringLoaded = undefined;
-        throw error;
-      });
-      await this.#ringLoaded;
-      session = new Session(host, host.newKey(), undefined, false);
-    }
-    // Kept on the session rather than in a WeakMap: short-lived WeakMap keys cost the GC at high request rates.
-    session.requestInfo = { secure: request.secure, cookie };
-    if (key !== undefined && this.options.load === 'eager') await session.load();
-    return session;
+    // The cookie value is made only if the handler establishes the session (ASP.NET Core makes it up
+    // front, a key derivation and an encryption on every cookieless request). It is made synchronously,
+    // so the key ring must be loaded first; that happens once per process.
+    // A failed load is not remembered: the next request tries again.
+    this.#ringLoaded ??= this.options.dataProtection.initialize().catch((error: unknown) => {
+      this.#ringLoaded = undefined;
+      throw error;
+    });
+    await this.#ringLoaded;
+    return new Session(this.#host, request, randomUUID(), cookie, false);
+  }
+
+  #open(request: SessionRequest, key: string, cookie: string | undefined): Promise<Session> {
+    const session = new Session(this.#host, request, key, cookie, true);
+    if (this.options.load === 'lazy') return Promise.resolve(session);
+    return this.#load(session as Session<object>) as Promise<Session>;
   }
 
   /** The headers to add before the response starts (the cookie if the session was established or destroyed). */
   responseHeaders(session: Session<object>): SessionResponseHeaders {
-    const state = session.state;
-    const { secure: requestSecure, cookie } = session.requestInfo;
-    const secure = this.options.cookie.secure === 'auto' ? requestSecure : this.options.cookie.secure;
+    const state = session[SESSION_STATE];
     if (state.destroyed) {
-      return state.hadCookie
-        ? { setCookie: expiredCookieHeader(this.options.cookie, secure), cacheControl: NO_CACHE }
-        : NO_HEADERS;
+      if (!state.hadCookie) return NO_HEADERS;
+      return {
+        setCookie: expiredCookieHeader(this.options.cookie, this.#secure(state)),
+        cacheControl: NO_CACHE,
+      };
     }
     // A cookie the browser already holds is not sent again (ASP.NET Core does not slide the cookie).
-    if (
-      state.established &&
-      state.cookieValue !== undefined &&
-      (!state.hadCookie || state.cookieValue !== cookie)
-    ) {
+    if (state.established && state.cookieValue !== undefined && state.cookieValue !== state.requestCookie) {
       return {
-        setCookie: sessionCookieHeader(this.options.cookie, state.cookieValue, secure),
+        setCookie: sessionCookieHeader(this.options.cookie, state.cookieValue, this.#secure(state)),
         cacheControl: NO_CACHE,
       };
     }
     return NO_HEADERS;
   }
 
+  #secure(state: SessionState): boolean {
+    const { secure } = this.options.cookie;
+    return secure === 'auto' ? state.request.secure : secure;
+  }
+
   /**
    * Ends a request: saves a changed session, removes a destroyed one, or renews the idle timeout of one that
-   * was never read. A failed save is a SessionCommitError: thrown (the request must fail) unless the
-   * onCommitError option takes it.
+   * was never read. Returns undefined when there is nothing to do (a session read and left unchanged), so
+   * the adapter can send the response without waiting a tick. A failed save rejects with a
+   * SessionCommitError (the request must fail) unless the onCommitError option takes it.
    */
-  async end(session: Session<object>): Promise<void> {
-    try {
-      await this.#persist(session, true);
-    } catch (error) {
+  end(session: Session<object>): Promise<void> | undefined {
+    if (!session[SESSION_STATE].needsWrite) return undefined;
+    return this.#persist(session, true).catch((error: unknown) => {
       const failure =
         error instanceof SessionCommitError
           ? error
@@ -143,15 +156,15 @@ export class SessionHandler {
             });
       if (this.options.onCommitError) this.options.onCommitError(failure);
       else throw failure;
-    }
+    });
   }
 
   async #persist(session: Session<object>, endOfRequest: boolean): Promise<void> {
-    const state = session.state;
+    const state = session[SESSION_STATE];
     const { cache } = this.options;
     if (state.destroyed) {
       if (state.destroySaved) return;
-      this.#forgetCookie(session);
+      this.#forgetCookie(state.requestCookie);
       const keys = [state.replacedKey, state.hadCookie ? state.key : undefined].filter(
         (k): k is string => k !== undefined,
       );
@@ -161,12 +174,11 @@ export class SessionHandler {
     }
     if (state.modified) {
       const blob = serializeSession(session.snapshot());
-      await this.#io('commit', () =>
-        cache.set(state.key, blob, { slidingExpiration: this.options.idleTimeoutMs }),
-      );
+      const key = state.key;
+      await this.#io('commit', () => cache.set(key, blob, { slidingExpiration: this.options.idleTimeoutMs }));
       const replaced = state.replacedKey;
       if (replaced !== undefined) {
-        this.#forgetCookie(session);
+        this.#forgetCookie(state.requestCookie);
         await this.#io('remove', () => cache.remove(replaced));
       }
       session.markSaved();
@@ -174,41 +186,79 @@ export class SessionHandler {
     }
     // A load already renewed the idle timeout (a cache get slides); only an unread session needs a refresh.
     if (endOfRequest && state.hadCookie && !state.loaded) {
-      await this.#io('refresh', () => cache.refresh(state.key));
+      const key = state.key;
+      await this.#io('refresh', () => cache.refresh(key));
     }
   }
 
   /** The cookie this request came with no longer names a live session (destroyed or regenerated). */
-  #forgetCookie(session: Session<object>): void {
-    const cookie = session.requestInfo.cookie;
+  #forgetCookie(cookie: string | undefined): void {
     if (cookie !== undefined) this.#cookieKeys.delete(cookie);
   }
 
-  async #load(session: Session<object>): Promise<void> {
-    const { key } = session.state;
-    let blob: Uint8Array | undefined;
-    try {
-      blob = await this.#io('load', () => this.options.cache.get(key));
-    } catch (error) {
-      this.options.logger?.warn(
-        `Session cache read exception; the session is unavailable for this request: ${(error as Error).message}`,
+  /**
+   * Reads the session from the cache, bounded by ioTimeout, and resolves with it; never rejects: a failed
+   * or late read leaves the session unavailable for this request (a late answer is ignored).
+   */
+  #load(session: Session<object>): Promise<Session<object>> {
+    const state = session[SESSION_STATE];
+    return new Promise<Session<object>>((resolve) => {
+      let settled = false;
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        this.options.logger?.warn(
+          `Session cache read exception; the session is unavailable for this request: ${(error as Error).message}`,
+        );
+        session.applyLoaded(undefined, false);
+        resolve(session);
+      };
+      const deadlines = this.#deadlines;
+      const stop = deadlines?.watch(() =>
+        fail(new SessionError(`Timed out after ${deadlines.timeoutMs} ms (ioTimeout) in session load.`)),
       );
-      session.applyLoaded(undefined, { modified: false, available: false });
-      return;
-    }
+      let pending: Promise<Uint8Array | undefined>;
+      try {
+        pending = this.options.cache.get(state.key);
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      pending.then(
+        (blob) => {
+          if (settled) return;
+          stop?.();
+          try {
+            this.#apply(session, blob);
+          } catch (error) {
+            fail(error);
+            return;
+          }
+          settled = true;
+          resolve(session);
+        },
+        (error: unknown) => {
+          stop?.();
+          fail(error);
+        },
+      );
+    });
+  }
+
+  #apply(session: Session<object>, blob: Uint8Array | undefined): void {
     if (blob === undefined) {
       this.options.logger?.debug('Accessing an expired session; starting it empty under the same key.');
-      session.applyLoaded(undefined, { modified: false, available: true });
+      session.applyLoaded(undefined, true);
       return;
     }
     const read = deserializeSession(blob);
     if (typeof read === 'string') {
       // Unreadable data cannot be recovered; start empty and overwrite it on commit.
       this.options.logger?.warn(`The stored session could not be read (${read}); starting it empty.`);
-      session.applyLoaded(undefined, { modified: true, available: true });
+      session.applyLoaded(undefined, true);
+      session[SESSION_STATE].modified = true;
       return;
     }
-    session.applyLoaded(read, { modified: false, available: true });
+    session.applyLoaded(read, true);
   }
 
   /**
@@ -233,24 +283,5 @@ export class SessionHandler {
         },
       );
     });
-  }
-
-  #host(request: SessionRequest): SessionHost {
-    return {
-      load: (session) => this.#load(session),
-      commit: async (session) => {
-        try {
-          await this.#persist(session, false);
-        } catch (error) {
-          throw new SessionCommitError(`The session could not be saved: ${(error as Error).message}`, {
-            cause: error,
-          });
-        }
-      },
-      newKey: () => randomUUID(),
-      cookieValueFor: (key) => protectSessionKey(this.#protector, key),
-      responseStarted: () => request.responseStarted(),
-      maxSessionSize: this.options.maxSessionSize,
-    };
   }
 }

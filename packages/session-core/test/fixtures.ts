@@ -1,6 +1,12 @@
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
-import { SessionHandler, type SessionOptions, type SessionRequest } from '@sharedstate/session-core';
+import {
+  type Session,
+  SessionHandler,
+  type SessionOptions,
+  type SessionRequest,
+} from '@sharedstate/session-core';
+import { SESSION_STATE } from '../src/session-state.ts';
 
 /** A request as an adapter would describe it, with a response that has or has not started. */
 export function request(cookieHeader?: string, secure = false): SessionRequest & { started: boolean } {
@@ -22,4 +28,9 @@ export function setup(overrides: Partial<SessionOptions> = {}) {
   });
   const handler = new SessionHandler({ cache, dataProtection, ...overrides });
   return { cache, dataProtection, handler };
+}
+
+/** The cache key a session is stored under (internal to the package, read here to inspect the cache). */
+export function sessionKey(session: Session<object>): string {
+  return session[SESSION_STATE].key;
 }

@@ -9,7 +9,7 @@ import {
   SessionTooLargeError,
   SessionUnavailableError,
 } from '@sharedstate/session-core';
-import { cookieFrom, request, setup } from './fixtures.ts';
+import { cookieFrom, request, sessionKey, setup } from './fixtures.ts';
 
 /** One request: begin, run the handler body, compute headers, end. */
 async function visit(
@@ -49,7 +49,7 @@ describe('a session across requests', () => {
       s.remove('nothing');
     });
     expect(headers.setCookie).toBeUndefined();
-    expect(await cache.get(session.state.key)).toBeUndefined();
+    expect(await cache.get(sessionKey(session))).toBeUndefined();
   });
 
   test('a tampered, truncated or foreign cookie starts a fresh session', async () => {
@@ -78,9 +78,9 @@ describe('a session across requests', () => {
     const { headers, session: before } = await visit(handler, undefined, (s) =>
       s.setString('cart', '3 books'),
     );
-    const oldKey = before.state.key;
+    const oldKey = sessionKey(before);
     const after = await visit(handler, cookieFrom(headers.setCookie), async (s) => s.regenerate());
-    expect(after.session.state.key).not.toBe(oldKey);
+    expect(sessionKey(after.session)).not.toBe(oldKey);
     expect(after.headers.setCookie).toBeDefined();
     expect(await cache.get(oldKey)).toBeUndefined();
     await visit(handler, cookieFrom(after.headers.setCookie), (s) =>
@@ -93,7 +93,7 @@ describe('a session across requests', () => {
     const { headers, session } = await visit(handler, undefined, (s) => s.setString('k', 'v'));
     const destroyed = await visit(handler, cookieFrom(headers.setCookie), (s) => s.destroy());
     expect(destroyed.headers.setCookie).toMatch(/Expires=Thu, 01 Jan 1970/);
-    expect(await cache.get(session.state.key)).toBeUndefined();
+    expect(await cache.get(sessionKey(session))).toBeUndefined();
   });
 
   test('an unchanged, loaded session is not rewritten; an unread one (lazy) is refreshed', async () => {
@@ -193,9 +193,9 @@ describe('a session across requests', () => {
   test('an unreadable stored session starts empty and is overwritten', async () => {
     const { handler, cache } = setup();
     const { headers, session } = await visit(handler, undefined, (s) => s.setString('k', 'v'));
-    await cache.set(session.state.key, Uint8Array.of(9, 9, 9));
+    await cache.set(sessionKey(session), Uint8Array.of(9, 9, 9));
     await visit(handler, cookieFrom(headers.setCookie), (s) => expect(s.keys()).toEqual([]));
-    expect((await cache.get(session.state.key))?.[0]).toBe(2);
+    expect((await cache.get(sessionKey(session)))?.[0]).toBe(2);
   });
 
   test('secure: auto follows the request scheme; the compat preset uses ASP.NET Core’s cookie name', async () => {

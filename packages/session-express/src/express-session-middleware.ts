@@ -69,7 +69,13 @@ function attach(handler: SessionHandler, current: Session<object>, res: ServerRe
   res.end = function end(this: ServerResponse, ...args: unknown[]) {
     if (ending) return (originalEnd as (...a: unknown[]) => ServerResponse).apply(this, args);
     ending = true;
-    handler.end(current).then(
+    const saving = handler.end(current);
+    if (saving === undefined) {
+      // Nothing to save: send now, without waiting for a tick.
+      applyHeaders();
+      return (originalEnd as (...a: unknown[]) => ServerResponse).apply(this, args);
+    }
+    saving.then(
       () => {
         applyHeaders();
         (originalEnd as (...a: unknown[]) => ServerResponse).apply(res, args);

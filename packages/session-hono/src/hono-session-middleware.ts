@@ -19,7 +19,8 @@ function isSecure(c: Context, trustProxy: boolean): boolean {
     const forwarded = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
     if (forwarded) return forwarded === 'https';
   }
-  return new URL(c.req.url).protocol === 'https:';
+  // The URL's scheme, without parsing the whole URL on every request.
+  return c.req.url.startsWith('https:');
 }
 
 /**
@@ -42,7 +43,8 @@ export function session<TData extends object = Record<string, unknown>>(
     c.set('session', current as unknown as Session<TData>);
     await next();
     try {
-      await handler.end(current as Session<object>);
+      const saving = handler.end(current as Session<object>);
+      if (saving !== undefined) await saving;
     } catch (error) {
       // Drop the handler's response (a redirect, a success page) and its headers: it would claim the change
       // was kept. Hono then answers through its error handling (onError, 500 by default).

@@ -30,7 +30,8 @@ export function session(options: SessionOptions): (ctx: KoaContext, next: Next) 
     (ctx as { [SESSION]?: Session<object> })[SESSION] = current;
     (ctx as KoaContext & { session: unknown }).session = current;
     await next();
-    await handler.end(current);
+    const saving = handler.end(current);
+    if (saving !== undefined) await saving;
     const { setCookie, cacheControl } = handler.responseHeaders(current);
     if (setCookie !== undefined && !ctx.headerSent) {
       ctx.append('Set-Cookie', setCookie);

@@ -1,0 +1,47 @@
+import type { SessionRequest } from './session-request.ts';
+
+/**
+ * What the middleware knows about one session during one request: its cache key, where it came from, and
+ * what must happen at the end of the request. One object per session, read in place by the handler (no
+ * copies on the request path). Not part of the app-facing API.
+ */
+export class SessionState {
+  /** The cache key (and, protected, the cookie value). */
+  key: string;
+  /** The protected cookie value for `key`; made only when the session is established. */
+  cookieValue: string | undefined;
+  /** The key the request came with, when regenerate() replaced it; its entry is removed on commit. */
+  replacedKey: string | undefined = undefined;
+  /** A valid session cookie came with the request. */
+  readonly hadCookie: boolean;
+  /** The cookie value the request came with (valid or not), to tell whether the browser holds the current one. */
+  readonly requestCookie: string | undefined;
+  readonly request: SessionRequest;
+  loaded: boolean;
+  available = true;
+  modified = false;
+  established: boolean;
+  destroyed = false;
+  destroySaved = false;
+
+  constructor(request: SessionRequest, key: string, requestCookie: string | undefined, hadCookie: boolean) {
+    this.request = request;
+    this.key = key;
+    this.requestCookie = requestCookie;
+    this.hadCookie = hadCookie;
+    // The browser's cookie already carries the key; a new session's cookie is made when it is established.
+    this.cookieValue = hadCookie ? requestCookie : undefined;
+    // A brand-new session has nothing to load; an existing one is loaded by the middleware or load().
+    this.loaded = !hadCookie;
+    this.established = hadCookie;
+  }
+
+  /** Whether the end of the request has anything to save, remove or refresh. */
+  get needsWrite(): boolean {
+    if (this.destroyed) return !this.destroySaved;
+    return this.modified || (this.hadCookie && !this.loaded);
+  }
+}
+
+/** The key under which a Session keeps its state; not exported from the package. */
+export const SESSION_STATE: unique symbol = Symbol('sharedstate.sessionState');
