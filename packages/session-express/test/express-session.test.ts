@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import { getSession, type SessionOptions, session } from '@sharedstate/session-express';
+import compression from 'compression';
 import express5 from 'express';
 // @ts-expect-error express4 is Express 4 under an alias; its types are Express 5's, close enough for this test.
 import express4 from 'express4';
@@ -13,13 +14,18 @@ interface Cart {
 
 type ExpressFactory = typeof express5;
 
-function makeApp(express: ExpressFactory, options: Partial<SessionOptions> = {}) {
+function makeApp(
+  express: ExpressFactory,
+  options: Partial<SessionOptions> = {},
+  before?: express5.RequestHandler,
+) {
   const cache = new MemoryDistributedCache();
   const dataProtection = createDataProtection({
     applicationName: 'express-tests',
     repository: new EphemeralXmlRepository(),
   });
   const app = express();
+  if (before) app.use(before);
   app.use(session({ cache, dataProtection, ...options }));
   app.post('/add/:item', (req, res) => {
     const s = getSession<Cart>(req);
@@ -126,6 +132,31 @@ describe.each([
       expect(response.headers.get('location')).toBeNull();
     } finally {
       await new Promise<void>((resolve) => brokenServer.close(() => resolve()));
+    }
+  });
+
+  test('under compression installed first (it wraps res.end too), responses are compressed and saved', async () => {
+    const made = makeApp(express, {}, compression({ threshold: 0 }));
+    const { url: compressedUrl, server: compressed } = await listen(made.app);
+    try {
+      const gzip = { 'accept-encoding': 'gzip' };
+      const added = await fetch(`${compressedUrl}/add/book`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: gzip,
+      });
+      const cookie = cookieOf(added)!;
+      // A save before the response (regenerate + set), through compression's end.
+      const login = await fetch(`${compressedUrl}/login`, { method: 'POST', headers: { ...gzip, cookie } });
+      expect(login.headers.get('content-encoding')).toBe('gzip');
+      expect(await login.text()).toBe('welcome');
+      const after = cookieOf(login)!;
+      // A read with nothing to save, sent at once, through compression's end.
+      const cart = await fetch(`${compressedUrl}/cart`, { headers: { ...gzip, cookie: after } });
+      expect(cart.headers.get('content-encoding')).toBe('gzip');
+      expect(await cart.json()).toEqual({ items: ['book'] });
+    } finally {
+      await new Promise<void>((resolve) => compressed.close(() => resolve()));
     }
   });
 
