@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { OperationDeadlines } from '@sharedstate/caching-abstractions';
+import { type CacheEntryOptions, OperationDeadlines } from '@sharedstate/caching-abstractions';
 import type { DataProtector } from '@sharedstate/dataprotection-core';
 import { Session, type SessionHost } from './session.ts';
 import {
@@ -37,11 +37,14 @@ export class SessionHandler {
   readonly #cookieKeys = new UnprotectedCookieCache();
   readonly #deadlines: OperationDeadlines | undefined;
   readonly #host: SessionHost;
+  /** The same options for every save (the idle timeout, sliding in the cache). */
+  readonly #entryOptions: CacheEntryOptions;
   #ringLoaded: Promise<void> | undefined;
 
   constructor(options: SessionOptions) {
     this.options = resolveSessionOptions(options);
     this.#protector = this.options.dataProtection.createProtector(SESSION_PURPOSE);
+    this.#entryOptions = Object.freeze({ slidingExpiration: this.options.idleTimeoutMs });
     this.#deadlines =
       this.options.ioTimeoutMs === undefined ? undefined : new OperationDeadlines(this.options.ioTimeoutMs);
     this.#host = {
@@ -147,7 +150,7 @@ export class SessionHandler {
    */
   end(session: Session<object>): Promise<void> | undefined {
     if (!session[SESSION_STATE].needsWrite) return undefined;
-    return this.#persist(session, true).catch((error: unknown) => {
+    return this.#persist(session, true).then(undefined, (error: unknown) => {
       const failure =
         error instanceof SessionCommitError
           ? error
@@ -159,36 +162,48 @@ export class SessionHandler {
     });
   }
 
-  async #persist(session: Session<object>, endOfRequest: boolean): Promise<void> {
+  #persist(session: Session<object>, endOfRequest: boolean): Promise<void> {
     const state = session[SESSION_STATE];
-    const { cache } = this.options;
-    if (state.destroyed) {
-      if (state.destroySaved) return;
-      this.#forgetCookie(state.requestCookie);
-      const keys = [state.replacedKey, state.hadCookie ? state.key : undefined].filter(
-        (k): k is string => k !== undefined,
-      );
-      await Promise.all(keys.map((key) => this.#io('remove', () => cache.remove(key))));
-      session.markSaved();
-      return;
-    }
+    if (state.destroyed) return state.destroySaved ? Promise.resolve() : this.#remove(session);
     if (state.modified) {
-      const blob = serializeSession(session.snapshot());
-      const key = state.key;
-      await this.#io('commit', () => cache.set(key, blob, { slidingExpiration: this.options.idleTimeoutMs }));
-      const replaced = state.replacedKey;
-      if (replaced !== undefined) {
-        this.#forgetCookie(state.requestCookie);
-        await this.#io('remove', () => cache.remove(replaced));
+      // The common write: one cache call, then the bookkeeping, in one promise step.
+      let blob: Buffer;
+      try {
+        blob = serializeSession(session.snapshot());
+      } catch (error) {
+        return Promise.reject(error);
       }
-      session.markSaved();
-      return;
+      const key = state.key;
+      return this.#io('commit', () => this.options.cache.set(key, blob, this.#entryOptions)).then(() =>
+        state.replacedKey === undefined ? session.markSaved() : this.#removeReplaced(session),
+      );
     }
     // A load already renewed the idle timeout (a cache get slides); only an unread session needs a refresh.
     if (endOfRequest && state.hadCookie && !state.loaded) {
       const key = state.key;
-      await this.#io('refresh', () => cache.refresh(key));
+      return this.#io('refresh', () => this.options.cache.refresh(key));
     }
+    return Promise.resolve();
+  }
+
+  /** After regenerate(): the entry under the old key goes, and the old cookie is forgotten. */
+  async #removeReplaced(session: Session<object>): Promise<void> {
+    const state = session[SESSION_STATE];
+    const replaced = state.replacedKey!;
+    this.#forgetCookie(state.requestCookie);
+    await this.#io('remove', () => this.options.cache.remove(replaced));
+    session.markSaved();
+  }
+
+  /** destroy(): the entry (and one regenerate() replaced) go, and the cookie is forgotten. */
+  async #remove(session: Session<object>): Promise<void> {
+    const state = session[SESSION_STATE];
+    this.#forgetCookie(state.requestCookie);
+    const keys = [state.replacedKey, state.hadCookie ? state.key : undefined].filter(
+      (k): k is string => k !== undefined,
+    );
+    await Promise.all(keys.map((key) => this.#io('remove', () => this.options.cache.remove(key))));
+    session.markSaved();
   }
 
   /** The cookie this request came with no longer names a live session (destroyed or regenerated). */

@@ -17,33 +17,42 @@ export interface SessionSnapshot {
  * sessions from a shared cache.
  */
 export function serializeSession(snapshot: SessionSnapshot): Buffer {
-  if (snapshot.entries.size > MAX_ENTRIES)
+  const { entries } = snapshot;
+  if (entries.size > MAX_ENTRIES)
     throw new SessionTooLargeError(`A session holds at most ${MAX_ENTRIES} entries.`);
-  const parts: Buffer[] = [];
-  const header = Buffer.alloc(20);
-  header[0] = REVISION;
-  header.writeUIntBE(snapshot.entries.size, 1, 3);
-  header.set(snapshot.id, 4);
-  parts.push(header);
-  for (const [key, value] of snapshot.entries) {
-    const keyBytes = Buffer.from(key, 'utf8');
-    if (keyBytes.length > MAX_KEY_BYTES)
+  // Sized first, then written into one buffer: no intermediate buffers per entry.
+  let size = 20;
+  for (const [key, value] of entries) {
+    const keyBytes = Buffer.byteLength(key, 'utf8');
+    if (keyBytes > MAX_KEY_BYTES)
       throw new SessionTooLargeError(
         `The session key '${key.slice(0, 40)}…' is over ${MAX_KEY_BYTES} bytes.`,
       );
-    const lengths = Buffer.alloc(2);
-    lengths.writeUInt16BE(keyBytes.length);
-    const valueLength = Buffer.alloc(4);
-    valueLength.writeUInt32BE(value.byteLength);
-    parts.push(lengths, keyBytes, valueLength, Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    size += 2 + keyBytes + 4 + value.byteLength;
   }
-  return Buffer.concat(parts);
+  const blob = Buffer.allocUnsafe(size);
+  blob[0] = REVISION;
+  blob.writeUIntBE(entries.size, 1, 3);
+  blob.set(snapshot.id, 4);
+  let offset = 20;
+  for (const [key, value] of entries) {
+    const keyBytes = blob.write(key, offset + 2, 'utf8');
+    blob.writeUInt16BE(keyBytes, offset);
+    offset += 2 + keyBytes;
+    blob.writeUInt32BE(value.byteLength, offset);
+    blob.set(value, offset + 4);
+    offset += 4 + value.byteLength;
+  }
+  return blob;
 }
 
 /** Why a blob could not be read; the caller starts an empty session and overwrites it on commit. */
 export type SessionReadFailure = 'empty' | 'unknown-revision' | 'truncated';
 
-/** Reads a blob; every length is checked against what is left, so a corrupt blob cannot over-read. */
+/**
+ * Reads a blob; every length is checked against what is left, so a corrupt blob cannot over-read. The
+ * values are views into `blob` (no copies): pass a blob nothing else will change, as a cache's get returns.
+ */
 export function deserializeSession(blob: Uint8Array): SessionSnapshot | SessionReadFailure {
   if (blob.length === 0) return 'empty';
   if (blob[0] !== REVISION) return 'unknown-revision';
@@ -62,8 +71,8 @@ export function deserializeSession(blob: Uint8Array): SessionSnapshot | SessionR
     const valueLength = view.readUInt32BE(offset);
     offset += 4;
     if (valueLength > MAX_VALUE_BYTES || offset + valueLength > view.length) return 'truncated';
-    entries.set(key, new Uint8Array(view.subarray(offset, offset + valueLength)));
+    entries.set(key, blob.subarray(offset, offset + valueLength));
     offset += valueLength;
   }
-  return { id: new Uint8Array(view.subarray(4, 20)), entries };
+  return { id: blob.subarray(4, 20), entries };
 }

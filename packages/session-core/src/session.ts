@@ -85,10 +85,16 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   set(key: string, value: Uint8Array): void {
-    const state = this.#loadedState();
-    if (typeof key !== 'string') throw new TypeError('A session key must be a string.');
     if (!(value instanceof Uint8Array))
       throw new TypeError('A session value must be a Uint8Array (or use setString/setJson).');
+    // A copy: the caller may reuse its array.
+    this.#store(key, new Uint8Array(value));
+  }
+
+  /** Stores bytes the session owns from now on (no copy). */
+  #store(key: string, value: Uint8Array): void {
+    const state = this.#loadedState();
+    if (typeof key !== 'string') throw new TypeError('A session key must be a string.');
     if (!state.available) {
       throw new SessionUnavailableError(
         'The session store could not be reached when this request loaded the session; the change cannot be saved.',
@@ -105,7 +111,7 @@ export class Session<TData extends object = Record<string, unknown>> {
         `Setting '${key}' would make the session ${size} bytes, over maxSessionSize (${this.#host.maxSessionSize}); keep large data elsewhere and its id in the session.`,
       );
     }
-    entries.set(key, new Uint8Array(value));
+    entries.set(key, value);
     this.#size = size;
     state.modified = true;
   }
@@ -133,7 +139,7 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   setString(key: string, value: string): void {
-    this.set(key, encoder.encode(value));
+    this.#store(key, encoder.encode(value));
   }
 
   /** A 32-bit integer stored big-endian, as ASP.NET Core's SetInt32; undefined when missing or shorter than 4 bytes. */
@@ -147,7 +153,7 @@ export class Session<TData extends object = Record<string, unknown>> {
     if (!Number.isInteger(value) || value < -0x8000_0000 || value > 0x7fff_ffff) {
       throw new RangeError(`setInt32 takes a 32-bit integer; got ${value}.`);
     }
-    this.set(key, Uint8Array.of(value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff));
+    this.#store(key, Uint8Array.of(value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff));
   }
 
   getJson<K extends keyof TData & string>(key: K): TData[K] | undefined {
