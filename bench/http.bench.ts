@@ -42,6 +42,8 @@ interface Measurement {
   p99: number;
   cpuPerReq: number;
   redisPerReq: number;
+  /** redis-server's own CPU per request: a script costs the server more than a GET. */
+  redisCpuPerReq: number;
 }
 
 async function startServer(variant: string, redisUrl: string): Promise<{ child: ChildProcess; url: string }> {
@@ -72,6 +74,7 @@ async function measure(
   scenario: (typeof SCENARIOS)[number],
   redisUrl: string,
   redis: Redis,
+  redisPid: number,
 ): Promise<Measurement> {
   const { child, url } = await startServer(variant, redisUrl);
   try {
@@ -86,8 +89,10 @@ async function measure(
     await autocannon({ ...options, duration: 1 }); // warm up the JIT and the connections
     const commandsBefore = await commandsProcessed(redis);
     const cpuBefore = cpuMicros(child.pid!);
+    const redisCpuBefore = cpuMicros(redisPid);
     const result = await autocannon({ ...options, duration: DURATION_S });
     const cpu = cpuMicros(child.pid!) - cpuBefore;
+    const redisCpu = cpuMicros(redisPid) - redisCpuBefore;
     const commands = (await commandsProcessed(redis)) - commandsBefore - 1;
     const requests = result.requests.total;
     if (result.non2xx > 0 || result.errors > 0)
@@ -98,6 +103,7 @@ async function measure(
       p99: result.latency.p99,
       cpuPerReq: cpu / requests,
       redisPerReq: commands / requests,
+      redisCpuPerReq: redisCpu / requests,
     };
   } finally {
     child.kill();
@@ -119,6 +125,7 @@ async function commandsProcessed(redis: Redis): Promise<number> {
   return total - insideScripts;
 }
 
+const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(0)}`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 export async function runHttp(): Promise<string> {
@@ -136,7 +143,7 @@ export async function runHttp(): Promise<string> {
           const key = `${variant}|${scenario}`;
           samples.set(key, [
             ...(samples.get(key) ?? []),
-            await measure(variant, scenario, server.url, redis),
+            await measure(variant, scenario, server.url, redis, server.pid!),
           ]);
         }
       }
@@ -150,8 +157,8 @@ export async function runHttp(): Promise<string> {
   const lines = [
     `HTTP, ${CONNECTIONS} connections, ${DURATION_S} s per run, median of ${ROUNDS} interleaved rounds; CPU = server process utime+stime per request.`,
     '',
-    '| framework | scenario | middleware | req/s | p50 ms | p99 ms | CPU µs/req | CPU over bare | Redis cmds/req | req/s vs bare+GET |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| framework | scenario | middleware | req/s | p50 ms | p99 ms | CPU µs/req | CPU over bare | Redis cmds/req | Redis CPU µs/req | req/s vs bare+GET |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const scenario of SCENARIOS) {
     for (const variant of SELECTED) {
@@ -161,7 +168,7 @@ export async function runHttp(): Promise<string> {
       const bareCpu = pick(`${framework}:bare|read`, 'cpuPerReq');
       const floor = pick(`${framework}:get|${scenario}`, 'reqPerSec');
       lines.push(
-        `| ${framework} | ${scenario} | ${kind} | ${Math.round(pick(key, 'reqPerSec'))} | ${pick(key, 'p50').toFixed(1)} | ${pick(key, 'p99').toFixed(1)} | ${pick(key, 'cpuPerReq').toFixed(0)} | ${kind === 'bare' ? '' : `+${(pick(key, 'cpuPerReq') - bareCpu).toFixed(0)}`} | ${pick(key, 'redisPerReq').toFixed(2)} | ${kind === 'bare' ? '' : `${(pick(key, 'reqPerSec') / floor).toFixed(2)}x`} |`,
+        `| ${framework} | ${scenario} | ${kind} | ${Math.round(pick(key, 'reqPerSec'))} | ${pick(key, 'p50').toFixed(1)} | ${pick(key, 'p99').toFixed(1)} | ${pick(key, 'cpuPerReq').toFixed(0)} | ${kind === 'bare' ? '' : signed(pick(key, 'cpuPerReq') - bareCpu)} | ${pick(key, 'redisPerReq').toFixed(2)} | ${pick(key, 'redisCpuPerReq').toFixed(1)} | ${kind === 'bare' || !floor ? '' : `${(pick(key, 'reqPerSec') / floor).toFixed(2)}x`} |`,
       );
     }
   }
