@@ -52,6 +52,19 @@ describeWithService(
   services.redisCluster({ masters: 3, replicasPerMaster: 1 }),
   'a Redis Cluster loses a master',
   (cluster) => {
+    /** Each live node's role and whether it holds the key: says what happened if the test fails. */
+    const whereIs = async (key: string) => {
+      const views = await Promise.all(
+        cluster().nodes.map(async (node) => {
+          const role = await redisCli(node.port, ['role']).catch(() => 'dead');
+          if (role === 'dead') return `${node.port}: dead`;
+          const exists = await redisCli(node.port, ['exists', key]).catch((e: Error) => e.message);
+          return `${node.port}: ${role.split('\n')[0]}, exists=${exists}`;
+        }),
+      );
+      return views.join('; ');
+    };
+
     test('the replica is promoted and reads and writes resume on the same cache', async () => {
       const client = new Cluster([...cluster().startupNodes], { redisOptions: { maxRetriesPerRequest: 1 } });
       const cache = new RedisCache({ redis: client, instanceName: 'failover:', operationTimeout: '2s' });
@@ -70,7 +83,8 @@ describeWithService(
         // During the switch a node may still answer for the slot from a stale view; wait for the value.
         const value = await eventually(async () => {
           const found = await cache.get('survivor');
-          if (found === undefined) throw new Error('the replicated value is not visible yet');
+          if (found === undefined)
+            throw new Error(`the replicated value is not visible yet; ${await whereIs('failover:survivor')}`);
           return found;
         }, 20_000);
         expect(Buffer.from(value!).toString()).toBe('replicated');
