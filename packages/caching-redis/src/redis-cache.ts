@@ -110,12 +110,8 @@ export class RedisCache implements DistributedCache {
 
   get(key: string, options?: CacheOperationOptions): Promise<Uint8Array | undefined> {
     const signal = options?.signal;
-    try {
-      signal?.throwIfAborted();
-      assertValidKey(key);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const refused = refuse(key, signal);
+    if (refused) return refused;
     const redisKey = this.#prefix + key;
     if (!this.#useScripts) return this.#run('get', key, signal, this.#getWithoutScript(redisKey), toBytes);
     const reply = this.#scripts.sharedstateGetAndRefreshBuffer(redisKey, this.#nowTicks());
@@ -129,12 +125,12 @@ export class RedisCache implements DistributedCache {
     options?: CacheOperationOptions,
   ): Promise<void> {
     const signal = options?.signal;
+    const refused = refuse(key, signal);
+    if (refused) return refused;
     let absexp: string;
     let sldexp: string;
     let ttlMs: string;
     try {
-      signal?.throwIfAborted();
-      assertValidKey(key);
       assertValidValue(value);
       const now = this.#clock.now();
       const resolved = resolveEntryOptions(entry, now);
@@ -161,12 +157,8 @@ export class RedisCache implements DistributedCache {
 
   refresh(key: string, options?: CacheOperationOptions): Promise<void> {
     const signal = options?.signal;
-    try {
-      signal?.throwIfAborted();
-      assertValidKey(key);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const refused = refuse(key, signal);
+    if (refused) return refused;
     const redisKey = this.#prefix + key;
     if (!this.#useScripts)
       return this.#run('refresh', key, signal, this.#refreshWithoutScript(redisKey), toVoid);
@@ -181,12 +173,8 @@ export class RedisCache implements DistributedCache {
 
   remove(key: string, options?: CacheOperationOptions): Promise<void> {
     const signal = options?.signal;
-    try {
-      signal?.throwIfAborted();
-      assertValidKey(key);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const refused = refuse(key, signal);
+    if (refused) return refused;
     return this.#run('remove', key, signal, this.#client.del(this.#prefix + key), toVoid);
   }
 
@@ -265,6 +253,17 @@ export class RedisCache implements DistributedCache {
       };
       pending.then(onReply, onError);
     });
+  }
+}
+
+/** A call that cannot start (an aborted signal, an invalid key) rejects without touching Redis. */
+function refuse(key: string, signal: AbortSignal | undefined): Promise<never> | undefined {
+  try {
+    signal?.throwIfAborted();
+    assertValidKey(key);
+    return undefined;
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 
