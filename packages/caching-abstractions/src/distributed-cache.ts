@@ -12,6 +12,12 @@ export interface CacheOperationOptions {
  * `@sharedstate/caching-abstractions/testing`.
  */
 export interface DistributedCache {
+  /**
+   * Set by a cache that bounds every operation itself: each one settles (or rejects) within about this many
+   * milliseconds. A caller with a longer bound of its own (the session middleware's ioTimeout) can rely on
+   * it instead of timing each call again. Undefined when the cache makes no such promise.
+   */
+  readonly operationTimeoutMs?: number | undefined;
   /** The value, or undefined on a miss. Resets the sliding expiration of the entry it returns. */
   get(key: string, options?: CacheOperationOptions): Promise<Uint8Array | undefined>;
   /** Stores a value, replacing any value under the key. */

@@ -95,6 +95,11 @@ export class RedisCache implements DistributedCache {
     }
   }
 
+  /** Every operation rejects with CacheUnavailableError once this has passed without an answer. */
+  get operationTimeoutMs(): number {
+    return this.#deadlines.timeoutMs;
+  }
+
   /** The ioredis client in use. */
   get client(): Client {
     return this.#client;

@@ -45,8 +45,14 @@ export class SessionHandler {
     this.options = resolveSessionOptions(options);
     this.#protector = this.options.dataProtection.createProtector(SESSION_PURPOSE);
     this.#entryOptions = Object.freeze({ slidingExpiration: this.options.idleTimeoutMs });
+    // A cache that bounds its own calls at least as tightly (RedisCache's operationTimeout) needs no
+    // second watchdog: one entry and one promise less on every load and save.
+    const { ioTimeoutMs, cache } = this.options;
+    const cacheBound = cache.operationTimeoutMs;
     this.#deadlines =
-      this.options.ioTimeoutMs === undefined ? undefined : new OperationDeadlines(this.options.ioTimeoutMs);
+      ioTimeoutMs === undefined || (cacheBound !== undefined && cacheBound <= ioTimeoutMs)
+        ? undefined
+        : new OperationDeadlines(ioTimeoutMs);
     this.#host = {
       load: (session) => this.#load(session),
       commit: async (session) => {
