@@ -287,13 +287,20 @@ export class SessionHandler {
    * request, and a late answer is simply ignored.
    */
   #io<T>(what: string, call: () => Promise<T>): Promise<T> {
+    let pending: Promise<T>;
+    try {
+      pending = call();
+    } catch (error) {
+      // A cache that throws instead of rejecting still fails the save, not the adapter.
+      return Promise.reject(error);
+    }
     const deadlines = this.#deadlines;
-    if (deadlines === undefined) return call();
+    if (deadlines === undefined) return pending;
     return new Promise<T>((resolve, reject) => {
       const stop = deadlines.watch(() =>
         reject(new SessionError(`Timed out after ${deadlines.timeoutMs} ms (ioTimeout) in session ${what}.`)),
       );
-      call().then(
+      pending.then(
         (value) => {
           stop();
           resolve(value);

@@ -171,6 +171,20 @@ describe('a session across requests', () => {
     expect(seen[0]).toBeInstanceOf(SessionCommitError);
   });
 
+  test('a cache that throws instead of rejecting fails the commit the same way', async () => {
+    const cache = new MemoryDistributedCache();
+    const throwing = Object.assign(Object.create(cache) as MemoryDistributedCache, {
+      set: () => {
+        throw new Error('synchronous failure');
+      },
+    });
+    const { handler } = setup({ cache: throwing });
+    const session = await handler.begin(request());
+    session.setString('k', 'v');
+    await expect(handler.end(session)).rejects.toThrow(SessionCommitError);
+    await expect(handler.end(session)).rejects.toThrow('synchronous failure');
+  });
+
   test('a new session cannot be established after the response started', async () => {
     const { handler } = setup();
     const req = request();
