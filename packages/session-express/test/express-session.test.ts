@@ -160,6 +160,42 @@ describe.each([
     }
   });
 
+  test('two session middlewares on one app (different cookies) each save their own session', async () => {
+    const cache = new MemoryDistributedCache();
+    const dataProtection = createDataProtection({
+      applicationName: 'two-sessions',
+      repository: new EphemeralXmlRepository(),
+    });
+    const app = express();
+    app.use(session({ cache, dataProtection, cookie: { name: 'site.sid' } }));
+    // getSession(req) gives the innermost session; keep the outer one before the second middleware runs.
+    app.use((req, res, next) => {
+      res.locals.site = getSession(req);
+      next();
+    });
+    app.use(session({ cache, dataProtection, cookie: { name: 'admin.sid' } }));
+    app.post('/both', (req, res) => {
+      (res.locals.site as ReturnType<typeof getSession>).setString('seen', 'yes');
+      getSession(req).setString('role', 'admin');
+      res.send('ok');
+    });
+    app.get('/both', (req, res) => {
+      const site = res.locals.site as ReturnType<typeof getSession>;
+      res.json({ seen: site.getString('seen'), role: getSession(req).getString('role') });
+    });
+    const { url: twoUrl, server: two } = await listen(app);
+    try {
+      const first = await fetch(`${twoUrl}/both`, { method: 'POST' });
+      expect(await first.text()).toBe('ok');
+      const cookies = first.headers.getSetCookie().map((c) => c.split(';')[0]!);
+      expect(cookies.map((c) => c.split('=')[0]).sort()).toEqual(['admin.sid', 'site.sid']);
+      const again = await fetch(`${twoUrl}/both`, { headers: { cookie: cookies.join('; ') } });
+      expect(await again.json()).toEqual({ seen: 'yes', role: 'admin' });
+    } finally {
+      await new Promise<void>((resolve) => two.close(() => resolve()));
+    }
+  });
+
   test('behind a proxy, secure follows trust proxy and X-Forwarded-Proto', async () => {
     const made = makeApp(express);
     made.app.set('trust proxy', 1);
