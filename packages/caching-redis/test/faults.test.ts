@@ -71,8 +71,11 @@ describeWithService(
       try {
         await cache.set('survivor', Buffer.from('replicated'));
         const master = await cluster().masterFor('failover:survivor');
-        // Make sure the replica has the write before its master dies.
-        expect(await redisCli(master.port, ['wait', '1', '2000'])).toBe('1');
+        // Make sure the replica has the write before its master dies. WAIT counts the replicas that have the
+        // writes of the connection it is sent on, so it goes over the client's own connection to that master
+        // (from redis-cli it would return at once, whether or not the write had been replicated).
+        const writer = client.nodes('master').find((node) => node.options.port === master.port)!;
+        expect(await writer.call('wait', '1', '2000')).toBe(1);
         await master.kill();
         // Healthy again only once the survivors noticed the loss (node timeout 2 s) and promoted the replica.
         await eventually(async () => {

@@ -1,4 +1,4 @@
-import { describeWithService, redisCli, services } from '@sharedstate/testing';
+import { describeWithService, redisCli, services, waitUntil } from '@sharedstate/testing';
 
 describeWithService(services.redis({ spawn: true }), 'a spawned Redis', (redis) => {
   test('answers commands on its own loopback port', async () => {
@@ -43,7 +43,11 @@ describeWithService(services.redisSentinel(), 'a Redis Sentinel setup', (setup) 
     const address = await redisCli(sentinels[0]!.port, ['sentinel', 'get-master-addr-by-name', masterName]);
     expect(address.split('\n')).toEqual([master.host, String(master.port)]);
     await redisCli(master.port, ['set', 'replicated', 'yes']);
-    await redisCli(master.port, ['wait', '1', '2000']);
-    expect(await redisCli(replica.port, ['get', 'replicated'])).toBe('yes');
+    // Replication is asynchronous (and WAIT from another redis-cli connection would not wait for this write).
+    await waitUntil(
+      async () => (await redisCli(replica.port, ['get', 'replicated'])) === 'yes',
+      'the replica to have the write',
+      { timeoutMs: 5_000, intervalMs: 20 },
+    );
   });
 });
