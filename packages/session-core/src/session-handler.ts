@@ -21,6 +21,12 @@ import { deserializeSession, serializeSession } from './session-serialization.ts
 import { SESSION_STATE, type SessionState } from './session-state.ts';
 import { UnprotectedCookieCache } from './unprotected-cookie-cache.ts';
 
+/** Any failure to save, as the one error type callers handle. */
+const asCommitError = (error: unknown): SessionCommitError =>
+  error instanceof SessionCommitError
+    ? error
+    : new SessionCommitError(`The session could not be saved: ${(error as Error).message}`, { cause: error });
+
 const NO_HEADERS: SessionResponseHeaders = Object.freeze({ setCookie: undefined, cacheControl: {} });
 const NO_CACHE = Object.freeze({ 'Cache-Control': 'no-cache,no-store', Pragma: 'no-cache', Expires: '-1' });
 
@@ -55,15 +61,10 @@ export class SessionHandler {
         : new OperationDeadlines(ioTimeoutMs);
     this.#host = {
       load: (session) => this.#load(session),
-      commit: async (session) => {
-        try {
-          await this.#persist(session, false);
-        } catch (error) {
-          throw new SessionCommitError(`The session could not be saved: ${(error as Error).message}`, {
-            cause: error,
-          });
-        }
-      },
+      commit: (session) =>
+        this.#persist(session, false).then(undefined, (error: unknown) => {
+          throw asCommitError(error);
+        }),
       newKey: () => randomUUID(),
       cookieValueFor: (key) => protectSessionKey(this.#protector, key),
       maxSessionSize: this.options.maxSessionSize,
@@ -157,12 +158,7 @@ export class SessionHandler {
   end(session: Session<object>): Promise<void> | undefined {
     if (!session[SESSION_STATE].needsWrite) return undefined;
     return this.#persist(session, true).then(undefined, (error: unknown) => {
-      const failure =
-        error instanceof SessionCommitError
-          ? error
-          : new SessionCommitError(`The session could not be saved: ${(error as Error).message}`, {
-              cause: error,
-            });
+      const failure = asCommitError(error);
       if (this.options.onCommitError) this.options.onCommitError(failure);
       else throw failure;
     });
