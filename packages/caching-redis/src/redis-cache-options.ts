@@ -23,10 +23,21 @@ export interface RedisCacheOptions {
    * (ASP.NET Core 8's command sequence).
    */
   useScripts?: boolean;
+  /**
+   * After this client renews a sliding entry (a get, refresh or set), reads of it within this fraction of
+   * its sliding window do not renew it again: a plain `HGET`, and a refresh sends nothing. Renewing is a
+   * write to Redis, and a browser sends requests in bursts; with the default 0.01 a 20-minute session is
+   * renewed at most once every 12 seconds per app instance, and may expire up to that much earlier than an
+   * exact sliding window would. 0 renews on every read, as ASP.NET Core does. At most 0.5.
+   */
+  renewalSkipFraction?: number;
   /** Longest an operation may take before it fails with CacheUnavailableError. Default '5s'. */
   operationTimeout?: Duration;
   /** Warnings about connection trouble of a client the cache owns. Silent by default. */
   logger?: RedisCacheLogger;
-  /** Clock used for absolute expirations; the same clock ASP.NET Core uses (the client's). */
+  /**
+   * Clock used for absolute expirations (the same clock ASP.NET Core uses: the client's) and, when given,
+   * to time renewalSkipFraction (by default timed on the monotonic clock).
+   */
   clock?: Clock;
 }

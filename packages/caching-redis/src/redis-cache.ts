@@ -16,6 +16,7 @@ import {
 } from '@sharedstate/caching-abstractions';
 import { type Cluster, Redis } from 'ioredis';
 import { durationMsToTicks, epochMsToTicks, ticksToDurationMs, ticksToEpochMs } from './dotnet-ticks.ts';
+import { RecentRenewals } from './recent-renewals.ts';
 import type { RedisCacheOptions } from './redis-cache-options.ts';
 import { GET_AND_REFRESH, REFRESH, SET } from './redis-scripts.ts';
 
@@ -23,8 +24,10 @@ type Client = Redis | Cluster;
 
 /** The scripts, as ioredis defineCommand adds them to a client (EVALSHA, loading the script on NOSCRIPT). */
 interface ScriptCommands {
-  sharedstateGetAndRefreshBuffer(key: string, nowTicks: string): Promise<Buffer | null>;
-  sharedstateRefresh(key: string, nowTicks: string): Promise<number>;
+  /** The data and the entry's sliding window in ms (-1 if it does not slide), or null. */
+  sharedstateGetAndRefreshBuffer(key: string, nowTicks: string): Promise<[Buffer, number] | null>;
+  /** The entry's sliding window in ms (-1 if it does not slide), or null if it is gone. */
+  sharedstateRefresh(key: string, nowTicks: string): Promise<number | null>;
   sharedstateSet(key: string, absexp: string, sldexp: string, ttlMs: string, data: Buffer): Promise<number>;
 }
 
@@ -43,17 +46,40 @@ export class RedisCache implements DistributedCache {
   readonly #useScripts: boolean;
   readonly #deadlines: OperationDeadlines;
   readonly #clock: Clock;
+  /** Sliding entries renewed moments ago (undefined when every read renews). */
+  readonly #renewals: RecentRenewals | undefined;
 
   constructor(options: RedisCacheOptions) {
     if (options === null || typeof options !== 'object')
       throw new CacheArgumentError('RedisCache needs an options object.');
-    const { redis, connection, instanceName = '', useScripts = true, logger } = options;
+    const {
+      redis,
+      connection,
+      instanceName = '',
+      useScripts = true,
+      logger,
+      renewalSkipFraction = 0.01,
+    } = options;
     if ((redis === undefined) === (connection === undefined)) {
       throw new CacheArgumentError(
         'RedisCache needs exactly one of `redis` (an ioredis Redis or Cluster client) or `connection` (a redis:// URL or ioredis options).',
       );
     }
     if (typeof instanceName !== 'string') throw new CacheArgumentError('instanceName must be a string.');
+    if (
+      typeof renewalSkipFraction !== 'number' ||
+      !(renewalSkipFraction >= 0 && renewalSkipFraction <= 0.5)
+    ) {
+      throw new CacheArgumentError(
+        `renewalSkipFraction must be a number from 0 (renew a sliding entry on every read, as ASP.NET Core does) to 0.5; got ${String(renewalSkipFraction)}.`,
+      );
+    }
+    // A clock given for tests also times the skip window; the default is the monotonic clock.
+    const clock = options.clock;
+    this.#renewals =
+      renewalSkipFraction === 0
+        ? undefined
+        : new RecentRenewals(renewalSkipFraction, clock ? () => clock.now() : undefined);
     this.#deadlines = new OperationDeadlines(
       parseDuration(options.operationTimeout ?? '5s', 'operationTimeout'),
     );
@@ -118,9 +144,18 @@ export class RedisCache implements DistributedCache {
     const refused = refuse(key, signal);
     if (refused) return refused;
     const redisKey = this.#prefix + key;
+    const renewals = this.#renewals;
+    if (renewals?.isFresh(redisKey)) {
+      // Renewed by this client moments ago: a plain read, no second renewal (see RecentRenewals).
+      return this.#run('get', key, signal, this.#client.hgetBuffer(redisKey, 'data'), toBytes);
+    }
     if (!this.#useScripts) return this.#run('get', key, signal, this.#getWithoutScript(redisKey), toBytes);
     const reply = this.#scripts.sharedstateGetAndRefreshBuffer(redisKey, this.#nowTicks());
-    return this.#run('get', key, signal, reply, toBytes);
+    if (renewals === undefined) return this.#run('get', key, signal, reply, dataOf);
+    return this.#run('get', key, signal, reply, (found) => {
+      renewals.renewed(redisKey, found?.[1]);
+      return dataOf(found);
+    });
   }
 
   set(
@@ -135,18 +170,23 @@ export class RedisCache implements DistributedCache {
     let absexp: string;
     let sldexp: string;
     let ttlMs: string;
+    let slidingMs: number | undefined;
     try {
       assertValidValue(value);
       const now = this.#clock.now();
       const resolved = resolveEntryOptions(entry, now);
       absexp = resolved.absoluteExpiresAt === undefined ? '-1' : epochMsToTicks(resolved.absoluteExpiresAt);
-      sldexp = resolved.slidingMs === undefined ? '-1' : durationMsToTicks(resolved.slidingMs);
+      slidingMs = resolved.slidingMs;
+      sldexp = slidingMs === undefined ? '-1' : durationMsToTicks(slidingMs);
       const expiresAt = expiresAtAfterTouch(resolved, now);
       ttlMs = expiresAt === undefined ? '-1' : String(Math.max(1, Math.floor(expiresAt - now)));
     } catch (error) {
       return Promise.reject(error);
     }
     const redisKey = this.#prefix + key;
+    // Noted when sent, not when answered: if the write fails, the worst case is reads within the skip window
+    // that do not renew the entry already there.
+    this.#renewals?.renewed(redisKey, slidingMs);
     if (this.#useScripts) {
       const reply = this.#scripts.sharedstateSet(redisKey, absexp, sldexp, ttlMs, asBuffer(value));
       return this.#run('set', key, signal, reply, toVoid);
@@ -165,22 +205,25 @@ export class RedisCache implements DistributedCache {
     const refused = refuse(key, signal);
     if (refused) return refused;
     const redisKey = this.#prefix + key;
+    const renewals = this.#renewals;
+    // Renewed by this client moments ago: nothing to send.
+    if (renewals?.isFresh(redisKey)) return Promise.resolve();
     if (!this.#useScripts)
       return this.#run('refresh', key, signal, this.#refreshWithoutScript(redisKey), toVoid);
-    return this.#run(
-      'refresh',
-      key,
-      signal,
-      this.#scripts.sharedstateRefresh(redisKey, this.#nowTicks()),
-      toVoid,
-    );
+    const reply = this.#scripts.sharedstateRefresh(redisKey, this.#nowTicks());
+    if (renewals === undefined) return this.#run('refresh', key, signal, reply, toVoid);
+    return this.#run('refresh', key, signal, reply, (slidingMs) => {
+      renewals.renewed(redisKey, slidingMs ?? undefined);
+    });
   }
 
   remove(key: string, options?: CacheOperationOptions): Promise<void> {
     const signal = options?.signal;
     const refused = refuse(key, signal);
     if (refused) return refused;
-    return this.#run('remove', key, signal, this.#client.del(this.#prefix + key), toVoid);
+    const redisKey = this.#prefix + key;
+    this.#renewals?.forget(redisKey);
+    return this.#run('remove', key, signal, this.#client.del(redisKey), toVoid);
   }
 
   /** Closes the client if the cache created it; a client passed in is left to its owner. */
@@ -209,8 +252,13 @@ export class RedisCache implements DistributedCache {
     if (slidingMs === undefined) return;
     const absoluteMs = absexp === undefined ? undefined : ticksToEpochMs(absexp);
     const ttlMs = absoluteMs === undefined ? slidingMs : Math.min(slidingMs, absoluteMs - this.#clock.now());
-    if (ttlMs <= 0) await this.#client.del(redisKey);
-    else await this.#client.pexpire(redisKey, ttlMs);
+    if (ttlMs <= 0) {
+      this.#renewals?.forget(redisKey);
+      await this.#client.del(redisKey);
+    } else {
+      this.#renewals?.renewed(redisKey, slidingMs);
+      await this.#client.pexpire(redisKey, ttlMs);
+    }
   }
 
   /**
@@ -275,6 +323,8 @@ function refuse(key: string, signal: AbortSignal | undefined): Promise<never> | 
 // A plain Uint8Array copy: callers get no view into the client's buffers.
 const toBytes = (reply: unknown): Uint8Array | undefined =>
   reply === null || reply === undefined ? undefined : new Uint8Array(reply as Buffer);
+const dataOf = (found: [Buffer, number] | null): Uint8Array | undefined =>
+  found === null ? undefined : new Uint8Array(found[0]);
 const toVoid = (): void => {};
 const throwFirstPipelineError = (results: [Error | null, unknown][] | null): void => {
   const failure = results?.find(([error]) => error)?.[0];

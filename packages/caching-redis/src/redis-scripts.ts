@@ -9,12 +9,14 @@
 
 /**
  * Lua shared by get and refresh: with `fields` = HMGET absexp sldexp, extends a sliding entry's TTL (cut
- * short by its absolute expiration) and yields false when the entry has already run out (it is deleted).
+ * short by its absolute expiration). Yields the sliding window in ms (-1 for an entry that does not slide),
+ * which the client keeps to skip renewing the entry again moments later; false when the entry has already
+ * run out (it is deleted).
  */
 const SLIDE = `
 local function slide(fields)
   local sliding = tonumber(fields[2])
-  if not sliding or sliding == -1 then return true end
+  if not sliding or sliding == -1 then return -1 end
   local ttl = sliding
   local absolute = tonumber(fields[1])
   if absolute and absolute ~= -1 and absolute - tonumber(ARGV[1]) < ttl then ttl = absolute - tonumber(ARGV[1]) end
@@ -24,24 +26,24 @@ local function slide(fields)
     return false
   end
   redis.call('PEXPIRE', KEYS[1], ms)
-  return true
+  return math.floor(sliding / 10000)
 end
 `;
 
-/** ARGV[1] = now in ticks. Returns the data, or nil; extends a sliding entry. */
+/** ARGV[1] = now in ticks. Returns {data, sliding ms or -1}, or nil; extends a sliding entry. */
 export const GET_AND_REFRESH = `${SLIDE}
 local fields = redis.call('HMGET', KEYS[1], 'absexp', 'sldexp', 'data')
 if not fields[3] then return false end
-if not slide(fields) then return false end
-return fields[3]
+local sliding = slide(fields)
+if not sliding then return false end
+return {fields[3], sliding}
 `;
 
-/** ARGV[1] = now in ticks. Extends a sliding entry; returns 1 if the key exists. */
+/** ARGV[1] = now in ticks. Extends a sliding entry; returns its sliding ms (or -1), nil if it is gone. */
 export const REFRESH = `${SLIDE}
 local fields = redis.call('HMGET', KEYS[1], 'absexp', 'sldexp')
-if not fields[2] then return 0 end
-if not slide(fields) then return 0 end
-return 1
+if not fields[2] then return false end
+return slide(fields)
 `;
 
 /** ARGV = absexp, sldexp, ttl in ms (or -1), data. Writes the hash and its TTL atomically. */

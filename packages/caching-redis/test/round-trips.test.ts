@@ -30,7 +30,7 @@ describeWithService(services.redis({ spawn: true }), 'round trips per operation'
   let client: Redis;
   beforeAll(async () => {
     client = new Redis(server().url);
-    const warm = new RedisCache({ redis: client });
+    const warm = new RedisCache({ redis: client, renewalSkipFraction: 0 });
     // Load the scripts once, so the counted calls are the steady state (EVALSHA, no NOSCRIPT retry).
     await warm.set('warm', Buffer.from('x'), { slidingExpiration: '1m' });
     await warm.get('warm');
@@ -39,10 +39,32 @@ describeWithService(services.redis({ spawn: true }), 'round trips per operation'
   afterAll(() => client.quit());
 
   test('a sliding get sends one command', async () => {
+    await new RedisCache({ redis: client }).set('k', Buffer.from('v'), { slidingExpiration: '20m' });
+    // A cache that has not renewed the entry itself: the get renews it, in the same script call.
     const cache = new RedisCache({ redis: client });
-    await cache.set('k', Buffer.from('v'), { slidingExpiration: '20m' });
-    const sent = await commandsSentBy(server().url, () => cache.get('k'));
-    expect(sent).toEqual(['evalsha']);
+    expect(await commandsSentBy(server().url, () => cache.get('k'))).toEqual(['evalsha']);
+  });
+
+  test('a get right after this client renewed the entry is a plain HGET; a refresh sends nothing', async () => {
+    const cache = new RedisCache({ redis: client });
+    await cache.set('k4', Buffer.from('v'), { slidingExpiration: '20m' });
+    const sent = await commandsSentBy(server().url, async () => {
+      await cache.get('k4');
+      await cache.refresh('k4');
+      await cache.get('k4');
+    });
+    expect(sent).toEqual(['hget', 'hget']);
+  });
+
+  test('with renewalSkipFraction 0 every get renews, as in ASP.NET Core', async () => {
+    const cache = new RedisCache({ redis: client, renewalSkipFraction: 0 });
+    await cache.set('k5', Buffer.from('v'), { slidingExpiration: '20m' });
+    const sent = await commandsSentBy(server().url, async () => {
+      await cache.get('k5');
+      await cache.get('k5');
+      await cache.refresh('k5');
+    });
+    expect(sent).toEqual(['evalsha', 'evalsha', 'evalsha']);
   });
 
   test('a set sends one command', async () => {
@@ -70,9 +92,12 @@ describeWithService(services.redis({ spawn: true }), 'round trips per operation'
   });
 
   test('without scripts, a sliding get takes ASP.NET Core 8’s two commands', async () => {
+    await new RedisCache({ redis: client }).set('k2', Buffer.from('v'), { slidingExpiration: '20m' });
     const cache = new RedisCache({ redis: client, useScripts: false });
-    await cache.set('k2', Buffer.from('v'), { slidingExpiration: '20m' });
-    const sent = await commandsSentBy(server().url, () => cache.get('k2'));
-    expect(sent).toEqual(['hmget', 'pexpire']);
+    const sent = await commandsSentBy(server().url, async () => {
+      await cache.get('k2');
+      await cache.get('k2');
+    });
+    expect(sent).toEqual(['hmget', 'pexpire', 'hget']);
   });
 });
