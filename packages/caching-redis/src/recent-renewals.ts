@@ -6,8 +6,8 @@
  * a renewal, so its expiry is exact to within that fraction of the window.
  *
  * On the monotonic clock by default, not the wall clock: a wall clock set back must not stretch the skip
- * window. The number of keys is bounded; the oldest renewal is forgotten first (its next read renews, as
- * without this).
+ * window. The number of keys is bounded; the key tracked longest is forgotten first (its next read renews,
+ * as without this).
  */
 export class RecentRenewals {
   readonly #dueAt = new Map<string, number>();
@@ -32,12 +32,15 @@ export class RecentRenewals {
 
   /** `key`'s TTL was just set from a sliding window of `slidingMs` (undefined or <= 0: not sliding). */
   renewed(key: string, slidingMs: number | undefined): void {
-    this.#dueAt.delete(key);
-    if (slidingMs === undefined || !(slidingMs > 0)) return;
-    const skipMs = slidingMs * this.#skipFraction;
-    // A window too short to skip anything in (tests, tiny TTLs) is renewed on every read.
-    if (skipMs < 1) return;
-    if (this.#dueAt.size >= this.#maxKeys) {
+    const skipMs = slidingMs === undefined || !(slidingMs > 0) ? 0 : slidingMs * this.#skipFraction;
+    // A window too short to skip anything in (tests, tiny TTLs), or none: renewed on every read.
+    if (skipMs < 1) {
+      this.#dueAt.delete(key);
+      return;
+    }
+    // Updated in place when present (a delete and re-insert on every write costs a Map rehash now and
+    // then); so "oldest" below means first renewed, which only matters past maxKeys.
+    if (this.#dueAt.size >= this.#maxKeys && !this.#dueAt.has(key)) {
       const oldest = this.#dueAt.keys().next().value;
       if (oldest !== undefined) this.#dueAt.delete(oldest);
     }

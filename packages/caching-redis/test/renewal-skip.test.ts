@@ -86,17 +86,20 @@ describeWithService(services.redis({ spawn: true }), 'renewing sliding entries',
 });
 
 describe('RecentRenewals', () => {
-  test('keeps at most maxKeys, forgetting the oldest renewal first', () => {
+  test('keeps at most maxKeys, forgetting the key first tracked first', () => {
     let now = 0;
     const renewals = new RecentRenewals(0.01, () => now, 2);
     renewals.renewed('a', 60_000);
     renewals.renewed('b', 60_000);
-    renewals.renewed('a', 60_000); // renewed again: now the newest
+    now = 100;
+    renewals.renewed('b', 60_000); // renewed again: its window restarts, it stays tracked
     renewals.renewed('c', 60_000);
     expect(renewals.size).toBe(2);
-    expect(['a', 'b', 'c'].map((key) => renewals.isFresh(key))).toEqual([true, false, true]);
-    now = 600;
-    expect(renewals.isFresh('a')).toBe(false);
+    expect(['a', 'b', 'c'].map((key) => renewals.isFresh(key))).toEqual([false, true, true]);
+    now = 650;
+    expect(renewals.isFresh('b')).toBe(true);
+    now = 700;
+    expect(renewals.isFresh('b')).toBe(false);
     expect(renewals.size).toBe(1);
   });
 

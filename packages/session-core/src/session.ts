@@ -5,7 +5,6 @@ import type { SessionRequest } from './session-request.ts';
 import type { SessionSnapshot } from './session-serialization.ts';
 import { SESSION_STATE, SessionState } from './session-state.ts';
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** What the Session needs from the handler that created it (one per handler, shared by its sessions). */
@@ -139,7 +138,9 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   setString(key: string, value: string): void {
-    this.#store(key, encoder.encode(value));
+    // Buffer.from takes small strings from Node's pool: cheaper than a new ArrayBuffer per value. The bytes
+    // never leave the session uncopied (get() copies), so sharing the pool's memory exposes nothing.
+    this.#store(key, Buffer.from(value, 'utf8'));
   }
 
   /** A 32-bit integer stored big-endian, as ASP.NET Core's SetInt32; undefined when missing or shorter than 4 bytes. */
