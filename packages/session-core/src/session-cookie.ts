@@ -10,10 +10,26 @@ const BASE64 = /^[A-Za-z0-9+/]+$/;
 /** A protected session key is about 180 characters; anything much longer is not ours. */
 const MAX_COOKIE_VALUE = 1024;
 
-/** Reads one cookie from a Cookie header, percent-decoding it as ASP.NET Core's parser does. */
+/** Leaves every value as sent: only the session cookie is ever decoded, and only when it is unprotected. */
+const AS_SENT = { decode: (value: string) => value };
+
+/**
+ * Reads one cookie from a Cookie header, still percent-encoded: a returning visitor's cookie is looked up as
+ * sent, so a request pays for decoding only when its cookie is unprotected.
+ */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
-  return parse(header)[name];
+  return parse(header, AS_SENT)[name];
+}
+
+/** Percent-decodes a cookie value as ASP.NET Core's parser does; a malformed escape is left as it is. */
+function decodeCookieValue(value: string): string {
+  if (!value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 /**
@@ -28,11 +44,15 @@ export function protectSessionKey(protector: DataProtector, sessionKey: string):
     .replace(/=+$/, '');
 }
 
-/** The session key in a cookie value, or undefined for anything that is not a valid protected key. */
+/**
+ * The session key in a cookie value (as sent, percent-encoded, or already decoded), or undefined for anything
+ * that is not a valid protected key.
+ */
 export async function unprotectSessionKey(
   protector: DataProtector,
-  value: string,
+  sent: string,
 ): Promise<string | undefined> {
+  const value = decodeCookieValue(sent);
   if (value.length === 0 || value.length > MAX_COOKIE_VALUE || !BASE64.test(value) || value.length % 4 === 1)
     return undefined;
   const padded = value + '='.repeat((4 - (value.length % 4)) % 4);

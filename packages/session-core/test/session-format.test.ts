@@ -72,6 +72,11 @@ describe('session cookie (§6.3)', () => {
       const cookieValue = v1.toString('base64').replace(/=+$/, '');
       const protector = dataProtection.createProtector(SESSION_PURPOSE);
       expect(await unprotectSessionKey(protector, cookieValue)).toBe('382c74c3-721d-4f34-80e5-57657b6cbc27');
+      // As a browser sends it back: '+' and '/' percent-encoded by the Set-Cookie writer.
+      expect(await unprotectSessionKey(protector, encodeURIComponent(cookieValue))).toBe(
+        '382c74c3-721d-4f34-80e5-57657b6cbc27',
+      );
+      expect(await unprotectSessionKey(protector, `${cookieValue.slice(0, 20)}%E0%A4%A`)).toBeUndefined();
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
