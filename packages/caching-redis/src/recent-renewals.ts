@@ -1,6 +1,6 @@
 /**
  * Which sliding entries this client renewed moments ago, so that reading one again at once does not renew
- * it again. Renewing is a write (PEXPIRE inside the get script: about three times a plain HGET's cost to
+ * it again. Renewing is a write (PEXPIRE inside the get script: about three times a plain read's cost to
  * Redis, replicated and appended to the AOF); a browser's burst of requests would otherwise renew the same
  * session's TTL many times a second. An entry counts as fresh for `skipFraction` of its sliding window after
  * a renewal, so its expiry is exact to within that fraction of the window.
