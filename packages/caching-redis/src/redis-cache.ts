@@ -324,7 +324,7 @@ function refuse(key: string, signal: AbortSignal | undefined): Promise<never> | 
 const toBytes = (reply: unknown): Uint8Array | undefined =>
   reply === null || reply === undefined ? undefined : new Uint8Array(reply as Buffer);
 const dataOf = (found: [Buffer, number] | null): Uint8Array | undefined =>
-  found === null ? undefined : new Uint8Array(found[0]);
+  found === null ? undefined : toBytes(found[0]);
 const toVoid = (): void => {};
 const throwFirstPipelineError = (results: [Error | null, unknown][] | null): void => {
   const failure = results?.find(([error]) => error)?.[0];

@@ -218,47 +218,22 @@ export class SessionHandler {
    * or late read leaves the session unavailable for this request (a late answer is ignored).
    */
   #load(session: Session<object>): Promise<Session<object>> {
-    const state = session[SESSION_STATE];
-    return new Promise<Session<object>>((resolve) => {
-      let settled = false;
-      const fail = (error: unknown) => {
-        if (settled) return;
-        settled = true;
-        this.options.logger?.warn(
-          `Session cache read exception; the session is unavailable for this request: ${(error as Error).message}`,
-        );
-        session.applyLoaded(undefined, false);
-        resolve(session);
-      };
-      const deadlines = this.#deadlines;
-      const stop = deadlines?.watch(() =>
-        fail(new SessionError(`Timed out after ${deadlines.timeoutMs} ms (ioTimeout) in session load.`)),
+    const key = session[SESSION_STATE].key;
+    const unavailable = (error: unknown): Session<object> => {
+      this.options.logger?.warn(
+        `Session cache read exception; the session is unavailable for this request: ${(error as Error).message}`,
       );
-      let pending: Promise<Uint8Array | undefined>;
+      session.applyLoaded(undefined, false);
+      return session;
+    };
+    return this.#io('load', () => this.options.cache.get(key)).then((blob) => {
       try {
-        pending = this.options.cache.get(state.key);
+        this.#apply(session, blob);
       } catch (error) {
-        pending = Promise.reject(error);
+        return unavailable(error);
       }
-      pending.then(
-        (blob) => {
-          if (settled) return;
-          stop?.();
-          try {
-            this.#apply(session, blob);
-          } catch (error) {
-            fail(error);
-            return;
-          }
-          settled = true;
-          resolve(session);
-        },
-        (error: unknown) => {
-          stop?.();
-          fail(error);
-        },
-      );
-    });
+      return session;
+    }, unavailable);
   }
 
   #apply(session: Session<object>, blob: Uint8Array | undefined): void {
@@ -287,7 +262,8 @@ export class SessionHandler {
     try {
       pending = call();
     } catch (error) {
-      // A cache that throws instead of rejecting still fails the save, not the adapter.
+      // A cache that throws instead of rejecting fails this call (a save fails the request, a load leaves
+      // the session unavailable), not the adapter.
       return Promise.reject(error);
     }
     const deadlines = this.#deadlines;
