@@ -320,9 +320,11 @@ function refuse(key: string, signal: AbortSignal | undefined): Promise<never> | 
   }
 }
 
-// A plain Uint8Array copy: callers get no view into the client's buffers.
+// A copy, so callers get no view into the socket chunk the reply was parsed from (which would keep the whole
+// chunk alive and show them other replies). Buffer.from copies a small value into Node's buffer pool: a
+// new ArrayBuffer per read (new Uint8Array) cost about 0.5 µs more, and more again in garbage collection.
 const toBytes = (reply: unknown): Uint8Array | undefined =>
-  reply === null || reply === undefined ? undefined : new Uint8Array(reply as Buffer);
+  reply === null || reply === undefined ? undefined : Buffer.from(reply as Buffer);
 const dataOf = (found: [Buffer, number] | null): Uint8Array | undefined =>
   found === null ? undefined : toBytes(found[0]);
 const toVoid = (): void => {};
