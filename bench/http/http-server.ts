@@ -1,6 +1,9 @@
 // One benchmark server, run as its own process so its CPU time can be read from /proc:
 //   node --conditions=source bench/http/http-server.ts <variant> <port> <redis-url>
 // Routes: GET /read reads a counter from the session; POST /write increments it.
+// Kinds: bare (the framework alone), get (one Redis GET per request: the read floor), get-set (the same GET,
+// and a write also SETs a session-sized binary value before replying: the write floor, the two round trips
+// any Redis-backed session write needs), and the session middlewares.
 import { createServer, type RequestListener } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { RedisCache } from '@sharedstate/caching-redis';
@@ -21,6 +24,12 @@ import { createClient } from 'redis';
 const [variant = '', port = '0', redisUrl = 'redis://127.0.0.1:6379'] = process.argv.slice(2);
 // Auto-pipelining batches commands issued in the same tick into one socket write: the usual production setting.
 const redis = new Redis(redisUrl, { enableAutoPipelining: true });
+// About the size of the benchmark's session blob (a 16-byte id and one small entry), with bytes over 0x7f.
+const FLOOR_VALUE = Buffer.alloc(64, 0xa5);
+const IDLE_MS = 20 * 60_000;
+/** The write floor's second round trip: what a session store's save is at least. */
+const floorSave = () => redis.set('bench:floor:saved', FLOOR_VALUE, 'PX', IDLE_MS);
+const readsFloor = (kind: string | undefined) => kind === 'get' || kind === 'get-set';
 const shared = () => ({
   cache: new RedisCache({ redis, instanceName: 'bench:' }),
   dataProtection: createDataProtection({
@@ -33,7 +42,8 @@ async function listener(): Promise<RequestListener> {
   const [framework, kind] = variant.split(':');
   if (framework === 'express') {
     const app = express();
-    if (kind === 'get') app.use((_req, _res, next) => void redis.get('bench:floor').then(() => next(), next));
+    if (readsFloor(kind))
+      app.use((_req, _res, next) => void redis.get('bench:floor').then(() => next(), next));
     if (kind === 'sharedstate') app.use(sharedExpress(shared()));
     if (kind === 'express-session') {
       const client = createClient({ url: redisUrl });
@@ -64,17 +74,18 @@ async function listener(): Promise<RequestListener> {
       return { get: () => 0, set: () => {} };
     };
     app.get('/read', (req, res) => void res.send(String(counter(req).get())));
-    app.post('/write', (req, res) => {
+    app.post('/write', (req, res, next) => {
       const c = counter(req);
       c.set(c.get() + 1);
-      res.send(String(c.get()));
+      if (kind === 'get-set') void floorSave().then(() => res.send(String(c.get())), next);
+      else res.send(String(c.get()));
     });
     return app;
   }
   if (framework === 'koa') {
     const app = new Koa();
     app.keys = ['benchmark secret'];
-    if (kind === 'get')
+    if (readsFloor(kind))
       app.use(async (_ctx, next) => {
         await redis.get('bench:floor');
         await next();
@@ -100,7 +111,7 @@ async function listener(): Promise<RequestListener> {
           await redis.del(`bench-ks:${key}`);
         },
       };
-      app.use(koaSession({ store, maxAge: 20 * 60_000, rolling: false, renew: false }, app));
+      app.use(koaSession({ store, maxAge: IDLE_MS, rolling: false, renew: false }, app));
     }
     app.use(async (ctx) => {
       let read = () => 0;
@@ -117,13 +128,14 @@ async function listener(): Promise<RequestListener> {
         };
       }
       if (ctx.method === 'POST') write(read() + 1);
+      if (ctx.method === 'POST' && kind === 'get-set') await floorSave();
       ctx.body = String(read());
     });
     return app.callback();
   }
   if (framework === 'hono') {
     const app = new Hono<SessionEnv<{ n: number }>>();
-    if (kind === 'get')
+    if (readsFloor(kind))
       app.use(async (_c, next) => {
         await redis.get('bench:floor');
         await next();
@@ -132,10 +144,16 @@ async function listener(): Promise<RequestListener> {
     const read = (c: { get(name: 'session'): { getJson(k: 'n'): number | undefined } }) =>
       kind === 'sharedstate' ? (c.get('session').getJson('n') ?? 0) : 0;
     app.get('/read', (c) => c.text(String(read(c))));
-    app.post('/write', (c) => {
-      if (kind === 'sharedstate') c.get('session').setJson('n', read(c) + 1);
-      return c.text(String(read(c)));
-    });
+    if (kind === 'get-set')
+      app.post('/write', async (c) => {
+        await floorSave();
+        return c.text(String(read(c)));
+      });
+    else
+      app.post('/write', (c) => {
+        if (kind === 'sharedstate') c.get('session').setJson('n', read(c) + 1);
+        return c.text(String(read(c)));
+      });
     return getRequestListener(app.fetch);
   }
   throw new Error(`unknown variant '${variant}'`);
