@@ -26,6 +26,9 @@ const asCommitError = (error: unknown): SessionCommitError =>
   error instanceof SessionCommitError
     ? error
     : new SessionCommitError(`The session could not be saved: ${(error as Error).message}`, { cause: error });
+const rejectAsCommitError = (error: unknown): never => {
+  throw asCommitError(error);
+};
 
 const NO_HEADERS: SessionResponseHeaders = Object.freeze({ setCookie: undefined, cacheControl: {} });
 const NO_CACHE = Object.freeze({ 'Cache-Control': 'no-cache,no-store', Pragma: 'no-cache', Expires: '-1' });
@@ -46,6 +49,12 @@ export class SessionHandler {
   /** The same options for every save (the idle timeout, sliding in the cache). */
   readonly #entryOptions: CacheEntryOptions;
   #ringLoaded: Promise<void> | undefined;
+  /** A failed save at the end of a request: fails the request, or goes to onCommitError. */
+  readonly #endOfRequestFailure = (error: unknown): void => {
+    const failure = asCommitError(error);
+    if (this.options.onCommitError) this.options.onCommitError(failure);
+    else throw failure;
+  };
 
   constructor(options: SessionOptions) {
     this.options = resolveSessionOptions(options);
@@ -61,10 +70,7 @@ export class SessionHandler {
         : new OperationDeadlines(ioTimeoutMs);
     this.#host = {
       load: (session) => this.#load(session),
-      commit: (session) =>
-        this.#persist(session, false).then(undefined, (error: unknown) => {
-          throw asCommitError(error);
-        }),
+      commit: (session) => this.#persist(session, false, rejectAsCommitError),
       newKey: () => randomUUID(),
       cookieValueFor: (key) => protectSessionKey(this.#protector, key),
       maxSessionSize: this.options.maxSessionSize,
@@ -157,33 +163,43 @@ export class SessionHandler {
    */
   end(session: Session<object>): Promise<void> | undefined {
     if (!session[SESSION_STATE].needsWrite) return undefined;
-    return this.#persist(session, true).then(undefined, (error: unknown) => {
-      const failure = asCommitError(error);
-      if (this.options.onCommitError) this.options.onCommitError(failure);
-      else throw failure;
-    });
+    return this.#persist(session, true, this.#endOfRequestFailure);
   }
 
-  #persist(session: Session<object>, endOfRequest: boolean): Promise<void> {
+  /**
+   * Saves, removes or refreshes the session as its state asks; any failure goes to `onFailure`, which
+   * settles the returned promise (rethrowing rejects it). The common write is one cache call and one
+   * promise step: the bookkeeping and the failure handling ride on the same `then`.
+   */
+  #persist(
+    session: Session<object>,
+    endOfRequest: boolean,
+    onFailure: (error: unknown) => void,
+  ): Promise<void> {
     const state = session[SESSION_STATE];
-    if (state.destroyed) return state.destroySaved ? Promise.resolve() : this.#remove(session);
+    if (state.destroyed) {
+      return state.destroySaved ? Promise.resolve() : this.#remove(session).then(undefined, onFailure);
+    }
     if (state.modified) {
-      // The common write: one cache call, then the bookkeeping, in one promise step.
       let blob: Buffer;
       try {
         blob = serializeSession(session.snapshot());
       } catch (error) {
-        return Promise.reject(error);
+        return Promise.reject(error).then(undefined, onFailure);
       }
       const key = state.key;
-      return this.#io('commit', () => this.options.cache.set(key, blob, this.#entryOptions)).then(() =>
-        state.replacedKey === undefined ? session.markSaved() : this.#removeReplaced(session),
+      return this.#io('commit', () => this.options.cache.set(key, blob, this.#entryOptions)).then(
+        () =>
+          state.replacedKey === undefined
+            ? session.markSaved()
+            : this.#removeReplaced(session).then(undefined, onFailure),
+        onFailure,
       );
     }
     // A load already renewed the idle timeout (a cache get slides); only an unread session needs a refresh.
     if (endOfRequest && state.hadCookie && !state.loaded) {
       const key = state.key;
-      return this.#io('refresh', () => this.options.cache.refresh(key));
+      return this.#io('refresh', () => this.options.cache.refresh(key)).then(undefined, onFailure);
     }
     return Promise.resolve();
   }
