@@ -178,7 +178,10 @@ export class SessionHandler {
   ): Promise<void> {
     const state = session[SESSION_STATE];
     if (state.destroyed) {
-      return state.destroySaved ? Promise.resolve() : this.#remove(session).then(undefined, onFailure);
+      if (state.destroySaved) return Promise.resolve();
+      // The entry, and the one a regenerate() in this request replaced.
+      const keys = [state.replacedKey, state.hadCookie ? state.key : undefined];
+      return this.#removeEntries(session, keys).then(undefined, onFailure);
     }
     if (state.modified) {
       let blob: Buffer;
@@ -192,7 +195,7 @@ export class SessionHandler {
         () =>
           state.replacedKey === undefined
             ? session.markSaved()
-            : this.#removeReplaced(session).then(undefined, onFailure),
+            : this.#removeEntries(session, [state.replacedKey]).then(undefined, onFailure),
         onFailure,
       );
     }
@@ -204,23 +207,17 @@ export class SessionHandler {
     return Promise.resolve();
   }
 
-  /** After regenerate(): the entry under the old key goes, and the old cookie is forgotten. */
-  async #removeReplaced(session: Session<object>): Promise<void> {
-    const state = session[SESSION_STATE];
-    const replaced = state.replacedKey!;
-    this.#forgetCookie(state.requestCookie);
-    await this.#io('remove', () => this.options.cache.remove(replaced));
-    session.markSaved();
-  }
-
-  /** destroy(): the entry (and one regenerate() replaced) go, and the cookie is forgotten. */
-  async #remove(session: Session<object>): Promise<void> {
-    const state = session[SESSION_STATE];
-    this.#forgetCookie(state.requestCookie);
-    const keys = [state.replacedKey, state.hadCookie ? state.key : undefined].filter(
-      (k): k is string => k !== undefined,
+  /**
+   * Removes entries the request's cookie may still name (destroy(), or the old key after regenerate()) and
+   * forgets that cookie.
+   */
+  async #removeEntries(session: Session<object>, keys: (string | undefined)[]): Promise<void> {
+    this.#forgetCookie(session[SESSION_STATE].requestCookie);
+    await Promise.all(
+      keys
+        .filter((key): key is string => key !== undefined)
+        .map((key) => this.#io('remove', () => this.options.cache.remove(key))),
     );
-    await Promise.all(keys.map((key) => this.#io('remove', () => this.options.cache.remove(key))));
     session.markSaved();
   }
 
