@@ -46,7 +46,11 @@ export class RedisCache implements DistributedCache {
   readonly #useScripts: boolean;
   readonly #deadlines: OperationDeadlines;
   readonly #clock: Clock;
-  /** Sliding entries renewed moments ago (undefined when every read renews). */
+  /**
+   * Sliding entries renewed moments ago (undefined when every read renews), by the caller's key: a cache has
+   * one prefix, and the caller's string (a session's key, reused request after request) keeps its hash,
+   * where `prefix + key` is a new string to hash on every call.
+   */
   readonly #renewals: RecentRenewals | undefined;
 
   constructor(options: RedisCacheOptions) {
@@ -145,15 +149,16 @@ export class RedisCache implements DistributedCache {
     if (refused) return refused;
     const redisKey = this.#prefix + key;
     const renewals = this.#renewals;
-    if (renewals?.isFresh(redisKey)) {
+    if (renewals?.isFresh(key)) {
       // Renewed by this client moments ago: a plain read, no second renewal (see RecentRenewals).
       return this.#run('get', key, signal, this.#client.hgetBuffer(redisKey, 'data'), toBytes);
     }
-    if (!this.#useScripts) return this.#run('get', key, signal, this.#getWithoutScript(redisKey), toBytes);
+    if (!this.#useScripts)
+      return this.#run('get', key, signal, this.#getWithoutScript(key, redisKey), toBytes);
     const reply = this.#scripts.sharedstateGetAndRefreshBuffer(redisKey, this.#nowTicks());
     if (renewals === undefined) return this.#run('get', key, signal, reply, dataOf);
     return this.#run('get', key, signal, reply, (found) => {
-      renewals.renewed(redisKey, found?.[1]);
+      renewals.renewed(key, found?.[1]);
       return dataOf(found);
     });
   }
@@ -186,7 +191,7 @@ export class RedisCache implements DistributedCache {
     const redisKey = this.#prefix + key;
     // Noted when sent, not when answered: if the write fails, the worst case is reads within the skip window
     // that do not renew the entry already there.
-    this.#renewals?.renewed(redisKey, slidingMs);
+    this.#renewals?.renewed(key, slidingMs);
     if (this.#useScripts) {
       const reply = this.#scripts.sharedstateSet(redisKey, absexp, sldexp, ttlMs, asBuffer(value));
       return this.#run('set', key, signal, reply, toVoid);
@@ -207,13 +212,13 @@ export class RedisCache implements DistributedCache {
     const redisKey = this.#prefix + key;
     const renewals = this.#renewals;
     // Renewed by this client moments ago: nothing to send.
-    if (renewals?.isFresh(redisKey)) return Promise.resolve();
+    if (renewals?.isFresh(key)) return Promise.resolve();
     if (!this.#useScripts)
-      return this.#run('refresh', key, signal, this.#refreshWithoutScript(redisKey), toVoid);
+      return this.#run('refresh', key, signal, this.#refreshWithoutScript(key, redisKey), toVoid);
     const reply = this.#scripts.sharedstateRefresh(redisKey, this.#nowTicks());
     if (renewals === undefined) return this.#run('refresh', key, signal, reply, toVoid);
     return this.#run('refresh', key, signal, reply, (slidingMs) => {
-      renewals.renewed(redisKey, slidingMs ?? undefined);
+      renewals.renewed(key, slidingMs ?? undefined);
     });
   }
 
@@ -222,7 +227,7 @@ export class RedisCache implements DistributedCache {
     const refused = refuse(key, signal);
     if (refused) return refused;
     const redisKey = this.#prefix + key;
-    this.#renewals?.forget(redisKey);
+    this.#renewals?.forget(key);
     return this.#run('remove', key, signal, this.#client.del(redisKey), toVoid);
   }
 
@@ -231,19 +236,20 @@ export class RedisCache implements DistributedCache {
     if (this.#ownsClient) await this.#client.quit().catch(() => this.#client.disconnect());
   }
 
-  async #getWithoutScript(redisKey: string): Promise<Buffer | null> {
+  async #getWithoutScript(key: string, redisKey: string): Promise<Buffer | null> {
     const [absexp, sldexp, value] = await this.#client.hmgetBuffer(redisKey, 'absexp', 'sldexp', 'data');
     if (value === null || value === undefined) return null;
-    await this.#slideWithoutScript(redisKey, absexp?.toString(), sldexp?.toString());
+    await this.#slideWithoutScript(key, redisKey, absexp?.toString(), sldexp?.toString());
     return value;
   }
 
-  async #refreshWithoutScript(redisKey: string): Promise<void> {
+  async #refreshWithoutScript(key: string, redisKey: string): Promise<void> {
     const [absexp, sldexp] = await this.#client.hmget(redisKey, 'absexp', 'sldexp');
-    await this.#slideWithoutScript(redisKey, absexp ?? undefined, sldexp ?? undefined);
+    await this.#slideWithoutScript(key, redisKey, absexp ?? undefined, sldexp ?? undefined);
   }
 
   async #slideWithoutScript(
+    key: string,
     redisKey: string,
     absexp: string | undefined,
     sldexp: string | undefined,
@@ -253,10 +259,10 @@ export class RedisCache implements DistributedCache {
     const absoluteMs = absexp === undefined ? undefined : ticksToEpochMs(absexp);
     const ttlMs = absoluteMs === undefined ? slidingMs : Math.min(slidingMs, absoluteMs - this.#clock.now());
     if (ttlMs <= 0) {
-      this.#renewals?.forget(redisKey);
+      this.#renewals?.forget(key);
       await this.#client.del(redisKey);
     } else {
-      this.#renewals?.renewed(redisKey, slidingMs);
+      this.#renewals?.renewed(key, slidingMs);
       await this.#client.pexpire(redisKey, ttlMs);
     }
   }

@@ -66,6 +66,26 @@ describeWithService(services.redis({ spawn: true }), 'renewing sliding entries',
     expect(await client.pttl('s4')).toBeGreaterThan(1_100_000);
   });
 
+  test('with an instance name, the skip applies to the prefixed entry and to this cache alone', async () => {
+    const clock = new ManualClock(Date.now());
+    const app = new RedisCache({ redis: client, clock, instanceName: 'app1:' });
+    const other = new RedisCache({ redis: client, clock, instanceName: 'app2:' });
+    await app.set('s6', Buffer.from('one'), { slidingExpiration: '20m' });
+    await other.set('s6', Buffer.from('two'), { slidingExpiration: '20m' });
+    await shortenTtl('app1:s6');
+    await shortenTtl('app2:s6');
+    clock.advance(11_000);
+    expect(text(await app.get('s6'))).toBe('one');
+    expect(await client.pttl('app1:s6')).toBeLessThanOrEqual(60_000);
+    // Forgetting in one cache (a remove) leaves the other's tracking alone, and the other way round.
+    await app.remove('s6');
+    expect(text(await other.get('s6'))).toBe('two');
+    expect(await client.pttl('app2:s6')).toBeLessThanOrEqual(60_000);
+    clock.advance(2_000);
+    expect(text(await other.get('s6'))).toBe('two');
+    expect(await client.pttl('app2:s6')).toBeGreaterThan(1_100_000);
+  });
+
   test('entries without a sliding window are read as before', async () => {
     const cache = new RedisCache({ redis: client });
     await cache.set('s5', Buffer.from('v'), { absoluteExpirationRelativeToNow: '20m' });
