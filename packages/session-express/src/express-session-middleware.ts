@@ -1,5 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Session, SessionHandler, type SessionOptions } from '@sharedstate/session-core';
+import {
+  type Session,
+  SessionHandler,
+  type SessionOptions,
+  type SessionRequest,
+} from '@sharedstate/session-core';
 
 /** The parts of Express's request and response the middleware uses (Express 4 and 5 both have them). */
 interface ExpressRequest extends IncomingMessage {
@@ -12,17 +17,46 @@ type ExpressMiddleware = (req: ExpressRequest, res: ServerResponse, next: Next) 
 /** Where the session is kept on the request (a symbol property: cheaper for the GC than a WeakMap per request). */
 const SESSION = Symbol.for('@sharedstate/session');
 
-interface PendingResponse {
-  readonly handler: SessionHandler;
-  readonly session: Session<object>;
-  readonly next: Next;
-  /** What res.writeHead and res.end were before (another middleware's, such as compression, or Node's). */
-  readonly writeHead: ResponseMethod;
-  readonly end: ResponseMethod;
-  headersApplied: boolean;
-  ending: boolean;
-}
 type ResponseMethod = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
+
+/**
+ * One response's session: the request as session-core sees it, and the state the response hooks read. One
+ * object with its methods on the prototype, where an object literal and a closure per request were before.
+ */
+class PendingResponse implements SessionRequest {
+  readonly handler: SessionHandler;
+  readonly req: ExpressRequest;
+  readonly res: ServerResponse;
+  readonly next: Next;
+  readonly cookieHeader: string | undefined;
+  // Assigned when the session has loaded, before the response hooks that read them are installed.
+  session!: Session<object>;
+  /** What res.writeHead and res.end were before (another middleware's, such as compression, or Node's). */
+  writeHead!: ResponseMethod;
+  end!: ResponseMethod;
+  headersApplied = false;
+  ending = false;
+
+  constructor(handler: SessionHandler, req: ExpressRequest, res: ServerResponse, next: Next) {
+    this.handler = handler;
+    this.req = req;
+    this.res = res;
+    this.next = next;
+    this.cookieHeader = req.headers.cookie;
+  }
+
+  /**
+   * req.secure honours Express's "trust proxy" setting (X-Forwarded-Proto behind a load balancer). Read when
+   * a cookie is written, not on every request.
+   */
+  get secure(): boolean {
+    return this.req.secure === true;
+  }
+
+  responseStarted(): boolean {
+    return this.res.headersSent;
+  }
+}
 
 /**
  * Session middleware for Express 4 and 5. Sets `req.session` (use `getSession<TData>(req)` for a typed
@@ -36,33 +70,21 @@ export function session(options: SessionOptions): ExpressMiddleware {
   const pendingKey = Symbol('sharedstate.express.pending');
   const { writeHead, end } = responseMethods(pendingKey);
   return (req, res, next) => {
-    handler
-      .begin({
-        cookieHeader: req.headers.cookie,
-        // req.secure honours Express's "trust proxy" setting (X-Forwarded-Proto behind a load balancer).
-        secure: req.secure === true,
-        responseStarted: () => res.headersSent,
-      })
-      .then((current) => {
-        (req as { [SESSION]?: Session<object> })[SESSION] = current as Session<object>;
-        req.session = current;
-        const pending: PendingResponse = {
-          handler,
-          session: current as Session<object>,
-          next,
-          writeHead: res.writeHead as ResponseMethod,
-          end: res.end as ResponseMethod,
-          headersApplied: false,
-          ending: false,
-        };
-        (res as unknown as Record<symbol, PendingResponse>)[pendingKey] = pending;
-        // The same two functions on every response, with the request's state in a property: measured under
-        // load, a fresh closure per response assigned here made V8's young-generation GC keep and promote
-        // whole request object graphs (14 µs more CPU per read and 43 µs per write on Express).
-        res.writeHead = writeHead as typeof res.writeHead;
-        res.end = end as typeof res.end;
-        next();
-      }, next);
+    const pending = new PendingResponse(handler, req, res, next);
+    handler.begin(pending).then((current) => {
+      (req as { [SESSION]?: Session<object> })[SESSION] = current as Session<object>;
+      req.session = current;
+      pending.session = current as Session<object>;
+      pending.writeHead = res.writeHead as ResponseMethod;
+      pending.end = res.end as ResponseMethod;
+      (res as unknown as Record<symbol, PendingResponse>)[pendingKey] = pending;
+      // The same two functions on every response, with the request's state in a property: measured under
+      // load, a fresh closure per response assigned here made V8's young-generation GC keep and promote
+      // whole request object graphs (14 µs more CPU per read and 43 µs per write on Express).
+      res.writeHead = writeHead as typeof res.writeHead;
+      res.end = end as typeof res.end;
+      next();
+    }, next);
   };
 }
 
