@@ -1,4 +1,9 @@
-import { type Session, SessionHandler, type SessionOptions } from '@sharedstate/session-core';
+import {
+  type Session,
+  SessionHandler,
+  type SessionOptions,
+  type SessionRequest,
+} from '@sharedstate/session-core';
 import type { Context, MiddlewareHandler } from 'hono';
 
 /** Hono environment for apps using the session: `new Hono<SessionEnv<MyData>>()`, then `c.get('session')`. */
@@ -14,13 +19,32 @@ export interface HonoSessionAdapterOptions {
   trustProxy?: boolean;
 }
 
-function isSecure(c: Context, trustProxy: boolean): boolean {
-  if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
-    if (forwarded) return forwarded === 'https';
+/** The request as session-core sees it: reads the context when asked (no closure per request). */
+class HonoSessionRequest implements SessionRequest {
+  readonly #c: Context;
+  readonly #trustProxy: boolean;
+  readonly cookieHeader: string | undefined;
+
+  constructor(c: Context, trustProxy: boolean) {
+    this.#c = c;
+    this.#trustProxy = trustProxy;
+    this.cookieHeader = c.req.header('Cookie');
   }
-  // The URL's scheme, without parsing the whole URL on every request.
-  return c.req.url.startsWith('https:');
+
+  /** Read when a cookie is written, not on every request. */
+  get secure(): boolean {
+    if (this.#trustProxy) {
+      const forwarded = this.#c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
+      if (forwarded) return forwarded === 'https';
+    }
+    // The URL's scheme, without parsing the whole URL.
+    return this.#c.req.url.startsWith('https:');
+  }
+
+  /** Hono sends nothing until the handler chain returns. */
+  responseStarted(): boolean {
+    return false;
+  }
 }
 
 /**
@@ -34,12 +58,7 @@ export function session<TData extends object = Record<string, unknown>>(
   const handler = new SessionHandler(options);
   const trustProxy = adapter.trustProxy ?? false;
   return async (c, next) => {
-    const current = await handler.begin({
-      cookieHeader: c.req.header('Cookie'),
-      secure: isSecure(c, trustProxy),
-      // Hono sends nothing until the handler chain returns.
-      responseStarted: () => false,
-    });
+    const current = await handler.begin(new HonoSessionRequest(c, trustProxy));
     c.set('session', current as unknown as Session<TData>);
     await next();
     try {

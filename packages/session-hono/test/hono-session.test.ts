@@ -75,8 +75,22 @@ describe('Hono on @hono/node-server', () => {
         headers: { 'x-forwarded-proto': 'https' },
       });
       expect(response.headers.get('set-cookie')).toMatch(/; Secure;/);
+      const plain = await fetch(`${url}/add/x`, { method: 'POST', redirect: 'manual' });
+      expect(plain.headers.get('set-cookie')).not.toMatch(/Secure/);
     } finally {
       await close(server);
     }
+  });
+
+  test('without trustProxy, X-Forwarded-Proto is ignored; an https request URL makes the cookie Secure', async () => {
+    const { app } = makeApp();
+    const forwarded = await app.request('http://shop.test/add/x', {
+      method: 'POST',
+      headers: { 'x-forwarded-proto': 'https' },
+    });
+    expect(forwarded.headers.get('set-cookie')).toMatch(/^sharedstate\.sid=/);
+    expect(forwarded.headers.get('set-cookie')).not.toMatch(/Secure/);
+    const https = await app.request('https://shop.test/add/x', { method: 'POST' });
+    expect(https.headers.get('set-cookie')).toMatch(/; Secure;/);
   });
 });

@@ -1,4 +1,9 @@
-import { type Session, SessionHandler, type SessionOptions } from '@sharedstate/session-core';
+import {
+  type Session,
+  SessionHandler,
+  type SessionOptions,
+  type SessionRequest,
+} from '@sharedstate/session-core';
 
 /** The parts of Koa's context the middleware uses (Koa 2 and 3 both have them). */
 interface KoaContext {
@@ -13,6 +18,26 @@ type Next = () => Promise<unknown>;
 /** Where the session is kept on the request (a symbol property: cheaper for the GC than a WeakMap per request). */
 const SESSION = Symbol.for('@sharedstate/session');
 
+/** The request as session-core sees it: reads the context when asked (no closure per request). */
+class KoaSessionRequest implements SessionRequest {
+  readonly #ctx: KoaContext;
+  readonly cookieHeader: string | undefined;
+
+  constructor(ctx: KoaContext) {
+    this.#ctx = ctx;
+    this.cookieHeader = ctx.get('Cookie') || undefined;
+  }
+
+  /** ctx.secure honours app.proxy (X-Forwarded-Proto behind a load balancer); read when a cookie is written. */
+  get secure(): boolean {
+    return this.#ctx.secure;
+  }
+
+  responseStarted(): boolean {
+    return this.#ctx.headerSent;
+  }
+}
+
 /**
  * Session middleware for Koa 2 and 3. Sets `ctx.session` (use `getSession<TData>(ctx)` for a typed view).
  * The session is saved after the downstream middleware and before Koa sends the response; a save that
@@ -21,12 +46,7 @@ const SESSION = Symbol.for('@sharedstate/session');
 export function session(options: SessionOptions): (ctx: KoaContext, next: Next) => Promise<void> {
   const handler = new SessionHandler(options);
   return async (ctx, next) => {
-    const current = (await handler.begin({
-      cookieHeader: ctx.get('Cookie') || undefined,
-      // ctx.secure honours app.proxy (X-Forwarded-Proto behind a load balancer).
-      secure: ctx.secure,
-      responseStarted: () => ctx.headerSent,
-    })) as Session<object>;
+    const current = (await handler.begin(new KoaSessionRequest(ctx))) as Session<object>;
     (ctx as { [SESSION]?: Session<object> })[SESSION] = current;
     (ctx as KoaContext & { session: unknown }).session = current;
     await next();

@@ -93,6 +93,23 @@ describe.each([
         headers: { 'x-forwarded-proto': 'https' },
       });
       expect(response.headers.get('set-cookie')).toMatch(/; Secure;/);
+      const plain = await fetch(`${url}/add/x`, { method: 'POST', redirect: 'manual' });
+      expect(plain.headers.get('set-cookie')).not.toMatch(/Secure/);
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('without app.proxy, X-Forwarded-Proto is ignored: the cookie over plain HTTP is not Secure', async () => {
+    const { url, server } = await listen(makeApp(Koa).app);
+    try {
+      const response = await fetch(`${url}/add/x`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'x-forwarded-proto': 'https' },
+      });
+      expect(response.headers.get('set-cookie')).toMatch(/^sharedstate\.sid=/);
+      expect(response.headers.get('set-cookie')).not.toMatch(/Secure/);
     } finally {
       await close(server);
     }
