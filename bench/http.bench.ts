@@ -12,6 +12,16 @@ const SERVER = fileURLToPath(new URL('./http/http-server.ts', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTIONS = 32;
+/**
+ * BENCH_RATE=N holds the load at N requests per second (autocannon's overallRate) instead of as many as the
+ * server answers: every variant then does the same work per second, which makes CPU per request steadier
+ * (no variant gains or loses from batching more under saturation). Pick a rate every variant sustains.
+ */
+const RATE = process.env.BENCH_RATE === undefined ? undefined : Number(process.env.BENCH_RATE);
+if (RATE !== undefined && !(RATE > 0))
+  throw new Error(
+    `BENCH_RATE must be a positive number of requests per second; got '${process.env.BENCH_RATE}'.`,
+  );
 
 const VARIANTS = [
   'express:bare',
@@ -89,8 +99,11 @@ async function measure(
       method: scenario === 'read' ? 'GET' : 'POST',
       headers,
       connections: CONNECTIONS,
+      ...(RATE === undefined ? {} : { overallRate: RATE }),
     } as const;
-    await autocannon({ ...options, duration: 1 }); // warm up the JIT and the connections
+    // Warm up the JIT and the connections, flat out even when the run is held at a rate: the optimizing
+    // compiler should be done before the measured run starts.
+    await autocannon({ ...options, overallRate: undefined, duration: 1 });
     const commandsBefore = await commandsProcessed(redis);
     const cpuBefore = cpuMicros(child.pid!);
     const redisCpuBefore = cpuMicros(redisPid);
@@ -160,12 +173,17 @@ export async function runHttp(): Promise<string> {
   }
   const pick = (key: string, field: keyof Measurement) =>
     median((samples.get(key) ?? []).map((m) => m[field]));
+  const load =
+    RATE === undefined
+      ? `${CONNECTIONS} connections, as many requests as the server answers`
+      : `${CONNECTIONS} connections held at ${RATE} requests per second`;
   const lines = [
-    `HTTP, ${CONNECTIONS} connections, ${DURATION_S} s per run, median of ${ROUNDS} interleaved rounds; CPU = server process utime+stime per request.`,
+    `HTTP, ${load}, ${DURATION_S} s per run, median of ${ROUNDS} interleaved rounds; CPU = server process utime+stime per request.`,
     '',
     '| framework | scenario | middleware | req/s | p50 ms | p99 ms | CPU µs/req | CPU over bare | CPU over floor | Redis cmds/req | Redis CPU µs/req | req/s vs bare+GET |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
+  let fellShort = false;
   for (const scenario of SCENARIOS) {
     for (const variant of SELECTED) {
       const key = `${variant}|${scenario}`;
@@ -179,10 +197,21 @@ export async function runHttp(): Promise<string> {
         ? pick(`${framework}:${floorKind}|${scenario}`, 'cpuPerReq')
         : undefined;
       const isFloor = kind === 'bare' || kind === 'get' || kind === 'get-set';
+      // Held at a rate, a variant that answered fewer requests than asked was saturated: its CPU per
+      // request is not comparable with the others'.
+      const short = RATE !== undefined && pick(key, 'reqPerSec') < RATE * 0.97;
+      fellShort ||= short;
+      // Held at a rate, every variant's req/s is the rate: the ratio says nothing.
+      const ratio =
+        kind === 'bare' || !floor || RATE !== undefined
+          ? ''
+          : `${(pick(key, 'reqPerSec') / floor).toFixed(2)}x`;
       lines.push(
-        `| ${framework} | ${scenario} | ${kind} | ${Math.round(pick(key, 'reqPerSec'))} | ${pick(key, 'p50').toFixed(1)} | ${pick(key, 'p99').toFixed(1)} | ${pick(key, 'cpuPerReq').toFixed(0)} | ${kind === 'bare' ? '' : signed(pick(key, 'cpuPerReq') - bareCpu)} | ${isFloor || floorCpu === undefined ? '' : signed(pick(key, 'cpuPerReq') - floorCpu)} | ${pick(key, 'redisPerReq').toFixed(2)} | ${pick(key, 'redisCpuPerReq').toFixed(1)} | ${kind === 'bare' || !floor ? '' : `${(pick(key, 'reqPerSec') / floor).toFixed(2)}x`} |`,
+        `| ${framework} | ${scenario} | ${kind} | ${Math.round(pick(key, 'reqPerSec'))}${short ? ' (short)' : ''} | ${pick(key, 'p50').toFixed(1)} | ${pick(key, 'p99').toFixed(1)} | ${pick(key, 'cpuPerReq').toFixed(0)} | ${kind === 'bare' ? '' : signed(pick(key, 'cpuPerReq') - bareCpu)} | ${isFloor || floorCpu === undefined ? '' : signed(pick(key, 'cpuPerReq') - floorCpu)} | ${pick(key, 'redisPerReq').toFixed(2)} | ${pick(key, 'redisCpuPerReq').toFixed(1)} | ${ratio} |`,
       );
     }
   }
+  if (fellShort)
+    lines.push('', `(short): answered under 97% of the ${RATE} requests per second asked; lower BENCH_RATE.`);
   return lines.join('\n');
 }
