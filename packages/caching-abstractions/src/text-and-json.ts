@@ -4,7 +4,8 @@ import type { CacheOperationOptions, DistributedCache } from './distributed-cach
 
 const encoder = new TextEncoder();
 // fatal: a value that is not valid UTF-8 was not written by setString; say so instead of returning U+FFFD.
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a string that starts with U+FEFF comes back whole, as ASP.NET Core's GetString returns it.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A cached value could not be read back as the type asked for. */
 export class CacheValueFormatError extends CacheError {}

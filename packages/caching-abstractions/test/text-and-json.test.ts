@@ -19,6 +19,12 @@ describe('string and JSON values', () => {
     expect(await getString(cache, 's')).toBe('grüße 🌍');
   });
 
+  test('a string that starts with a byte order mark comes back whole', async () => {
+    await setString(cache, 'bom', '\uFEFFtext');
+    expect(Buffer.from((await cache.get('bom'))!).toString('hex')).toBe('efbbbf74657874');
+    expect(await getString(cache, 'bom')).toBe('\uFEFFtext');
+  });
+
   test('a JSON value round-trips with its type', async () => {
     interface Cart {
       items: { sku: string; qty: number }[];

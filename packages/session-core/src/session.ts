@@ -5,7 +5,11 @@ import type { SessionRequest } from './session-request.ts';
 import type { SessionSnapshot } from './session-serialization.ts';
 import { SESSION_STATE, SessionState } from './session-state.ts';
 
-const decoder = new TextDecoder();
+/**
+ * Reads bytes as ASP.NET Core's GetString does (Encoding.UTF8.GetString): invalid sequences become U+FFFD and
+ * a leading byte order mark stays in the text (a default TextDecoder would drop it).
+ */
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** What the Session needs from the handler that created it (one per handler, shared by its sessions). */
 export interface SessionHost {

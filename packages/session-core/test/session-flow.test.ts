@@ -42,6 +42,23 @@ describe('a session across requests', () => {
     expect(second.headers.setCookie).toBeUndefined();
   });
 
+  test('getString reads bytes as ASP.NET Core does: a leading BOM kept, invalid UTF-8 as U+FFFD', async () => {
+    const { handler } = setup();
+    const first = await visit(handler, undefined, (s) => {
+      s.set('bom', Uint8Array.of(0xef, 0xbb, 0xbf, 0x41));
+      s.set('invalid', Uint8Array.of(0x41, 0xff, 0x42, 0xc3));
+      s.setString('text', 'Grüße, 東京 🎉');
+      // Before a save, the values are the arrays set (not Buffers): decoded the same way.
+      expect(s.getString('bom')).toBe('\uFEFFA');
+      expect(s.getString('invalid')).toBe('A\uFFFDB\uFFFD');
+    });
+    await visit(handler, cookieFrom(first.headers.setCookie), (s) => {
+      expect(s.getString('bom')).toBe('\uFEFFA');
+      expect(s.getString('invalid')).toBe('A\uFFFDB\uFFFD');
+      expect(s.getString('text')).toBe('Grüße, 東京 🎉');
+    });
+  });
+
   test('reading or removing alone never creates a cookie or a cache entry', async () => {
     const { handler, cache } = setup();
     const { headers, session } = await visit(handler, undefined, (s) => {
