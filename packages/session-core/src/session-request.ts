@@ -1,9 +1,12 @@
 /** What an adapter tells the handler about the request. */
 export interface SessionRequest {
   /** The raw Cookie header. */
-  cookieHeader: string | undefined;
-  /** Whether the request arrived over HTTPS, as the framework reports it (honouring its trust-proxy setting). */
-  secure: boolean;
+  readonly cookieHeader: string | undefined;
+  /**
+   * Whether the request arrived over HTTPS, as the framework reports it (honouring its trust-proxy setting).
+   * Read only when a cookie is written, so an adapter may make it a getter.
+   */
+  readonly secure: boolean;
   /** Whether the response headers were already sent. */
   responseStarted(): boolean;
 }
