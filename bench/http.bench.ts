@@ -14,8 +14,9 @@ const DURATION_S = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTIONS = 32;
 /**
  * BENCH_RATE=N holds the load at N requests per second (autocannon's overallRate) instead of as many as the
- * server answers: every variant then does the same work per second, which makes CPU per request steadier
- * (no variant gains or loses from batching more under saturation). Pick a rate every variant sustains.
+ * server answers: every variant then does the same work per second, and none batches more than another
+ * because it is saturated. Pick a rate every variant sustains. (Measured at 5,000 per second, CPU per request
+ * moved more between runs than saturated, not less: docs/performance.md.)
  */
 const RATE = process.env.BENCH_RATE === undefined ? undefined : Number(process.env.BENCH_RATE);
 if (RATE !== undefined && !(RATE > 0))
