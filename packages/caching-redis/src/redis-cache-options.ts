@@ -13,7 +13,10 @@ export interface RedisCacheOptions {
    * close a client it was given. Give either this or `connection`.
    */
   redis?: Redis | Cluster;
-  /** A redis:// URL or ioredis options; the cache creates the client, with bounded retries, and owns it. */
+  /**
+   * A redis:// URL or ioredis options; the cache creates the client, with bounded retries and auto-pipelining
+   * (options given here override either), and owns it.
+   */
   connection?: string | RedisOptions;
   /** Prefix of every Redis key (ASP.NET Core's InstanceName), e.g. 'shop:'. Default none. */
   instanceName?: string;

