@@ -33,7 +33,7 @@ export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): ShopBacken
   const sharedRedis = () => {
     if (!redisUrl)
       throw new Error(`SHOP_CACHE/SHOP_KEYS=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379).`);
-    redis ??= new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+    redis ??= new Redis(redisUrl, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
     return redis;
   };
   let cache: DistributedCache;
