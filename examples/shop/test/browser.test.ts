@@ -48,9 +48,16 @@ describeIfChromium(
           const page = await browser.newPage();
           await page.goto(base);
           await page.fill('#user', 'Ada');
+          // Each step waits for the page its form posted to (303, then GET /) to show its result: a reload
+          // sent while that navigation is still settling can lose the page target (Chromium reports
+          // "Not attached to an active page"), which says nothing about the session.
           await page.click('#sign-in');
+          await page.locator('#greeting').waitFor();
           await page.click('#add-tea');
+          await page.locator('#cart li').first().waitFor();
           await page.click('#add-biscuits');
+          await page.locator('#cart li').nth(1).waitFor();
+          await page.waitForLoadState('load');
           const servedBy = new Set<string>();
           for (let i = 0; i < 4; i++) {
             await page.reload();
