@@ -4,12 +4,7 @@ import { SessionStateError, SessionTooLargeError, SessionUnavailableError } from
 import type { SessionRequest } from './session-request.ts';
 import type { SessionSnapshot } from './session-serialization.ts';
 import { SESSION_STATE, SessionState } from './session-state.ts';
-
-/**
- * Reads bytes as ASP.NET Core's GetString does (Encoding.UTF8.GetString): invalid sequences become U+FFFD and
- * a leading byte order mark stays in the text (a default TextDecoder would drop it).
- */
-const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+import { readUtf8 } from './utf8-text.ts';
 
 /** What the Session needs from the handler that created it (one per handler, shared by its sessions). */
 export interface SessionHost {
@@ -138,7 +133,7 @@ export class Session<TData extends object = Record<string, unknown>> {
 
   getString(key: string): string | undefined {
     const value = this.#peek(key);
-    return value === undefined ? undefined : decoder.decode(value);
+    return value === undefined ? undefined : readUtf8(value);
   }
 
   setString(key: string, value: string): void {

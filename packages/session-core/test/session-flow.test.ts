@@ -48,6 +48,10 @@ describe('a session across requests', () => {
       s.set('bom', Uint8Array.of(0xef, 0xbb, 0xbf, 0x41));
       s.set('invalid', Uint8Array.of(0x41, 0xff, 0x42, 0xc3));
       s.setString('text', 'Grüße, 東京 🎉');
+      // Either side of the 32-byte run read byte by byte, and a non-ASCII byte after it.
+      s.setString('ascii32', 'a'.repeat(32));
+      s.setString('ascii33', 'b'.repeat(33));
+      s.setString('late', `${'c'.repeat(40)}ü`);
       // Before a save, the values are the arrays set (not Buffers): decoded the same way.
       expect(s.getString('bom')).toBe('\uFEFFA');
       expect(s.getString('invalid')).toBe('A\uFFFDB\uFFFD');
@@ -56,6 +60,9 @@ describe('a session across requests', () => {
       expect(s.getString('bom')).toBe('\uFEFFA');
       expect(s.getString('invalid')).toBe('A\uFFFDB\uFFFD');
       expect(s.getString('text')).toBe('Grüße, 東京 🎉');
+      expect(s.getString('ascii32')).toBe('a'.repeat(32));
+      expect(s.getString('ascii33')).toBe('b'.repeat(33));
+      expect(s.getString('late')).toBe(`${'c'.repeat(40)}ü`);
     });
   });
 

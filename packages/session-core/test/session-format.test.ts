@@ -47,6 +47,45 @@ describe('session blob, revision 2', () => {
     const lying = Buffer.from(blob);
     lying.writeUInt32BE(0x7fff_fff0, 20 + 2 + 1);
     expect(deserializeSession(lying)).toBe('truncated');
+    // A length with the top bit set is huge, not negative.
+    lying.writeUInt32BE(0xffff_fffb, 20 + 2 + 1);
+    expect(deserializeSession(lying)).toBe('truncated');
+  });
+
+  test('keys of every kind read back as written, from a Buffer or a plain Uint8Array', () => {
+    const keys = [
+      'k',
+      'x'.repeat(32),
+      'y'.repeat(33),
+      'Grüße',
+      `${'a'.repeat(31)}é`,
+      '東京 🎉',
+      '\uFEFFbom',
+      'k'.repeat(0xffff),
+    ];
+    const entries = new Map(keys.map((key, i) => [key, Uint8Array.of(i)]));
+    const blob = serializeSession({ id: ID, entries });
+    // Offset inside a larger buffer, as a cache reply slice can be.
+    const inside = new Uint8Array(blob.length + 7);
+    inside.set(blob, 7);
+    for (const source of [blob, new Uint8Array(blob), inside.subarray(7)]) {
+      const read = deserializeSession(source);
+      if (typeof read === 'string') throw new Error(read);
+      expect([...read.entries.keys()]).toEqual(keys);
+      expect([...read.entries.values()].map((value) => value[0])).toEqual(keys.map((_, i) => i));
+    }
+  });
+
+  test('a key with invalid UTF-8 reads as ASP.NET Core reads it (U+FFFD)', () => {
+    // One entry whose key bytes are 'A', 0xff, 'B', 0xc3 (a lone lead byte at the end).
+    const blob = Buffer.concat([
+      Buffer.from([2, 0, 0, 1]),
+      ID,
+      Buffer.from([0, 4, 0x41, 0xff, 0x42, 0xc3, 0, 0, 0, 1, 9]),
+    ]);
+    const read = deserializeSession(blob);
+    if (typeof read === 'string') throw new Error(read);
+    expect([...read.entries.keys()]).toEqual(['A\uFFFDB\uFFFD']);
   });
 });
 
