@@ -1,0 +1,66 @@
+import { UnprotectedCookieCache } from '../src/unprotected-cookie-cache.ts';
+
+const cookie = (tail: string) => `CfDJ8${'A'.repeat(140)}${tail}`;
+
+/** Two distinct cookie values that fall in the same slot, found by trying (deterministic). */
+function sameSlotPair(): [string, string] {
+  const probe = new UnprotectedCookieCache(1_000_000);
+  const stored: string[] = [];
+  for (let i = 0; i < 2_000_000; i++) {
+    const value = cookie(i.toString(36).padStart(8, '0'));
+    probe.set(value, 'key');
+    // A set that did not grow the cache replaced the one earlier value it no longer answers for.
+    if (probe.size === stored.length)
+      return [stored.find((earlier) => probe.get(earlier) === undefined)!, value];
+    stored.push(value);
+  }
+  throw new Error('no two values in the same slot');
+}
+
+describe('UnprotectedCookieCache', () => {
+  test('answers only for the exact value that was stored, until its time is up', () => {
+    const cache = new UnprotectedCookieCache(10, 1_000);
+    cache.set(cookie('tail0001'), 'key-1', 0);
+    expect(cache.get(cookie('tail0001'), 999)).toBe('key-1');
+    // Same tail, different value: never another value's key.
+    expect(cache.get(`X${cookie('tail0001').slice(1)}`, 0)).toBeUndefined();
+    expect(cache.get(cookie('tail0002'), 0)).toBeUndefined();
+    expect(cache.get(cookie('tail0001'), 1_000)).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  test('values short or empty work too', () => {
+    const cache = new UnprotectedCookieCache();
+    cache.set('a', 'key-a');
+    cache.set('', 'key-empty');
+    expect(cache.get('a')).toBe('key-a');
+    expect(cache.get('')).toBe('key-empty');
+  });
+
+  test('two values sharing a slot: the later replaces the earlier, which is unprotected again', () => {
+    const [first, second] = sameSlotPair();
+    expect(first).not.toBe(second);
+    const cache = new UnprotectedCookieCache();
+    cache.set(first, 'key-1');
+    cache.set(second, 'key-2');
+    expect(cache.get(first)).toBeUndefined();
+    expect(cache.get(second)).toBe('key-2');
+    // Forgetting the earlier value leaves the later one's entry alone.
+    cache.delete(first);
+    expect(cache.get(second)).toBe('key-2');
+    cache.delete(second);
+    expect(cache.get(second)).toBeUndefined();
+  });
+
+  test('holds at most maxEntries, dropping the oldest first', () => {
+    const cache = new UnprotectedCookieCache(3);
+    for (let i = 0; i < 5; i++) cache.set(cookie(`value00${i}`), `key-${i}`);
+    expect(cache.size).toBe(3);
+    expect(cache.get(cookie('value000'))).toBeUndefined();
+    expect(cache.get(cookie('value001'))).toBeUndefined();
+    expect(cache.get(cookie('value004'))).toBe('key-4');
+    // Setting a value again does not evict another.
+    cache.set(cookie('value004'), 'key-4');
+    expect(cache.get(cookie('value002'))).toBe('key-2');
+  });
+});
