@@ -1,18 +1,24 @@
-import { UnprotectedCookieCache } from '../src/unprotected-cookie-cache.ts';
+import { tailDigest, UnprotectedCookieCache } from '../src/unprotected-cookie-cache.ts';
 
 const cookie = (tail: string) => `CfDJ8${'A'.repeat(140)}${tail}`;
 
-/** Two distinct cookie values that fall in the same slot, found by trying (deterministic). */
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Two distinct cookie values that fall in the same slot, found by trying tails from a fixed sequence. */
 function sameSlotPair(): [string, string] {
-  const probe = new UnprotectedCookieCache(1_000_000);
-  const stored: string[] = [];
+  const bySlot = new Map<number, string>();
+  let state = 1;
   for (let i = 0; i < 2_000_000; i++) {
-    const value = cookie(i.toString(36).padStart(8, '0'));
-    probe.set(value, 'key');
-    // A set that did not grow the cache replaced the one earlier value it no longer answers for.
-    if (probe.size === stored.length)
-      return [stored.find((earlier) => probe.get(earlier) === undefined)!, value];
-    stored.push(value);
+    let tail = '';
+    for (let c = 0; c < 8; c++) {
+      state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+      tail += BASE64[state >>> 26];
+    }
+    const value = cookie(tail);
+    const slot = tailDigest(value);
+    const earlier = bySlot.get(slot);
+    if (earlier !== undefined && earlier !== value) return [earlier, value];
+    bySlot.set(slot, value);
   }
   throw new Error('no two values in the same slot');
 }
