@@ -41,7 +41,10 @@ class KoaSessionRequest implements SessionRequest {
 /**
  * Session middleware for Koa 2 and 3. Sets `ctx.session` (use `getSession<TData>(ctx)` for a typed view).
  * The session is saved after the downstream middleware and before Koa sends the response; a save that
- * fails throws, so Koa answers with its error response instead of claiming success.
+ * fails throws, so Koa answers with its error response instead of claiming success. A request that fails
+ * downstream still saves what it changed (ASP.NET Core commits in `finally`; express-session and
+ * koa-session save on error responses too): a flash message or a failed-login counter set before
+ * `ctx.throw()` is kept.
  */
 export function session(options: SessionOptions): (ctx: KoaContext, next: Next) => Promise<void> {
   const handler = new SessionHandler(options);
@@ -49,15 +52,45 @@ export function session(options: SessionOptions): (ctx: KoaContext, next: Next) 
     const current = (await handler.begin(new KoaSessionRequest(ctx))) as Session<object>;
     (ctx as { [SESSION]?: Session<object> })[SESSION] = current;
     (ctx as KoaContext & { session: unknown }).session = current;
-    await next();
+    try {
+      await next();
+    } catch (error) {
+      await saveAfterFailure(handler, ctx, current);
+      throw error;
+    }
     const saving = handler.end(current);
     if (saving !== undefined) await saving;
-    const { setCookie, cacheControl } = handler.responseHeaders(current);
-    if (setCookie !== undefined && !ctx.headerSent) {
-      ctx.append('Set-Cookie', setCookie);
-      for (const [name, value] of Object.entries(cacheControl)) ctx.set(name, value);
-    }
+    addCookie(handler, ctx, current);
   };
+}
+
+/**
+ * Saves what a failed request changed and adds its cookie (an error-handling middleware of the app that
+ * answers keeps it). The request's own error is what the client and the app's error handling see: a save
+ * failing as well is logged, not raised in its place.
+ */
+async function saveAfterFailure(
+  handler: SessionHandler,
+  ctx: KoaContext,
+  current: Session<object>,
+): Promise<void> {
+  try {
+    const saving = handler.end(current);
+    if (saving !== undefined) await saving;
+    addCookie(handler, ctx, current);
+  } catch (commitError) {
+    handler.options.logger?.error(
+      `The session could not be saved after the request failed: ${(commitError as Error).message}`,
+    );
+  }
+}
+
+function addCookie(handler: SessionHandler, ctx: KoaContext, current: Session<object>): void {
+  const { setCookie, cacheControl } = handler.responseHeaders(current);
+  if (setCookie !== undefined && !ctx.headerSent) {
+    ctx.append('Set-Cookie', setCookie);
+    for (const [name, value] of Object.entries(cacheControl)) ctx.set(name, value);
+  }
 }
 
 /** The session of a request, typed with the app's own session data. */

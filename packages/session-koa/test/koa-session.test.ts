@@ -11,7 +11,9 @@ interface Cart {
   items: string[];
 }
 
-function makeApp(Koa: typeof Koa3, options: Partial<SessionOptions> = {}) {
+type Middleware = Parameters<Koa3['use']>[0];
+
+function makeApp(Koa: typeof Koa3, options: Partial<SessionOptions> = {}, before?: Middleware) {
   const cache = new MemoryDistributedCache();
   const dataProtection = createDataProtection({
     applicationName: 'koa-tests',
@@ -19,6 +21,7 @@ function makeApp(Koa: typeof Koa3, options: Partial<SessionOptions> = {}) {
   });
   const app = new Koa();
   app.silent = true;
+  if (before) app.use(before);
   app.use(session({ cache, dataProtection, ...options }));
   app.use(async (ctx) => {
     const s = getSession<Cart>(ctx);
@@ -26,6 +29,9 @@ function makeApp(Koa: typeof Koa3, options: Partial<SessionOptions> = {}) {
       s.setJson('items', [...(s.getJson('items') ?? []), ctx.path.slice(5)]);
       ctx.status = 303;
       ctx.redirect('/cart');
+    } else if (ctx.method === 'POST' && ctx.path.startsWith('/fail/')) {
+      s.setJson('items', [...(s.getJson('items') ?? []), ctx.path.slice(6)]);
+      ctx.throw(400, 'rejected');
     } else if (ctx.path === '/cart') {
       ctx.body = { items: s.getJson('items') ?? [] };
     } else if (ctx.path === '/login') {
@@ -77,6 +83,60 @@ describe.each([
       const response = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
       expect(response.status).toBe(500);
       expect(response.headers.get('location')).toBeNull();
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('a request that fails after changing the session still saves the change', async () => {
+    const { url, server } = await listen(makeApp(Koa).app);
+    try {
+      const cookie = cookieOf(await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' }))!;
+      const failed = await fetch(`${url}/fail/pen`, { method: 'POST', headers: { cookie } });
+      expect(failed.status).toBe(400);
+      expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({
+        items: ['book', 'pen'],
+      });
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('an app error handler that answers sends the new session cookie with its error response', async () => {
+    const answers: Middleware = async (ctx, next) => {
+      try {
+        await next();
+      } catch (error) {
+        ctx.status = (error as { status?: number }).status ?? 500;
+        ctx.body = 'handled';
+      }
+    };
+    const { url, server } = await listen(makeApp(Koa, {}, answers).app);
+    try {
+      const failed = await fetch(`${url}/fail/pen`, { method: 'POST' });
+      expect(failed.status).toBe(400);
+      expect(await failed.text()).toBe('handled');
+      const cookie = cookieOf(failed)!;
+      expect(cookie).toMatch(/^sharedstate\.sid=/);
+      expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({ items: ['pen'] });
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('when the save fails too, the request answers with its own error and the save failure is logged', async () => {
+    const errors: string[] = [];
+    const quiet = () => {};
+    const logger = { debug: quiet, info: quiet, warn: quiet, error: (m: string) => errors.push(m) };
+    const { app, cache } = makeApp(Koa, { logger });
+    const { url, server } = await listen(app);
+    try {
+      cache.dispose();
+      const failed = await fetch(`${url}/fail/pen`, { method: 'POST' });
+      expect(failed.status).toBe(400);
+      expect(errors).toEqual([
+        expect.stringMatching(/^The session could not be saved after the request failed: /),
+      ]);
     } finally {
       await close(server);
     }
