@@ -45,6 +45,11 @@ function makeApp(
       res.end(`refused: ${(error as Error).message}`);
     }
   });
+  app.post('/fail/:item', (req) => {
+    const s = getSession<Cart>(req);
+    s.setJson('items', [...(s.getJson('items') ?? []), String(req.params.item)]);
+    throw Object.assign(new Error('rejected'), { status: 400, expose: true });
+  });
   app.post('/logout', async (req, res) => {
     getSession(req).destroy();
     res.send('bye');
@@ -106,6 +111,22 @@ describe.each([
     expect(text).toBe(
       'first chunk refused: The session cannot be established after the response has started.',
     );
+  });
+
+  test('a request that fails after changing the session still saves it, and the error page carries a new cookie', async () => {
+    const cookie = cookieOf(await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' }))!;
+    const failed = await fetch(`${url}/fail/pen`, { method: 'POST', headers: { cookie } });
+    expect(failed.status).toBe(400);
+    expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({
+      items: ['book', 'pen'],
+    });
+    const fresh = await fetch(`${url}/fail/ink`, { method: 'POST' });
+    expect(fresh.status).toBe(400);
+    const freshCookie = cookieOf(fresh)!;
+    expect(freshCookie).toMatch(/^sharedstate\.sid=/);
+    expect(await (await fetch(`${url}/cart`, { headers: { cookie: freshCookie } })).json()).toEqual({
+      items: ['ink'],
+    });
   });
 
   test('login regenerates the session key; logout deletes the cookie', async () => {

@@ -4,6 +4,7 @@ import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import { type SessionEnv, type SessionOptions, session } from '@sharedstate/session-hono';
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 
 interface Cart {
   items: string[];
@@ -21,6 +22,11 @@ function makeApp(options: Partial<SessionOptions> = {}, trustProxy = false) {
     const s = c.get('session');
     s.setJson('items', [...(s.getJson('items') ?? []), c.req.param('item')]);
     return c.redirect('/cart', 303);
+  });
+  app.post('/fail/:item', (c) => {
+    const s = c.get('session');
+    s.setJson('items', [...(s.getJson('items') ?? []), c.req.param('item')]);
+    throw new HTTPException(400, { message: 'rejected' });
   });
   app.get('/cart', (c) => c.json({ items: c.get('session').getJson('items') ?? [] }));
   return { app, cache };
@@ -48,6 +54,27 @@ describe('Hono on @hono/node-server', () => {
       const tampered = await fetch(`${url}/cart`, { headers: { cookie: 'sharedstate.sid=CfDJ8AAAA' } });
       expect(tampered.status).toBe(200);
       expect(await tampered.json()).toEqual({ items: [] });
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('a request that fails after changing the session still saves it, and the error response carries a new cookie', async () => {
+    const { url, server } = await listen(makeApp().app);
+    try {
+      const cookie = cookieOf(await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' }))!;
+      const failed = await fetch(`${url}/fail/pen`, { method: 'POST', headers: { cookie } });
+      expect(failed.status).toBe(400);
+      expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({
+        items: ['book', 'pen'],
+      });
+      const fresh = await fetch(`${url}/fail/ink`, { method: 'POST' });
+      expect(fresh.status).toBe(400);
+      const freshCookie = cookieOf(fresh)!;
+      expect(freshCookie).toMatch(/^sharedstate\.sid=/);
+      expect(await (await fetch(`${url}/cart`, { headers: { cookie: freshCookie } })).json()).toEqual({
+        items: ['ink'],
+      });
     } finally {
       await close(server);
     }
