@@ -151,6 +151,11 @@ describe.each([
       const response = await fetch(`${brokenUrl}/add/book`, { method: 'POST', redirect: 'manual' });
       expect(response.status).toBe(500);
       expect(response.headers.get('location')).toBeNull();
+      // A handler that fails, then a save that fails as well: one answer, an error with the request's own
+      // status (Express's final handler keeps a status of 400 or more that is already set).
+      const failed = await fetch(`${brokenUrl}/fail/book`, { method: 'POST' });
+      expect(failed.status).toBe(400);
+      expect(await failed.text()).toMatch(/SessionCommitError/);
     } finally {
       await new Promise<void>((resolve) => brokenServer.close(() => resolve()));
     }

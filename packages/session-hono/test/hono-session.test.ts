@@ -88,6 +88,8 @@ describe('Hono on @hono/node-server', () => {
       const response = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
       expect(response.status).toBe(500);
       expect(response.headers.get('location')).toBeNull();
+      // A handler that fails, then a save that fails as well: one answer, the save's error.
+      expect((await fetch(`${url}/fail/book`, { method: 'POST' })).status).toBe(500);
     } finally {
       await close(server);
     }
