@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import { getSession, type SessionOptions, session } from '@sharedstate/session-express';
+import { cookieOf, failedRequestOutcome } from '@sharedstate/testing';
 import compression from 'compression';
 import express5 from 'express';
 // @ts-expect-error express4 is Express 4 under an alias; its types are Express 5's, close enough for this test.
@@ -70,8 +71,6 @@ async function listen(app: ReturnType<ExpressFactory>): Promise<{ url: string; s
   });
 }
 
-const cookieOf = (response: Response) => response.headers.get('set-cookie')?.split(';')[0];
-
 describe.each([
   ['Express 5', express5],
   ['Express 4', express4 as unknown as ExpressFactory],
@@ -114,18 +113,11 @@ describe.each([
   });
 
   test('a request that fails after changing the session still saves it, and the error page carries a new cookie', async () => {
-    const cookie = cookieOf(await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' }))!;
-    const failed = await fetch(`${url}/fail/pen`, { method: 'POST', headers: { cookie } });
-    expect(failed.status).toBe(400);
-    expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({
-      items: ['book', 'pen'],
-    });
-    const fresh = await fetch(`${url}/fail/ink`, { method: 'POST' });
-    expect(fresh.status).toBe(400);
-    const freshCookie = cookieOf(fresh)!;
-    expect(freshCookie).toMatch(/^sharedstate\.sid=/);
-    expect(await (await fetch(`${url}/cart`, { headers: { cookie: freshCookie } })).json()).toEqual({
-      items: ['ink'],
+    expect(await failedRequestOutcome(url)).toEqual({
+      failedStatus: 400,
+      cartAfterFailure: { items: ['book', 'pen'] },
+      freshStatus: 400,
+      freshCart: { items: ['ink'] },
     });
   });
 

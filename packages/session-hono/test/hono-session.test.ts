@@ -3,6 +3,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import { type SessionEnv, type SessionOptions, session } from '@sharedstate/session-hono';
+import { cookieOf, failedRequestOutcome } from '@sharedstate/testing';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 
@@ -41,7 +42,6 @@ function listen(app: Hono<SessionEnv<Cart>>): Promise<{ url: string; server: Ser
 }
 
 const close = (server: ServerType) => new Promise<void>((resolve) => server.close(() => resolve()));
-const cookieOf = (response: Response) => response.headers.get('set-cookie')?.split(';')[0];
 
 describe('Hono on @hono/node-server', () => {
   test('the session is saved before the redirect and read on the next request', async () => {
@@ -62,18 +62,11 @@ describe('Hono on @hono/node-server', () => {
   test('a request that fails after changing the session still saves it, and the error response carries a new cookie', async () => {
     const { url, server } = await listen(makeApp().app);
     try {
-      const cookie = cookieOf(await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' }))!;
-      const failed = await fetch(`${url}/fail/pen`, { method: 'POST', headers: { cookie } });
-      expect(failed.status).toBe(400);
-      expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({
-        items: ['book', 'pen'],
-      });
-      const fresh = await fetch(`${url}/fail/ink`, { method: 'POST' });
-      expect(fresh.status).toBe(400);
-      const freshCookie = cookieOf(fresh)!;
-      expect(freshCookie).toMatch(/^sharedstate\.sid=/);
-      expect(await (await fetch(`${url}/cart`, { headers: { cookie: freshCookie } })).json()).toEqual({
-        items: ['ink'],
+      expect(await failedRequestOutcome(url)).toEqual({
+        failedStatus: 400,
+        cartAfterFailure: { items: ['book', 'pen'] },
+        freshStatus: 400,
+        freshCart: { items: ['ink'] },
       });
     } finally {
       await close(server);

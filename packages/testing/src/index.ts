@@ -21,5 +21,10 @@ export {
 } from './redis-server.ts';
 export { isCI, ServiceUnavailableError } from './service-unavailable.ts';
 export { services } from './services.ts';
+export {
+  cookieOf,
+  type FailedRequestOutcome,
+  failedRequestOutcome,
+} from './session-adapter-checks.ts';
 export { type SqlServerInstance, sqlServer, sqlServerAvailability } from './sql-server.ts';
 export { waitUntil } from './wait-until.ts';
