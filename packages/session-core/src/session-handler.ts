@@ -167,6 +167,24 @@ export class SessionHandler {
   }
 
   /**
+   * Ends a request that failed (its handler threw past the framework's error handling): what it changed is
+   * saved all the same, as ASP.NET Core (which commits in `finally`), express-session and koa-session do, so
+   * a flash message or a failed-login counter set before the error is kept. Never rejects: the request's own
+   * error is what the client and the app see, so a save that fails as well goes to onCommitError, or is
+   * logged.
+   */
+  async endAfterFailure(session: Session<object>): Promise<void> {
+    if (!session[SESSION_STATE].needsWrite) return;
+    try {
+      await this.#persist(session, true, rejectAsCommitError);
+    } catch (error) {
+      const failure = asCommitError(error);
+      if (this.options.onCommitError) this.options.onCommitError(failure);
+      else this.options.logger?.error(`${failure.message} (after the request itself failed)`);
+    }
+  }
+
+  /**
    * Saves, removes or refreshes the session as its state asks; any failure goes to `onFailure`, which
    * settles the returned promise (rethrowing rejects it). The common write is one cache call and one
    * promise step: the bookkeeping and the failure handling ride on the same `then`.

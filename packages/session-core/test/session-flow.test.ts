@@ -195,6 +195,35 @@ describe('a session across requests', () => {
     expect(seen[0]).toBeInstanceOf(SessionCommitError);
   });
 
+  test('a failed request still saves its change; a save failing too is logged or goes to onCommitError', async () => {
+    const { handler, cache } = setup();
+    const saved = await handler.begin(request());
+    saved.setString('k', 'v');
+    await handler.endAfterFailure(saved);
+    expect(await cache.get(sessionKey(saved))).toBeDefined();
+
+    const errors: string[] = [];
+    const quiet = () => {};
+    const logger = { debug: quiet, info: quiet, warn: quiet, error: (m: string) => errors.push(m) };
+    const logged = setup({ logger });
+    const lost = await logged.handler.begin(request());
+    lost.setString('k', 'v');
+    logged.cache.dispose();
+    await expect(logged.handler.endAfterFailure(lost)).resolves.toBeUndefined();
+    expect(errors).toEqual([
+      expect.stringMatching(/could not be saved.*\(after the request itself failed\)$/),
+    ]);
+
+    const seen: unknown[] = [];
+    const tolerant = setup({ onCommitError: (error) => seen.push(error), logger });
+    const taken = await tolerant.handler.begin(request());
+    taken.setString('k', 'v');
+    tolerant.cache.dispose();
+    await tolerant.handler.endAfterFailure(taken);
+    expect(seen).toEqual([expect.any(SessionCommitError)]);
+    expect(errors).toHaveLength(1);
+  });
+
   test('a cache that throws instead of rejecting fails the commit the same way', async () => {
     const cache = new MemoryDistributedCache();
     const throwing = Object.assign(Object.create(cache) as MemoryDistributedCache, {

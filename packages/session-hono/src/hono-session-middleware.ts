@@ -60,7 +60,15 @@ export function session<TData extends object = Record<string, unknown>>(
   return async (c, next) => {
     const current = await handler.begin(new HonoSessionRequest(c, trustProxy));
     c.set('session', current as unknown as Session<TData>);
-    await next();
+    try {
+      await next();
+    } catch (error) {
+      // Hono turns a handler's error into its error response (app.onError) before this point, and the
+      // change is saved below; an error that gets here escaped that (an onError that rethrows), and what
+      // the request changed is saved all the same.
+      await handler.endAfterFailure(current as Session<object>);
+      throw error;
+    }
     try {
       const saving = handler.end(current as Session<object>);
       if (saving !== undefined) await saving;

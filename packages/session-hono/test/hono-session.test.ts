@@ -73,6 +73,24 @@ describe('Hono on @hono/node-server', () => {
     }
   });
 
+  test('an error that escapes onError (rethrown) still saves the session change', async () => {
+    const { app } = makeApp();
+    app.onError((error) => {
+      throw error;
+    });
+    const { url, server } = await listen(app);
+    try {
+      const cookie = cookieOf(await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' }))!;
+      const failed = await fetch(`${url}/fail/pen`, { method: 'POST', headers: { cookie } });
+      expect(failed.status).toBe(500);
+      expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({
+        items: ['book', 'pen'],
+      });
+    } finally {
+      await close(server);
+    }
+  });
+
   test('a failed save answers 500, not a success', async () => {
     const { app, cache } = makeApp();
     const { url, server } = await listen(app);

@@ -55,34 +55,16 @@ export function session(options: SessionOptions): (ctx: KoaContext, next: Next) 
     try {
       await next();
     } catch (error) {
-      await saveAfterFailure(handler, ctx, current);
+      await handler.endAfterFailure(current);
+      // Koa's own error response clears the headers; an error-handling middleware of the app that answers
+      // keeps them, and so the new session's cookie.
+      addCookie(handler, ctx, current);
       throw error;
     }
     const saving = handler.end(current);
     if (saving !== undefined) await saving;
     addCookie(handler, ctx, current);
   };
-}
-
-/**
- * Saves what a failed request changed and adds its cookie (an error-handling middleware of the app that
- * answers keeps it). The request's own error is what the client and the app's error handling see: a save
- * failing as well is logged, not raised in its place.
- */
-async function saveAfterFailure(
-  handler: SessionHandler,
-  ctx: KoaContext,
-  current: Session<object>,
-): Promise<void> {
-  try {
-    const saving = handler.end(current);
-    if (saving !== undefined) await saving;
-    addCookie(handler, ctx, current);
-  } catch (commitError) {
-    handler.options.logger?.error(
-      `The session could not be saved after the request failed: ${(commitError as Error).message}`,
-    );
-  }
 }
 
 function addCookie(handler: SessionHandler, ctx: KoaContext, current: Session<object>): void {

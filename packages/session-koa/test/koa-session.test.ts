@@ -136,7 +136,7 @@ describe.each([
       const failed = await fetch(`${url}/fail/pen`, { method: 'POST' });
       expect(failed.status).toBe(400);
       expect(errors).toEqual([
-        expect.stringMatching(/^The session could not be saved after the request failed: /),
+        expect.stringMatching(/^The session could not be saved: .* \(after the request itself failed\)$/),
       ]);
     } finally {
       await close(server);
