@@ -169,9 +169,9 @@ export class SessionHandler {
   /**
    * Ends a request that failed (its handler threw past the framework's error handling): what it changed is
    * saved all the same, as ASP.NET Core (which commits in `finally`), express-session and koa-session do, so
-   * a flash message or a failed-login counter set before the error is kept. Never rejects: the request's own
-   * error is what the client and the app see, so a save that fails as well goes to onCommitError, or is
-   * logged.
+   * a flash message or a failed-login counter set before the error is kept. The request's own error is what
+   * the client and the app see, so a save that fails as well goes to onCommitError, or is logged: this
+   * rejects only if onCommitError throws.
    */
   async endAfterFailure(session: Session<object>): Promise<void> {
     if (!session[SESSION_STATE].needsWrite) return;
