@@ -7,6 +7,7 @@ export {
   SessionStateError,
   SessionTooLargeError,
   SessionUnavailableError,
+  SessionUsageError,
 } from './session-errors.ts';
 export { SessionHandler } from './session-handler.ts';
 export { aspnetCoreCompat, type SessionCookieOptions, type SessionOptions } from './session-options.ts';

@@ -18,5 +18,12 @@ export class SessionTooLargeError extends SessionError {}
 /** The session was used in a way that cannot work (e.g. established after the response started). */
 export class SessionStateError extends SessionError {}
 
+/**
+ * The session was used the way express-session or koa-session is, which does nothing here and would lose
+ * data or hang the request: a value assigned as a property of the session object, or a callback passed to
+ * a method that returns a promise.
+ */
+export class SessionUsageError extends SessionError {}
+
 /** A session option is missing or wrong; raised when the middleware is created. */
 export class SessionConfigurationError extends SessionError {}

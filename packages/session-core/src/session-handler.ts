@@ -10,7 +10,7 @@ import {
   sessionCookieHeader,
   unprotectSessionKey,
 } from './session-cookie.ts';
-import { SessionCommitError, SessionError } from './session-errors.ts';
+import { SessionCommitError, SessionError, SessionUsageError } from './session-errors.ts';
 import {
   type ResolvedSessionOptions,
   resolveSessionOptions,
@@ -29,6 +29,23 @@ const asCommitError = (error: unknown): SessionCommitError =>
 const rejectAsCommitError = (error: unknown): never => {
   throw asCommitError(error);
 };
+
+/**
+ * Properties the app assigned on the session object itself (`req.session.user = …`, as express-session and
+ * koa-session allow). The Session keeps its own state in private fields and one symbol, so any
+ * enumerable string key was put there by the app, and is not stored.
+ */
+const assignedProperties = (session: Session<object>): string[] => Object.keys(session);
+
+function assignedPropertiesError(names: string[]): SessionUsageError {
+  const listed = names.map((name) => `'${name}'`).join(', ');
+  const first = JSON.stringify(names[0]);
+  return new SessionUsageError(
+    `The app assigned ${listed} as ${names.length === 1 ? 'a property' : 'properties'} of the session object, ` +
+      `which is not stored (it would be gone on the next request); use session.setJson(${first}, value) and ` +
+      `session.getJson(${first}) (or setString, setInt32, set).`,
+  );
+}
 
 const NO_HEADERS: SessionResponseHeaders = Object.freeze({ setCookie: undefined, cacheControl: {} });
 const NO_CACHE = Object.freeze({ 'Cache-Control': 'no-cache,no-store', Pragma: 'no-cache', Expires: '-1' });
@@ -70,7 +87,7 @@ export class SessionHandler {
         : new OperationDeadlines(ioTimeoutMs);
     this.#host = {
       load: (session) => this.#load(session),
-      commit: (session) => this.#persist(session, false, rejectAsCommitError),
+      commit: (session) => this.#save(session, false, rejectAsCommitError, assignedProperties(session)),
       newKey: () => randomUUID(),
       cookieValueFor: (key) => protectSessionKey(this.#protector, key),
       maxSessionSize: this.options.maxSessionSize,
@@ -162,8 +179,9 @@ export class SessionHandler {
    * SessionCommitError (the request must fail) unless the onCommitError option takes it.
    */
   end(session: Session<object>): Promise<void> | undefined {
-    if (!session[SESSION_STATE].needsWrite) return undefined;
-    return this.#persist(session, true, this.#endOfRequestFailure);
+    const assigned = assignedProperties(session);
+    if (assigned.length === 0 && !session[SESSION_STATE].needsWrite) return undefined;
+    return this.#save(session, true, this.#endOfRequestFailure, assigned);
   }
 
   /**
@@ -174,14 +192,32 @@ export class SessionHandler {
    * rejects only if onCommitError throws.
    */
   async endAfterFailure(session: Session<object>): Promise<void> {
-    if (!session[SESSION_STATE].needsWrite) return;
+    const assigned = assignedProperties(session);
+    if (assigned.length === 0 && !session[SESSION_STATE].needsWrite) return;
     try {
-      await this.#persist(session, true, rejectAsCommitError);
+      await this.#save(session, true, rejectAsCommitError, assigned);
     } catch (error) {
       const failure = asCommitError(error);
       if (this.options.onCommitError) this.options.onCommitError(failure);
       else this.options.logger?.error(`${failure.message} (after the request itself failed)`);
     }
+  }
+
+  /**
+   * Saves what went through the session's methods; then, if the app also assigned properties on the
+   * session object, fails as a save does (those values are lost), with a message saying what to call.
+   */
+  #save(
+    session: Session<object>,
+    endOfRequest: boolean,
+    onFailure: (error: unknown) => void,
+    assigned: string[],
+  ): Promise<void> {
+    if (assigned.length === 0) return this.#persist(session, endOfRequest, onFailure);
+    const refused = assignedPropertiesError(assigned);
+    return this.#persist(session, endOfRequest, rejectAsCommitError)
+      .then(() => Promise.reject(refused))
+      .then(undefined, onFailure);
   }
 
   /**

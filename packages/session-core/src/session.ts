@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { bytesToGuid } from '@sharedstate/dataprotection-core';
-import { SessionStateError, SessionTooLargeError, SessionUnavailableError } from './session-errors.ts';
+import {
+  SessionStateError,
+  SessionTooLargeError,
+  SessionUnavailableError,
+  SessionUsageError,
+} from './session-errors.ts';
 import type { SessionRequest } from './session-request.ts';
 import type { SessionSnapshot } from './session-serialization.ts';
 import { SESSION_STATE, SessionState } from './session-state.ts';
@@ -23,6 +28,17 @@ export interface SessionHost {
 const entryCost = (key: string, value: Uint8Array) =>
   2 + Buffer.byteLength(key, 'utf8') + 4 + value.byteLength;
 const HEADER_COST = 20;
+
+/**
+ * express-session's regenerate, destroy and save take a callback that ends the request; these methods never
+ * call one, so a callback passed out of habit would leave the request hanging. A synchronous throw reaches
+ * the framework's error handling (a rejection nobody awaits would not).
+ */
+function refuseArguments(method: string, given: number, instead: string): void {
+  if (given !== 0) {
+    throw new SessionUsageError(`session.${method}() takes no arguments and calls no callback: ${instead}.`);
+  }
+}
 
 /**
  * One user's session for one request: ASP.NET Core's ISession with TypeScript types. `TData` describes the
@@ -173,7 +189,13 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   /** Loads the session from the cache if it is not loaded yet (needed first with load: 'lazy'). */
-  async load(): Promise<void> {
+  load(): Promise<void> {
+    // biome-ignore lint/complexity/noArguments: a callback is refused, so it is not declared
+    refuseArguments('load', arguments.length, 'use `await session.load()`');
+    return this.#load();
+  }
+
+  async #load(): Promise<void> {
     if (this[SESSION_STATE].loaded) return;
     this.#loading ??= this.#host.load(this as Session<object>);
     await this.#loading;
@@ -181,6 +203,8 @@ export class Session<TData extends object = Record<string, unknown>> {
 
   /** Saves the session now instead of at the end of the request. */
   commit(): Promise<void> {
+    // biome-ignore lint/complexity/noArguments: a callback is refused, so it is not declared
+    refuseArguments('commit', arguments.length, 'use `await session.commit()`');
     return this.#host.commit(this as Session<object>);
   }
 
@@ -188,7 +212,13 @@ export class Session<TData extends object = Record<string, unknown>> {
    * Moves the session to a new key (and cookie), keeping its data, and removes the old entry: call after
    * sign-in, so a session id planted before sign-in is worthless (session fixation).
    */
-  async regenerate(): Promise<void> {
+  regenerate(): Promise<void> {
+    // biome-ignore lint/complexity/noArguments: a callback is refused, so it is not declared
+    refuseArguments('regenerate', arguments.length, 'use `await session.regenerate()`, then answer');
+    return this.#regenerate();
+  }
+
+  async #regenerate(): Promise<void> {
     const state = this.#loadedState();
     if (state.request.responseStarted()) {
       throw new SessionStateError('The session cannot be regenerated after the response has started.');
@@ -203,6 +233,8 @@ export class Session<TData extends object = Record<string, unknown>> {
 
   /** Ends the session: its data is removed from the cache and the cookie deleted. */
   destroy(): void {
+    // biome-ignore lint/complexity/noArguments: a callback is refused, so it is not declared
+    refuseArguments('destroy', arguments.length, 'call `session.destroy()`, then answer');
     const state = this[SESSION_STATE];
     state.destroyed = true;
     state.loaded = true;

@@ -8,6 +8,7 @@ import {
   SessionStateError,
   SessionTooLargeError,
   SessionUnavailableError,
+  SessionUsageError,
 } from '@sharedstate/session-core';
 import { cookieFrom, request, sessionKey, setup } from './fixtures.ts';
 
@@ -222,6 +223,52 @@ describe('a session across requests', () => {
     await tolerant.handler.endAfterFailure(taken);
     expect(seen).toEqual([expect.any(SessionCommitError)]);
     expect(errors).toHaveLength(1);
+  });
+
+  test('a value assigned as a property of the session fails the request by name; the method-made change is kept', async () => {
+    const { handler, cache } = setup();
+    const session = await handler.begin(request());
+    session.setString('kept', 'yes');
+    // The express-session / koa-session habit: a plain property, which is not stored.
+    Object.assign(session, { user: 'ada', views: 1 });
+    const failure = await handler.end(session)?.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(SessionCommitError);
+    expect((failure as Error).cause).toBeInstanceOf(SessionUsageError);
+    expect((failure as Error).message).toMatch(
+      /assigned 'user', 'views' as properties of the session object.*setJson\("user", value\)/,
+    );
+    expect(await cache.get(sessionKey(session))).toBeDefined();
+
+    // An unchanged session with only a stray property fails too (its value would be lost just the same),
+    // as does an explicit commit; onCommitError takes it like any failed save.
+    const seen: unknown[] = [];
+    const tolerant = setup({ onCommitError: (error) => seen.push(error) });
+    const unchanged = await tolerant.handler.begin(request());
+    Object.assign(unchanged, { cart: ['book'] });
+    await expect(unchanged.commit()).rejects.toThrow(/assigned 'cart' as a property/);
+    const ending = tolerant.handler.end(unchanged);
+    expect(ending).toBeDefined();
+    await ending;
+    expect(seen).toEqual([expect.any(SessionCommitError)]);
+  });
+
+  test('a callback passed out of habit (regenerate(cb), destroy(cb)) throws at once instead of hanging', async () => {
+    const { handler } = setup();
+    const session = await handler.begin(request());
+    const callback = () => {};
+    const withCallback = (method: 'regenerate' | 'destroy' | 'commit' | 'load') => () =>
+      (session[method] as (this: typeof session, cb: unknown) => unknown).call(session, callback);
+    for (const method of ['regenerate', 'destroy', 'commit', 'load'] as const) {
+      expect(withCallback(method)).toThrow(SessionUsageError);
+    }
+    expect(withCallback('regenerate')).toThrow(
+      'session.regenerate() takes no arguments and calls no callback: use `await session.regenerate()`, then answer.',
+    );
+    // None of them acted: the session was neither regenerated nor destroyed, so the end has nothing to do.
+    expect(handler.end(session)).toBeUndefined();
   });
 
   test('a cache that throws instead of rejecting fails the commit the same way', async () => {
