@@ -55,6 +55,17 @@ function makeApp(
     getSession(req).destroy();
     res.send('bye');
   });
+  // express-session habits: a value kept as a property, a callback that ends the request.
+  app.post('/habit/property', (req, res) => {
+    const s = getSession<Cart>(req);
+    s.setJson('items', [...(s.getJson('items') ?? []), 'kept']);
+    (req as unknown as { session: { user?: string } }).session.user = 'ada';
+    res.send('ok');
+  });
+  app.post('/habit/callback', (req, res) => {
+    const habit = req as unknown as { session: { destroy(done: () => void): void } };
+    habit.session.destroy(() => res.send('bye'));
+  });
   app.post('/login', async (req, res) => {
     await getSession(req).regenerate();
     getSession(req).setString('user', 'ada');
@@ -118,6 +129,28 @@ describe.each([
       cartAfterFailure: { items: ['book', 'pen'] },
       freshStatus: 400,
       freshCart: { items: ['ink'] },
+    });
+  });
+
+  test('express-session habits fail the request with what to call instead, and never hang', async () => {
+    const cookie = cookieOf(await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' }))!;
+    const property = await fetch(`${url}/habit/property`, { method: 'POST', headers: { cookie } });
+    expect(property.status).toBe(500);
+    expect(await property.text()).toMatch(/assigned &#39;user&#39; as a property of the session object/);
+    // What went through the methods was saved before the request failed.
+    expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({
+      items: ['book', 'kept'],
+    });
+    const callback = await fetch(`${url}/habit/callback`, {
+      method: 'POST',
+      headers: { cookie },
+      signal: AbortSignal.timeout(4000),
+    });
+    expect(callback.status).toBe(500);
+    expect(await callback.text()).toMatch(/SessionUsageError: session\.destroy\(\) takes no arguments/);
+    // The session was not destroyed.
+    expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({
+      items: ['book', 'kept'],
     });
   });
 

@@ -91,6 +91,34 @@ describe('Hono on @hono/node-server', () => {
     }
   });
 
+  test('a value kept as a plain property of the session fails the request with what to call instead', async () => {
+    const { app } = makeApp();
+    const errors: Error[] = [];
+    app.onError((error, c) => {
+      errors.push(error);
+      return c.text('failed', 500);
+    });
+    app.post('/habit/property', (c) => {
+      const s = c.get('session');
+      s.setJson('items', ['kept']);
+      (s as unknown as { user?: string }).user = 'ada';
+      return c.text('ok');
+    });
+    const { url, server } = await listen(app);
+    try {
+      const cookie = cookieOf(await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' }))!;
+      const response = await fetch(`${url}/habit/property`, { method: 'POST', headers: { cookie } });
+      expect(response.status).toBe(500);
+      expect(errors.map((error) => [error.name, (error.cause as Error).name])).toEqual([
+        ['SessionCommitError', 'SessionUsageError'],
+      ]);
+      expect(errors[0]!.message).toMatch(/assigned 'user' as a property.*setJson\("user", value\)/);
+      expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({ items: ['kept'] });
+    } finally {
+      await close(server);
+    }
+  });
+
   test('a failed save answers 500, not a success', async () => {
     const { app, cache } = makeApp();
     const { url, server } = await listen(app);
