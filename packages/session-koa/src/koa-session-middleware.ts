@@ -3,10 +3,13 @@ import {
   SessionHandler,
   type SessionOptions,
   type SessionRequest,
+  SessionUsageError,
 } from '@sharedstate/session-core';
 
 /** The parts of Koa's context the middleware uses (Koa 2 and 3 both have them). */
 interface KoaContext {
+  /** Each request's context is created from this prototype (`Object.create(app.context)`). */
+  readonly app: { readonly context: object };
   get(field: string): string;
   append(field: string, value: string | string[]): void;
   set(field: string, value: string): void;
@@ -17,6 +20,50 @@ type Next = () => Promise<unknown>;
 
 /** Where the session is kept on the request (a symbol property: cheaper for the GC than a WeakMap per request). */
 const SESSION = Symbol.for('@sharedstate/session');
+
+/**
+ * `ctx.session`, defined once on the app's context prototype rather than assigned on every request. Reading
+ * it gives the request's session; `ctx.session = null`, koa-session's way to sign out, destroys the session
+ * (assigned as a plain property it would do nothing, and the user would stay signed in).
+ */
+const SESSION_PROPERTY: PropertyDescriptor = {
+  configurable: true,
+  enumerable: false,
+  get(this: { [SESSION]?: Session<object> }): Session<object> | undefined {
+    return this[SESSION];
+  },
+  set(this: { [SESSION]?: Session<object> }, value: unknown): void {
+    const current = this[SESSION];
+    if (value !== null) {
+      throw new SessionUsageError(
+        'ctx.session can only be set to null, which destroys the session; change values with ' +
+          "ctx.session.setJson('name', value) (or getSession<TData>(ctx).setJson for typed data).",
+      );
+    }
+    if (current === undefined) {
+      throw new SessionUsageError(
+        'ctx.session = null needs a session on this request: is the session() middleware installed before this one?',
+      );
+    }
+    current.destroy();
+  },
+};
+
+/** Contexts (app.context prototypes) whose `session` property was looked at: ours, or another's left alone. */
+const claimedContexts = new WeakSet<object>();
+
+/**
+ * Puts our `ctx.session` on the app's context prototype, unless something else owns that name there
+ * (koa-session, during a migration that runs both): then `ctx.session` stays theirs and getSession(ctx)
+ * gives ours.
+ */
+function claimSessionProperty(context: object): void {
+  if (claimedContexts.has(context)) return;
+  claimedContexts.add(context);
+  if (Object.getOwnPropertyDescriptor(context, 'session') === undefined) {
+    Object.defineProperty(context, 'session', SESSION_PROPERTY);
+  }
+}
 
 /** The request as session-core sees it: reads the context when asked (no closure per request). */
 class KoaSessionRequest implements SessionRequest {
@@ -39,7 +86,8 @@ class KoaSessionRequest implements SessionRequest {
 }
 
 /**
- * Session middleware for Koa 2 and 3. Sets `ctx.session` (use `getSession<TData>(ctx)` for a typed view).
+ * Session middleware for Koa 2 and 3. The session is `ctx.session` (use `getSession<TData>(ctx)` for a typed
+ * view); `ctx.session = null` destroys it, as in koa-session.
  * The session is saved after the downstream middleware and before Koa sends the response; a save that
  * fails throws, so Koa answers with its error response instead of claiming success. A request that fails
  * downstream still saves what it changed (ASP.NET Core commits in `finally`; express-session and
@@ -48,10 +96,16 @@ class KoaSessionRequest implements SessionRequest {
  */
 export function session(options: SessionOptions): (ctx: KoaContext, next: Next) => Promise<void> {
   const handler = new SessionHandler(options);
+  // The last app seen: one middleware nearly always serves one app, so the check is one comparison.
+  let claimed: object | undefined;
   return async (ctx, next) => {
+    const context = ctx.app.context;
+    if (context !== claimed) {
+      claimSessionProperty(context);
+      claimed = context;
+    }
     const current = (await handler.begin(new KoaSessionRequest(ctx))) as Session<object>;
     (ctx as { [SESSION]?: Session<object> })[SESSION] = current;
-    (ctx as KoaContext & { session: unknown }).session = current;
     try {
       await next();
     } catch (error) {

@@ -5,6 +5,7 @@ import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/datap
 import { getSession, type SessionOptions, session } from '@sharedstate/session-koa';
 import { cookieOf, failedRequestOutcome } from '@sharedstate/testing';
 import Koa3 from 'koa';
+import koaSession from 'koa-session';
 // @ts-expect-error koa2 is Koa 2 under an alias; the same API for this test.
 import Koa2 from 'koa2';
 
@@ -38,6 +39,16 @@ function makeApp(Koa: typeof Koa3, options: Partial<SessionOptions> = {}, before
     } else if (ctx.path === '/login') {
       await s.regenerate();
       ctx.body = 'welcome';
+    } else if (ctx.path === '/logout') {
+      // koa-session's sign-out.
+      (ctx as unknown as { session: unknown }).session = null;
+      ctx.body = 'bye';
+    } else if (ctx.path === '/replace') {
+      (ctx as unknown as { session: unknown }).session = { items: ['replaced'] };
+    } else if (ctx.path === '/views') {
+      // koa-session's way to keep a value: a plain property, which this session does not store.
+      (ctx as unknown as { session: { views?: number } }).session.views = 1;
+      ctx.body = 'counted';
     }
   });
   return { app, cache };
@@ -138,6 +149,73 @@ describe.each([
       expect(errors).toEqual([
         expect.stringMatching(/^The session could not be saved: .* \(after the request itself failed\)$/),
       ]);
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('ctx.session is the session; ctx.session = null signs out as in koa-session', async () => {
+    const { app, cache } = makeApp(Koa);
+    const { url, server } = await listen(app);
+    try {
+      const added = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
+      const cookie = cookieOf(added);
+      expect(cache.count).toBe(1);
+      const out = await fetch(`${url}/logout`, { headers: { cookie } });
+      expect(out.status).toBe(200);
+      expect(out.headers.get('set-cookie')).toMatch(/^sharedstate\.sid=; .*expires=Thu, 01 Jan 1970/i);
+      // The entry is gone: the old cookie, replayed, finds an empty cart.
+      expect(cache.count).toBe(0);
+      const after = await fetch(`${url}/cart`, { headers: { cookie } });
+      expect(await after.json()).toEqual({ items: [] });
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('other assignments to ctx.session, and values kept as its properties, fail with what to call instead', async () => {
+    const { app } = makeApp(Koa);
+    const errors: Error[] = [];
+    app.on('error', (error: Error) => errors.push(error));
+    const { url, server } = await listen(app);
+    try {
+      expect((await fetch(`${url}/replace`)).status).toBe(500);
+      expect((await fetch(`${url}/views`)).status).toBe(500);
+      expect(errors.map((error) => [error.name, error.message])).toEqual([
+        ['SessionUsageError', expect.stringMatching(/^ctx\.session can only be set to null/)],
+        [
+          'SessionCommitError',
+          expect.stringMatching(/assigned 'views' as a property.*setJson\("views", value\)/),
+        ],
+      ]);
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('beside koa-session (a migration running both), ctx.session stays koa-session’s', async () => {
+    const { app } = makeApp(Koa, {}, async (ctx, next) => {
+      await next();
+      const theirs = (ctx as unknown as { session: { views?: number } }).session;
+      theirs.views = (theirs.views ?? 0) + 1;
+      ctx.set('x-views', String(theirs.views));
+    });
+    app.keys = ['migration-test'];
+    // koa-session claims ctx.session when it is created, before any request; its middleware goes first.
+    app.middleware.unshift(koaSession({ signed: true }, app as never) as never);
+    const { url, server } = await listen(app);
+    try {
+      const added = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
+      const cookies = added.headers.getSetCookie().map((header) => header.split(';')[0]!);
+      expect(cookies.map((cookie) => cookie.split('=')[0]).sort()).toEqual([
+        'koa.sess',
+        'koa.sess.sig',
+        'sharedstate.sid',
+      ]);
+      const cart = await fetch(`${url}/cart`, { headers: { cookie: cookies.join('; ') } });
+      // Both sessions came back: ours holds the cart, koa-session's counted its second visit.
+      expect(await cart.json()).toEqual({ items: ['book'] });
+      expect(cart.headers.get('x-views')).toBe('2');
     } finally {
       await close(server);
     }
