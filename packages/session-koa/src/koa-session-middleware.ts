@@ -49,17 +49,12 @@ const SESSION_PROPERTY: PropertyDescriptor = {
   },
 };
 
-/** Contexts (app.context prototypes) whose `session` property was looked at: ours, or another's left alone. */
-const claimedContexts = new WeakSet<object>();
-
 /**
- * Puts our `ctx.session` on the app's context prototype, unless something else owns that name there
- * (koa-session, during a migration that runs both): then `ctx.session` stays theirs and getSession(ctx)
- * gives ours.
+ * Puts our `ctx.session` on the app's context prototype, unless something already owns that name there:
+ * koa-session during a migration that runs both (then `ctx.session` stays theirs and getSession(ctx) gives
+ * ours), or another of our middlewares on the same app (the accessor is the same).
  */
 function claimSessionProperty(context: object): void {
-  if (claimedContexts.has(context)) return;
-  claimedContexts.add(context);
   if (Object.getOwnPropertyDescriptor(context, 'session') === undefined) {
     Object.defineProperty(context, 'session', SESSION_PROPERTY);
   }
