@@ -31,13 +31,14 @@ const rejectAsCommitError = (error: unknown): never => {
 };
 
 /**
- * Properties the app assigned on the session object itself (`req.session.user = …`, as express-session and
- * koa-session allow). The Session keeps its own state in private fields and one symbol, so any
- * enumerable string key was put there by the app, and is not stored.
+ * What the app did that cannot be stored, or undefined. Properties assigned on the session object itself
+ * (`req.session.user = …`, as express-session and koa-session allow): the Session keeps its own state in
+ * private fields and one symbol, so any enumerable string key was put there by the app. Or an object put
+ * in the session's place (see SessionHandler.replaced).
  */
-const assignedProperties = (session: Session<object>): string[] => Object.keys(session);
-
-function assignedPropertiesError(names: string[]): SessionUsageError {
+function misuseOf(session: Session<object>): SessionUsageError | undefined {
+  const names = Object.keys(session);
+  if (names.length === 0) return session[SESSION_STATE].misuse;
   const listed = names.map((name) => `'${name}'`).join(', ');
   const first = JSON.stringify(names[0]);
   return new SessionUsageError(
@@ -46,6 +47,13 @@ function assignedPropertiesError(names: string[]): SessionUsageError {
       `session.getJson(${first}) (or setString, setInt32, set).`,
   );
 }
+
+/** A value in the session's place that is another middleware's session (a class instance), not the app's data. */
+const isForeignSession = (value: unknown): boolean => {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype !== Object.prototype && prototype !== null;
+};
 
 const NO_HEADERS: SessionResponseHeaders = Object.freeze({ setCookie: undefined, cacheControl: {} });
 const NO_CACHE = Object.freeze({ 'Cache-Control': 'no-cache,no-store', Pragma: 'no-cache', Expires: '-1' });
@@ -87,7 +95,7 @@ export class SessionHandler {
         : new OperationDeadlines(ioTimeoutMs);
     this.#host = {
       load: (session) => this.#load(session),
-      commit: (session) => this.#save(session, false, rejectAsCommitError, assignedProperties(session)),
+      commit: (session) => this.#save(session, false, rejectAsCommitError, misuseOf(session)),
       newKey: () => randomUUID(),
       cookieValueFor: (key) => protectSessionKey(this.#protector, key),
       maxSessionSize: this.options.maxSessionSize,
@@ -179,9 +187,33 @@ export class SessionHandler {
    * SessionCommitError (the request must fail) unless the onCommitError option takes it.
    */
   end(session: Session<object>): Promise<void> | undefined {
-    const assigned = assignedProperties(session);
-    if (assigned.length === 0 && !session[SESSION_STATE].needsWrite) return undefined;
-    return this.#save(session, true, this.#endOfRequestFailure, assigned);
+    const misuse = misuseOf(session);
+    if (misuse === undefined && !session[SESSION_STATE].needsWrite) return undefined;
+    return this.#save(session, true, this.#endOfRequestFailure, misuse);
+  }
+
+  /**
+   * For adapters whose framework keeps the session in a property the app can assign (Express's
+   * `req.session`): call, before the response headers and at the end of the request, with what `property`
+   * holds when it no longer holds the session. `null` or `undefined` signs out, as `req.session = null`
+   * does in cookie-session (and in express-session with `unset: 'destroy'`): the session is destroyed.
+   * Another middleware's session object (express-session run beside this one during a migration) is left
+   * alone. Anything else, such as a plain object of values, is not stored, so the request fails at its end
+   * as an assigned property does.
+   */
+  replaced(session: Session<object>, value: unknown, property: string): void {
+    const state = session[SESSION_STATE];
+    if (value === null || value === undefined) {
+      if (!state.destroyed) session.destroy();
+      return;
+    }
+    if (isForeignSession(value)) return;
+    const what = typeof value === 'object' ? 'a plain object' : `a ${typeof value}`;
+    state.misuse ??= new SessionUsageError(
+      `${property} was replaced by ${what}, which is not stored (it would be gone on the next request); ` +
+        `leave the session in place and store each value with ${property}.setJson('name', value), or set ` +
+        `${property} = null to sign out.`,
+    );
   }
 
   /**
@@ -192,10 +224,10 @@ export class SessionHandler {
    * rejects only if onCommitError throws.
    */
   async endAfterFailure(session: Session<object>): Promise<void> {
-    const assigned = assignedProperties(session);
-    if (assigned.length === 0 && !session[SESSION_STATE].needsWrite) return;
+    const misuse = misuseOf(session);
+    if (misuse === undefined && !session[SESSION_STATE].needsWrite) return;
     try {
-      await this.#save(session, true, rejectAsCommitError, assigned);
+      await this.#save(session, true, rejectAsCommitError, misuse);
     } catch (error) {
       const failure = asCommitError(error);
       if (this.options.onCommitError) this.options.onCommitError(failure);
@@ -204,19 +236,18 @@ export class SessionHandler {
   }
 
   /**
-   * Saves what went through the session's methods; then, if the app also assigned properties on the
-   * session object, fails as a save does (those values are lost), with a message saying what to call.
+   * Saves what went through the session's methods; then, if the app also did something that cannot be
+   * stored (`misuse`), fails as a save does (those values are lost), with a message saying what to call.
    */
   #save(
     session: Session<object>,
     endOfRequest: boolean,
     onFailure: (error: unknown) => void,
-    assigned: string[],
+    misuse: SessionUsageError | undefined,
   ): Promise<void> {
-    if (assigned.length === 0) return this.#persist(session, endOfRequest, onFailure);
-    const refused = assignedPropertiesError(assigned);
+    if (misuse === undefined) return this.#persist(session, endOfRequest, onFailure);
     return this.#persist(session, endOfRequest, rejectAsCommitError)
-      .then(() => Promise.reject(refused))
+      .then(() => Promise.reject(misuse))
       .then(undefined, onFailure);
   }
 

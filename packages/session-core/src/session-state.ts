@@ -1,3 +1,4 @@
+import type { SessionUsageError } from './session-errors.ts';
 import type { SessionRequest } from './session-request.ts';
 
 /**
@@ -23,6 +24,8 @@ export class SessionState {
   established: boolean;
   destroyed = false;
   destroySaved = false;
+  /** Something the app put in the session's place that cannot be stored; fails the request at its end. */
+  misuse: SessionUsageError | undefined = undefined;
 
   constructor(request: SessionRequest, key: string, requestCookie: string | undefined, hadCookie: boolean) {
     this.request = request;

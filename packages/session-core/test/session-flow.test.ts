@@ -255,6 +255,42 @@ describe('a session across requests', () => {
     expect(seen).toEqual([expect.any(SessionCommitError)]);
   });
 
+  test("replaced(): null signs out, another middleware's session is left alone, the app's own values fail", async () => {
+    const { handler, cache } = setup();
+    const first = await visit(handler, undefined, (s) => s.setString('user', 'ada'));
+    const cookie = cookieFrom(first.headers.setCookie);
+    const key = sessionKey(first.session);
+
+    // express-session's Session (a class instance) in the property: not ours to judge.
+    class OtherMiddlewaresSession {
+      views = 1;
+    }
+    const beside = await handler.begin(request(cookie));
+    handler.replaced(beside, new OtherMiddlewaresSession(), 'req.session');
+    expect(handler.end(beside)).toBeUndefined();
+
+    // A plain object or a primitive would be dropped: the end fails, naming the property.
+    for (const value of [{ user: 'bob' }, Object.create(null), 'bob']) {
+      const replaced = await handler.begin(request(cookie));
+      handler.replaced(replaced, value, 'req.session');
+      const failure = await handler.end(replaced)?.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(SessionCommitError);
+      expect((failure as Error).cause).toBeInstanceOf(SessionUsageError);
+      expect((failure as Error).message).toMatch(
+        /req\.session was replaced by a (plain object|string), which is not stored.*req\.session = null to sign out/,
+      );
+    }
+    expect(await cache.get(key)).toBeDefined();
+
+    // null (cookie-session's sign-out): destroyed, the cookie expired, the entry removed.
+    const signedOut = await visit(handler, cookie, (s) => handler.replaced(s, null, 'req.session'));
+    expect(signedOut.headers.setCookie).toMatch(/^sharedstate\.sid=; .*Expires=Thu, 01 Jan 1970/);
+    expect(await cache.get(key)).toBeUndefined();
+  });
+
   test('a callback passed out of habit (regenerate(cb), destroy(cb)) throws at once instead of hanging', async () => {
     const { handler } = setup();
     const session = await handler.begin(request());

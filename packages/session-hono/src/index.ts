@@ -8,5 +8,6 @@ export {
   SessionStateError,
   SessionTooLargeError,
   SessionUnavailableError,
+  SessionUsageError,
 } from '@sharedstate/session-core';
 export { type HonoSessionAdapterOptions, type SessionEnv, session } from './hono-session-middleware.ts';

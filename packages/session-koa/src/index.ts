@@ -8,5 +8,6 @@ export {
   SessionStateError,
   SessionTooLargeError,
   SessionUnavailableError,
+  SessionUsageError,
 } from '@sharedstate/session-core';
 export { getSession, session } from './koa-session-middleware.ts';
