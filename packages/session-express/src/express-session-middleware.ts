@@ -36,6 +36,8 @@ class PendingResponse implements SessionRequest {
   end!: ResponseMethod;
   headersApplied = false;
   ending = false;
+  /** This middleware put its session in `req.session` (another session middleware had not claimed it). */
+  claimed = false;
 
   constructor(handler: SessionHandler, req: ExpressRequest, res: ServerResponse, next: Next) {
     this.handler = handler;
@@ -72,8 +74,14 @@ export function session(options: SessionOptions): ExpressMiddleware {
   return (req, res, next) => {
     const pending = new PendingResponse(handler, req, res, next);
     handler.begin(pending).then((current) => {
-      (req as { [SESSION]?: Session<object> })[SESSION] = current as Session<object>;
-      req.session = current;
+      const own = req as { [SESSION]?: Session<object> };
+      // express-session run first during a migration keeps req.session (getSession(req) gives ours); one of
+      // our own middlewares run first gives way, as getSession(req) gives the innermost.
+      if (req.session === undefined || req.session === own[SESSION]) {
+        req.session = current;
+        pending.claimed = true;
+      }
+      own[SESSION] = current as Session<object>;
       pending.session = current as Session<object>;
       pending.writeHead = res.writeHead as ResponseMethod;
       pending.end = res.end as ResponseMethod;
@@ -96,8 +104,20 @@ export function getSession<TData extends object = Record<string, unknown>>(req: 
   return found as unknown as Session<TData>;
 }
 
+/**
+ * What the app did to `req.session`: `req.session = null` (cookie-session's sign-out) destroys the session,
+ * a plain object in its place fails the request (see SessionHandler.replaced). Checked before the headers
+ * go out and at the end, so a sign-out before a streamed response still expires the cookie.
+ */
+function checkReplaced(pending: PendingResponse): void {
+  if (pending.claimed && pending.req.session !== pending.session) {
+    pending.handler.replaced(pending.session, pending.req.session, 'req.session');
+  }
+}
+
 function applyHeaders(res: ServerResponse, pending: PendingResponse): void {
   if (pending.headersApplied || res.headersSent) return;
+  checkReplaced(pending);
   pending.headersApplied = true;
   const { setCookie, cacheControl } = pending.handler.responseHeaders(pending.session);
   if (setCookie === undefined) return;
@@ -122,6 +142,7 @@ function responseMethods(key: symbol): { writeHead: ResponseMethod; end: Respons
       const pending = pendingOf(this);
       if (pending.ending) return pending.end.apply(this, args);
       pending.ending = true;
+      checkReplaced(pending);
       const saving = pending.handler.end(pending.session);
       if (saving === undefined) {
         // Nothing to save: send now, without waiting for a tick.

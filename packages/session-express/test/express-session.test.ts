@@ -6,6 +6,8 @@ import { getSession, type SessionOptions, session } from '@sharedstate/session-e
 import { cookieOf, failedRequestOutcome } from '@sharedstate/testing';
 import compression from 'compression';
 import express5 from 'express';
+// @ts-expect-error express-session ships no types; the test uses it only through req.session.
+import expressSession from 'express-session';
 // @ts-expect-error express4 is Express 4 under an alias; its types are Express 5's, close enough for this test.
 import express4 from 'express4';
 
@@ -65,6 +67,20 @@ function makeApp(
   app.post('/habit/callback', (req, res) => {
     const habit = req as unknown as { session: { destroy(done: () => void): void } };
     habit.session.destroy(() => res.send('bye'));
+  });
+  // cookie-session's sign-out (as the response starts, or before it streams), and an object in its place.
+  app.post('/habit/null', (req, res) => {
+    (req as unknown as { session: unknown }).session = null;
+    res.send('signed out');
+  });
+  app.post('/habit/null-then-stream', (req, res) => {
+    (req as unknown as { session: unknown }).session = null;
+    res.write('signed ');
+    res.end('out');
+  });
+  app.post('/habit/replace', (req, res) => {
+    (req as unknown as { session: unknown }).session = { user: 'ada' };
+    res.send('ok');
   });
   app.post('/login', async (req, res) => {
     await getSession(req).regenerate();
@@ -152,6 +168,61 @@ describe.each([
     expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({
       items: ['book', 'kept'],
     });
+  });
+
+  test('req.session = null signs out, as in cookie-session; a plain object in its place fails the request', async () => {
+    const added = () => fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
+    const cartOf = async (cookie: string) =>
+      (await (await fetch(`${url}/cart`, { headers: { cookie } })).json()) as Cart;
+    const cookie = cookieOf(await added())!;
+    const replaced = await fetch(`${url}/habit/replace`, { method: 'POST', headers: { cookie } });
+    expect(replaced.status).toBe(500);
+    expect(await replaced.text()).toMatch(/could not be saved: req\.session was replaced by a plain object/);
+    expect(await cartOf(cookie)).toEqual({ items: ['book'] });
+    for (const route of ['/habit/null', '/habit/null-then-stream']) {
+      const signedIn = cookieOf(await added())!;
+      const signedOut = await fetch(`${url}${route}`, { method: 'POST', headers: { cookie: signedIn } });
+      expect(signedOut.status).toBe(200);
+      expect(await signedOut.text()).toBe('signed out');
+      expect(signedOut.headers.get('set-cookie')).toMatch(/^sharedstate\.sid=;.*Expires=Thu, 01 Jan 1970/);
+      // The entry is gone too: the old cookie no longer finds the cart.
+      expect(await cartOf(signedIn)).toEqual({ items: [] });
+    }
+  });
+
+  // express-session does nothing when req.session is already set, so during a migration it goes first.
+  test('behind express-session during a migration, each keeps its own session', async () => {
+    const app = express();
+    const theirs = expressSession({ secret: 'migration', resave: false, saveUninitialized: false });
+    const ours = session({
+      cache: new MemoryDistributedCache(),
+      dataProtection: createDataProtection({
+        applicationName: 'migration',
+        repository: new EphemeralXmlRepository(),
+      }),
+    });
+    app.use(theirs, ours);
+    app.post('/visit', (req, res) => {
+      const old = (req as unknown as { session: { views?: number } }).session;
+      old.views = (old.views ?? 0) + 1;
+      const cart = getSession<Cart>(req);
+      cart.setJson('items', [...(cart.getJson('items') ?? []), 'pen']);
+      res.json({ views: old.views, items: cart.getJson('items') });
+    });
+    const { url: bothUrl, server: both } = await listen(app);
+    try {
+      const first = await fetch(`${bothUrl}/visit`, { method: 'POST' });
+      expect(first.status).toBe(200);
+      const cookies = first.headers.getSetCookie().map((c) => c.split(';')[0]!);
+      expect(cookies.map((c) => c.split('=')[0]).sort()).toEqual(['connect.sid', 'sharedstate.sid']);
+      const second = await fetch(`${bothUrl}/visit`, {
+        method: 'POST',
+        headers: { cookie: cookies.join('; ') },
+      });
+      expect(await second.json()).toEqual({ views: 2, items: ['pen', 'pen'] });
+    } finally {
+      await new Promise<void>((resolve) => both.close(() => resolve()));
+    }
   });
 
   test('login regenerates the session key; logout deletes the cookie', async () => {
