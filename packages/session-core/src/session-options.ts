@@ -1,5 +1,6 @@
 import { type DistributedCache, type Duration, parseDuration } from '@sharedstate/caching-abstractions';
 import type { DataProtectionProvider, Logger } from '@sharedstate/dataprotection-core';
+import { refuseUnknownOptions } from './known-option-names.ts';
 import { type SessionCommitError, SessionConfigurationError } from './session-errors.ts';
 
 export interface SessionCookieOptions {
@@ -74,6 +75,10 @@ function duration(value: Duration, name: string): number {
 export function resolveSessionOptions(options: SessionOptions): ResolvedSessionOptions {
   if (options === null || typeof options !== 'object')
     throw new SessionConfigurationError('session() needs an options object.');
+  const cookie = options.cookie ?? {};
+  if (typeof cookie !== 'object')
+    throw new SessionConfigurationError('cookie must be an object of cookie options.');
+  refuseUnknownOptions(options, cookie);
   const { cache, dataProtection } = options;
   if (
     !cache ||
@@ -90,7 +95,6 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
       'session() needs `dataProtection`: createDataProtection({ applicationName, repository }) with a repository every instance shares.',
     );
   }
-  const cookie = options.cookie ?? {};
   const name = cookie.name ?? 'sharedstate.sid';
   if (!COOKIE_NAME.test(name))
     throw new SessionConfigurationError(`cookie.name '${name}' is not a valid cookie name.`);

@@ -389,4 +389,38 @@ describe('a session across requests', () => {
       /cookie.name/,
     );
   });
+
+  test('options from express-session or koa-session fail with what to use instead, never silently ignored', () => {
+    const dataProtection = createDataProtection({
+      applicationName: 'x',
+      repository: new EphemeralXmlRepository(),
+    });
+    const cache = new MemoryDistributedCache();
+    // As a JavaScript app or a spread config object would pass them.
+    const withOptions = (extra: object) => () =>
+      new SessionHandler({ cache, dataProtection, ...extra } as ConstructorParameters<
+        typeof SessionHandler
+      >[0]);
+    expect(withOptions({ secret: 'keyboard cat' })).toThrow(SessionConfigurationError);
+    expect(withOptions({ secret: 'keyboard cat' })).toThrow(
+      "Unknown session option 'secret': the cookie is protected by `dataProtection`",
+    );
+    expect(withOptions({ store: {} })).toThrow(/'store': use `cache`/);
+    expect(withOptions({ maxAge: 86_400_000 })).toThrow(/'maxAge': use `idleTimeout`/);
+    expect(withOptions({ cookie: { maxAge: 86_400_000 } })).toThrow(
+      /'cookie\.maxAge': remove it: the session cookie lasts as long as the browser session/,
+    );
+    expect(withOptions({ idleTimout: '5m' })).toThrow(
+      "Unknown session option 'idleTimout': the options are cache, dataProtection, idleTimeout, ioTimeout, cookie, load, maxSessionSize, onCommitError, logger.",
+    );
+    expect(withOptions({ cookie: { sameSite: 'lax', sameSitee: 'strict' } })).toThrow(
+      /'cookie\.sameSitee': the options are name, path, domain/,
+    );
+    expect(withOptions({ cookie: 'sid' })).toThrow(/cookie must be an object/);
+    // A field present but undefined asks for nothing, and the presets pass.
+    expect(
+      withOptions({ logger: undefined, secret: undefined, cookie: { maxAge: undefined } }),
+    ).not.toThrow();
+    expect(withOptions({ ...aspnetCoreCompat, idleTimeout: '5m' })).not.toThrow();
+  });
 });

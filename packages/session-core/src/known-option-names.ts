@@ -1,0 +1,79 @@
+import { SessionConfigurationError } from './session-errors.ts';
+import type { SessionCookieOptions, SessionOptions } from './session-options.ts';
+
+// Records over the interfaces' keys, so the compiler keeps these lists complete and exact.
+const OPTION_NAMES: Record<keyof SessionOptions, true> = {
+  cache: true,
+  dataProtection: true,
+  idleTimeout: true,
+  ioTimeout: true,
+  cookie: true,
+  load: true,
+  maxSessionSize: true,
+  onCommitError: true,
+  logger: true,
+};
+const COOKIE_OPTION_NAMES: Record<keyof SessionCookieOptions, true> = {
+  name: true,
+  path: true,
+  domain: true,
+  httpOnly: true,
+  sameSite: true,
+  secure: true,
+  partitioned: true,
+};
+
+const KEEP_UNTIL_IDLE = 'how long an unused session lives is `idleTimeout` (sliding, on the server)';
+const RENEWED = 'every request with the session cookie renews the idle timeout (`idleTimeout`) on the server';
+
+/**
+ * Options of express-session and koa-session that have no counterpart here, and what to do instead. Passed
+ * out of habit (from JavaScript, or a spread config object), they would otherwise be ignored without a word:
+ * a `maxAge` that is silently not applied is a session that ends when nobody expects it.
+ */
+const FROM_OTHER_LIBRARIES: Record<string, string> = {
+  store: 'use `cache`: a DistributedCache such as new RedisCache({ redis })',
+  secret:
+    'the cookie is protected by `dataProtection` (a key ring every instance shares); there is no secret to set',
+  name: 'use `cookie.name`',
+  key: 'use `cookie.name`',
+  maxAge: `use \`idleTimeout\`: ${KEEP_UNTIL_IDLE}`,
+  rolling: `remove it: ${RENEWED}`,
+  renew: `remove it: ${RENEWED}`,
+  resave: 'remove it: an unchanged session is never rewritten',
+  saveUninitialized: 'remove it: nothing is stored and no cookie is sent until a value is set',
+  genid: "remove it: session keys are random GUIDs (ASP.NET Core's format)",
+  unset: 'remove it: `req.session = null` or `session.destroy()` ends the session',
+  proxy: "remove it: `cookie.secure: 'auto'` follows the framework's trust-proxy setting",
+  signed: 'remove it: the cookie is always encrypted and authenticated by `dataProtection`',
+  autoCommit: 'remove it: the session is always saved before the response is sent',
+};
+
+const COOKIE_FROM_OTHER_LIBRARIES: Record<string, string> = {
+  maxAge: `remove it: the session cookie lasts as long as the browser session; ${KEEP_UNTIL_IDLE}`,
+  expires: `remove it: the session cookie lasts as long as the browser session; ${KEEP_UNTIL_IDLE}`,
+  signed: 'remove it: the cookie is always encrypted and authenticated by `dataProtection`',
+  priority: 'remove it: the session cookie is sent without a priority',
+};
+
+function refuseUnknown(
+  given: object,
+  known: Record<string, true>,
+  hints: Record<string, string>,
+  prefix: string,
+): void {
+  for (const [name, value] of Object.entries(given)) {
+    // A key present but undefined (a spread config with the field unset) asks for nothing.
+    if (value === undefined || Object.hasOwn(known, name)) continue;
+    const hint = Object.hasOwn(hints, name)
+      ? hints[name]
+      : `the options are ${Object.keys(known).join(', ')}`;
+    throw new SessionConfigurationError(`Unknown session option '${prefix}${name}': ${hint}.`);
+  }
+}
+
+/** Refuses option names this library does not have, saying what to use for those of express-session and koa-session. */
+export function refuseUnknownOptions(options: object, cookie: object): void {
+  refuseUnknown(options, OPTION_NAMES, FROM_OTHER_LIBRARIES, '');
+  refuseUnknown(cookie, COOKIE_OPTION_NAMES, COOKIE_FROM_OTHER_LIBRARIES, 'cookie.');
+}
