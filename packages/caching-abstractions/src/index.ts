@@ -18,3 +18,4 @@ export { type Duration, parseDuration } from './duration.ts';
 export { MemoryDistributedCache, type MemoryDistributedCacheOptions } from './memory-distributed-cache.ts';
 export { OperationDeadlines } from './operation-deadlines.ts';
 export { CacheValueFormatError, getJson, getString, setJson, setString } from './text-and-json.ts';
+export { unknownOptionMessage } from './unknown-options.ts';

@@ -44,3 +44,37 @@ export interface RedisCacheOptions {
    */
   clock?: Clock;
 }
+
+/** Every option name, kept complete and exact by the compiler: any other name is refused. */
+export const REDIS_CACHE_OPTION_NAMES: Readonly<Record<keyof RedisCacheOptions, true>> = {
+  redis: true,
+  connection: true,
+  instanceName: true,
+  useScripts: true,
+  renewalSkipFraction: true,
+  operationTimeout: true,
+  logger: true,
+  clock: true,
+};
+
+const CONNECTION_SETTING = 'put connection settings in `connection` (a redis:// URL or ioredis options)';
+const ENTRY_LIFETIME =
+  "remove it: each entry's lifetime comes from the options it is set with (a session's `idleTimeout`)";
+
+/** connect-redis's option names (and ioredis settings given at the top level), and what to use instead. */
+export const OPTIONS_FROM_OTHER_LIBRARIES: Readonly<Record<string, string>> = {
+  client: 'use `redis`: the ioredis client (new Redis(...) or new Cluster(...))',
+  prefix: "use `instanceName` (ASP.NET Core's name for the key prefix)",
+  ttl: ENTRY_LIFETIME,
+  disableTTL: ENTRY_LIFETIME,
+  disableTouch: 'use `renewalSkipFraction` to renew sliding entries less often',
+  scanCount: 'remove it: the cache never scans keys',
+  serializer: "remove it: values are bytes, stored in ASP.NET Core's layout",
+  url: CONNECTION_SETTING,
+  host: CONNECTION_SETTING,
+  port: CONNECTION_SETTING,
+  username: CONNECTION_SETTING,
+  password: CONNECTION_SETTING,
+  db: CONNECTION_SETTING,
+  tls: CONNECTION_SETTING,
+};

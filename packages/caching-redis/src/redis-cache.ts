@@ -13,11 +13,16 @@ import {
   parseDuration,
   resolveEntryOptions,
   systemClock,
+  unknownOptionMessage,
 } from '@sharedstate/caching-abstractions';
 import { type Cluster, Redis } from 'ioredis';
 import { durationMsToTicks, epochMsToTicks, ticksToDurationMs, ticksToEpochMs } from './dotnet-ticks.ts';
 import { RecentRenewals } from './recent-renewals.ts';
-import type { RedisCacheOptions } from './redis-cache-options.ts';
+import {
+  OPTIONS_FROM_OTHER_LIBRARIES,
+  REDIS_CACHE_OPTION_NAMES,
+  type RedisCacheOptions,
+} from './redis-cache-options.ts';
 import { GET_AND_REFRESH, REFRESH, SET } from './redis-scripts.ts';
 
 type Client = Redis | Cluster;
@@ -56,6 +61,13 @@ export class RedisCache implements DistributedCache {
   constructor(options: RedisCacheOptions) {
     if (options === null || typeof options !== 'object')
       throw new CacheArgumentError('RedisCache needs an options object.');
+    const unknown = unknownOptionMessage(
+      'RedisCache',
+      options,
+      REDIS_CACHE_OPTION_NAMES,
+      OPTIONS_FROM_OTHER_LIBRARIES,
+    );
+    if (unknown !== undefined) throw new CacheArgumentError(unknown);
     const {
       redis,
       connection,

@@ -1,3 +1,4 @@
+import { unknownOptionMessage } from '@sharedstate/caching-abstractions';
 import { SessionConfigurationError } from './session-errors.ts';
 import type { SessionCookieOptions, SessionOptions } from './session-options.ts';
 
@@ -56,24 +57,10 @@ const COOKIE_FROM_OTHER_LIBRARIES: Record<string, string> = {
   priority: 'remove it: the session cookie is sent without a priority',
 };
 
-function refuseUnknown(
-  given: object,
-  known: Record<string, true>,
-  hints: Record<string, string>,
-  prefix: string,
-): void {
-  for (const [name, value] of Object.entries(given)) {
-    // A key present but undefined (a spread config with the field unset) asks for nothing.
-    if (value === undefined || Object.hasOwn(known, name)) continue;
-    const hint = Object.hasOwn(hints, name)
-      ? hints[name]
-      : `the options are ${Object.keys(known).join(', ')}`;
-    throw new SessionConfigurationError(`Unknown session option '${prefix}${name}': ${hint}.`);
-  }
-}
-
 /** Refuses option names this library does not have, saying what to use for those of express-session and koa-session. */
 export function refuseUnknownOptions(options: object, cookie: object): void {
-  refuseUnknown(options, OPTION_NAMES, FROM_OTHER_LIBRARIES, '');
-  refuseUnknown(cookie, COOKIE_OPTION_NAMES, COOKIE_FROM_OTHER_LIBRARIES, 'cookie.');
+  const message =
+    unknownOptionMessage('session', options, OPTION_NAMES, FROM_OTHER_LIBRARIES) ??
+    unknownOptionMessage('session', cookie, COOKIE_OPTION_NAMES, COOKIE_FROM_OTHER_LIBRARIES, 'cookie.');
+  if (message !== undefined) throw new SessionConfigurationError(message);
 }
