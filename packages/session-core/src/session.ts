@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { bytesToGuid } from '@sharedstate/dataprotection-core';
+import { refuseMembersOfOtherLibraries } from './members-of-other-libraries.ts';
 import {
   SessionStateError,
   SessionTooLargeError,
@@ -298,3 +299,5 @@ export class Session<TData extends object = Record<string, unknown>> {
     if (state.destroyed) state.destroySaved = true;
   }
 }
+
+refuseMembersOfOtherLibraries(Session.prototype);

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import {
@@ -305,6 +306,40 @@ describe('a session across requests', () => {
     );
     // None of them acted: the session was neither regenerated nor destroyed, so the end has nothing to do.
     expect(handler.end(session)).toBeUndefined();
+  });
+
+  test("express-session's and koa-session's members (save, cookie, maxAge, …) throw at once, saying what to do instead", async () => {
+    const { handler } = setup();
+    const session = await handler.begin(request());
+    // As an app written for those libraries uses them (untyped: TypeScript rejects each of these).
+    const habit = session as unknown as {
+      save(done: () => void): void;
+      touch(): void;
+      reload(done: () => void): void;
+      cookie: { maxAge: number };
+      maxAge: number | 'session';
+      manuallyCommit(): Promise<void>;
+    };
+    const done = () => {};
+    expect(() => habit.save(done)).toThrow(SessionUsageError);
+    expect(() => habit.save(done)).toThrow(
+      "session.save() is express-session's: the session is saved before the response is sent; to save earlier, `await session.commit()`.",
+    );
+    expect(() => habit.touch()).toThrow(/renews its idle timeout; remove the call/);
+    expect(() => habit.reload(done)).toThrow(/read once per request/);
+    expect(() => {
+      habit.cookie.maxAge = 30 * 86_400_000;
+    }).toThrow(/session\.cookie holds express-session's per-session cookie settings.*idleTimeout/);
+    expect(() => {
+      habit.maxAge = 'session';
+    }).toThrow(/session\.maxAge is koa-session's per-session lifetime/);
+    expect(() => habit.manuallyCommit()).toThrow(/use `await session\.commit\(\)`/);
+    // None of them left a property behind or counts as a change: the end has nothing to do, and the
+    // session still prints and serializes as before.
+    expect(Object.keys(session)).toEqual([]);
+    expect(handler.end(session)).toBeUndefined();
+    expect(() => inspect(session)).not.toThrow();
+    expect(JSON.stringify(session)).toBe('{}');
   });
 
   test('a cache that throws instead of rejecting fails the commit the same way', async () => {

@@ -64,6 +64,11 @@ function makeApp(
     (req as unknown as { session: { user?: string } }).session.user = 'ada';
     res.send('ok');
   });
+  app.post('/habit/remember-me', (req, res) => {
+    const habit = req as unknown as { session: { cookie: { maxAge: number } } };
+    habit.session.cookie.maxAge = 30 * 86_400_000;
+    res.send('remembered');
+  });
   app.post('/habit/callback', (req, res) => {
     const habit = req as unknown as { session: { destroy(done: () => void): void } };
     habit.session.destroy(() => res.send('bye'));
@@ -164,6 +169,11 @@ describe.each([
     });
     expect(callback.status).toBe(500);
     expect(await callback.text()).toMatch(/SessionUsageError: session\.destroy\(\) takes no arguments/);
+    const rememberMe = await fetch(`${url}/habit/remember-me`, { method: 'POST', headers: { cookie } });
+    expect(rememberMe.status).toBe(500);
+    expect(await rememberMe.text()).toMatch(
+      /SessionUsageError: session\.cookie holds express-session&#39;s per-session cookie settings/,
+    );
     // The session was not destroyed.
     expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({
       items: ['book', 'kept'],

@@ -49,6 +49,10 @@ function makeApp(Koa: typeof Koa3, options: Partial<SessionOptions> = {}, before
       // koa-session's way to keep a value: a plain property, which this session does not store.
       (ctx as unknown as { session: { views?: number } }).session.views = 1;
       ctx.body = 'counted';
+    } else if (ctx.path === '/remember-me') {
+      // koa-session's per-session lifetime.
+      (ctx as unknown as { session: { maxAge: number } }).session.maxAge = 30 * 86_400_000;
+      ctx.body = 'remembered';
     }
   });
   return { app, cache };
@@ -181,11 +185,16 @@ describe.each([
     try {
       expect((await fetch(`${url}/replace`)).status).toBe(500);
       expect((await fetch(`${url}/views`)).status).toBe(500);
+      expect((await fetch(`${url}/remember-me`)).status).toBe(500);
       expect(errors.map((error) => [error.name, error.message])).toEqual([
         ['SessionUsageError', expect.stringMatching(/^ctx\.session can only be set to null/)],
         [
           'SessionCommitError',
           expect.stringMatching(/assigned 'views' as a property.*setJson\("views", value\)/),
+        ],
+        [
+          'SessionUsageError',
+          expect.stringMatching(/^session\.maxAge is koa-session's per-session lifetime/),
         ],
       ]);
     } finally {
