@@ -4,6 +4,7 @@ import {
   SessionHandler,
   type SessionOptions,
   type SessionRequest,
+  SessionStateError,
 } from '@sharedstate/session-core';
 
 /** The parts of Express's request and response the middleware uses (Express 4 and 5 both have them). */
@@ -100,7 +101,9 @@ export function session(options: SessionOptions): ExpressMiddleware {
 export function getSession<TData extends object = Record<string, unknown>>(req: object): Session<TData> {
   const found = (req as { [SESSION]?: Session<object> })[SESSION];
   if (!found)
-    throw new Error('No session on this request: is the session() middleware installed before this route?');
+    throw new SessionStateError(
+      'No session on this request: is the session() middleware installed before this route?',
+    );
   return found as unknown as Session<TData>;
 }
 

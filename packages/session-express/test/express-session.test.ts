@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
-import { getSession, type SessionOptions, session } from '@sharedstate/session-express';
+import { getSession, type SessionOptions, SessionStateError, session } from '@sharedstate/session-express';
 import { cookieOf, failedRequestOutcome } from '@sharedstate/testing';
 import compression from 'compression';
 import express5 from 'express';
@@ -345,4 +345,11 @@ describe.each([
       await new Promise<void>((resolve) => proxied.close(() => resolve()));
     }
   });
+});
+
+test('getSession without the middleware names what is missing', () => {
+  expect(() => getSession({})).toThrow(SessionStateError);
+  expect(() => getSession({})).toThrow(
+    /No session on this request: is the session\(\) middleware installed before/,
+  );
 });

@@ -3,6 +3,7 @@ import {
   SessionHandler,
   type SessionOptions,
   type SessionRequest,
+  SessionStateError,
   SessionUsageError,
 } from '@sharedstate/session-core';
 
@@ -128,6 +129,8 @@ function addCookie(handler: SessionHandler, ctx: KoaContext, current: Session<ob
 export function getSession<TData extends object = Record<string, unknown>>(ctx: object): Session<TData> {
   const found = (ctx as { [SESSION]?: Session<object> })[SESSION];
   if (!found)
-    throw new Error('No session on this context: is the session() middleware installed before this one?');
+    throw new SessionStateError(
+      'No session on this context: is the session() middleware installed before this one?',
+    );
   return found as unknown as Session<TData>;
 }

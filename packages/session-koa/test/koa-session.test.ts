@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
-import { getSession, type SessionOptions, session } from '@sharedstate/session-koa';
+import { getSession, type SessionOptions, SessionStateError, session } from '@sharedstate/session-koa';
 import { cookieOf, failedRequestOutcome } from '@sharedstate/testing';
 import Koa3 from 'koa';
 import koaSession from 'koa-session';
@@ -262,4 +262,11 @@ describe.each([
       await close(server);
     }
   });
+});
+
+test('getSession without the middleware names what is missing', () => {
+  expect(() => getSession({})).toThrow(SessionStateError);
+  expect(() => getSession({})).toThrow(
+    /No session on this context: is the session\(\) middleware installed before/,
+  );
 });
