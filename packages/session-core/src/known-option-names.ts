@@ -36,7 +36,6 @@ const FROM_OTHER_LIBRARIES: Record<string, string> = {
   store: 'use `cache`: a DistributedCache such as new RedisCache({ redis })',
   secret:
     'the cookie is protected by `dataProtection` (a key ring every instance shares); there is no secret to set',
-  name: 'use `cookie.name`',
   key: 'use `cookie.name`',
   maxAge: `use \`idleTimeout\`: ${KEEP_UNTIL_IDLE}`,
   rolling: `remove it: ${RENEWED}`,
@@ -48,6 +47,9 @@ const FROM_OTHER_LIBRARIES: Record<string, string> = {
   proxy: "remove it: `cookie.secure: 'auto'` follows the framework's trust-proxy setting",
   signed: 'remove it: the cookie is always encrypted and authenticated by `dataProtection`',
   autoCommit: 'remove it: the session is always saved before the response is sent',
+  overwrite: 'remove it: the session cookie is set once, when the session starts',
+  // express-session's `name`, and koa-session's cookie attributes, sit at the top level.
+  ...Object.fromEntries(Object.keys(COOKIE_OPTION_NAMES).map((name) => [name, `use \`cookie.${name}\``])),
 };
 
 const COOKIE_FROM_OTHER_LIBRARIES: Record<string, string> = {

@@ -441,6 +441,10 @@ describe('a session across requests', () => {
       "Unknown session option 'secret': the cookie is protected by `dataProtection`",
     );
     expect(withOptions({ store: {} })).toThrow(/'store': use `cache`/);
+    // koa-session's cookie attributes sit at the top level.
+    expect(withOptions({ sameSite: 'strict' })).toThrow(
+      "Unknown session option 'sameSite': use `cookie.sameSite`.",
+    );
     expect(withOptions({ maxAge: 86_400_000 })).toThrow(/'maxAge': use `idleTimeout`/);
     expect(withOptions({ cookie: { maxAge: 86_400_000 } })).toThrow(
       /'cookie\.maxAge': remove it: the session cookie lasts as long as the browser session/,
