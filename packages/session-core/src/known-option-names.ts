@@ -48,6 +48,9 @@ const FROM_OTHER_LIBRARIES: Record<string, string> = {
   signed: 'remove it: the cookie is always encrypted and authenticated by `dataProtection`',
   autoCommit: 'remove it: the session is always saved before the response is sent',
   overwrite: 'remove it: the session cookie is set once, when the session starts',
+  trustProxy:
+    "the Hono adapter takes it as its second argument, session(options, { trustProxy: true }); Express's and " +
+    "Koa's adapters follow the framework's own trust-proxy setting",
   // express-session's `name`, and koa-session's cookie attributes, sit at the top level.
   ...Object.fromEntries(Object.keys(COOKIE_OPTION_NAMES).map((name) => [name, `use \`cookie.${name}\``])),
 };

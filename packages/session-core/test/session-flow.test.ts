@@ -441,6 +441,10 @@ describe('a session across requests', () => {
       "Unknown session option 'secret': the cookie is protected by `dataProtection`",
     );
     expect(withOptions({ store: {} })).toThrow(/'store': use `cache`/);
+    // Hono's adapter option, given with the session's options.
+    expect(withOptions({ trustProxy: true })).toThrow(
+      /'trustProxy': the Hono adapter takes it as its second argument/,
+    );
     // koa-session's cookie attributes sit at the top level.
     expect(withOptions({ sameSite: 'strict' })).toThrow(
       "Unknown session option 'sameSite': use `cookie.sameSite`.",
