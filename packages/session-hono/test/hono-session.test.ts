@@ -2,7 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
-import { type SessionEnv, type SessionOptions, session } from '@sharedstate/session-hono';
+import {
+  SessionConfigurationError,
+  type SessionEnv,
+  type SessionOptions,
+  session,
+} from '@sharedstate/session-hono';
 import { cookieOf, failedRequestOutcome } from '@sharedstate/testing';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -160,5 +165,24 @@ describe('Hono on @hono/node-server', () => {
     expect(forwarded.headers.get('set-cookie')).not.toMatch(/Secure/);
     const https = await app.request('https://shop.test/add/x', { method: 'POST' });
     expect(https.headers.get('set-cookie')).toMatch(/; Secure;/);
+  });
+
+  test("the adapter's options are checked when the middleware is created", () => {
+    const options = {
+      cache: new MemoryDistributedCache(),
+      dataProtection: createDataProtection({
+        applicationName: 'x',
+        repository: new EphemeralXmlRepository(),
+      }),
+    };
+    const withAdapter = (adapter: object) => () => session(options, adapter as { trustProxy?: boolean });
+    expect(withAdapter({ trustproxy: true })).toThrow(SessionConfigurationError);
+    expect(withAdapter({ trustproxy: true })).toThrow(
+      /Unknown Hono adapter option 'trustproxy': the adapter's only option is trustProxy/,
+    );
+    expect(withAdapter({ idleTimeout: '5m' })).toThrow(/go in the first argument/);
+    expect(withAdapter({ trustProxy: 'yes' })).toThrow('trustProxy must be true or false; got yes.');
+    expect(withAdapter({ trustProxy: undefined })).not.toThrow();
+    expect(withAdapter({ trustProxy: true })).not.toThrow();
   });
 });
