@@ -11,7 +11,7 @@ import { DataProtectionConfigurationError } from './errors.ts';
 import { KeyManager } from './key-manager.ts';
 import { KeyRingProvider } from './key-ring-provider.ts';
 import { type Logger, silentLogger } from './logger.ts';
-import { type Duration, durationOption } from './options-parsing.ts';
+import { type Duration, durationOption, refuseUnknownOptions } from './options-parsing.ts';
 import { validatePurposes } from './purposes.ts';
 import { NullXmlDecryptor, type XmlDecryptor, type XmlEncryptor } from './xml-encryption.ts';
 import type { XmlRepository } from './xml-repository.ts';
@@ -64,10 +64,28 @@ export interface DataProtectionProvider {
 
 const MIN_KEY_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** Every option name, kept complete and exact by the compiler. */
+const OPTION_NAMES: Readonly<Record<keyof DataProtectionOptions, true>> = {
+  applicationName: true,
+  repository: true,
+  keyLifetime: true,
+  autoGenerateKeys: true,
+  algorithms: true,
+  protectKeysWithCertificate: true,
+  unprotectKeysWithAnyCertificate: true,
+  xmlEncryptor: true,
+  xmlDecryptors: true,
+  unknownKeyRefreshInterval: true,
+  logger: true,
+  clock: true,
+  random: true,
+};
+
 export function createDataProtection(options: DataProtectionOptions): DataProtectionProvider {
   if (options === null || typeof options !== 'object') {
     throw new DataProtectionConfigurationError('createDataProtection needs an options object.');
   }
+  refuseUnknownOptions(options, OPTION_NAMES);
   const { applicationName, repository } = options;
   if (applicationName !== null && (typeof applicationName !== 'string' || applicationName.trim() === '')) {
     throw new DataProtectionConfigurationError(

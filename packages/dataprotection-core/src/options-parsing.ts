@@ -19,3 +19,16 @@ export function durationOption(value: Duration, optionName: string): number {
   }
   return millis;
 }
+
+/**
+ * Refuses an option name that `known` lacks (a name given with the value undefined passes). A misspelt
+ * `protectKeysWithCertificate` would otherwise leave new master keys unencrypted at rest without a word.
+ */
+export function refuseUnknownOptions(options: object, known: Readonly<Record<string, true>>): void {
+  const given = options as Readonly<Record<string, unknown>>;
+  const unknown = Object.keys(given).find((name) => !Object.hasOwn(known, name) && given[name] !== undefined);
+  if (unknown === undefined) return;
+  throw new DataProtectionConfigurationError(
+    `Unknown data protection option '${unknown}': the options are ${Object.keys(known).join(', ')}.`,
+  );
+}

@@ -226,6 +226,11 @@ test('misconfiguration fails at construction with the option named', () => {
     /encryption algorithm/,
   );
   expect(() => providerFor(repository).createProtector(undefined as never)).toThrow(/purpose/);
+  // A misspelt option is not ignored: this one would leave new master keys unencrypted at rest.
+  expect(() => providerFor(repository, { protectKeysWithCertficate: {} } as never)).toThrow(
+    /^Unknown data protection option 'protectKeysWithCertficate': the options are applicationName, repository, .*protectKeysWithCertificate/,
+  );
+  expect(() => providerFor(repository, { keyLifetime: undefined, typo: undefined } as never)).not.toThrow();
 });
 
 test('protectSync needs a loaded key ring, then protects without waiting', async () => {
