@@ -22,9 +22,9 @@ const COOKIE_OPTION_NAMES: Record<keyof SessionCookieOptions, true> = {
   sameSite: true,
   secure: true,
   partitioned: true,
+  maxAge: true,
 };
 
-const KEEP_UNTIL_IDLE = 'how long an unused session lives is `idleTimeout` (sliding, on the server)';
 const RENEWED = 'every request with the session cookie renews the idle timeout (`idleTimeout`) on the server';
 
 /**
@@ -33,11 +33,16 @@ const RENEWED = 'every request with the session cookie renews the idle timeout (
  * a `maxAge` that is silently not applied is a session that ends when nobody expects it.
  */
 const FROM_OTHER_LIBRARIES: Record<string, string> = {
+  // express-session's `name`, and koa-session's cookie attributes, sit at the top level (koa-session's
+  // `maxAge`, below, is the session's lifetime).
+  ...Object.fromEntries(Object.keys(COOKIE_OPTION_NAMES).map((name) => [name, `use \`cookie.${name}\``])),
   store: 'use `cache`: a DistributedCache such as new RedisCache({ redis })',
   secret:
     'the cookie is protected by `dataProtection` (a key ring every instance shares); there is no secret to set',
   key: 'use `cookie.name`',
-  maxAge: `use \`idleTimeout\`: ${KEEP_UNTIL_IDLE}`,
+  maxAge:
+    'use `idleTimeout` for how long an unused session lives (sliding, on the server), or `cookie.maxAge` for ' +
+    'a cookie that outlives the browser session',
   rolling: `remove it: ${RENEWED}`,
   renew: `remove it: ${RENEWED}`,
   resave: 'remove it: an unchanged session is never rewritten',
@@ -51,13 +56,10 @@ const FROM_OTHER_LIBRARIES: Record<string, string> = {
   trustProxy:
     "the Hono adapter takes it as its second argument, session(options, { trustProxy: true }); Express's and " +
     "Koa's adapters follow the framework's own trust-proxy setting",
-  // express-session's `name`, and koa-session's cookie attributes, sit at the top level.
-  ...Object.fromEntries(Object.keys(COOKIE_OPTION_NAMES).map((name) => [name, `use \`cookie.${name}\``])),
 };
 
 const COOKIE_FROM_OTHER_LIBRARIES: Record<string, string> = {
-  maxAge: `remove it: the session cookie lasts as long as the browser session; ${KEEP_UNTIL_IDLE}`,
-  expires: `remove it: the session cookie lasts as long as the browser session; ${KEEP_UNTIL_IDLE}`,
+  expires: 'use `cookie.maxAge`: the cookie expires that long after the session is established',
   signed: 'remove it: the cookie is always encrypted and authenticated by `dataProtection`',
   priority: 'remove it: the session cookie is sent without a priority',
 };

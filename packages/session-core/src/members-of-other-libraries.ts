@@ -1,7 +1,8 @@
 import { SessionUsageError } from './session-errors.ts';
 
 const LIFETIME =
-  'a session lives for the idleTimeout option after its last use, and its cookie until the browser closes';
+  'a session lives for the idleTimeout option after its last use, and its cookie until the browser closes ' +
+  'or, with the cookie.maxAge option, for that long; both are set once for every session';
 
 /**
  * Members of express-session's and koa-session's session objects that this Session does not have, and what

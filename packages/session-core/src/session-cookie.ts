@@ -61,16 +61,26 @@ export async function unprotectSessionKey(
   return SESSION_KEY.test(key) ? key : undefined;
 }
 
-/** The Set-Cookie header value for a session cookie (a browser-session cookie: no Expires, as ASP.NET Core). */
+/**
+ * The Set-Cookie header value for a session cookie: a browser-session cookie (no Expires, as ASP.NET Core),
+ * unless cookie.maxAge makes it persistent (Max-Age, and Expires for clients that only read that).
+ */
 export function sessionCookieHeader(
   options: ResolvedSessionOptions['cookie'],
   value: string,
   secure: boolean,
+  now = Date.now(),
 ): string {
-  return serialize(options.name, value, cookieAttributes(options, secure));
+  const attributes = cookieAttributes(options, secure);
+  const { maxAgeMs } = options;
+  if (maxAgeMs !== undefined) {
+    attributes.maxAge = Math.floor(maxAgeMs / 1000);
+    attributes.expires = new Date(now + maxAgeMs);
+  }
+  return serialize(options.name, value, attributes);
 }
 
-/** A Set-Cookie that removes the session cookie (after destroy()). */
+/** A Set-Cookie that removes the session cookie (after destroy()); never with a Max-Age, which would win. */
 export function expiredCookieHeader(options: ResolvedSessionOptions['cookie'], secure: boolean): string {
   return serialize(options.name, '', { ...cookieAttributes(options, secure), expires: new Date(0) });
 }

@@ -16,6 +16,13 @@ export interface SessionCookieOptions {
   secure?: boolean | 'auto';
   /** CHIPS partitioned cookie (for embedded third-party contexts); requires secure. */
   partitioned?: boolean;
+  /**
+   * Makes the cookie persistent: it outlives the browser session and expires this long after the session
+   * was established (or regenerated), as ASP.NET Core's `Cookie.MaxAge`. It is not re-sent as the session
+   * is used, so this is an absolute lifetime; the data still expires after `idleTimeout` without use.
+   * Default none: a browser-session cookie.
+   */
+  maxAge?: Duration;
 }
 
 export interface SessionOptions {
@@ -51,7 +58,10 @@ export interface ResolvedSessionOptions {
   dataProtection: DataProtectionProvider;
   idleTimeoutMs: number;
   ioTimeoutMs: number | undefined;
-  cookie: Required<Omit<SessionCookieOptions, 'domain'>> & { domain: string | undefined };
+  cookie: Required<Omit<SessionCookieOptions, 'domain' | 'maxAge'>> & {
+    domain: string | undefined;
+    maxAgeMs: number | undefined;
+  };
   load: 'eager' | 'lazy';
   maxSessionSize: number;
   onCommitError: ((error: SessionCommitError) => void) | undefined;
@@ -112,6 +122,11 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
       "cookie.sameSite 'none' and cookie.partitioned need a secure cookie; set cookie.secure to true or 'auto'.",
     );
   }
+  if (cookie.maxAge !== undefined && duration(cookie.maxAge, 'cookie.maxAge') < 1000) {
+    throw new SessionConfigurationError(
+      `cookie.maxAge must be at least one second (a cookie's Max-Age is in whole seconds); got ${String(cookie.maxAge)}.`,
+    );
+  }
   const load = options.load ?? 'eager';
   if (load !== 'eager' && load !== 'lazy')
     throw new SessionConfigurationError(`load must be 'eager' or 'lazy'; got '${load}'.`);
@@ -134,6 +149,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
       sameSite,
       secure,
       partitioned: cookie.partitioned ?? false,
+      maxAgeMs: cookie.maxAge === undefined ? undefined : duration(cookie.maxAge, 'cookie.maxAge'),
     },
     load,
     maxSessionSize,

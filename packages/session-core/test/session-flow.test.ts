@@ -383,6 +383,30 @@ describe('a session across requests', () => {
     expect((await cache.get(sessionKey(session)))?.[0]).toBe(2);
   });
 
+  test('cookie.maxAge makes the cookie persistent, set once when the session is established', async () => {
+    const { handler } = setup({ cookie: { maxAge: '30d' } });
+    const before = Date.now();
+    const first = await visit(handler, undefined, (s) => s.setString('user', 'ada'));
+    const header = first.headers.setCookie!;
+    expect(header).toMatch(
+      /^sharedstate\.sid=CfDJ8[^;]+; Max-Age=2592000; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Lax$/,
+    );
+    const expires = Date.parse(/Expires=([^;]+)/.exec(header)![1]!);
+    // Expires is whole seconds: within a second of 30 days from now.
+    expect(expires).toBeGreaterThanOrEqual(before + 30 * 86_400_000 - 1000);
+    expect(expires).toBeLessThanOrEqual(Date.now() + 30 * 86_400_000);
+    // As ASP.NET Core does, the cookie is not re-sent as the session is used: reads and writes alike.
+    const cookie = cookieFrom(header);
+    const write = await visit(handler, cookie, (s) => s.setString('user', 'grace'));
+    expect(write.headers.setCookie).toBeUndefined();
+    // regenerate() (at sign-in) issues a new one, with a fresh lifetime; destroy() expires it with no Max-Age.
+    const regenerated = await visit(handler, cookie, (s) => s.regenerate());
+    expect(regenerated.headers.setCookie).toMatch(/; Max-Age=2592000; /);
+    const destroyed = await visit(handler, cookieFrom(regenerated.headers.setCookie), (s) => s.destroy());
+    expect(destroyed.headers.setCookie).toMatch(/Expires=Thu, 01 Jan 1970/);
+    expect(destroyed.headers.setCookie).not.toMatch(/Max-Age/);
+  });
+
   test('secure: auto follows the request scheme; the compat preset uses ASP.NET Core’s cookie name', async () => {
     const { handler } = setup({ ...aspnetCoreCompat });
     const session = await handler.begin(request(undefined, true));
@@ -450,9 +474,11 @@ describe('a session across requests', () => {
       "Unknown session option 'sameSite': use `cookie.sameSite`.",
     );
     expect(withOptions({ maxAge: 86_400_000 })).toThrow(/'maxAge': use `idleTimeout`/);
-    expect(withOptions({ cookie: { maxAge: 86_400_000 } })).toThrow(
-      /'cookie\.maxAge': remove it: the session cookie lasts as long as the browser session/,
+    expect(withOptions({ cookie: { expires: new Date() } })).toThrow(
+      /'cookie\.expires': use `cookie\.maxAge`/,
     );
+    expect(withOptions({ cookie: { maxAge: 500 } })).toThrow(/cookie\.maxAge must be at least one second/);
+    expect(withOptions({ cookie: { maxAge: 'forever' } })).toThrow(/cookie\.maxAge/);
     expect(withOptions({ idleTimout: '5m' })).toThrow(
       "Unknown session option 'idleTimout': the options are cache, dataProtection, idleTimeout, ioTimeout, cookie, load, maxSessionSize, onCommitError, logger.",
     );
@@ -462,7 +488,7 @@ describe('a session across requests', () => {
     expect(withOptions({ cookie: 'sid' })).toThrow(/cookie must be an object/);
     // A field present but undefined asks for nothing, and the presets pass.
     expect(
-      withOptions({ logger: undefined, secret: undefined, cookie: { maxAge: undefined } }),
+      withOptions({ logger: undefined, secret: undefined, cookie: { expires: undefined } }),
     ).not.toThrow();
     expect(withOptions({ ...aspnetCoreCompat, idleTimeout: '5m' })).not.toThrow();
   });

@@ -328,6 +328,25 @@ describe.each([
     }
   });
 
+  test('cookie.maxAge gives a persistent cookie, sent when the session is established', async () => {
+    const made = makeApp(express, { cookie: { maxAge: '14d' } });
+    const { url: persistentUrl, server: persistent } = await listen(made.app);
+    try {
+      const added = await fetch(`${persistentUrl}/add/book`, { method: 'POST', redirect: 'manual' });
+      expect(added.headers.get('set-cookie')).toMatch(
+        /^sharedstate\.sid=[^;]+; Max-Age=1209600; Path=\/; Expires=/,
+      );
+      const again = await fetch(`${persistentUrl}/add/pen`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: cookieOf(added)! },
+      });
+      expect(again.headers.get('set-cookie')).toBeNull();
+    } finally {
+      await new Promise<void>((resolve) => persistent.close(() => resolve()));
+    }
+  });
+
   test('behind a proxy, secure follows trust proxy and X-Forwarded-Proto', async () => {
     const made = makeApp(express);
     made.app.set('trust proxy', 1);
