@@ -122,7 +122,8 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
       "cookie.sameSite 'none' and cookie.partitioned need a secure cookie; set cookie.secure to true or 'auto'.",
     );
   }
-  if (cookie.maxAge !== undefined && duration(cookie.maxAge, 'cookie.maxAge') < 1000) {
+  const maxAgeMs = cookie.maxAge === undefined ? undefined : duration(cookie.maxAge, 'cookie.maxAge');
+  if (maxAgeMs !== undefined && maxAgeMs < 1000) {
     throw new SessionConfigurationError(
       `cookie.maxAge must be at least one second (a cookie's Max-Age is in whole seconds); got ${String(cookie.maxAge)}.`,
     );
@@ -149,7 +150,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
       sameSite,
       secure,
       partitioned: cookie.partitioned ?? false,
-      maxAgeMs: cookie.maxAge === undefined ? undefined : duration(cookie.maxAge, 'cookie.maxAge'),
+      maxAgeMs,
     },
     load,
     maxSessionSize,
