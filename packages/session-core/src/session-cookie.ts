@@ -69,13 +69,12 @@ export function sessionCookieHeader(
   options: ResolvedSessionOptions['cookie'],
   value: string,
   secure: boolean,
-  now = Date.now(),
 ): string {
   const attributes = cookieAttributes(options, secure);
   const { maxAgeMs } = options;
   if (maxAgeMs !== undefined) {
     attributes.maxAge = Math.floor(maxAgeMs / 1000);
-    attributes.expires = new Date(now + maxAgeMs);
+    attributes.expires = new Date(Date.now() + maxAgeMs);
   }
   return serialize(options.name, value, attributes);
 }
