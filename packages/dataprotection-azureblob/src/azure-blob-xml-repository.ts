@@ -9,6 +9,7 @@ import {
   DataProtectionConfigurationError,
   parseXmlElement,
   RepositoryUnavailableError,
+  refuseUnknownOptions,
   serializeCompact,
   type XmlRepository,
 } from '@sharedstate/dataprotection-core';
@@ -30,6 +31,15 @@ export interface AzureBlobXmlRepositoryOptions {
   maxWriteAttempts?: number;
 }
 
+const OPTION_NAMES: Readonly<Record<keyof AzureBlobXmlRepositoryOptions, true>> = {
+  blobClient: true,
+  containerClient: true,
+  connectionString: true,
+  containerName: true,
+  blobName: true,
+  maxWriteAttempts: true,
+};
+
 const BOM = '\ufeff';
 const DECLARATION = '<?xml version="1.0" encoding="utf-8"?>';
 /** Retries fast enough that a fault is reported within seconds, not after the SDK's long default back-off. */
@@ -40,6 +50,33 @@ const BOUNDED_RETRIES: StoragePipelineOptions = {
 interface CachedDocument {
   etag: string;
   elements: string[];
+}
+
+/**
+ * Refuses options that name the blob twice: of a `blobClient` and a `containerClient` (or a connection
+ * string) given together, one would be ignored without a word and the instances could read different blobs.
+ */
+function refuseTwoBlobs(options: AzureBlobXmlRepositoryOptions): void {
+  const given = (['blobClient', 'containerClient', 'connectionString'] as const).filter(
+    (name) => options[name] !== undefined,
+  );
+  if (given.length > 1) {
+    throw new DataProtectionConfigurationError(
+      `AzureBlobXmlRepository got both \`${given[0]}\` and \`${given[1]}\`: give one way to reach the blob.`,
+    );
+  }
+  const client = given[0];
+  const ignored =
+    client === 'blobClient'
+      ? (['blobName', 'containerName'] as const).find((name) => options[name] !== undefined)
+      : client === 'containerClient' && options.containerName !== undefined
+        ? 'containerName'
+        : undefined;
+  if (ignored !== undefined) {
+    throw new DataProtectionConfigurationError(
+      `AzureBlobXmlRepository got \`${ignored}\` with a \`${client}\`, which already names its ${client === 'blobClient' ? 'blob' : 'container'}: drop \`${ignored}\`.`,
+    );
+  }
 }
 
 /**
@@ -58,6 +95,8 @@ export class AzureBlobXmlRepository implements XmlRepository {
     if (options === null || typeof options !== 'object') {
       throw new DataProtectionConfigurationError('AzureBlobXmlRepository needs an options object.');
     }
+    refuseUnknownOptions('AzureBlobXmlRepository', options, OPTION_NAMES);
+    refuseTwoBlobs(options);
     const blobName = options.blobName ?? 'keys.xml';
     if (options.blobClient) this.#blob = options.blobClient;
     else if (options.containerClient) this.#blob = options.containerClient.getBlockBlobClient(blobName);

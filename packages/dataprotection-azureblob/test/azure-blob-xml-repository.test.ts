@@ -105,6 +105,38 @@ describeWithService(services.azurite(), 'AzureBlobXmlRepository on Azurite', (az
       /maxWriteAttempts/,
     );
   });
+
+  test('a misspelt option, or a blob named twice, fails at construction instead of reaching another blob', () => {
+    expect(
+      () => new AzureBlobXmlRepository({ containerClient: container, blob: 'ring.xml' } as never),
+    ).toThrow(
+      "Unknown AzureBlobXmlRepository option 'blob': the options are blobClient, containerClient, connectionString, containerName, blobName, maxWriteAttempts.",
+    );
+    const blobClient = container.getBlockBlobClient('keys.xml');
+    expect(() => new AzureBlobXmlRepository({ blobClient, blobName: 'other.xml' })).toThrow(
+      'AzureBlobXmlRepository got `blobName` with a `blobClient`, which already names its blob: drop `blobName`.',
+    );
+    expect(() => new AzureBlobXmlRepository({ containerClient: container, containerName: 'other' })).toThrow(
+      /got `containerName` with a `containerClient`/,
+    );
+    expect(
+      () =>
+        new AzureBlobXmlRepository({
+          containerClient: container,
+          connectionString: azurite().connectionString,
+          containerName: 'dataprotection',
+        }),
+    ).toThrow(
+      'AzureBlobXmlRepository got both `containerClient` and `connectionString`: give one way to reach the blob.',
+    );
+    expect(
+      new AzureBlobXmlRepository({
+        containerClient: container,
+        blobName: 'ring.xml',
+        containerName: undefined,
+      }),
+    ).toBeInstanceOf(AzureBlobXmlRepository);
+  });
 });
 
 // Its own Azurite, even when AZURITE_CONNECTION_STRING names a shared one: this test kills the emulator.

@@ -85,7 +85,7 @@ export function createDataProtection(options: DataProtectionOptions): DataProtec
   if (options === null || typeof options !== 'object') {
     throw new DataProtectionConfigurationError('createDataProtection needs an options object.');
   }
-  refuseUnknownOptions(options, OPTION_NAMES);
+  refuseUnknownOptions('data protection', options, OPTION_NAMES);
   const { applicationName, repository } = options;
   if (applicationName !== null && (typeof applicationName !== 'string' || applicationName.trim() === '')) {
     throw new DataProtectionConfigurationError(

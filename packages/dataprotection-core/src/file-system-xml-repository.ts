@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { copyFile, link, mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DataProtectionConfigurationError } from './errors.ts';
+import { refuseUnknownOptions } from './options-parsing.ts';
 import { parseXmlElement, serializeCompact, serializeIndented } from './xml-document.ts';
 import type { XmlRepository } from './xml-repository.ts';
 
@@ -10,6 +11,8 @@ export interface FileSystemXmlRepositoryOptions {
   /** The directory holding the key files; created (mode 0700) if missing. Share it (a volume) between instances. */
   directory: string;
 }
+
+const OPTION_NAMES: Readonly<Record<keyof FileSystemXmlRepositoryOptions, true>> = { directory: true };
 
 const SAFE_NAME = /^[A-Za-z0-9_-]+$/;
 const BOM = '\ufeff';
@@ -25,6 +28,9 @@ export class FileSystemXmlRepository implements XmlRepository {
   #created: Promise<unknown> | undefined;
 
   constructor(options: FileSystemXmlRepositoryOptions) {
+    if (options !== null && typeof options === 'object') {
+      refuseUnknownOptions('FileSystemXmlRepository', options, OPTION_NAMES);
+    }
     if (typeof options?.directory !== 'string' || options.directory.trim() === '') {
       throw new DataProtectionConfigurationError(
         'FileSystemXmlRepository needs a directory option (a path to a shared folder).',

@@ -38,7 +38,7 @@ export { bytesToGuid, guidToBytes } from './guid-bytes.ts';
 export type { Key } from './key.ts';
 export type { KeyManager } from './key-manager.ts';
 export { type Logger, silentLogger } from './logger.ts';
-export { type Duration, durationOption } from './options-parsing.ts';
+export { type Duration, durationOption, refuseUnknownOptions } from './options-parsing.ts';
 export {
   type Expiration,
   TIME_LIMITED_PURPOSE,

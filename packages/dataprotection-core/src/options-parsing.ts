@@ -21,14 +21,20 @@ export function durationOption(value: Duration, optionName: string): number {
 }
 
 /**
- * Refuses an option name that `known` lacks (a name given with the value undefined passes). A misspelt
- * `protectKeysWithCertificate` would otherwise leave new master keys unencrypted at rest without a word.
+ * Refuses an option name that `known` lacks (a name given with the value undefined passes); `what` names the
+ * options in the message ('data protection', 'RedisXmlRepository'). A misspelt `protectKeysWithCertificate`
+ * would otherwise leave new master keys unencrypted at rest without a word, and a misspelt repository `key`
+ * or `blobName` would put the key ring somewhere other instances do not look.
  */
-export function refuseUnknownOptions(options: object, known: Readonly<Record<string, true>>): void {
+export function refuseUnknownOptions(
+  what: string,
+  options: object,
+  known: Readonly<Record<string, true>>,
+): void {
   const given = options as Readonly<Record<string, unknown>>;
   const unknown = Object.keys(given).find((name) => !Object.hasOwn(known, name) && given[name] !== undefined);
   if (unknown === undefined) return;
   throw new DataProtectionConfigurationError(
-    `Unknown data protection option '${unknown}': the options are ${Object.keys(known).join(', ')}.`,
+    `Unknown ${what} option '${unknown}': the options are ${Object.keys(known).join(', ')}.`,
   );
 }

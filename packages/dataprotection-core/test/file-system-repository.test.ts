@@ -60,4 +60,10 @@ describe('FileSystemXmlRepository (§3.1)', () => {
   test('a directory option that is missing fails at construction', () => {
     expect(() => new FileSystemXmlRepository({ directory: ' ' })).toThrow(/directory/);
   });
+
+  test('an option under another name fails at construction, naming the right one', () => {
+    expect(() => new FileSystemXmlRepository({ path: './keys' } as never)).toThrow(
+      "Unknown FileSystemXmlRepository option 'path': the options are directory.",
+    );
+  });
 });

@@ -3,6 +3,7 @@ import {
   type Duration,
   durationOption,
   RepositoryUnavailableError,
+  refuseUnknownOptions,
   type XmlRepository,
 } from '@sharedstate/dataprotection-core';
 import type { Cluster, Redis } from 'ioredis';
@@ -18,6 +19,12 @@ export interface RedisXmlRepositoryOptions {
 
 export const DEFAULT_KEY_RING_KEY = 'DataProtection-Keys';
 
+const OPTION_NAMES: Readonly<Record<keyof RedisXmlRepositoryOptions, true>> = {
+  redis: true,
+  key: true,
+  operationTimeout: true,
+};
+
 /**
  * The key ring in one Redis list, exactly as ASP.NET Core's PersistKeysToStackExchangeRedis stores it: each
  * element is one compact XML element, appended with RPUSH and read with LRANGE. The list has no TTL; the
@@ -30,6 +37,9 @@ export class RedisXmlRepository implements XmlRepository {
   readonly description: string;
 
   constructor(options: RedisXmlRepositoryOptions) {
+    if (options !== null && typeof options === 'object') {
+      refuseUnknownOptions('RedisXmlRepository', options, OPTION_NAMES);
+    }
     const { redis, key = DEFAULT_KEY_RING_KEY } = options ?? ({} as RedisXmlRepositoryOptions);
     if (!redis || typeof (redis as Partial<Redis>).lrange !== 'function') {
       throw new DataProtectionConfigurationError(

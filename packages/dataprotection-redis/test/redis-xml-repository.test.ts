@@ -68,6 +68,10 @@ describeWithService(services.redis(), 'RedisXmlRepository on a standalone Redis'
   test('options are checked at construction', () => {
     expect(() => new RedisXmlRepository({} as never)).toThrow(/ioredis/);
     expect(() => new RedisXmlRepository({ redis: client(), key: '' })).toThrow(/key/);
+    // A misspelt key would put the ring in DataProtection-Keys while other instances read their own list.
+    expect(() => new RedisXmlRepository({ redis: client(), keyName: 'shop-keys' } as never)).toThrow(
+      "Unknown RedisXmlRepository option 'keyName': the options are redis, key, operationTimeout.",
+    );
   });
 });
 
