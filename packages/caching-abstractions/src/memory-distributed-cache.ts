@@ -9,6 +9,7 @@ import { CacheArgumentError, CacheDisposedError, CacheEntryTooLargeError } from 
 import { type Clock, systemClock } from './clock.ts';
 import type { CacheOperationOptions, DistributedCache } from './distributed-cache.ts';
 import { type Duration, parseDuration } from './duration.ts';
+import { unknownOptionMessage } from './unknown-options.ts';
 
 export interface MemoryDistributedCacheOptions {
   /**
@@ -29,6 +30,12 @@ interface MemoryEntry {
   size: number;
 }
 
+const OPTION_NAMES: Readonly<Record<keyof MemoryDistributedCacheOptions, true>> = {
+  sizeLimit: true,
+  sweepInterval: true,
+  clock: true,
+};
+
 const DEFAULT_SIZE_LIMIT = 200 * 1024 * 1024;
 // Strings are UTF-16 in memory; count a key at two bytes a code unit.
 const entrySize = (key: string, value: Uint8Array) => value.byteLength + key.length * 2;
@@ -46,6 +53,11 @@ export class MemoryDistributedCache implements DistributedCache {
   #sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(options: MemoryDistributedCacheOptions = {}) {
+    const unknown = unknownOptionMessage('MemoryDistributedCache', options, OPTION_NAMES, {
+      SizeLimit: 'use `sizeLimit` (bytes)',
+      ExpirationScanFrequency: 'use `sweepInterval`',
+    });
+    if (unknown !== undefined) throw new CacheArgumentError(unknown);
     const { sizeLimit = DEFAULT_SIZE_LIMIT, sweepInterval = '1m', clock = systemClock } = options;
     if (typeof sizeLimit !== 'number' || Number.isNaN(sizeLimit) || sizeLimit <= 0) {
       throw new CacheArgumentError(

@@ -79,6 +79,12 @@ describe('MemoryDistributedCache', () => {
     expect(() => new MemoryDistributedCache({ sizeLimit: 0 })).toThrow(/sizeLimit/);
     expect(() => new MemoryDistributedCache({ sweepInterval: 'often' })).toThrow(CacheArgumentError);
     expect(() => new MemoryDistributedCache({ sweepInterval: 'often' })).toThrow(/sweepInterval/);
+    expect(() => new MemoryDistributedCache({ sizelimit: 1024 } as never)).toThrow(
+      "Unknown MemoryDistributedCache option 'sizelimit': the options are sizeLimit, sweepInterval, clock.",
+    );
+    expect(() => new MemoryDistributedCache({ SizeLimit: 1024 } as never)).toThrow(
+      "Unknown MemoryDistributedCache option 'SizeLimit': use `sizeLimit` (bytes).",
+    );
     cache = new MemoryDistributedCache();
   });
 });

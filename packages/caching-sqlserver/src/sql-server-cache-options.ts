@@ -23,3 +23,28 @@ export interface SqlServerCacheOptions {
   logger?: { warn(message: string, ...details: unknown[]): void };
   clock?: Clock;
 }
+
+/** Every option name, kept complete and exact by the compiler. */
+export const SQL_SERVER_CACHE_OPTION_NAMES: Readonly<Record<keyof SqlServerCacheOptions, true>> = {
+  pool: true,
+  connection: true,
+  schemaName: true,
+  tableName: true,
+  defaultSlidingExpiration: true,
+  expiredItemsDeletionInterval: true,
+  deleteBatchSize: true,
+  logger: true,
+  clock: true,
+};
+
+/**
+ * ASP.NET Core's SqlServerCacheOptions are PascalCase (and appsettings.json keeps them so); a config carried
+ * over as it is would otherwise be ignored.
+ */
+export const SQL_SERVER_CACHE_OPTION_HINTS: Readonly<Record<string, string>> = {
+  ConnectionString: 'use `connection` (an mssql config or connection string)',
+  SchemaName: 'use `schemaName`',
+  TableName: 'use `tableName`',
+  DefaultSlidingExpiration: 'use `defaultSlidingExpiration`',
+  ExpiredItemsDeletionInterval: 'use `expiredItemsDeletionInterval`',
+};

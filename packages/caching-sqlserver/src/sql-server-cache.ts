@@ -12,6 +12,7 @@ import {
   type ResolvedEntryOptions,
   resolveEntryOptions,
   systemClock,
+  unknownOptionMessage,
 } from '@sharedstate/caching-abstractions';
 import mssql, { type ConnectionPool } from 'mssql';
 import {
@@ -23,7 +24,11 @@ import {
   type SqlParameterType,
   setCommand,
 } from './sql-commands.ts';
-import type { SqlServerCacheOptions } from './sql-server-cache-options.ts';
+import {
+  SQL_SERVER_CACHE_OPTION_HINTS,
+  SQL_SERVER_CACHE_OPTION_NAMES,
+  type SqlServerCacheOptions,
+} from './sql-server-cache-options.ts';
 import { type SqlTable, sqlTable } from './sql-table.ts';
 
 const MIN_SWEEP_INTERVAL_MS = 5 * 60_000;
@@ -81,6 +86,13 @@ export class SqlServerCache implements DistributedCache {
   constructor(options: SqlServerCacheOptions) {
     if (options === null || typeof options !== 'object')
       throw new CacheArgumentError('SqlServerCache needs an options object.');
+    const unknown = unknownOptionMessage(
+      'SqlServerCache',
+      options,
+      SQL_SERVER_CACHE_OPTION_NAMES,
+      SQL_SERVER_CACHE_OPTION_HINTS,
+    );
+    if (unknown !== undefined) throw new CacheArgumentError(unknown);
     if ((options.pool === undefined) === (options.connection === undefined)) {
       throw new CacheArgumentError(
         'SqlServerCache needs exactly one of `pool` (an mssql ConnectionPool) or `connection` (a config or connection string).',

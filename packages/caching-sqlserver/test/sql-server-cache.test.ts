@@ -86,6 +86,17 @@ describe('SqlServerCache options', () => {
     ).toThrow(/defaultSlidingExpiration/);
     expect(() => new SqlServerCache({ schemaName: 'dbo', tableName: 't' })).toThrow(/pool/);
     expect(
+      () => new SqlServerCache({ pool, schemaName: 'dbo', tableName: 't', deleteBatchsize: 10 } as never),
+    ).toThrow(
+      /^Unknown SqlServerCache option 'deleteBatchsize': the options are pool, connection, schemaName/,
+    );
+    // ASP.NET Core's appsettings.json keys, carried over as they are.
+    expect(
+      () => new SqlServerCache({ ConnectionString: 'Server=x', SchemaName: 'dbo', TableName: 't' } as never),
+    ).toThrow(
+      "Unknown SqlServerCache option 'ConnectionString': use `connection` (an mssql config or connection string).",
+    );
+    expect(
       new SqlServerCache({ pool, schemaName: 'dbo', tableName: 't', expiredItemsDeletionInterval: false }),
     ).toBeInstanceOf(SqlServerCache);
   });
