@@ -1,4 +1,5 @@
 import { CacheArgumentError } from './cache-errors.ts';
+import { unknownOptionMessage } from './unknown-options.ts';
 
 /**
  * Argument checks every provider runs before I/O, so all caches reject the same mistakes with the same
@@ -19,4 +20,18 @@ export function assertValidValue(value: unknown): asserts value is Uint8Array {
       `A cache value must be a Uint8Array (use setString or setJson for text and objects); got ${value === null ? 'null' : typeof value}.`,
     );
   }
+}
+
+/**
+ * A provider's constructor check: fails with a CacheArgumentError on an option name `known` lacks (see
+ * unknownOptionMessage), so a misspelt or carried-over option is not ignored without a word.
+ */
+export function assertKnownOptions(
+  what: string,
+  given: object,
+  known: Readonly<Record<string, true>>,
+  hints?: Readonly<Record<string, string>>,
+): void {
+  const unknown = unknownOptionMessage(what, given, known, hints);
+  if (unknown !== undefined) throw new CacheArgumentError(unknown);
 }

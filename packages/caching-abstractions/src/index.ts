@@ -1,4 +1,4 @@
-export { assertValidKey, assertValidValue } from './cache-arguments.ts';
+export { assertKnownOptions, assertValidKey, assertValidValue } from './cache-arguments.ts';
 export {
   type CacheEntryOptions,
   expiresAtAfterTouch,

@@ -1,4 +1,4 @@
-import { assertValidKey, assertValidValue } from './cache-arguments.ts';
+import { assertKnownOptions, assertValidKey, assertValidValue } from './cache-arguments.ts';
 import {
   type CacheEntryOptions,
   expiresAtAfterTouch,
@@ -9,7 +9,6 @@ import { CacheArgumentError, CacheDisposedError, CacheEntryTooLargeError } from 
 import { type Clock, systemClock } from './clock.ts';
 import type { CacheOperationOptions, DistributedCache } from './distributed-cache.ts';
 import { type Duration, parseDuration } from './duration.ts';
-import { unknownOptionMessage } from './unknown-options.ts';
 
 export interface MemoryDistributedCacheOptions {
   /**
@@ -53,11 +52,10 @@ export class MemoryDistributedCache implements DistributedCache {
   #sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(options: MemoryDistributedCacheOptions = {}) {
-    const unknown = unknownOptionMessage('MemoryDistributedCache', options, OPTION_NAMES, {
+    assertKnownOptions('MemoryDistributedCache', options, OPTION_NAMES, {
       SizeLimit: 'use `sizeLimit` (bytes)',
       ExpirationScanFrequency: 'use `sweepInterval`',
     });
-    if (unknown !== undefined) throw new CacheArgumentError(unknown);
     const { sizeLimit = DEFAULT_SIZE_LIMIT, sweepInterval = '1m', clock = systemClock } = options;
     if (typeof sizeLimit !== 'number' || Number.isNaN(sizeLimit) || sizeLimit <= 0) {
       throw new CacheArgumentError(

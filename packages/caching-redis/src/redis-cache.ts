@@ -1,4 +1,5 @@
 import {
+  assertKnownOptions,
   assertValidKey,
   assertValidValue,
   CacheArgumentError,
@@ -13,7 +14,6 @@ import {
   parseDuration,
   resolveEntryOptions,
   systemClock,
-  unknownOptionMessage,
 } from '@sharedstate/caching-abstractions';
 import { type Cluster, Redis } from 'ioredis';
 import { durationMsToTicks, epochMsToTicks, ticksToDurationMs, ticksToEpochMs } from './dotnet-ticks.ts';
@@ -61,13 +61,7 @@ export class RedisCache implements DistributedCache {
   constructor(options: RedisCacheOptions) {
     if (options === null || typeof options !== 'object')
       throw new CacheArgumentError('RedisCache needs an options object.');
-    const unknown = unknownOptionMessage(
-      'RedisCache',
-      options,
-      REDIS_CACHE_OPTION_NAMES,
-      OPTIONS_FROM_OTHER_LIBRARIES,
-    );
-    if (unknown !== undefined) throw new CacheArgumentError(unknown);
+    assertKnownOptions('RedisCache', options, REDIS_CACHE_OPTION_NAMES, OPTIONS_FROM_OTHER_LIBRARIES);
     const {
       redis,
       connection,

@@ -1,4 +1,5 @@
 import {
+  assertKnownOptions,
   assertValidKey,
   assertValidValue,
   CacheArgumentError,
@@ -12,7 +13,6 @@ import {
   type ResolvedEntryOptions,
   resolveEntryOptions,
   systemClock,
-  unknownOptionMessage,
 } from '@sharedstate/caching-abstractions';
 import mssql, { type ConnectionPool } from 'mssql';
 import {
@@ -86,13 +86,12 @@ export class SqlServerCache implements DistributedCache {
   constructor(options: SqlServerCacheOptions) {
     if (options === null || typeof options !== 'object')
       throw new CacheArgumentError('SqlServerCache needs an options object.');
-    const unknown = unknownOptionMessage(
+    assertKnownOptions(
       'SqlServerCache',
       options,
       SQL_SERVER_CACHE_OPTION_NAMES,
       SQL_SERVER_CACHE_OPTION_HINTS,
     );
-    if (unknown !== undefined) throw new CacheArgumentError(unknown);
     if ((options.pool === undefined) === (options.connection === undefined)) {
       throw new CacheArgumentError(
         'SqlServerCache needs exactly one of `pool` (an mssql ConnectionPool) or `connection` (a config or connection string).',
