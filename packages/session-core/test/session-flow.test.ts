@@ -26,6 +26,14 @@ async function visit(
   return { session, headers };
 }
 
+/** What the end of a request rejected with (undefined if it had nothing to save or saved). */
+function endFailure(handler: SessionHandler, session: Awaited<ReturnType<SessionHandler['begin']>>) {
+  return handler.end(session)?.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
 describe('a session across requests', () => {
   test('is established by the first set, sent as a cookie once, and read back', async () => {
     const { handler } = setup();
@@ -232,10 +240,7 @@ describe('a session across requests', () => {
     session.setString('kept', 'yes');
     // The express-session / koa-session habit: a plain property, which is not stored.
     Object.assign(session, { user: 'ada', views: 1 });
-    const failure = await handler.end(session)?.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
+    const failure = await endFailure(handler, session);
     expect(failure).toBeInstanceOf(SessionCommitError);
     expect((failure as Error).cause).toBeInstanceOf(SessionUsageError);
     expect((failure as Error).message).toMatch(
@@ -274,10 +279,7 @@ describe('a session across requests', () => {
     for (const value of [{ user: 'bob' }, Object.create(null), 'bob']) {
       const replaced = await handler.begin(request(cookie));
       handler.replaced(replaced, value, 'req.session');
-      const failure = await handler.end(replaced)?.then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+      const failure = await endFailure(handler, replaced);
       expect(failure).toBeInstanceOf(SessionCommitError);
       expect((failure as Error).cause).toBeInstanceOf(SessionUsageError);
       expect((failure as Error).message).toMatch(
