@@ -1,5 +1,6 @@
 import { type DistributedCache, type Duration, parseDuration } from '@sharedstate/caching-abstractions';
 import type { DataProtectionProvider, Logger } from '@sharedstate/dataprotection-core';
+import { type SerializeOptions, serialize } from 'cookie';
 import { refuseUnknownOptions } from './known-option-names.ts';
 import { type SessionCommitError, SessionConfigurationError } from './session-errors.ts';
 
@@ -73,6 +74,50 @@ export const aspnetCoreCompat = Object.freeze({ cookie: Object.freeze({ name: '.
 
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/** Whether the cookie library will write a Set-Cookie with these attributes (it checks them only then). */
+function writable(attributes: SerializeOptions): boolean {
+  try {
+    serialize('n', 'v', attributes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The attributes the cookie library would refuse only when it writes the first Set-Cookie (a 500 when the
+ * first visitor signs in), and a path it accepts but browsers do not: a Path that does not start with '/'
+ * is ignored, and the cookie is scoped to the page's folder, so the session seems lost on other pages.
+ */
+function checkCookieAttributes(cookie: SessionCookieOptions, path: unknown): void {
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw new SessionConfigurationError(
+      `cookie.path must start with '/', such as '/' or '/shop'; got ${JSON.stringify(path)} (browsers ignore ` +
+        "any other Path and keep the cookie for the current page's folder only).",
+    );
+  }
+  if (!writable({ path })) {
+    throw new SessionConfigurationError(
+      `cookie.path ${JSON.stringify(path)} has a character a cookie's Path cannot hold (';', a control ` +
+        'character, or one beyond ASCII: percent-encode it).',
+    );
+  }
+  const { domain } = cookie;
+  if (domain !== undefined && (typeof domain !== 'string' || !writable({ domain }))) {
+    throw new SessionConfigurationError(
+      `cookie.domain must be a host name alone, such as 'example.com' or '.example.com' (no scheme, port or ` +
+        `path; an internationalised name in its xn-- form); got ${JSON.stringify(domain)}.`,
+    );
+  }
+  for (const flag of ['httpOnly', 'partitioned'] as const) {
+    const value: unknown = cookie[flag];
+    if (value !== undefined && typeof value !== 'boolean')
+      throw new SessionConfigurationError(
+        `cookie.${flag} must be true or false; got ${JSON.stringify(value)}.`,
+      );
+  }
+}
+
 function duration(value: Duration, name: string): number {
   try {
     return parseDuration(value, name);
@@ -108,6 +153,8 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
   const name = cookie.name ?? 'sharedstate.sid';
   if (!COOKIE_NAME.test(name))
     throw new SessionConfigurationError(`cookie.name '${name}' is not a valid cookie name.`);
+  const path = cookie.path ?? '/';
+  checkCookieAttributes(cookie, path);
   const sameSite = cookie.sameSite ?? 'lax';
   if (!['lax', 'strict', 'none'].includes(sameSite)) {
     throw new SessionConfigurationError(
@@ -144,7 +191,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     ioTimeoutMs: options.ioTimeout === false ? undefined : duration(options.ioTimeout ?? '1m', 'ioTimeout'),
     cookie: {
       name,
-      path: cookie.path ?? '/',
+      path,
       domain: cookie.domain,
       httpOnly: cookie.httpOnly ?? true,
       sameSite,

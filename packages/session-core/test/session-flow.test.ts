@@ -451,6 +451,48 @@ describe('a session across requests', () => {
     );
   });
 
+  test('a cookie path, domain or flag the browser or the cookie writer would not take fails at creation', () => {
+    const dataProtection = createDataProtection({
+      applicationName: 'x',
+      repository: new EphemeralXmlRepository(),
+    });
+    const cache = new MemoryDistributedCache();
+    const withCookie = (cookie: object) => () =>
+      new SessionHandler({ cache, dataProtection, cookie } as ConstructorParameters<
+        typeof SessionHandler
+      >[0]);
+    // Accepted by the cookie writer, ignored by browsers (the cookie would stay in one folder).
+    expect(withCookie({ path: 'shop' })).toThrow(SessionConfigurationError);
+    expect(withCookie({ path: 'shop' })).toThrow(
+      `cookie.path must start with '/', such as '/' or '/shop'; got "shop"`,
+    );
+    expect(withCookie({ path: '' })).toThrow(/cookie\.path must start with '\/'/);
+    expect(withCookie({ path: 42 })).toThrow(/cookie\.path must start with '\/'.*; got 42 /);
+    // Refused by the cookie writer, until now only when the first session was established.
+    expect(withCookie({ path: '/a;b' })).toThrow(/cookie\.path "\/a;b" has a character/);
+    expect(withCookie({ path: '/bücher' })).toThrow(/percent-encode it/);
+    for (const domain of [
+      'https://example.com',
+      'example.com:8443',
+      'example.com/shop',
+      'bücher.example',
+      7,
+    ]) {
+      expect(withCookie({ domain })).toThrow(/cookie\.domain must be a host name alone/);
+    }
+    expect(withCookie({ httpOnly: 'false' })).toThrow('cookie.httpOnly must be true or false; got "false".');
+    expect(withCookie({ partitioned: 1, secure: true })).toThrow(/cookie\.partitioned must be true or false/);
+    for (const cookie of [
+      { path: '/shop', domain: 'example.com' },
+      { domain: '.example.com' },
+      { domain: 'localhost', httpOnly: false },
+      { domain: 'xn--bcher-kva.example', partitioned: true, secure: true },
+      { path: '/a%20b', domain: undefined },
+    ]) {
+      expect(withCookie(cookie)).not.toThrow();
+    }
+  });
+
   test('options from express-session or koa-session fail with what to use instead, never silently ignored', () => {
     const dataProtection = createDataProtection({
       applicationName: 'x',
