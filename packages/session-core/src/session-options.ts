@@ -118,6 +118,34 @@ function checkCookieAttributes(cookie: SessionCookieOptions, path: unknown): voi
   }
 }
 
+/**
+ * A cookie whose name claims a prefix its attributes do not honour is dropped by browsers without a word
+ * (RFC 6265bis, cookie name prefixes; matched ignoring case): no session would ever be established.
+ */
+function checkNamePrefix(
+  name: string,
+  path: string,
+  domain: string | undefined,
+  secure: boolean | 'auto',
+): void {
+  const lower = name.toLowerCase();
+  const host = lower.startsWith('__host-');
+  if (!host && !lower.startsWith('__secure-')) return;
+  const prefix = name.slice(0, host ? '__host-'.length : '__secure-'.length);
+  if (secure === false) {
+    throw new SessionConfigurationError(
+      `cookie.name '${name}': browsers drop a ${prefix} cookie that is not Secure; set cookie.secure to true ` +
+        "or 'auto' (and serve the app over HTTPS), or choose a name without the prefix.",
+    );
+  }
+  if (host && (path !== '/' || domain)) {
+    throw new SessionConfigurationError(
+      `cookie.name '${name}': browsers drop a ${prefix} cookie with a Domain or with a Path other than '/'; ` +
+        'remove cookie.domain and cookie.path, or use the __Secure- prefix.',
+    );
+  }
+}
+
 function duration(value: Duration, name: string): number {
   try {
     return parseDuration(value, name);
@@ -169,6 +197,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
       "cookie.sameSite 'none' and cookie.partitioned need a secure cookie; set cookie.secure to true or 'auto'.",
     );
   }
+  checkNamePrefix(name, path, cookie.domain, secure);
   const maxAgeMs = cookie.maxAge === undefined ? undefined : duration(cookie.maxAge, 'cookie.maxAge');
   if (maxAgeMs !== undefined && maxAgeMs < 1000) {
     throw new SessionConfigurationError(

@@ -451,7 +451,7 @@ describe('a session across requests', () => {
     );
   });
 
-  test('a cookie path, domain or flag the browser or the cookie writer would not take fails at creation', () => {
+  test('cookie attributes the cookie writer or browsers would not take fail at creation', () => {
     const dataProtection = createDataProtection({
       applicationName: 'x',
       repository: new EphemeralXmlRepository(),
@@ -482,7 +482,24 @@ describe('a session across requests', () => {
     }
     expect(withCookie({ httpOnly: 'false' })).toThrow('cookie.httpOnly must be true or false; got "false".');
     expect(withCookie({ partitioned: 1, secure: true })).toThrow(/cookie\.partitioned must be true or false/);
+    // Cookie name prefixes: browsers drop a cookie whose attributes break its prefix's rules.
+    expect(withCookie({ name: '__Host-sid', secure: false })).toThrow(
+      "cookie.name '__Host-sid': browsers drop a __Host- cookie that is not Secure",
+    );
+    expect(withCookie({ name: '__secure-sid', secure: false })).toThrow(
+      /a __secure- cookie that is not Secure/,
+    );
+    expect(withCookie({ name: '__Host-sid', domain: 'example.com' })).toThrow(
+      /a __Host- cookie with a Domain or with a Path other than '\/'/,
+    );
+    expect(withCookie({ name: '__HOST-sid', path: '/shop', secure: true })).toThrow(
+      /__HOST- cookie with a Domain/,
+    );
     for (const cookie of [
+      { name: '__Host-sid' },
+      { name: '__Host-sid', secure: true, path: '/' },
+      { name: '__Secure-sid', path: '/shop', domain: 'example.com' },
+      { name: '_Host-sid', secure: false, path: '/shop' },
       { path: '/shop', domain: 'example.com' },
       { domain: '.example.com' },
       { domain: 'localhost', httpOnly: false },
