@@ -74,6 +74,7 @@ export class SessionHandler {
   /** The same options for every save (the idle timeout, sliding in the cache). */
   readonly #entryOptions: CacheEntryOptions;
   #ringLoaded: Promise<void> | undefined;
+  #warnedUntrustedProxy = false;
   /** A failed save at the end of a request: fails the request, or goes to onCommitError. */
   readonly #endOfRequestFailure = (error: unknown): void => {
     const failure = asCommitError(error);
@@ -177,7 +178,29 @@ export class SessionHandler {
 
   #secure(state: SessionState): boolean {
     const { secure } = this.options.cookie;
-    return secure === 'auto' ? state.request.secure : secure;
+    if (secure !== 'auto') return secure;
+    if (state.request.secure) return true;
+    if (!this.#warnedUntrustedProxy && state.request.forwardedProto === 'https') this.#warnUntrustedProxy();
+    return false;
+  }
+
+  /**
+   * Behind a load balancer that terminates HTTPS, a framework not told to trust it reports every request as
+   * plain HTTP: the cookie goes out without Secure, and with sameSite 'none' browsers drop it altogether.
+   * Said once per middleware, not per request.
+   */
+  #warnUntrustedProxy(): void {
+    this.#warnedUntrustedProxy = true;
+    const dropped =
+      this.options.cookie.sameSite === 'none'
+        ? ' Browsers drop a SameSite=None cookie without Secure, so no session can be established.'
+        : '';
+    this.options.logger?.warn(
+      'The session cookie was written without Secure: the framework reports the request as HTTP, but ' +
+        'X-Forwarded-Proto says https. If a proxy in front of the app terminates HTTPS, tell the framework to ' +
+        "trust it (Express: app.set('trust proxy', 1); Koa: app.proxy = true; Hono: " +
+        `session(options, { trustProxy: true })), or set cookie.secure to true.${dropped}`,
+    );
   }
 
   /**

@@ -9,6 +9,22 @@ export interface SessionRequest {
   readonly secure: boolean;
   /** Whether the response headers were already sent. */
   responseStarted(): boolean;
+  /**
+   * The scheme a proxy in front of the app reports (`X-Forwarded-Proto`, see `forwardedProto`), whether or
+   * not the framework trusts it. Optional; read only when a cookie goes out without Secure under
+   * `secure: 'auto'`, to warn that a proxy terminates HTTPS the framework was not told to trust.
+   */
+  readonly forwardedProto?: string | undefined;
+}
+
+/**
+ * The scheme in an `X-Forwarded-Proto` header: its first value (a chain of proxies appends theirs), trimmed
+ * and lower-cased; undefined when the header is absent or empty.
+ */
+export function forwardedProto(header: string | string[] | undefined): string | undefined {
+  const first = Array.isArray(header) ? header[0] : header;
+  const scheme = first?.split(',', 1)[0]?.trim().toLowerCase();
+  return scheme ? scheme : undefined;
 }
 
 /** Headers an adapter adds to the response: set when the session cookie is written or deleted. */

@@ -3,6 +3,7 @@ import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import {
   aspnetCoreCompat,
+  forwardedProto,
   SessionCommitError,
   SessionConfigurationError,
   SessionHandler,
@@ -416,6 +417,46 @@ describe('a session across requests', () => {
     expect(handler.responseHeaders(session).setCookie).toMatch(
       /^\.AspNetCore\.Session=.*; Secure; SameSite=Lax$/,
     );
+  });
+
+  test('a cookie written without Secure behind a proxy that reports https warns once, naming the setting', async () => {
+    const warnings: string[] = [];
+    const quiet = () => {};
+    const logger = { debug: quiet, info: quiet, warn: (m: string) => warnings.push(m), error: quiet };
+    const establish = async (handler: SessionHandler, proxied: string | undefined, secure = false) => {
+      const session = await handler.begin({ ...request(undefined, secure), forwardedProto: proxied });
+      session.setString('k', 'v');
+      return handler.responseHeaders(session).setCookie;
+    };
+    const { handler } = setup({ logger });
+    // Not behind a proxy, or behind one the framework trusts: nothing to say.
+    expect(await establish(handler, undefined)).not.toMatch(/Secure/);
+    expect(await establish(handler, 'https', true)).toMatch(/; Secure;/);
+    expect(await establish(handler, 'http')).not.toMatch(/Secure/);
+    expect(warnings).toEqual([]);
+    // A proxy terminates HTTPS and the framework does not trust it.
+    expect(await establish(handler, 'https')).not.toMatch(/Secure/);
+    expect(await establish(handler, 'https')).not.toMatch(/Secure/);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/X-Forwarded-Proto says https/);
+    expect(warnings[0]).toMatch(/app\.set\('trust proxy', 1\).*app\.proxy = true.*trustProxy: true/);
+    expect(warnings[0]).not.toMatch(/SameSite=None/);
+    // With sameSite 'none' the cookie is lost altogether, and the warning says so.
+    const none = setup({ logger, cookie: { sameSite: 'none' } });
+    await establish(none.handler, 'https');
+    expect(warnings[1]).toMatch(/Browsers drop a SameSite=None cookie without Secure/);
+    // secure: false is the app's own choice.
+    const plain = setup({ logger, cookie: { secure: false } });
+    await establish(plain.handler, 'https');
+    expect(warnings).toHaveLength(2);
+  });
+
+  test('forwardedProto reads the first scheme of X-Forwarded-Proto', () => {
+    expect(forwardedProto('https')).toBe('https');
+    expect(forwardedProto(' HTTPS , http')).toBe('https');
+    expect(forwardedProto(['https', 'http'])).toBe('https');
+    expect(forwardedProto('')).toBeUndefined();
+    expect(forwardedProto(undefined)).toBeUndefined();
   });
 
   test('typed JSON values without declaration merging', async () => {

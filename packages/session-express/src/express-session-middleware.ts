@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  forwardedProto,
   type Session,
   SessionHandler,
   type SessionOptions,
@@ -54,6 +55,11 @@ class PendingResponse implements SessionRequest {
    */
   get secure(): boolean {
     return this.req.secure === true;
+  }
+
+  /** Read only to warn when a cookie goes out without Secure behind a proxy Express does not trust. */
+  get forwardedProto(): string | undefined {
+    return forwardedProto(this.req.headers['x-forwarded-proto']);
   }
 
   responseStarted(): boolean {

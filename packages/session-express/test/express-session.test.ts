@@ -364,6 +364,26 @@ describe.each([
       await new Promise<void>((resolve) => proxied.close(() => resolve()));
     }
   });
+
+  test('behind a proxy Express does not trust, the cookie goes out without Secure and a warning says why', async () => {
+    const warnings: string[] = [];
+    const quiet = () => {};
+    const logger = { debug: quiet, info: quiet, warn: (m: string) => warnings.push(m), error: quiet };
+    const { url: untrustedUrl, server: untrusted } = await listen(makeApp(express, { logger }).app);
+    try {
+      const response = await fetch(`${untrustedUrl}/add/x`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'x-forwarded-proto': 'https' },
+      });
+      expect(response.status).toBe(303);
+      expect(response.headers.get('set-cookie')).not.toMatch(/Secure/);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/X-Forwarded-Proto says https.*app\.set\('trust proxy', 1\)/);
+    } finally {
+      await new Promise<void>((resolve) => untrusted.close(() => resolve()));
+    }
+  });
 });
 
 test('getSession without the middleware names what is missing', () => {

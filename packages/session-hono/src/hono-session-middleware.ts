@@ -1,4 +1,5 @@
 import {
+  forwardedProto,
   type Session,
   SessionConfigurationError,
   SessionHandler,
@@ -55,11 +56,15 @@ class HonoSessionRequest implements SessionRequest {
   /** Read when a cookie is written, not on every request. */
   get secure(): boolean {
     if (this.#trustProxy) {
-      const forwarded = this.#c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
+      const forwarded = this.forwardedProto;
       if (forwarded) return forwarded === 'https';
     }
     // The URL's scheme, without parsing the whole URL.
     return this.#c.req.url.startsWith('https:');
+  }
+
+  get forwardedProto(): string | undefined {
+    return forwardedProto(this.#c.req.header('x-forwarded-proto'));
   }
 
   /** Hono sends nothing until the handler chain returns. */

@@ -148,6 +148,12 @@ describe('Hono on @hono/node-server', () => {
         headers: { 'x-forwarded-proto': 'https' },
       });
       expect(response.headers.get('set-cookie')).toMatch(/; Secure;/);
+      const upper = await fetch(`${url}/add/x`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'x-forwarded-proto': 'HTTPS, http' },
+      });
+      expect(upper.headers.get('set-cookie')).toMatch(/; Secure;/);
       const plain = await fetch(`${url}/add/x`, { method: 'POST', redirect: 'manual' });
       expect(plain.headers.get('set-cookie')).not.toMatch(/Secure/);
     } finally {
@@ -155,16 +161,24 @@ describe('Hono on @hono/node-server', () => {
     }
   });
 
-  test('without trustProxy, X-Forwarded-Proto is ignored; an https request URL makes the cookie Secure', async () => {
-    const { app } = makeApp();
+  test('without trustProxy, X-Forwarded-Proto is ignored (with a warning); an https request URL makes the cookie Secure', async () => {
+    const warnings: string[] = [];
+    const quiet = () => {};
+    const logger = { debug: quiet, info: quiet, warn: (m: string) => warnings.push(m), error: quiet };
+    const { app } = makeApp({ logger });
     const forwarded = await app.request('http://shop.test/add/x', {
       method: 'POST',
       headers: { 'x-forwarded-proto': 'https' },
     });
     expect(forwarded.headers.get('set-cookie')).toMatch(/^sharedstate\.sid=/);
     expect(forwarded.headers.get('set-cookie')).not.toMatch(/Secure/);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /X-Forwarded-Proto says https.*Hono: session\(options, \{ trustProxy: true \}\)/,
+    );
     const https = await app.request('https://shop.test/add/x', { method: 'POST' });
     expect(https.headers.get('set-cookie')).toMatch(/; Secure;/);
+    expect(warnings).toHaveLength(1);
   });
 
   test("the adapter's options are checked when the middleware is created", () => {

@@ -1,4 +1,5 @@
 import {
+  forwardedProto,
   type Session,
   SessionHandler,
   type SessionOptions,
@@ -74,6 +75,11 @@ class KoaSessionRequest implements SessionRequest {
   /** ctx.secure honours app.proxy (X-Forwarded-Proto behind a load balancer); read when a cookie is written. */
   get secure(): boolean {
     return this.#ctx.secure;
+  }
+
+  /** Read only to warn when a cookie goes out without Secure behind a proxy Koa does not trust (app.proxy). */
+  get forwardedProto(): string | undefined {
+    return forwardedProto(this.#ctx.get('X-Forwarded-Proto'));
   }
 
   responseStarted(): boolean {

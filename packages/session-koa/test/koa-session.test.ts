@@ -248,8 +248,11 @@ describe.each([
     }
   });
 
-  test('without app.proxy, X-Forwarded-Proto is ignored: the cookie over plain HTTP is not Secure', async () => {
-    const { url, server } = await listen(makeApp(Koa).app);
+  test('without app.proxy, X-Forwarded-Proto is ignored: the cookie over plain HTTP is not Secure, and a warning says why', async () => {
+    const warnings: string[] = [];
+    const quiet = () => {};
+    const logger = { debug: quiet, info: quiet, warn: (m: string) => warnings.push(m), error: quiet };
+    const { url, server } = await listen(makeApp(Koa, { logger }).app);
     try {
       const response = await fetch(`${url}/add/x`, {
         method: 'POST',
@@ -258,6 +261,8 @@ describe.each([
       });
       expect(response.headers.get('set-cookie')).toMatch(/^sharedstate\.sid=/);
       expect(response.headers.get('set-cookie')).not.toMatch(/Secure/);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/X-Forwarded-Proto says https.*Koa: app\.proxy = true/);
     } finally {
       await close(server);
     }
