@@ -27,6 +27,22 @@ async function visit(
   return { session, headers };
 }
 
+/**
+ * Makes a handler with these options on a memory cache, untyped, as a JavaScript app or a spread config
+ * object would pass them (for `expect(...).toThrow`).
+ */
+function withOptions(extra: object): () => SessionHandler {
+  const dataProtection = createDataProtection({
+    applicationName: 'x',
+    repository: new EphemeralXmlRepository(),
+  });
+  const cache = new MemoryDistributedCache();
+  return () =>
+    new SessionHandler({ cache, dataProtection, ...extra } as ConstructorParameters<
+      typeof SessionHandler
+    >[0]);
+}
+
 /** What the end of a request rejected with (undefined if it had nothing to save or saved). */
 function endFailure(handler: SessionHandler, session: Awaited<ReturnType<SessionHandler['begin']>>) {
   return handler.end(session)?.then(
@@ -493,15 +509,7 @@ describe('a session across requests', () => {
   });
 
   test('cookie attributes the cookie writer or browsers would not take fail at creation', () => {
-    const dataProtection = createDataProtection({
-      applicationName: 'x',
-      repository: new EphemeralXmlRepository(),
-    });
-    const cache = new MemoryDistributedCache();
-    const withCookie = (cookie: object) => () =>
-      new SessionHandler({ cache, dataProtection, cookie } as ConstructorParameters<
-        typeof SessionHandler
-      >[0]);
+    const withCookie = (cookie: object) => withOptions({ cookie });
     // Accepted by the cookie writer, ignored by browsers (the cookie would stay in one folder).
     expect(withCookie({ path: 'shop' })).toThrow(SessionConfigurationError);
     expect(withCookie({ path: 'shop' })).toThrow(
@@ -552,16 +560,6 @@ describe('a session across requests', () => {
   });
 
   test('options from express-session or koa-session fail with what to use instead, never silently ignored', () => {
-    const dataProtection = createDataProtection({
-      applicationName: 'x',
-      repository: new EphemeralXmlRepository(),
-    });
-    const cache = new MemoryDistributedCache();
-    // As a JavaScript app or a spread config object would pass them.
-    const withOptions = (extra: object) => () =>
-      new SessionHandler({ cache, dataProtection, ...extra } as ConstructorParameters<
-        typeof SessionHandler
-      >[0]);
     expect(withOptions({ secret: 'keyboard cat' })).toThrow(SessionConfigurationError);
     expect(withOptions({ secret: 'keyboard cat' })).toThrow(
       "Unknown session option 'secret': the cookie is protected by `dataProtection`",
