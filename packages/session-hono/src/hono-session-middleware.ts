@@ -63,6 +63,7 @@ class HonoSessionRequest implements SessionRequest {
     return this.#c.req.url.startsWith('https:');
   }
 
+  /** Trusted only with trustProxy; otherwise read only to warn when a cookie goes out without Secure. */
   get forwardedProto(): string | undefined {
     return forwardedProto(this.#c.req.header('x-forwarded-proto'));
   }
