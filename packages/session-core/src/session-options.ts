@@ -120,17 +120,19 @@ function checkCookieAttributes(cookie: SessionCookieOptions, path: unknown): voi
 
 /**
  * A cookie whose name claims a prefix its attributes do not honour is dropped by browsers without a word
- * (RFC 6265bis, cookie name prefixes; matched ignoring case): no session would ever be established.
+ * (RFC 6265bis, cookie name prefixes; matched ignoring case): no session would ever be established. Returns
+ * the secure setting to use: such a cookie is always written Secure, since under 'auto' a request over plain
+ * HTTP (a developer's http://localhost, where browsers accept Secure cookies) would otherwise lose it.
  */
-function checkNamePrefix(
+function secureForName(
   name: string,
   path: string,
   domain: string | undefined,
   secure: boolean | 'auto',
-): void {
+): boolean | 'auto' {
   const lower = name.toLowerCase();
   const host = lower.startsWith('__host-');
-  if (!host && !lower.startsWith('__secure-')) return;
+  if (!host && !lower.startsWith('__secure-')) return secure;
   const prefix = name.slice(0, host ? '__host-'.length : '__secure-'.length);
   if (secure === false) {
     throw new SessionConfigurationError(
@@ -144,6 +146,7 @@ function checkNamePrefix(
         'remove cookie.domain and cookie.path, or use the __Secure- prefix.',
     );
   }
+  return true;
 }
 
 function duration(value: Duration, name: string): number {
@@ -197,7 +200,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
       "cookie.sameSite 'none' and cookie.partitioned need a secure cookie; set cookie.secure to true or 'auto'.",
     );
   }
-  checkNamePrefix(name, path, cookie.domain, secure);
+  const cookieSecure = secureForName(name, path, cookie.domain, secure);
   const maxAgeMs = cookie.maxAge === undefined ? undefined : duration(cookie.maxAge, 'cookie.maxAge');
   if (maxAgeMs !== undefined && maxAgeMs < 1000) {
     throw new SessionConfigurationError(
@@ -224,7 +227,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
       domain: cookie.domain,
       httpOnly: cookie.httpOnly ?? true,
       sameSite,
-      secure,
+      secure: cookieSecure,
       partitioned: cookie.partitioned ?? false,
       maxAgeMs,
     },

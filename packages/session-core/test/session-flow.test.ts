@@ -475,6 +475,20 @@ describe('a session across requests', () => {
     expect(forwardedProto(undefined)).toBeUndefined();
   });
 
+  test('a __Host- or __Secure- cookie is written Secure even over plain HTTP, as browsers require', async () => {
+    for (const name of ['__Host-sid', '__Secure-sid']) {
+      const { handler } = setup({ cookie: { name } });
+      const session = await handler.begin(request(undefined, false));
+      session.setString('k', 'v');
+      expect(handler.responseHeaders(session).setCookie).toMatch(new RegExp(`^${name}=.*; Secure;`));
+    }
+    // Without a prefix, 'auto' follows the request.
+    const { handler } = setup({ cookie: { name: 'sid' } });
+    const session = await handler.begin(request(undefined, false));
+    session.setString('k', 'v');
+    expect(handler.responseHeaders(session).setCookie).not.toMatch(/Secure/);
+  });
+
   test('typed JSON values without declaration merging', async () => {
     interface Data {
       cart: { sku: string; qty: number }[];
