@@ -186,20 +186,15 @@ export class SessionHandler {
 
   /**
    * Behind a load balancer that terminates HTTPS, a framework not told to trust it reports every request as
-   * plain HTTP: the cookie goes out without Secure, and with sameSite 'none' browsers drop it altogether.
-   * Said once per middleware, not per request.
+   * plain HTTP, and the cookie goes out without Secure. Said once per middleware, not per request.
    */
   #warnUntrustedProxy(): void {
     this.#warnedUntrustedProxy = true;
-    const dropped =
-      this.options.cookie.sameSite === 'none'
-        ? ' Browsers drop a SameSite=None cookie without Secure, so no session can be established.'
-        : '';
     this.options.logger?.warn(
       'The session cookie was written without Secure: the framework reports the request as HTTP, but ' +
         'X-Forwarded-Proto says https. If a proxy in front of the app terminates HTTPS, tell the framework to ' +
         "trust it (Express: app.set('trust proxy', 1); Koa: app.proxy = true; Hono: " +
-        `session(options, { trustProxy: true })), or set cookie.secure to true.${dropped}`,
+        'session(options, { trustProxy: true })), or set cookie.secure to true.',
     );
   }
 

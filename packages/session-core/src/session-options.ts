@@ -200,7 +200,11 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
       "cookie.sameSite 'none' and cookie.partitioned need a secure cookie; set cookie.secure to true or 'auto'.",
     );
   }
-  const cookieSecure = secureForName(name, path, cookie.domain, secure);
+  // Browsers take a SameSite=None or partitioned cookie only with Secure: under 'auto' it gets Secure on
+  // every request, not only on those the framework reports as HTTPS (a proxy it does not trust, or a
+  // developer's http://localhost, where browsers accept Secure cookies).
+  const secureAlways = secure === 'auto' && (sameSite === 'none' || cookie.partitioned === true);
+  const cookieSecure = secureForName(name, path, cookie.domain, secureAlways ? true : secure);
   const maxAgeMs = cookie.maxAge === undefined ? undefined : duration(cookie.maxAge, 'cookie.maxAge');
   if (maxAgeMs !== undefined && maxAgeMs < 1000) {
     throw new SessionConfigurationError(

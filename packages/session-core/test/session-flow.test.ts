@@ -456,15 +456,16 @@ describe('a session across requests', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/X-Forwarded-Proto says https/);
     expect(warnings[0]).toMatch(/app\.set\('trust proxy', 1\).*app\.proxy = true.*trustProxy: true/);
-    expect(warnings[0]).not.toMatch(/SameSite=None/);
-    // With sameSite 'none' the cookie is lost altogether, and the warning says so.
-    const none = setup({ logger, cookie: { sameSite: 'none' } });
-    await establish(none.handler, 'https');
-    expect(warnings[1]).toMatch(/Browsers drop a SameSite=None cookie without Secure/);
+    // A SameSite=None or partitioned cookie is always Secure under 'auto' (browsers take it only so).
+    for (const cookie of [{ sameSite: 'none' as const }, { partitioned: true }]) {
+      const always = setup({ logger, cookie });
+      expect(await establish(always.handler, 'https')).toMatch(/; Secure;/);
+      expect(await establish(always.handler, undefined)).toMatch(/; Secure;/);
+    }
     // secure: false is the app's own choice.
     const plain = setup({ logger, cookie: { secure: false } });
     await establish(plain.handler, 'https');
-    expect(warnings).toHaveLength(2);
+    expect(warnings).toHaveLength(1);
   });
 
   test('forwardedProto reads the first scheme of X-Forwarded-Proto', () => {
