@@ -119,20 +119,28 @@ function checkCookieAttributes(cookie: SessionCookieOptions, path: unknown): voi
 }
 
 /**
- * A cookie whose name claims a prefix its attributes do not honour is dropped by browsers without a word
- * (RFC 6265bis, cookie name prefixes; matched ignoring case): no session would ever be established. Returns
- * the secure setting to use: such a cookie is always written Secure, since under 'auto' a request over plain
- * HTTP (a developer's http://localhost, where browsers accept Secure cookies) would otherwise lose it.
+ * The secure setting the cookie is written with. Browsers take a SameSite=None, partitioned or prefixed
+ * (`__Secure-`, `__Host-`; RFC 6265bis, matched ignoring case) cookie only with Secure, and drop it without
+ * a word otherwise, so no session would ever be established: `false` fails here, and 'auto' becomes always
+ * Secure for them, not only on requests the framework reports as HTTPS (behind a proxy it does not trust, or
+ * on a developer's http://localhost, where browsers accept Secure cookies, the cookie would be lost).
  */
-function secureForName(
+function resolveSecure(
   name: string,
   path: string,
-  domain: string | undefined,
+  cookie: SessionCookieOptions,
+  sameSite: string,
   secure: boolean | 'auto',
 ): boolean | 'auto' {
+  const needsSecure = sameSite === 'none' || cookie.partitioned === true;
+  if (needsSecure && secure === false) {
+    throw new SessionConfigurationError(
+      "cookie.sameSite 'none' and cookie.partitioned need a secure cookie; set cookie.secure to true or 'auto'.",
+    );
+  }
   const lower = name.toLowerCase();
   const host = lower.startsWith('__host-');
-  if (!host && !lower.startsWith('__secure-')) return secure;
+  if (!host && !lower.startsWith('__secure-')) return needsSecure ? true : secure;
   const prefix = name.slice(0, host ? '__host-'.length : '__secure-'.length);
   if (secure === false) {
     throw new SessionConfigurationError(
@@ -140,7 +148,7 @@ function secureForName(
         "or 'auto' (and serve the app over HTTPS), or choose a name without the prefix.",
     );
   }
-  if (host && (path !== '/' || domain)) {
+  if (host && (path !== '/' || cookie.domain)) {
     throw new SessionConfigurationError(
       `cookie.name '${name}': browsers drop a ${prefix} cookie with a Domain or with a Path other than '/'; ` +
         'remove cookie.domain and cookie.path, or use the __Secure- prefix.',
@@ -195,16 +203,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
   const secure = cookie.secure ?? 'auto';
   if (secure !== 'auto' && typeof secure !== 'boolean')
     throw new SessionConfigurationError("cookie.secure must be true, false or 'auto'.");
-  if ((sameSite === 'none' || cookie.partitioned) && secure === false) {
-    throw new SessionConfigurationError(
-      "cookie.sameSite 'none' and cookie.partitioned need a secure cookie; set cookie.secure to true or 'auto'.",
-    );
-  }
-  // Browsers take a SameSite=None or partitioned cookie only with Secure: under 'auto' it gets Secure on
-  // every request, not only on those the framework reports as HTTPS (a proxy it does not trust, or a
-  // developer's http://localhost, where browsers accept Secure cookies).
-  const secureAlways = secure === 'auto' && (sameSite === 'none' || cookie.partitioned === true);
-  const cookieSecure = secureForName(name, path, cookie.domain, secureAlways ? true : secure);
+  const cookieSecure = resolveSecure(name, path, cookie, sameSite, secure);
   const maxAgeMs = cookie.maxAge === undefined ? undefined : duration(cookie.maxAge, 'cookie.maxAge');
   if (maxAgeMs !== undefined && maxAgeMs < 1000) {
     throw new SessionConfigurationError(
