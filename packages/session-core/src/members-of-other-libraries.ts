@@ -2,7 +2,8 @@ import { SessionUsageError } from './session-errors.ts';
 
 const LIFETIME =
   'a session lives for the idleTimeout option after its last use, and its cookie until the browser closes ' +
-  'or, with the cookie.maxAge option, for that long; both are set once for every session';
+  'or, with the cookie.maxAge option, for that long; for one session ("remember me"), call ' +
+  "session.rememberFor('30d'), or session.rememberFor(false) to go back";
 
 /**
  * Members of express-session's and koa-session's session objects that this Session does not have, and what
@@ -21,7 +22,7 @@ const MEMBERS: Readonly<Record<string, string>> = {
     "session.reload() is express-session's: the session is read once per request, before the handler; " +
     'remove the call',
   cookie: `session.cookie holds express-session's per-session cookie settings, which do not exist here: ${LIFETIME}`,
-  maxAge: `session.maxAge is koa-session's per-session lifetime, which does not exist here: ${LIFETIME}`,
+  maxAge: `session.maxAge is koa-session's per-session lifetime: ${LIFETIME}`,
   manuallyCommit: "session.manuallyCommit() is koa-session's: use `await session.commit()`",
 };
 

@@ -23,7 +23,7 @@ export function readCookie(header: string | undefined, name: string): string | u
 }
 
 /** Percent-decodes a cookie value as ASP.NET Core's parser does; a malformed escape is left as it is. */
-function decodeCookieValue(value: string): string {
+export function decodeCookieValue(value: string): string {
   if (!value.includes('%')) return value;
   try {
     return decodeURIComponent(value);
@@ -63,15 +63,16 @@ export async function unprotectSessionKey(
 
 /**
  * The Set-Cookie header value for a session cookie: a browser-session cookie (no Expires, as ASP.NET Core),
- * unless cookie.maxAge makes it persistent (Max-Age, and Expires for clients that only read that).
+ * unless a lifetime (cookie.maxAge, or the session's rememberFor()) makes it persistent (Max-Age, and
+ * Expires for clients that only read that).
  */
 export function sessionCookieHeader(
   options: ResolvedSessionOptions['cookie'],
   value: string,
   secure: boolean,
+  maxAgeMs: number | undefined,
 ): string {
   const attributes = cookieAttributes(options, secure);
-  const { maxAgeMs } = options;
   if (maxAgeMs !== undefined) {
     attributes.maxAge = Math.floor(maxAgeMs / 1000);
     attributes.expires = new Date(Date.now() + maxAgeMs);

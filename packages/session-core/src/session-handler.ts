@@ -3,6 +3,7 @@ import { type CacheEntryOptions, OperationDeadlines } from '@sharedstate/caching
 import type { DataProtector } from '@sharedstate/dataprotection-core';
 import { Session, type SessionHost } from './session.ts';
 import {
+  decodeCookieValue,
   expiredCookieHeader,
   protectSessionKey,
   readCookie,
@@ -166,10 +167,23 @@ export class SessionHandler {
         cacheControl: NO_CACHE,
       };
     }
-    // A cookie the browser already holds is not sent again (ASP.NET Core does not slide the cookie).
-    if (state.established && state.cookieValue !== undefined && state.cookieValue !== state.requestCookie) {
+    // A cookie the browser already holds is not sent again (ASP.NET Core does not slide the cookie), unless
+    // rememberFor() changed its lifetime.
+    if (
+      state.established &&
+      state.cookieValue !== undefined &&
+      (state.cookieValue !== state.requestCookie || state.lifetimeChanged)
+    ) {
+      // The browser's own cookie, sent again, is still percent-encoded as it came; the writer encodes it.
+      const value =
+        state.cookieValue === state.requestCookie ? decodeCookieValue(state.cookieValue) : state.cookieValue;
       return {
-        setCookie: sessionCookieHeader(this.options.cookie, state.cookieValue, this.#secure(state)),
+        setCookie: sessionCookieHeader(
+          this.options.cookie,
+          value,
+          this.#secure(state),
+          state.lifetimeMs ?? this.options.cookie.maxAgeMs,
+        ),
         cacheControl: NO_CACHE,
       };
     }
@@ -294,7 +308,8 @@ export class SessionHandler {
         return Promise.reject(error).then(undefined, onFailure);
       }
       const key = state.key;
-      return this.#io('commit', () => this.options.cache.set(key, blob, this.#entryOptions)).then(
+      const entryOptions = this.#entryOptionsFor(state);
+      return this.#io('commit', () => this.options.cache.set(key, blob, entryOptions)).then(
         () =>
           state.replacedKey === undefined
             ? session.markSaved()
@@ -308,6 +323,16 @@ export class SessionHandler {
       return this.#io('refresh', () => this.options.cache.refresh(key)).then(undefined, onFailure);
     }
     return Promise.resolve();
+  }
+
+  /**
+   * A session remembered with rememberFor() lives at least as long as its cookie without use; the cache
+   * slides each entry by the window it was saved with, so reads and refreshes keep it too.
+   */
+  #entryOptionsFor(state: SessionState): CacheEntryOptions {
+    const { lifetimeMs } = state;
+    if (lifetimeMs === undefined || lifetimeMs <= this.options.idleTimeoutMs) return this.#entryOptions;
+    return { slidingExpiration: lifetimeMs };
   }
 
   /**

@@ -24,6 +24,13 @@ export class SessionState {
   established: boolean;
   destroyed = false;
   destroySaved = false;
+  /**
+   * This session's own lifetime from session.rememberFor() (read back from the stored session on load), in
+   * milliseconds; undefined for the middleware's cookie.maxAge and idleTimeout.
+   */
+  lifetimeMs: number | undefined = undefined;
+  /** rememberFor() changed the lifetime in this request: the cookie goes out again with it. */
+  lifetimeChanged = false;
   /** Something the app put in the session's place that cannot be stored; fails the request at its end. */
   misuse: SessionUsageError | undefined = undefined;
 

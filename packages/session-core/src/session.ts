@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Duration } from '@sharedstate/caching-abstractions';
 import { bytesToGuid } from '@sharedstate/dataprotection-core';
 import { refuseMembersOfOtherLibraries } from './members-of-other-libraries.ts';
 import {
@@ -7,6 +8,7 @@ import {
   SessionUnavailableError,
   SessionUsageError,
 } from './session-errors.ts';
+import { decodeLifetime, encodeLifetime, LIFETIME_KEY, parseLifetime } from './session-lifetime.ts';
 import type { SessionRequest } from './session-request.ts';
 import type { SessionSnapshot } from './session-serialization.ts';
 import { SESSION_STATE, SessionState } from './session-state.ts';
@@ -91,7 +93,10 @@ export class Session<TData extends object = Record<string, unknown>> {
 
   keys(): string[] {
     this.#loadedState();
-    return this.#entries === undefined ? [] : [...this.#entries.keys()];
+    const entries = this.#entries;
+    if (entries === undefined) return [];
+    const keys = [...entries.keys()];
+    return entries.has(LIFETIME_KEY) ? keys.filter((key) => key !== LIFETIME_KEY) : keys;
   }
 
   get(key: string): Uint8Array | undefined {
@@ -108,8 +113,17 @@ export class Session<TData extends object = Record<string, unknown>> {
 
   /** Stores bytes the session owns from now on (no copy). */
   #store(key: string, value: Uint8Array): void {
-    const state = this.#loadedState();
     if (typeof key !== 'string') throw new TypeError('A session key must be a string.');
+    if (key === LIFETIME_KEY) {
+      throw new SessionUsageError(
+        `'${LIFETIME_KEY}' is where session.rememberFor() keeps the session's lifetime; store the value under another name.`,
+      );
+    }
+    this.#write(key, value);
+  }
+
+  #write(key: string, value: Uint8Array): void {
+    const state = this.#loadedState();
     if (!state.available) {
       throw new SessionUnavailableError(
         'The session store could not be reached when this request loaded the session; the change cannot be saved.',
@@ -133,6 +147,10 @@ export class Session<TData extends object = Record<string, unknown>> {
 
   remove(key: string): void {
     const state = this.#loadedState();
+    if (key !== LIFETIME_KEY) this.#delete(state, key);
+  }
+
+  #delete(state: SessionState, key: string): void {
     const previous = this.#entries?.get(key);
     if (previous === undefined) return;
     this.#entries!.delete(key);
@@ -140,12 +158,46 @@ export class Session<TData extends object = Record<string, unknown>> {
     state.modified = true;
   }
 
+  /** Removes every value; a lifetime from rememberFor() is kept (destroy() ends the session). */
   clear(): void {
     const state = this.#loadedState();
-    if (this.#entries === undefined || this.#entries.size === 0) return;
-    this.#entries.clear();
+    const entries = this.#entries;
+    const lifetime = entries?.get(LIFETIME_KEY);
+    if (entries === undefined || entries.size === (lifetime === undefined ? 0 : 1)) return;
+    entries.clear();
     this.#size = HEADER_COST;
+    if (lifetime !== undefined) {
+      entries.set(LIFETIME_KEY, lifetime);
+      this.#size += entryCost(LIFETIME_KEY, lifetime);
+    }
     state.modified = true;
+  }
+
+  /**
+   * "Remember me": keeps this session for `lifetime` (such as '30d'), where sessions are otherwise kept for
+   * the middleware's idleTimeout and cookie.maxAge. The cookie is sent again in this response, persistent
+   * for `lifetime` from now (not slid as the session is used, as with cookie.maxAge); the stored session
+   * lives at least that long without use, on every instance and across later saves. `false` goes back to
+   * the middleware's settings. Call it at sign-in, after regenerate(), while the response has not started.
+   */
+  rememberFor(lifetime: Duration | false): void {
+    const lifetimeMs = lifetime === false ? undefined : parseLifetime(lifetime);
+    const state = this.#loadedState();
+    if (lifetimeMs === undefined && state.lifetimeMs === undefined) return;
+    if (state.request.responseStarted()) {
+      throw new SessionStateError(
+        "The session's lifetime cannot change after the response has started: its cookie goes out with the headers.",
+      );
+    }
+    if (lifetimeMs === undefined) this.#delete(state, LIFETIME_KEY);
+    else this.#write(LIFETIME_KEY, encodeLifetime(lifetimeMs));
+    state.lifetimeMs = lifetimeMs;
+    state.lifetimeChanged = true;
+  }
+
+  /** The lifetime rememberFor() gave this session, in milliseconds; undefined for the middleware's settings. */
+  get rememberedForMs(): number | undefined {
+    return this.#loadedState().lifetimeMs;
   }
 
   getString(key: string): string | undefined {
@@ -239,6 +291,7 @@ export class Session<TData extends object = Record<string, unknown>> {
     const state = this[SESSION_STATE];
     state.destroyed = true;
     state.loaded = true;
+    state.lifetimeMs = undefined;
     this.#entries?.clear();
     this.#size = HEADER_COST;
   }
@@ -246,7 +299,7 @@ export class Session<TData extends object = Record<string, unknown>> {
   /** A stored value without a copy, for the typed getters that only read it. */
   #peek(key: string): Uint8Array | undefined {
     this.#loadedState();
-    return this.#entries?.get(key);
+    return key === LIFETIME_KEY ? undefined : this.#entries?.get(key);
   }
 
   #establish(state: SessionState): void {
@@ -288,6 +341,7 @@ export class Session<TData extends object = Record<string, unknown>> {
       let size = HEADER_COST;
       for (const [key, value] of snapshot.entries) size += entryCost(key, value);
       this.#size = size;
+      state.lifetimeMs = decodeLifetime(snapshot.entries.get(LIFETIME_KEY));
     }
   }
 

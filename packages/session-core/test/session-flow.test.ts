@@ -426,6 +426,97 @@ describe('a session across requests', () => {
     expect(destroyed.headers.setCookie).not.toMatch(/Max-Age/);
   });
 
+  test('rememberFor keeps one session and its cookie beyond the idle timeout, across later saves, until undone', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const day = 86_400_000;
+    const cache = new MemoryDistributedCache({ clock: { now: () => now } });
+    const { handler } = setup({ cache, idleTimeout: '20m' });
+    // Signed in with "remember me", and (the control) without it.
+    const remembered = await visit(handler, undefined, (s) => {
+      s.setString('user', 'ada');
+      s.rememberFor('30d');
+      expect(s.rememberedForMs).toBe(30 * day);
+    });
+    expect(remembered.headers.setCookie).toMatch(
+      /^sharedstate\.sid=CfDJ8[^;]+; Max-Age=2592000; Path=\/; Expires=/,
+    );
+    const plain = await visit(handler, undefined, (s) => s.setString('user', 'bob'));
+    expect(plain.headers.setCookie).not.toMatch(/Max-Age/);
+    const cookie = cookieFrom(remembered.headers.setCookie);
+
+    now += day;
+    await visit(handler, cookieFrom(plain.headers.setCookie), (s) =>
+      expect(s.getString('user')).toBeUndefined(),
+    );
+    const read = await visit(handler, cookie, (s) => {
+      expect(s.getString('user')).toBe('ada');
+      expect(s.rememberedForMs).toBe(30 * day);
+      // Hidden from the app's own values.
+      expect(s.keys()).toEqual(['user']);
+      s.setString('cart', 'book');
+    });
+    // The browser's cookie keeps its lifetime from sign-in: not re-sent on a read or a write.
+    expect(read.headers.setCookie).toBeUndefined();
+
+    // The write above was saved with the 30-day window, not the 20-minute default.
+    now += 2 * day;
+    const undone = await visit(handler, cookie, (s) => {
+      expect(s.keys()).toEqual(['user', 'cart']);
+      s.rememberFor(false);
+      expect(s.rememberedForMs).toBeUndefined();
+    });
+    // Back to a browser-session cookie, and to the idle timeout.
+    expect(undone.headers.setCookie).toMatch(
+      /^sharedstate\.sid=CfDJ8[^;]+; Path=\/; HttpOnly; SameSite=Lax$/,
+    );
+    expect(cookieFrom(undone.headers.setCookie)).toBe(cookie);
+    now += 21 * 60_000;
+    await visit(handler, cookie, (s) => expect(s.keys()).toEqual([]));
+    cache.dispose();
+  });
+
+  test('rememberFor survives regenerate() and clear(), keeps its entry name to itself, and refuses bad input', async () => {
+    const { handler, cache } = setup({ cookie: { maxAge: '1h' } });
+    const first = await visit(handler, undefined, (s) => {
+      s.setString('user', 'ada');
+      s.rememberFor('7d');
+    });
+    expect(first.headers.setCookie).toMatch(/; Max-Age=604800; /);
+    // Stored as a string value an ASP.NET Core app can read too.
+    expect(Buffer.from((await cache.get(sessionKey(first.session)))!).includes('.sharedstate.lifetime')).toBe(
+      true,
+    );
+    const cookie = cookieFrom(first.headers.setCookie);
+    const regenerated = await visit(handler, cookie, async (s) => {
+      await s.regenerate();
+      s.clear();
+      expect(s.keys()).toEqual([]);
+      expect(s.get('.sharedstate.lifetime')).toBeUndefined();
+      expect(() => s.setString('.sharedstate.lifetime', '1')).toThrow(SessionUsageError);
+      s.remove('.sharedstate.lifetime');
+      for (const bad of ['500ms', '401d', 'soon', 0, -1]) {
+        expect(() => s.rememberFor(bad as string)).toThrow(SessionUsageError);
+      }
+    });
+    // The new cookie carries the session's own lifetime, not cookie.maxAge.
+    expect(regenerated.headers.setCookie).toMatch(/; Max-Age=604800; /);
+    await visit(handler, cookieFrom(regenerated.headers.setCookie), (s) => {
+      expect(s.rememberedForMs).toBe(7 * 86_400_000);
+      // Undone, the cookie goes back to cookie.maxAge.
+      s.rememberFor(false);
+    }).then(({ headers }) => expect(headers.setCookie).toMatch(/; Max-Age=3600; /));
+
+    const req = request(cookieFrom(regenerated.headers.setCookie));
+    const late = await handler.begin(req);
+    req.started = true;
+    expect(() => late.rememberFor('30d')).toThrow(
+      "The session's lifetime cannot change after the response has started: its cookie goes out with the headers.",
+    );
+    const destroyed = await handler.begin(request());
+    destroyed.destroy();
+    expect(() => destroyed.rememberFor('30d')).toThrow(SessionStateError);
+  });
+
   test('secure: auto follows the request scheme; the compat preset uses ASP.NET Core’s cookie name', async () => {
     const { handler } = setup({ ...aspnetCoreCompat });
     const session = await handler.begin(request(undefined, true));
