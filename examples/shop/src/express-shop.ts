@@ -1,7 +1,7 @@
 import { getSession, session } from '@sharedstate/session-express';
 import express from 'express';
 import type { ShopBackend } from './backend.ts';
-import { renderShopPage, type ShopSession } from './shop-page.ts';
+import { REMEMBER_FOR, renderShopPage, type ShopSession } from './shop-page.ts';
 
 /** The shop on Express: HTML pages for people, JSON under /api for tests. */
 export function expressShop(backend: ShopBackend, instance: string): express.Express {
@@ -12,7 +12,8 @@ export function expressShop(backend: ShopBackend, instance: string): express.Exp
 
   const state = (req: express.Request) => {
     const s = getSession<ShopSession>(req);
-    return { user: s.getJson('user'), cart: s.getJson('cart') ?? [], instance };
+    const remembered = s.rememberedForMs !== undefined;
+    return { user: s.getJson('user'), cart: s.getJson('cart') ?? [], remembered, instance };
   };
 
   app.get('/', (req, res) => {
@@ -23,6 +24,8 @@ export function expressShop(backend: ShopBackend, instance: string): express.Exp
     // A new key on sign-in: a session id planted before sign-in is worth nothing after it.
     await s.regenerate();
     s.setJson('user', String(req.body?.user ?? req.query.user ?? 'guest').slice(0, 40));
+    // "Remember me": this session and its cookie outlive the browser and the 20-minute idle timeout.
+    if ((req.body?.remember ?? req.query.remember) === '1') s.rememberFor(REMEMBER_FOR);
     res.redirect(303, '/');
   });
   app.post('/cart', (req, res) => {

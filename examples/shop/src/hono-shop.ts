@@ -1,7 +1,7 @@
 import { type SessionEnv, session } from '@sharedstate/session-hono';
 import { Hono } from 'hono';
 import type { ShopBackend } from './backend.ts';
-import type { ShopSession } from './shop-page.ts';
+import { REMEMBER_FOR, type ShopSession } from './shop-page.ts';
 
 /** The shop's JSON routes on Hono (the same contract as the Express shop's). */
 export function honoShop(backend: ShopBackend, instance: string): Hono<SessionEnv<ShopSession>> {
@@ -18,6 +18,7 @@ export function honoShop(backend: ShopBackend, instance: string): Hono<SessionEn
     const s = c.get('session');
     await s.regenerate();
     s.setJson('user', param(c.req.query('user')) || 'guest');
+    if (c.req.query('remember') === '1') s.rememberFor(REMEMBER_FOR);
     return c.redirect('/', 303);
   });
   app.post('/cart', (c) => {
@@ -27,7 +28,8 @@ export function honoShop(backend: ShopBackend, instance: string): Hono<SessionEn
   });
   app.get('/api/state', (c) => {
     const s = c.get('session');
-    return c.json({ user: s.getJson('user'), cart: s.getJson('cart') ?? [], instance });
+    const remembered = s.rememberedForMs !== undefined;
+    return c.json({ user: s.getJson('user'), cart: s.getJson('cart') ?? [], remembered, instance });
   });
   return app;
 }

@@ -1,7 +1,7 @@
 import { getSession, session } from '@sharedstate/session-koa';
 import Koa from 'koa';
 import type { ShopBackend } from './backend.ts';
-import type { ShopSession } from './shop-page.ts';
+import { REMEMBER_FOR, type ShopSession } from './shop-page.ts';
 
 /** The shop's JSON routes on Koa (the same contract as the Express shop's). */
 export function koaShop(backend: ShopBackend, instance: string): Koa {
@@ -14,6 +14,7 @@ export function koaShop(backend: ShopBackend, instance: string): Koa {
     if (ctx.method === 'POST' && ctx.path === '/sign-in') {
       await s.regenerate();
       s.setJson('user', param('user') || 'guest');
+      if (param('remember') === '1') s.rememberFor(REMEMBER_FOR);
       ctx.redirect('/');
       ctx.status = 303;
     } else if (ctx.method === 'POST' && ctx.path === '/cart') {
@@ -21,7 +22,8 @@ export function koaShop(backend: ShopBackend, instance: string): Koa {
       ctx.redirect('/');
       ctx.status = 303;
     } else if (ctx.path === '/api/state') {
-      ctx.body = { user: s.getJson('user'), cart: s.getJson('cart') ?? [], instance };
+      const remembered = s.rememberedForMs !== undefined;
+      ctx.body = { user: s.getJson('user'), cart: s.getJson('cart') ?? [], remembered, instance };
     }
   });
   return app;

@@ -6,6 +6,9 @@ export interface ShopSession {
 
 export const PRODUCTS = ['Tea', 'Coffee', 'Biscuits'] as const;
 
+/** How long "Remember me" keeps a shopper signed in (session.rememberFor). */
+export const REMEMBER_FOR = '30d';
+
 const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
@@ -16,13 +19,16 @@ const escapeHtml = (text: string) =>
 export function renderShopPage(state: {
   user: string | undefined;
   cart: string[];
+  remembered: boolean;
   instance: string;
 }): string {
+  const remembered = state.remembered ? ' <span id="remembered">(remembered for 30 days)</span>' : '';
   const signIn = state.user
-    ? `<p id="greeting">Signed in as <strong>${escapeHtml(state.user)}</strong>.</p>
+    ? `<p id="greeting">Signed in as <strong>${escapeHtml(state.user)}</strong>.${remembered}</p>
        <form method="post" action="/sign-out"><button id="sign-out">Sign out</button></form>`
     : `<form method="post" action="/sign-in">
          <label>Name <input id="user" name="user" required maxlength="40"></label>
+         <label><input type="checkbox" id="remember" name="remember" value="1"> Remember me</label>
          <button id="sign-in">Sign in</button>
        </form>`;
   const cart = state.cart.length

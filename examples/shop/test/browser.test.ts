@@ -48,11 +48,16 @@ describeIfChromium(
           const page = await browser.newPage();
           await page.goto(base);
           await page.fill('#user', 'Ada');
+          await page.check('#remember');
           // Each step waits for the page its form posted to (303, then GET /) to show its result: a reload
           // sent while that navigation is still settling can lose the page target (Chromium reports
           // "Not attached to an active page"), which says nothing about the session.
           await page.click('#sign-in');
           await page.locator('#greeting').waitFor();
+          expect(await page.textContent('#remembered')).toContain('30 days');
+          // "Remember me": the browser keeps the cookie for 30 days, not until it closes.
+          const [cookie] = await page.context().cookies();
+          expect(cookie?.expires).toBeGreaterThan(Date.now() / 1000 + 29 * 86_400);
           await page.click('#add-tea');
           await page.locator('#cart li').first().waitFor();
           await page.click('#add-biscuits');

@@ -33,6 +33,7 @@ test('pnpm demo serves the shop on the embedded default and keeps a session', as
     expect(await browser.state(`http://127.0.0.1:${port}`)).toEqual({
       user: 'ada',
       cart: ['tea'],
+      remembered: false,
       instance: 'embedded',
     });
     const page = await (

@@ -31,9 +31,18 @@ export async function startShop(
   return { url: `http://127.0.0.1:${port}`, process: child };
 }
 
+interface ShopState {
+  user?: string;
+  cart: string[];
+  remembered: boolean;
+  instance: string;
+}
+
 /** A client with one cookie jar, as a browser has. */
 export class Browser {
   cookie: string | undefined;
+  /** The whole Set-Cookie header last received (with its attributes). */
+  lastSetCookie: string | undefined;
 
   async post(url: string): Promise<Response> {
     const response = await fetch(url, { method: 'POST', redirect: 'manual', headers: this.#headers() });
@@ -41,11 +50,11 @@ export class Browser {
     return response;
   }
 
-  async state(base: string): Promise<{ user?: string; cart: string[]; instance: string }> {
+  async state(base: string): Promise<ShopState> {
     const response = await fetch(`${base}/api/state`, { headers: this.#headers() });
     this.#remember(response);
     if (!response.ok) throw new Error(`${base} answered ${response.status}`);
-    return response.json() as Promise<{ user?: string; cart: string[]; instance: string }>;
+    return response.json() as Promise<ShopState>;
   }
 
   #headers(): Record<string, string> {
@@ -54,6 +63,8 @@ export class Browser {
 
   #remember(response: Response): void {
     const set = response.headers.get('set-cookie');
-    if (set) this.cookie = set.split(';')[0];
+    if (!set) return;
+    this.lastSetCookie = set;
+    this.cookie = set.split(';')[0];
   }
 }
