@@ -11,5 +11,6 @@ export {
 } from './session-errors.ts';
 export { SessionHandler } from './session-handler.ts';
 export { aspnetCoreCompat, type SessionCookieOptions, type SessionOptions } from './session-options.ts';
+export { createPropertySession, PropertySession } from './session-properties.ts';
 export { forwardedProto, type SessionRequest, type SessionResponseHeaders } from './session-request.ts';
 export { deserializeSession, type SessionSnapshot, serializeSession } from './session-serialization.ts';

@@ -5,6 +5,11 @@ const LIFETIME =
   'or, with the cookie.maxAge option, for that long; for one session ("remember me"), call ' +
   "session.rememberFor('30d'), or session.rememberFor(false) to go back";
 
+/** Said with each refusal: a library (not the app) may be what called the member. */
+export const FOR_LIBRARIES =
+  'Libraries written against express-session (Passport, connect-flash) need its session object: with ' +
+  'Express, pass the adapter option session(options, { properties: true })';
+
 /**
  * Members of express-session's and koa-session's session objects that this Session does not have, and what
  * to do instead. Used out of habit they would otherwise fail with a bare TypeError (`req.session.save is not
@@ -35,7 +40,7 @@ const MEMBERS: Readonly<Record<string, string>> = {
 export function refuseMembersOfOtherLibraries(prototype: object): void {
   for (const [name, advice] of Object.entries(MEMBERS)) {
     const refuse = (): never => {
-      throw new SessionUsageError(`${advice}.`);
+      throw new SessionUsageError(`${advice}. ${FOR_LIBRARIES}.`);
     };
     Object.defineProperty(prototype, name, {
       configurable: true,

@@ -17,6 +17,7 @@ import {
   resolveSessionOptions,
   type SessionOptions,
 } from './session-options.ts';
+import { syncPropertySession } from './session-properties.ts';
 import type { SessionRequest, SessionResponseHeaders } from './session-request.ts';
 import { deserializeSession, serializeSession } from './session-serialization.ts';
 import { SESSION_STATE, type SessionState } from './session-state.ts';
@@ -47,6 +48,12 @@ function misuseOf(session: Session<object>): SessionUsageError | undefined {
       `which is not stored (it would be gone on the next request); use session.setJson(${first}, value) and ` +
       `session.getJson(${first}) (or setString, setInt32, set).`,
   );
+}
+
+/** Writes what changed in the session's property view (adapters' `properties` option), if it has one. */
+function syncView(session: Session<object>): void {
+  const { view } = session[SESSION_STATE];
+  if (view !== undefined) syncPropertySession(view);
 }
 
 /** A value in the session's place that is another middleware's session (a class instance), not the app's data. */
@@ -97,7 +104,14 @@ export class SessionHandler {
         : new OperationDeadlines(ioTimeoutMs);
     this.#host = {
       load: (session) => this.#load(session),
-      commit: (session) => this.#save(session, false, rejectAsCommitError, misuseOf(session)),
+      commit: (session) => {
+        try {
+          syncView(session);
+        } catch (error) {
+          return Promise.reject(error).then(undefined, rejectAsCommitError);
+        }
+        return this.#save(session, false, rejectAsCommitError, misuseOf(session));
+      },
       newKey: () => randomUUID(),
       cookieValueFor: (key) => protectSessionKey(this.#protector, key),
       maxSessionSize: this.options.maxSessionSize,
@@ -160,6 +174,12 @@ export class SessionHandler {
   /** The headers to add before the response starts (the cookie if the session was established or destroyed). */
   responseHeaders(session: Session<object>): SessionResponseHeaders {
     const state = session[SESSION_STATE];
+    try {
+      // A value set as a property of a new session establishes it: its cookie must go out now.
+      syncView(session);
+    } catch {
+      // Not lost: end() syncs again and fails the request with the same error.
+    }
     if (state.destroyed) {
       if (!state.hadCookie) return NO_HEADERS;
       return {
@@ -219,6 +239,11 @@ export class SessionHandler {
    * SessionCommitError (the request must fail) unless the onCommitError option takes it.
    */
   end(session: Session<object>): Promise<void> | undefined {
+    try {
+      syncView(session);
+    } catch (error) {
+      return Promise.reject(error).then(undefined, this.#endOfRequestFailure);
+    }
     const misuse = misuseOf(session);
     if (misuse === undefined && !session[SESSION_STATE].needsWrite) return undefined;
     return this.#save(session, true, this.#endOfRequestFailure, misuse);
@@ -256,9 +281,10 @@ export class SessionHandler {
    * rejects only if onCommitError throws.
    */
   async endAfterFailure(session: Session<object>): Promise<void> {
-    const misuse = misuseOf(session);
-    if (misuse === undefined && !session[SESSION_STATE].needsWrite) return;
     try {
+      syncView(session);
+      const misuse = misuseOf(session);
+      if (misuse === undefined && !session[SESSION_STATE].needsWrite) return;
       await this.#save(session, true, rejectAsCommitError, misuse);
     } catch (error) {
       const failure = asCommitError(error);

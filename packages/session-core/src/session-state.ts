@@ -1,4 +1,5 @@
 import type { SessionUsageError } from './session-errors.ts';
+import type { PropertySession } from './session-properties.ts';
 import type { SessionRequest } from './session-request.ts';
 
 /**
@@ -31,6 +32,8 @@ export class SessionState {
   lifetimeMs: number | undefined = undefined;
   /** rememberFor() changed the lifetime in this request: the cookie goes out again with it. */
   lifetimeChanged = false;
+  /** The express-session-style view the app uses (adapters' `properties` option), synced before saves. */
+  view: PropertySession | undefined = undefined;
   /** Something the app put in the session's place that cannot be stored; fails the request at its end. */
   misuse: SessionUsageError | undefined = undefined;
 

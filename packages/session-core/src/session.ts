@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Duration } from '@sharedstate/caching-abstractions';
 import { bytesToGuid } from '@sharedstate/dataprotection-core';
-import { refuseMembersOfOtherLibraries } from './members-of-other-libraries.ts';
+import { FOR_LIBRARIES, refuseMembersOfOtherLibraries } from './members-of-other-libraries.ts';
 import {
   SessionStateError,
   SessionTooLargeError,
@@ -39,7 +39,9 @@ const HEADER_COST = 20;
  */
 function refuseArguments(method: string, given: number, instead: string): void {
   if (given !== 0) {
-    throw new SessionUsageError(`session.${method}() takes no arguments and calls no callback: ${instead}.`);
+    throw new SessionUsageError(
+      `session.${method}() takes no arguments and calls no callback: ${instead}. ${FOR_LIBRARIES}.`,
+    );
   }
 }
 

@@ -1,0 +1,175 @@
+import type { Session } from './session.ts';
+import { SessionUsageError } from './session-errors.ts';
+import { SESSION_STATE } from './session-state.ts';
+
+type Callback = (error?: unknown) => void;
+
+/** What a view knows besides its values; under a symbol, so for…in, Object.keys and JSON skip it. */
+interface ViewState {
+  readonly session: Session<object>;
+  /** Each value as JSON when it was loaded or last written: only values that changed are written back. */
+  readonly written: Map<string, string>;
+  /** Puts the view that replaces this one where the app finds it (undefined after destroy). */
+  readonly replace: (next: PropertySession | undefined) => void;
+  /** Replaced by regenerate() or ended by destroy(): its values are no longer the session's. */
+  detached: boolean;
+}
+
+const VIEW = Symbol('sharedstate.propertyView');
+
+function callbackOf(method: string, done: unknown): Callback | undefined {
+  if (done === undefined) return undefined;
+  if (typeof done !== 'function') {
+    throw new SessionUsageError(`session.${method}() takes an optional callback; got ${typeof done}.`);
+  }
+  return done as Callback;
+}
+
+/**
+ * A session as express-session presents it, for libraries written against that object: Passport (which
+ * keeps the signed-in user in `req.session.passport`, and calls `regenerate(cb)` and `save(cb)` around
+ * sign-in and sign-out) and connect-flash (`req.session.flash`). Its values are plain properties, stored
+ * as JSON under their names, so `getSession(req).getJson('passport')` reads the same value. Values that
+ * are not JSON (bytes, or text written with setString) stay in the session but are not properties.
+ *
+ * The session handler writes the changed properties to the session (syncPropertySession) before the
+ * response headers go out, before a commit and at the end of the request; save() commits at once.
+ */
+export class PropertySession {
+  declare [VIEW]: ViewState;
+
+  /** The session's id, as express-session's `req.session.id`. */
+  get id(): string {
+    return this[VIEW].session.id;
+  }
+
+  /**
+   * A new session, as express-session's: a new key and cookie (session fixation), no values. A new view
+   * takes this one's place (Passport's `keepSessionInfo` copies this one's values into it); `done` is called
+   * once it is there.
+   */
+  regenerate(done: Callback): this {
+    const callback = callbackOf('regenerate', done);
+    if (callback === undefined) {
+      throw new SessionUsageError(
+        'session.regenerate(done) calls `done` once the new session is in req.session; pass a callback.',
+      );
+    }
+    const state = this[VIEW];
+    state.session.regenerate().then(() => {
+      state.session.clear();
+      state.detached = true;
+      state.replace(createPropertySession(state.session, state.replace));
+      callback();
+    }, callback);
+    return this;
+  }
+
+  /**
+   * Writes the changed values and saves the session now, then calls back. Without a callback a failure is
+   * not lost: the session is still unsaved, and the save at the end of the request reports it.
+   */
+  save(done?: Callback): this {
+    const callback = callbackOf('save', done);
+    // The commit writes this view's changes first (the handler syncs the session's view).
+    this[VIEW].session.commit().then(
+      () => callback?.(),
+      (error: unknown) => callback?.(error),
+    );
+    return this;
+  }
+
+  /** Ends the session (the entry removed, the cookie expired) and takes this view away from the request. */
+  destroy(done?: Callback): this {
+    const callback = callbackOf('destroy', done);
+    const state = this[VIEW];
+    state.session.destroy();
+    state.detached = true;
+    state.session[SESSION_STATE].view = undefined;
+    state.replace(undefined);
+    callback?.();
+    return this;
+  }
+
+  /** Every request that loads the session renews its idle timeout: nothing to do. */
+  touch(): this {
+    return this;
+  }
+
+  /** The session is read once per request; there is nothing newer to read. */
+  reload(): never {
+    throw new SessionUsageError(
+      "session.reload() is express-session's: the session is read once per request, before the handler; remove the call.",
+    );
+  }
+
+  /** express-session's per-session cookie settings do not exist here. */
+  get cookie(): never {
+    throw new SessionUsageError(
+      "session.cookie holds express-session's per-session cookie settings, which do not exist here: for " +
+        '"remember me", call getSession(req).rememberFor(\'30d\').',
+    );
+  }
+}
+
+/** The JSON text of a stored value, canonical (as JSON.stringify writes it), or undefined if it is not JSON. */
+function jsonOf(text: string): { value: unknown; text: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return { value, text: JSON.stringify(value) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A property view of a loaded session: each value stored as JSON becomes a property. `replace` puts a view
+ * where the app finds it (req.session); regenerate() and destroy() call it. The session handler syncs the
+ * session's current view before the response headers, before a commit and at the end of the request.
+ */
+export function createPropertySession(
+  session: Session<object>,
+  replace: (next: PropertySession | undefined) => void,
+): PropertySession {
+  const view = new PropertySession();
+  const written = new Map<string, string>();
+  Object.defineProperty(view, VIEW, { value: { session, written, replace, detached: false } });
+  session[SESSION_STATE].view = view;
+  if (session.isLoaded) {
+    const values = view as unknown as Record<string, unknown>;
+    for (const name of session.keys()) {
+      const text = session.getString(name);
+      const json = text === undefined ? undefined : jsonOf(text);
+      if (json === undefined) continue;
+      values[name] = json.value;
+      written.set(name, json.text);
+    }
+  }
+  return view;
+}
+
+/**
+ * Writes to the session what changed in the view since it was made or last synced: a new or changed
+ * property is stored as JSON, a deleted one (or one set to undefined) is removed. Values written through
+ * the session's own methods in the meantime are left alone unless the same property changed too.
+ */
+export function syncPropertySession(view: PropertySession): void {
+  const state = view[VIEW];
+  if (state.detached || state.session[SESSION_STATE].destroyed) return;
+  const { session, written } = state;
+  const values = view as unknown as Record<string, unknown>;
+  const present = new Set<string>();
+  for (const name of Object.keys(values)) {
+    const text = JSON.stringify(values[name]);
+    if (text === undefined) continue;
+    present.add(name);
+    if (written.get(name) === text) continue;
+    session.setString(name, text);
+    written.set(name, text);
+  }
+  for (const name of written.keys()) {
+    if (present.has(name)) continue;
+    session.remove(name);
+    written.delete(name);
+  }
+}

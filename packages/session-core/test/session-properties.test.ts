@@ -1,0 +1,174 @@
+import {
+  createPropertySession,
+  type PropertySession,
+  type Session,
+  SessionCommitError,
+  type SessionHandler,
+  SessionTooLargeError,
+  SessionUsageError,
+} from '@sharedstate/session-core';
+import { cookieFrom, request, sessionKey, setup } from './fixtures.ts';
+
+type Values = Record<string, unknown>;
+
+/**
+ * One request through a property view, as the Express adapter's `properties` option runs it: the view is
+ * made when the session has loaded, and `place` stands for req.session.
+ */
+async function visit(
+  handler: SessionHandler,
+  cookie: string | undefined,
+  body: (view: PropertySession & Values, place: { current: PropertySession | undefined }) => unknown,
+) {
+  const session = await handler.begin(request(cookie));
+  const place: { current: PropertySession | undefined } = { current: undefined };
+  place.current = createPropertySession(session as Session<object>, (next) => {
+    place.current = next;
+  });
+  await body(place.current as PropertySession & Values, place);
+  const headers = handler.responseHeaders(session as Session<object>);
+  await handler.end(session as Session<object>);
+  return { session, headers, view: place.current as (PropertySession & Values) | undefined };
+}
+
+/** Calls a callback-taking method and resolves (or rejects) when it calls back. */
+const called = (start: (done: (error?: unknown) => void) => unknown) =>
+  new Promise<void>((resolve, reject) => {
+    start((error) => (error === undefined ? resolve() : reject(error)));
+  });
+
+describe("a session as express-session's object (properties)", () => {
+  test('properties are stored as JSON under their names; nested changes, deletes and non-JSON values', async () => {
+    const { handler, cache } = setup();
+    const first = await visit(handler, undefined, (view) => {
+      view.passport = { user: 'ada' };
+      view.flash = { info: ['welcome'] };
+    });
+    // A property on a new session establishes it: the cookie goes out with these headers.
+    expect(first.headers.setCookie).toMatch(/^sharedstate\.sid=CfDJ8/);
+    const cookie = cookieFrom(first.headers.setCookie);
+    const typed = await visit(handler, cookie, (view) => {
+      expect(view.passport).toEqual({ user: 'ada' });
+      (view.flash as { info: string[] }).info.pop();
+      delete view.passport;
+    });
+    expect(typed.headers.setCookie).toBeUndefined();
+    const stored = await visit(handler, cookie, (view) => {
+      expect(Object.keys(view)).toEqual(['flash']);
+      expect(view.flash).toEqual({ info: [] });
+    });
+    // The same values through the typed API: JSON under the property's name.
+    const { session } = stored;
+    expect(session.getJson('flash')).toEqual({ info: [] });
+    expect(session.keys()).toEqual(['flash']);
+    expect(await cache.get(sessionKey(session))).toBeDefined();
+  });
+
+  test('an unchanged view writes nothing; values from the typed API are kept, and non-JSON ones stay hidden', async () => {
+    const { handler } = setup();
+    const direct = await handler.begin(request());
+    direct.setString('raw', 'not json');
+    direct.set('bytes', Uint8Array.of(0xff, 0x00));
+    direct.setJson('count', 1);
+    direct.setJson('spaced', { a: 1 });
+    direct.setString('loose', '{ "a" : 1 }');
+    const headers = handler.responseHeaders(direct);
+    await handler.end(direct);
+    const cookie = cookieFrom(headers.setCookie);
+
+    await visit(handler, cookie, (view) => {
+      expect(Object.keys(view).sort()).toEqual(['count', 'loose', 'spaced']);
+      expect(view.loose).toEqual({ a: 1 });
+    });
+    // Loaded and left alone: nothing to save (the end returns at once), not even the loosely spaced JSON.
+    const read = await handler.begin(request(cookie));
+    createPropertySession(read as Session<object>, () => {});
+    expect(handler.end(read as Session<object>)).toBeUndefined();
+
+    // The view writes only the properties it changed: a value set through the session's methods in the
+    // same request is kept.
+    const both = await handler.begin(request(cookie));
+    const view = createPropertySession(both as Session<object>, () => {}) as PropertySession & Values;
+    both.setJson('spaced', { a: 2 });
+    view.count = 2;
+    await handler.end(both as Session<object>);
+    const after = await handler.begin(request(cookie));
+    expect(after.getJson('count')).toBe(2);
+    expect(after.getJson('spaced')).toEqual({ a: 2 });
+    expect(after.getString('raw')).toBe('not json');
+    expect(after.get('bytes')).toEqual(Uint8Array.of(0xff, 0x00));
+  });
+  test('regenerate(cb) gives a new, empty session in a new view; the old view keeps its values to copy', async () => {
+    const { handler, cache } = setup();
+    const first = await visit(handler, undefined, (view) => {
+      view.returnTo = '/cart';
+    });
+    const cookie = cookieFrom(first.headers.setCookie);
+    const oldKey = sessionKey(first.session);
+    let previous: (PropertySession & Values) | undefined;
+    const signedIn = await visit(handler, cookie, async (view, place) => {
+      previous = view;
+      await called((done) => view.regenerate(done));
+      const next = place.current as PropertySession & Values;
+      expect(next).not.toBe(view);
+      expect(Object.keys(next)).toEqual([]);
+      // Passport's keepSessionInfo copies the old view's values into the new one (utils-merge: for…in).
+      for (const name in previous) next[name] = previous[name];
+      next.passport = { user: 'ada' };
+      await called((done) => next.save(done));
+      // Changes to the old view after regenerate no longer reach the session.
+      view.stale = true;
+    });
+    expect(signedIn.headers.setCookie).toBeDefined();
+    expect(cookieFrom(signedIn.headers.setCookie)).not.toBe(cookie);
+    expect(await cache.get(oldKey)).toBeUndefined();
+    await visit(handler, cookieFrom(signedIn.headers.setCookie), (view) => {
+      expect({ ...view }).toEqual({ returnTo: '/cart', passport: { user: 'ada' } });
+    });
+    // The old cookie names nothing any more.
+    await visit(handler, cookie, (view) => expect(Object.keys(view)).toEqual([]));
+  });
+
+  test('destroy(cb) ends the session and takes the view away; save(cb) reports a failure', async () => {
+    const { handler, cache } = setup({ maxSessionSize: 1024 });
+    const first = await visit(handler, undefined, (view) => {
+      view.user = 'ada';
+    });
+    const cookie = cookieFrom(first.headers.setCookie);
+    const destroyed = await visit(handler, cookie, async (view, place) => {
+      await called((done) => view.destroy(done));
+      expect(place.current).toBeUndefined();
+    });
+    expect(destroyed.headers.setCookie).toMatch(/Expires=Thu, 01 Jan 1970/);
+    expect(await cache.get(sessionKey(first.session))).toBeUndefined();
+
+    // Too large for the session: save(cb) calls back with the error; the end of the request fails too.
+    const session = await handler.begin(request());
+    const view = createPropertySession(session as Session<object>, () => {}) as PropertySession & Values;
+    view.big = 'x'.repeat(2000);
+    const failure = await called((done) => view.save(done)).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SessionCommitError);
+    expect((failure as Error).cause).toBeInstanceOf(SessionTooLargeError);
+    await expect(handler.end(session as Session<object>)).rejects.toThrow(SessionCommitError);
+  });
+
+  test('express-session members that do not apply throw, saying what to do; regenerate needs a callback', async () => {
+    const { handler } = setup();
+    const session = await handler.begin(request());
+    const view = createPropertySession(session as Session<object>, () => {}) as unknown as {
+      regenerate(): void;
+      reload(): void;
+      cookie: { maxAge: number };
+      touch(): unknown;
+    };
+    expect(() => view.regenerate()).toThrow(SessionUsageError);
+    expect(() => view.reload()).toThrow(/read once per request/);
+    expect(() => {
+      view.cookie.maxAge = 1;
+    }).toThrow(/rememberFor\('30d'\)/);
+    expect(view.touch()).toBe(view);
+    // None of them is a value: nothing to save.
+    expect(Object.keys(view)).toEqual([]);
+    expect(handler.end(session as Session<object>)).toBeUndefined();
+  });
+});
