@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  createPropertySession,
   forwardedProto,
+  type PropertySession,
   type Session,
+  SessionConfigurationError,
   SessionHandler,
   type SessionOptions,
   type SessionRequest,
@@ -14,6 +17,33 @@ interface ExpressRequest extends IncomingMessage {
   session?: unknown;
 }
 type Next = (error?: unknown) => void;
+
+export interface ExpressSessionAdapterOptions {
+  /**
+   * `req.session` as express-session's object, for libraries written against it: Passport, connect-flash.
+   * Values are plain properties (stored as JSON under their names, so `getSession(req).getJson(name)` reads
+   * them too), and `regenerate(cb)`, `save(cb)` and `destroy(cb)` take callbacks. Default false:
+   * `req.session` is the Session, whose methods return promises and whose values go through setJson.
+   */
+  properties?: boolean;
+}
+
+/** The adapter's own options, checked when the middleware is created (a typo would be ignored otherwise). */
+function checkAdapterOptions(adapter: ExpressSessionAdapterOptions): boolean {
+  if (adapter === null || typeof adapter !== 'object')
+    throw new SessionConfigurationError("The Express adapter's options must be an object: { properties }.");
+  for (const [name, value] of Object.entries(adapter)) {
+    if (name === 'properties' || value === undefined) continue;
+    throw new SessionConfigurationError(
+      `Unknown Express adapter option '${name}': the adapter's only option is properties; session options ` +
+        'such as cache, idleTimeout and cookie go in the first argument, session(options, { properties }).',
+    );
+  }
+  const { properties = false } = adapter;
+  if (typeof properties !== 'boolean')
+    throw new SessionConfigurationError(`properties must be true or false; got ${String(properties)}.`);
+  return properties;
+}
 type ExpressMiddleware = (req: ExpressRequest, res: ServerResponse, next: Next) => void;
 
 /** Where the session is kept on the request (a symbol property: cheaper for the GC than a WeakMap per request). */
@@ -40,6 +70,8 @@ class PendingResponse implements SessionRequest {
   ending = false;
   /** This middleware put its session in `req.session` (another session middleware had not claimed it). */
   claimed = false;
+  /** With the `properties` option: the express-session-style object in `req.session` (none once destroyed). */
+  view: PropertySession | undefined = undefined;
 
   constructor(handler: SessionHandler, req: ExpressRequest, res: ServerResponse, next: Next) {
     this.handler = handler;
@@ -72,8 +104,17 @@ class PendingResponse implements SessionRequest {
  * view) and saves the session before the response is sent, so a redirect right after a change never races
  * the save. A save that fails goes to Express's error handling (unless onCommitError is set).
  */
-export function session(options: SessionOptions): ExpressMiddleware {
+export function session(
+  options: SessionOptions,
+  adapterOptions: ExpressSessionAdapterOptions = {},
+): ExpressMiddleware {
+  const properties = checkAdapterOptions(adapterOptions);
   const handler = new SessionHandler(options);
+  if (properties && handler.options.load === 'lazy') {
+    throw new SessionConfigurationError(
+      "The properties option needs the session loaded before the handler runs: remove load: 'lazy'.",
+    );
+  }
   // One key and one pair of methods per middleware, shared by all its responses: two session middlewares
   // on one response each find their own state and chain to the other's methods.
   const pendingKey = Symbol('sharedstate.express.pending');
@@ -84,7 +125,16 @@ export function session(options: SessionOptions): ExpressMiddleware {
       const own = req as { [SESSION]?: Session<object> };
       // express-session run first during a migration keeps req.session (getSession(req) gives ours); one of
       // our own middlewares run first gives way, as getSession(req) gives the innermost.
-      if (req.session === undefined || req.session === own[SESSION]) {
+      if (properties) {
+        if (req.session === undefined) {
+          pending.claimed = true;
+          pending.view = createPropertySession(current as Session<object>, (next) => {
+            pending.view = next;
+            req.session = next;
+          });
+          req.session = pending.view;
+        }
+      } else if (req.session === undefined || req.session === own[SESSION]) {
         req.session = current;
         pending.claimed = true;
       }
@@ -119,7 +169,10 @@ export function getSession<TData extends object = Record<string, unknown>>(req: 
  * go out and at the end, so a sign-out before a streamed response still expires the cookie.
  */
 function checkReplaced(pending: PendingResponse): void {
-  if (pending.claimed && pending.req.session !== pending.session) {
+  if (!pending.claimed) return;
+  // With properties, req.session holds the view (undefined after its destroy(): replaced() then has nothing
+  // left to do, as the session is destroyed already).
+  if (pending.req.session !== (pending.view ?? pending.session)) {
     pending.handler.replaced(pending.session, pending.req.session, 'req.session');
   }
 }

@@ -1,0 +1,170 @@
+// Passport and connect-flash, written against express-session's req.session, on two app instances that
+// share a real Redis (sessions and key ring), with the adapter's `properties` option; and without it,
+// the error that says to turn it on.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RedisCache } from '@sharedstate/caching-redis';
+import { createDataProtection } from '@sharedstate/dataprotection-core';
+import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
+import { type ExpressSessionAdapterOptions, getSession, session } from '@sharedstate/session-express';
+import { cookieOf, describeWithService, services } from '@sharedstate/testing';
+import flash from 'connect-flash';
+import express from 'express';
+import { Redis } from 'ioredis';
+import { Passport } from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+
+interface User {
+  id: string;
+}
+
+/** One instance of an app that signs people in with Passport's local strategy. */
+function passportApp(redis: Redis, adapter: ExpressSessionAdapterOptions) {
+  const auth = new Passport();
+  auth.use(
+    new LocalStrategy((username, password, done) =>
+      password === 'secret' ? done(null, { id: username }) : done(null, false, { message: 'Wrong password' }),
+    ),
+  );
+  auth.serializeUser<string>((user, done) => done(null, (user as User).id));
+  auth.deserializeUser<string>((id, done) => done(null, { id }));
+  const app = express();
+  app.use(express.urlencoded({ extended: false }));
+  app.use(
+    session(
+      {
+        cache: new RedisCache({ redis }),
+        dataProtection: createDataProtection({
+          applicationName: 'passport-tests',
+          repository: new RedisXmlRepository({ redis }),
+        }),
+      },
+      adapter,
+    ),
+  );
+  app.use(flash());
+  app.use(auth.session());
+  app.post(
+    '/login',
+    auth.authenticate('local', { successRedirect: '/me', failureRedirect: '/login', failureFlash: true }),
+  );
+  app.post(
+    '/login-keeping',
+    auth.authenticate('local', { successRedirect: '/me', failureRedirect: '/login', keepSessionInfo: true }),
+  );
+  app.get('/login', (req, res) => {
+    res.json({ errors: req.flash('error') });
+  });
+  app.get('/me', (req, res) => {
+    res.json({ user: req.user ?? null, passport: getSession(req).getJson('passport') ?? null });
+  });
+  // As an app written for express-session keeps a value: a property of req.session.
+  const values = (req: express.Request) => (req as unknown as { session: { returnTo?: string } }).session;
+  app.post('/return-to', (req, res) => {
+    values(req).returnTo = '/cart';
+    res.send('noted');
+  });
+  app.get('/return-to', (req, res) => {
+    res.json({ returnTo: values(req).returnTo ?? null });
+  });
+  app.post('/logout', (req, res, next) => {
+    req.logout((error) => (error ? next(error) : res.redirect(303, '/me')));
+  });
+  return app;
+}
+
+function listen(app: express.Express): Promise<{ url: string; server: Server }> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }),
+    );
+  });
+}
+
+/** A client with one cookie jar. */
+class Client {
+  cookie: string | undefined;
+
+  async send(url: string, method = 'GET', form?: Record<string, string>): Promise<Response> {
+    const headers: Record<string, string> = this.cookie ? { cookie: this.cookie } : {};
+    const init: RequestInit = { method, redirect: 'manual', headers };
+    if (form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      init.body = new URLSearchParams(form).toString();
+    }
+    const response = await fetch(url, init);
+    this.cookie = cookieOf(response) ?? this.cookie;
+    return response;
+  }
+
+  async json(url: string): Promise<Record<string, unknown>> {
+    return (await this.send(url)).json() as Promise<Record<string, unknown>>;
+  }
+}
+
+describeWithService(services.redis({ spawn: true }), 'Passport and connect-flash', (redisServer) => {
+  const servers: Server[] = [];
+  const clients: Redis[] = [];
+  const start = async (adapter: ExpressSessionAdapterOptions) => {
+    const redis = new Redis(redisServer().url);
+    clients.push(redis);
+    const { url, server } = await listen(passportApp(redis, adapter));
+    servers.push(server);
+    return url;
+  };
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    await Promise.all(clients.map((redis) => redis.quit()));
+  });
+
+  test('with properties: sign in on A, signed in on B, flash messages, sign out; the cookie changes at each', async () => {
+    const [a, b] = await Promise.all([start({ properties: true }), start({ properties: true })]);
+    const client = new Client();
+    expect(await client.json(`${a}/me`)).toEqual({ user: null, passport: null });
+
+    // A wrong password: connect-flash keeps the message in req.session.flash for the next page, on B.
+    const failed = await client.send(`${a}/login`, 'POST', { username: 'ada', password: 'nope' });
+    expect(failed.headers.get('location')).toBe('/login');
+    const anonymous = client.cookie;
+    expect(anonymous).toBeDefined();
+    expect(await client.json(`${b}/login`)).toEqual({ errors: ['Wrong password'] });
+    expect(await client.json(`${a}/login`)).toEqual({ errors: [] });
+
+    // Signed in: Passport regenerates the session (a new cookie) and saves it before the redirect.
+    const signedIn = await client.send(`${a}/login`, 'POST', { username: 'ada', password: 'secret' });
+    expect(signedIn.headers.get('location')).toBe('/me');
+    expect(client.cookie).not.toBe(anonymous);
+    expect(await client.json(`${b}/me`)).toEqual({ user: { id: 'ada' }, passport: { user: 'ada' } });
+    // The cookie from before sign-in names nothing now (session fixation).
+    const planted = new Client();
+    planted.cookie = anonymous;
+    expect(await planted.json(`${b}/me`)).toEqual({ user: null, passport: null });
+
+    const beforeLogout = client.cookie;
+    const out = await client.send(`${b}/logout`, 'POST');
+    expect(out.status).toBe(303);
+    expect(client.cookie).not.toBe(beforeLogout);
+    // Passport regenerates at sign-out too: a new, empty session.
+    expect(await client.json(`${a}/me`)).toEqual({ user: null, passport: null });
+    const replayed = new Client();
+    replayed.cookie = beforeLogout;
+    expect((await replayed.json(`${a}/me`)).user).toBeNull();
+  });
+
+  test("with properties: Passport's keepSessionInfo keeps values set before sign-in", async () => {
+    const a = await start({ properties: true });
+    const client = new Client();
+    await client.send(`${a}/return-to`, 'POST');
+    await client.send(`${a}/login-keeping`, 'POST', { username: 'ada', password: 'secret' });
+    expect(await client.json(`${a}/return-to`)).toEqual({ returnTo: '/cart' });
+    expect((await client.json(`${a}/me`)).user).toEqual({ id: 'ada' });
+  });
+
+  test('without properties, Passport fails at sign-in with an error naming the option, not a hang', async () => {
+    const a = await start({});
+    const client = new Client();
+    const response = await client.send(`${a}/login`, 'POST', { username: 'ada', password: 'secret' });
+    expect(response.status).toBe(500);
+    expect(await response.text()).toMatch(/SessionUsageError: .*properties: true/);
+  });
+});
