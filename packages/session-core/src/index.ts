@@ -1,3 +1,4 @@
+export { readAdapterFlags } from './adapter-flags.ts';
 export { Session } from './session.ts';
 export { protectSessionKey, SESSION_PURPOSE, unprotectSessionKey } from './session-cookie.ts';
 export {

@@ -11,7 +11,12 @@ import {
   sessionCookieHeader,
   unprotectSessionKey,
 } from './session-cookie.ts';
-import { SessionCommitError, SessionError, SessionUsageError } from './session-errors.ts';
+import {
+  SessionCommitError,
+  SessionConfigurationError,
+  SessionError,
+  SessionUsageError,
+} from './session-errors.ts';
 import {
   type ResolvedSessionOptions,
   resolveSessionOptions,
@@ -169,6 +174,18 @@ export class SessionHandler {
     const session = new Session(this.#host, request, key, cookie, true);
     if (this.options.load === 'lazy') return Promise.resolve(session);
     return this.#load(session as Session<object>) as Promise<Session>;
+  }
+
+  /**
+   * Called by an adapter whose `properties` option is on (express-session's session object, made from the
+   * session once it is loaded, before the handler runs): fails at startup on what cannot work with it.
+   */
+  checkPropertyViews(): void {
+    if (this.options.load === 'lazy') {
+      throw new SessionConfigurationError(
+        "The properties option needs the session loaded before the handler runs: remove load: 'lazy'.",
+      );
+    }
   }
 
   /** The headers to add before the response starts (the cookie if the session was established or destroyed). */

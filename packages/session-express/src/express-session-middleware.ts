@@ -3,8 +3,8 @@ import {
   createPropertySession,
   forwardedProto,
   type PropertySession,
+  readAdapterFlags,
   type Session,
-  SessionConfigurationError,
   SessionHandler,
   type SessionOptions,
   type SessionRequest,
@@ -28,22 +28,6 @@ export interface ExpressSessionAdapterOptions {
   properties?: boolean;
 }
 
-/** The adapter's own options, checked when the middleware is created (a typo would be ignored otherwise). */
-function checkAdapterOptions(adapter: ExpressSessionAdapterOptions): boolean {
-  if (adapter === null || typeof adapter !== 'object')
-    throw new SessionConfigurationError("The Express adapter's options must be an object: { properties }.");
-  for (const [name, value] of Object.entries(adapter)) {
-    if (name === 'properties' || value === undefined) continue;
-    throw new SessionConfigurationError(
-      `Unknown Express adapter option '${name}': the adapter's only option is properties; session options ` +
-        'such as cache, idleTimeout and cookie go in the first argument, session(options, { properties }).',
-    );
-  }
-  const { properties = false } = adapter;
-  if (typeof properties !== 'boolean')
-    throw new SessionConfigurationError(`properties must be true or false; got ${String(properties)}.`);
-  return properties;
-}
 type ExpressMiddleware = (req: ExpressRequest, res: ServerResponse, next: Next) => void;
 
 /** Where the session is kept on the request (a symbol property: cheaper for the GC than a WeakMap per request). */
@@ -108,13 +92,9 @@ export function session(
   options: SessionOptions,
   adapterOptions: ExpressSessionAdapterOptions = {},
 ): ExpressMiddleware {
-  const properties = checkAdapterOptions(adapterOptions);
+  const { properties } = readAdapterFlags('Express', adapterOptions, ['properties']);
   const handler = new SessionHandler(options);
-  if (properties && handler.options.load === 'lazy') {
-    throw new SessionConfigurationError(
-      "The properties option needs the session loaded before the handler runs: remove load: 'lazy'.",
-    );
-  }
+  if (properties) handler.checkPropertyViews();
   // One key and one pair of methods per middleware, shared by all its responses: two session middlewares
   // on one response each find their own state and chain to the other's methods.
   const pendingKey = Symbol('sharedstate.express.pending');

@@ -3,10 +3,16 @@
 // the error that says to turn it on.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { RedisCache } from '@sharedstate/caching-redis';
-import { createDataProtection } from '@sharedstate/dataprotection-core';
+import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
-import { type ExpressSessionAdapterOptions, getSession, session } from '@sharedstate/session-express';
+import {
+  type ExpressSessionAdapterOptions,
+  getSession,
+  SessionConfigurationError,
+  session,
+} from '@sharedstate/session-express';
 import { cookieOf, describeWithService, services } from '@sharedstate/testing';
 import flash from 'connect-flash';
 import express from 'express';
@@ -167,4 +173,20 @@ describeWithService(services.redis({ spawn: true }), 'Passport and connect-flash
     expect(response.status).toBe(500);
     expect(await response.text()).toMatch(/SessionUsageError: .*properties: true/);
   });
+});
+
+test("the adapter's options are checked when the middleware is created", () => {
+  const options = {
+    cache: new MemoryDistributedCache(),
+    dataProtection: createDataProtection({ applicationName: 'x', repository: new EphemeralXmlRepository() }),
+  };
+  const withAdapter = (adapter: object, load?: 'lazy') => () =>
+    session({ ...options, ...(load ? { load } : {}) }, adapter as ExpressSessionAdapterOptions);
+  expect(withAdapter({ propreties: true })).toThrow(SessionConfigurationError);
+  expect(withAdapter({ propreties: true })).toThrow(
+    /Unknown Express adapter option 'propreties': the adapter's only option is properties/,
+  );
+  expect(withAdapter({ properties: 'yes' })).toThrow('properties must be true or false; got yes.');
+  expect(withAdapter({ properties: true }, 'lazy')).toThrow(/remove load: 'lazy'/);
+  expect(withAdapter({ properties: false }, 'lazy')).not.toThrow();
 });

@@ -1,7 +1,7 @@
 import {
   forwardedProto,
+  readAdapterFlags,
   type Session,
-  SessionConfigurationError,
   SessionHandler,
   type SessionOptions,
   type SessionRequest,
@@ -19,26 +19,6 @@ export interface HonoSessionAdapterOptions {
    * balancer. Off by default: Hono has no trust-proxy setting of its own, so the request URL decides.
    */
   trustProxy?: boolean;
-}
-
-/**
- * The adapter's own options, checked when the middleware is created: a misspelt `trustProxy`, or a session
- * option given here instead of in the first argument, would otherwise be ignored without a word.
- */
-function checkAdapterOptions(adapter: HonoSessionAdapterOptions): boolean {
-  if (adapter === null || typeof adapter !== 'object')
-    throw new SessionConfigurationError("The Hono adapter's options must be an object: { trustProxy }.");
-  for (const [name, value] of Object.entries(adapter)) {
-    if (name === 'trustProxy' || value === undefined) continue;
-    throw new SessionConfigurationError(
-      `Unknown Hono adapter option '${name}': the adapter's only option is trustProxy; session options such ` +
-        'as cache, idleTimeout and cookie go in the first argument, session(options, { trustProxy }).',
-    );
-  }
-  const { trustProxy = false } = adapter;
-  if (typeof trustProxy !== 'boolean')
-    throw new SessionConfigurationError(`trustProxy must be true or false; got ${String(trustProxy)}.`);
-  return trustProxy;
 }
 
 /** The request as session-core sees it: reads the context when asked (no closure per request). */
@@ -83,7 +63,7 @@ export function session<TData extends object = Record<string, unknown>>(
   adapter: HonoSessionAdapterOptions = {},
 ): MiddlewareHandler<SessionEnv<TData>> {
   const handler = new SessionHandler(options);
-  const trustProxy = checkAdapterOptions(adapter);
+  const { trustProxy } = readAdapterFlags('Hono', adapter, ['trustProxy']);
   return async (c, next) => {
     const current = await handler.begin(new HonoSessionRequest(c, trustProxy));
     c.set('session', current as unknown as Session<TData>);

@@ -1,5 +1,6 @@
 export {
   aspnetCoreCompat,
+  PropertySession,
   Session,
   SessionCommitError,
   SessionConfigurationError,
@@ -10,4 +11,4 @@ export {
   SessionUnavailableError,
   SessionUsageError,
 } from '@sharedstate/session-core';
-export { getSession, session } from './koa-session-middleware.ts';
+export { getSession, type KoaSessionAdapterOptions, session } from './koa-session-middleware.ts';

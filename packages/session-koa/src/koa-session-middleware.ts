@@ -1,5 +1,8 @@
 import {
+  createPropertySession,
   forwardedProto,
+  type PropertySession,
+  readAdapterFlags,
   type Session,
   SessionHandler,
   type SessionOptions,
@@ -20,8 +23,25 @@ interface KoaContext {
 }
 type Next = () => Promise<unknown>;
 
+export interface KoaSessionAdapterOptions {
+  /**
+   * `ctx.session` as express-session's object, for libraries written against it: koa-passport (Passport
+   * 0.6 and later call `regenerate(cb)` and `save(cb)`, which koa-session lacks). Values are plain
+   * properties (stored as JSON under their names, so `getSession(ctx).getJson(name)` reads them too).
+   * Default false: `ctx.session` is the Session, whose values go through setJson.
+   */
+  properties?: boolean;
+}
+
 /** Where the session is kept on the request (a symbol property: cheaper for the GC than a WeakMap per request). */
 const SESSION = Symbol.for('@sharedstate/session');
+/** With the properties option: the request's view of the session; null once its destroy() took it away. */
+const VIEW = Symbol('sharedstate.koa.propertyView');
+
+interface SessionSlots {
+  [SESSION]?: Session<object>;
+  [VIEW]?: PropertySession | null;
+}
 
 /**
  * `ctx.session`, defined once on the app's context prototype rather than assigned on every request. Reading
@@ -31,15 +51,18 @@ const SESSION = Symbol.for('@sharedstate/session');
 const SESSION_PROPERTY: PropertyDescriptor = {
   configurable: true,
   enumerable: false,
-  get(this: { [SESSION]?: Session<object> }): Session<object> | undefined {
-    return this[SESSION];
+  get(this: SessionSlots): Session<object> | PropertySession | undefined {
+    const view = this[VIEW];
+    return view === undefined ? this[SESSION] : (view ?? undefined);
   },
-  set(this: { [SESSION]?: Session<object> }, value: unknown): void {
+  set(this: SessionSlots, value: unknown): void {
     const current = this[SESSION];
     if (value !== null) {
       throw new SessionUsageError(
-        'ctx.session can only be set to null, which destroys the session; change values with ' +
-          "ctx.session.setJson('name', value) (or getSession<TData>(ctx).setJson for typed data).",
+        'ctx.session can only be set to null, which destroys the session; change values ' +
+          (this[VIEW] === undefined
+            ? "with ctx.session.setJson('name', value) (or getSession<TData>(ctx).setJson for typed data)."
+            : 'as its properties (ctx.session.name = value).'),
       );
     }
     if (current === undefined) {
@@ -48,6 +71,7 @@ const SESSION_PROPERTY: PropertyDescriptor = {
       );
     }
     current.destroy();
+    if (this[VIEW] !== undefined) this[VIEW] = null;
   },
 };
 
@@ -96,8 +120,13 @@ class KoaSessionRequest implements SessionRequest {
  * koa-session save on error responses too): a flash message or a failed-login counter set before
  * `ctx.throw()` is kept.
  */
-export function session(options: SessionOptions): (ctx: KoaContext, next: Next) => Promise<void> {
+export function session(
+  options: SessionOptions,
+  adapterOptions: KoaSessionAdapterOptions = {},
+): (ctx: KoaContext, next: Next) => Promise<void> {
+  const { properties } = readAdapterFlags('Koa', adapterOptions, ['properties']);
   const handler = new SessionHandler(options);
+  if (properties) handler.checkPropertyViews();
   // The last app seen: one middleware nearly always serves one app, so the check is one comparison.
   let claimed: object | undefined;
   return async (ctx, next) => {
@@ -107,7 +136,13 @@ export function session(options: SessionOptions): (ctx: KoaContext, next: Next) 
       claimed = context;
     }
     const current = (await handler.begin(new KoaSessionRequest(ctx))) as Session<object>;
-    (ctx as { [SESSION]?: Session<object> })[SESSION] = current;
+    const slots = ctx as SessionSlots;
+    slots[SESSION] = current;
+    if (properties) {
+      slots[VIEW] = createPropertySession(current, (next) => {
+        slots[VIEW] = next ?? null;
+      });
+    }
     try {
       await next();
     } catch (error) {
