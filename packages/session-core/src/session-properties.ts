@@ -1,3 +1,4 @@
+import { PropertySessionCookie } from './property-session-cookie.ts';
 import type { Session } from './session.ts';
 import { SessionUsageError } from './session-errors.ts';
 import { SESSION_STATE } from './session-state.ts';
@@ -103,12 +104,28 @@ export class PropertySession {
     );
   }
 
-  /** express-session's per-session cookie settings do not exist here. */
-  get cookie(): never {
-    throw new SessionUsageError(
-      "session.cookie holds express-session's per-session cookie settings, which do not exist here: for " +
-        '"remember me", call getSession(req).rememberFor(\'30d\').',
-    );
+  /**
+   * express-session's per-session cookie, for "remember me": `cookie.maxAge = ms` is the session's
+   * rememberFor(ms), `cookie.maxAge = null` (or `cookie.expires = false`) its rememberFor(false).
+   */
+  get cookie(): PropertySessionCookie {
+    return new PropertySessionCookie(this[VIEW].session);
+  }
+
+  /** koa-session's per-session lifetime: milliseconds are rememberFor(ms), 'session' is rememberFor(false). */
+  get maxAge(): number | 'session' {
+    return this[VIEW].session.rememberedForMs ?? 'session';
+  }
+
+  set maxAge(value: number | 'session') {
+    if (value === 'session') this[VIEW].session.rememberFor(false);
+    else if (typeof value === 'number') this[VIEW].session.rememberFor(value);
+    else throw new SessionUsageError(`session.maxAge takes milliseconds or 'session'; got ${String(value)}.`);
+  }
+
+  /** koa-session's: saves now. */
+  manuallyCommit(): Promise<void> {
+    return this[VIEW].session.commit();
   }
 }
 

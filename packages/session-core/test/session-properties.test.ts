@@ -152,6 +152,52 @@ describe("a session as express-session's object (properties)", () => {
     await expect(handler.end(session as Session<object>)).rejects.toThrow(SessionCommitError);
   });
 
+  test("express-session's cookie.maxAge and koa-session's maxAge are the session's rememberFor()", async () => {
+    const { handler } = setup();
+    const day = 86_400_000;
+    type Habits = PropertySession &
+      Values & { cookie: { maxAge: number | null; expires: Date | false | null; path: string } };
+    const first = await visit(handler, undefined, (view) => {
+      const habits = view as Habits;
+      habits.user = 'ada';
+      // express-session's "remember me".
+      habits.cookie.maxAge = 30 * day;
+      expect(habits.cookie.maxAge).toBe(30 * day);
+      expect(() => {
+        habits.cookie.path = '/shop';
+      }).toThrow(/set it in the middleware's cookie options/);
+    });
+    expect(first.headers.setCookie).toMatch(/; Max-Age=2592000; /);
+    const cookie = cookieFrom(first.headers.setCookie);
+    // koa-session's: a number, or 'session' to forget.
+    const forgotten = await visit(handler, cookie, (view) => {
+      expect(view.maxAge).toBe(30 * day);
+      view.maxAge = 'session';
+      expect((view as Habits).cookie.maxAge).toBeNull();
+    });
+    expect(forgotten.headers.setCookie).not.toMatch(/Max-Age/);
+    const until = await visit(handler, cookie, (view) => {
+      (view as Habits).cookie.expires = new Date(Date.now() + 7 * day);
+    });
+    expect(until.headers.setCookie).toMatch(/; Max-Age=(604800|60479\d); /);
+    // maxAge = 0, express-session's way to drop the cookie at sign-out, ends the session.
+    const ended = await visit(handler, cookie, (view) => {
+      (view as Habits).cookie.maxAge = 0;
+    });
+    expect(ended.headers.setCookie).toMatch(/Expires=Thu, 01 Jan 1970/);
+    expect((await handler.begin(request(cookie))).keys()).toEqual([]);
+  });
+
+  test("koa-session's manuallyCommit() saves now", async () => {
+    const { handler, cache } = setup();
+    const session = await handler.begin(request());
+    const view = createPropertySession(session as Session<object>, () => {}) as PropertySession & Values;
+    view.views = 1;
+    await (view as unknown as { manuallyCommit(): Promise<void> }).manuallyCommit();
+    expect(await cache.get(sessionKey(session))).toBeDefined();
+    expect(handler.end(session as Session<object>)).toBeUndefined();
+  });
+
   test('express-session members that do not apply throw, saying what to do; regenerate needs a callback', async () => {
     const { handler } = setup();
     const session = await handler.begin(request());
@@ -165,7 +211,7 @@ describe("a session as express-session's object (properties)", () => {
     expect(() => view.reload()).toThrow(/read once per request/);
     expect(() => {
       view.cookie.maxAge = 1;
-    }).toThrow(/rememberFor\('30d'\)/);
+    }).toThrow(/from one second to 400 days/);
     expect(view.touch()).toBe(view);
     // None of them is a value: nothing to save.
     expect(Object.keys(view)).toEqual([]);

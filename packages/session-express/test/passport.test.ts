@@ -73,6 +73,11 @@ function passportApp(redis: Redis, adapter: ExpressSessionAdapterOptions) {
   app.get('/return-to', (req, res) => {
     res.json({ returnTo: values(req).returnTo ?? null });
   });
+  // express-session's "remember me".
+  app.post('/remember-me', (req, res) => {
+    (req as unknown as { session: { cookie: { maxAge: number } } }).session.cookie.maxAge = 30 * 86_400_000;
+    res.send('remembered');
+  });
   app.post('/logout', (req, res, next) => {
     req.logout((error) => (error ? next(error) : res.redirect(303, '/me')));
   });
@@ -141,6 +146,11 @@ describeWithService(services.redis({ spawn: true }), 'Passport and connect-flash
     expect(signedIn.headers.get('location')).toBe('/me');
     expect(client.cookie).not.toBe(anonymous);
     expect(await client.json(`${b}/me`)).toEqual({ user: { id: 'ada' }, passport: { user: 'ada' } });
+    // req.session.cookie.maxAge = 30 days: the same cookie again, persistent ("remember me").
+    const signedInCookie = client.cookie;
+    const remembered = await client.send(`${b}/remember-me`, 'POST');
+    expect(remembered.headers.get('set-cookie')).toMatch(/; Max-Age=2592000; /);
+    expect(client.cookie).toBe(signedInCookie);
     // The cookie from before sign-in names nothing now (session fixation).
     const planted = new Client();
     planted.cookie = anonymous;
