@@ -1,8 +1,6 @@
 // Passport and connect-flash, written against express-session's req.session, on two app instances that
 // share a real Redis (sessions and key ring), with the adapter's `properties` option; and without it,
 // the error that says to turn it on.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { RedisCache } from '@sharedstate/caching-redis';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
@@ -13,7 +11,7 @@ import {
   SessionConfigurationError,
   session,
 } from '@sharedstate/session-express';
-import { cookieOf, describeWithService, services } from '@sharedstate/testing';
+import { CookieJarClient, describeWithService, httpApps, services } from '@sharedstate/testing';
 import flash from 'connect-flash';
 import express from 'express';
 import { Redis } from 'ioredis';
@@ -84,53 +82,16 @@ function passportApp(redis: Redis, adapter: ExpressSessionAdapterOptions) {
   return app;
 }
 
-function listen(app: express.Express): Promise<{ url: string; server: Server }> {
-  return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () =>
-      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }),
-    );
-  });
-}
-
-/** A client with one cookie jar. */
-class Client {
-  cookie: string | undefined;
-
-  async send(url: string, method = 'GET', form?: Record<string, string>): Promise<Response> {
-    const headers: Record<string, string> = this.cookie ? { cookie: this.cookie } : {};
-    const init: RequestInit = { method, redirect: 'manual', headers };
-    if (form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      init.body = new URLSearchParams(form).toString();
-    }
-    const response = await fetch(url, init);
-    this.cookie = cookieOf(response) ?? this.cookie;
-    return response;
-  }
-
-  async json(url: string): Promise<Record<string, unknown>> {
-    return (await this.send(url)).json() as Promise<Record<string, unknown>>;
-  }
-}
-
 describeWithService(services.redis({ spawn: true }), 'Passport and connect-flash', (redisServer) => {
-  const servers: Server[] = [];
-  const clients: Redis[] = [];
-  const start = async (adapter: ExpressSessionAdapterOptions) => {
+  const apps = httpApps();
+  const start = (adapter: ExpressSessionAdapterOptions) => {
     const redis = new Redis(redisServer().url);
-    clients.push(redis);
-    const { url, server } = await listen(passportApp(redis, adapter));
-    servers.push(server);
-    return url;
+    return apps.start(passportApp(redis, adapter), () => redis.quit());
   };
-  afterAll(async () => {
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-    await Promise.all(clients.map((redis) => redis.quit()));
-  });
 
   test('with properties: sign in on A, signed in on B, flash messages, sign out; the cookie changes at each', async () => {
     const [a, b] = await Promise.all([start({ properties: true }), start({ properties: true })]);
-    const client = new Client();
+    const client = new CookieJarClient();
     expect(await client.json(`${a}/me`)).toEqual({ user: null, passport: null });
 
     // A wrong password: connect-flash keeps the message in req.session.flash for the next page, on B.
@@ -152,7 +113,7 @@ describeWithService(services.redis({ spawn: true }), 'Passport and connect-flash
     expect(remembered.headers.get('set-cookie')).toMatch(/; Max-Age=2592000; /);
     expect(client.cookie).toBe(signedInCookie);
     // The cookie from before sign-in names nothing now (session fixation).
-    const planted = new Client();
+    const planted = new CookieJarClient();
     planted.cookie = anonymous;
     expect(await planted.json(`${b}/me`)).toEqual({ user: null, passport: null });
 
@@ -162,14 +123,14 @@ describeWithService(services.redis({ spawn: true }), 'Passport and connect-flash
     expect(client.cookie).not.toBe(beforeLogout);
     // Passport regenerates at sign-out too: a new, empty session.
     expect(await client.json(`${a}/me`)).toEqual({ user: null, passport: null });
-    const replayed = new Client();
+    const replayed = new CookieJarClient();
     replayed.cookie = beforeLogout;
     expect((await replayed.json(`${a}/me`)).user).toBeNull();
   });
 
   test("with properties: Passport's keepSessionInfo keeps values set before sign-in", async () => {
     const a = await start({ properties: true });
-    const client = new Client();
+    const client = new CookieJarClient();
     await client.send(`${a}/return-to`, 'POST');
     await client.send(`${a}/login-keeping`, 'POST', { username: 'ada', password: 'secret' });
     expect(await client.json(`${a}/return-to`)).toEqual({ returnTo: '/cart' });
@@ -178,7 +139,7 @@ describeWithService(services.redis({ spawn: true }), 'Passport and connect-flash
 
   test('without properties, Passport fails at sign-in with an error naming the option, not a hang', async () => {
     const a = await start({});
-    const client = new Client();
+    const client = new CookieJarClient();
     const response = await client.send(`${a}/login`, 'POST', { username: 'ada', password: 'secret' });
     expect(response.status).toBe(500);
     expect(await response.text()).toMatch(/SessionUsageError: .*properties: true/);

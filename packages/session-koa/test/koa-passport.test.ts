@@ -1,8 +1,6 @@
 // koa-passport (Passport 0.6, which calls req.session.regenerate(cb) and save(cb) at sign-in and sign-out)
 // on two Koa instances that share a real Redis, with the adapter's `properties` option; and without it,
 // the error that names the option.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { RedisCache } from '@sharedstate/caching-redis';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
@@ -13,7 +11,7 @@ import {
   SessionConfigurationError,
   session,
 } from '@sharedstate/session-koa';
-import { cookieOf, describeWithService, services } from '@sharedstate/testing';
+import { CookieJarClient, describeWithService, httpApps, services } from '@sharedstate/testing';
 import { Redis } from 'ioredis';
 import Koa from 'koa';
 import { KoaPassport } from 'koa-passport';
@@ -68,60 +66,37 @@ function passportApp(redis: Redis, adapter: KoaSessionAdapterOptions) {
   return app;
 }
 
-function listen(app: Koa): Promise<{ url: string; server: Server }> {
-  return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () =>
-      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }),
-    );
-  });
-}
-
 describeWithService(services.redis({ spawn: true }), 'koa-passport', (redisServer) => {
-  const servers: Server[] = [];
-  const clients: Redis[] = [];
-  const start = async (adapter: KoaSessionAdapterOptions) => {
+  const apps = httpApps();
+  const start = (adapter: KoaSessionAdapterOptions) => {
     const redis = new Redis(redisServer().url);
-    clients.push(redis);
-    const { url, server } = await listen(passportApp(redis, adapter));
-    servers.push(server);
-    return url;
-  };
-  afterAll(async () => {
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-    await Promise.all(clients.map((redis) => redis.quit()));
-  });
-
-  let cookie: string | undefined;
-  const send = async (url: string, method = 'GET') => {
-    const response = await fetch(url, { method, redirect: 'manual', headers: cookie ? { cookie } : {} });
-    cookie = cookieOf(response) ?? cookie;
-    return response;
+    return apps.start(passportApp(redis, adapter), () => redis.quit());
   };
 
   test('with properties: sign in on A, signed in on B, sign out; the cookie changes at each', async () => {
     const [a, b] = await Promise.all([start({ properties: true }), start({ properties: true })]);
-    cookie = undefined;
-    const failed = await send(`${a}/login?username=ada&password=nope`, 'POST');
+    const client = new CookieJarClient();
+    const failed = await client.send(`${a}/login?username=ada&password=nope`, 'POST');
     expect(failed.headers.get('location')).toBe('/login');
-    const signedIn = await send(`${a}/login?username=ada&password=secret`, 'POST');
+    const signedIn = await client.send(`${a}/login?username=ada&password=secret`, 'POST');
     expect(signedIn.headers.get('location')).toBe('/me');
-    const afterSignIn = cookie;
+    const afterSignIn = client.cookie;
     expect(afterSignIn).toBeDefined();
-    expect(await (await send(`${b}/me`)).json()).toEqual({ user: { id: 'ada' }, passport: { user: 'ada' } });
+    expect(await client.json(`${b}/me`)).toEqual({ user: { id: 'ada' }, passport: { user: 'ada' } });
 
-    expect((await send(`${b}/logout`, 'POST')).status).toBe(302);
-    expect(cookie).not.toBe(afterSignIn);
-    expect(await (await send(`${a}/me`)).json()).toEqual({ user: null, passport: null });
+    expect((await client.send(`${b}/logout`, 'POST')).status).toBe(302);
+    expect(client.cookie).not.toBe(afterSignIn);
+    expect(await client.json(`${a}/me`)).toEqual({ user: null, passport: null });
     // The cookie from before sign-out names nothing now.
-    cookie = afterSignIn;
-    expect(await (await send(`${a}/me`)).json()).toMatchObject({ user: null });
+    client.cookie = afterSignIn;
+    expect(await client.json(`${a}/me`)).toMatchObject({ user: null });
   });
 
   test('without properties, sign-in fails with an error naming the option', async () => {
     const a = await start({});
-    cookie = undefined;
+    const client = new CookieJarClient();
     appErrors.length = 0;
-    const response = await send(`${a}/login?username=ada&password=secret`, 'POST');
+    const response = await client.send(`${a}/login?username=ada&password=secret`, 'POST');
     expect(response.status).toBe(500);
     expect(appErrors.map((error) => `${error.name}: ${error.message}`)).toEqual([
       expect.stringMatching(/^SessionUsageError: .*session\(options, \{ properties: true \}\)/),

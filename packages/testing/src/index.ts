@@ -2,6 +2,7 @@ export { type AzuriteBlob, azuriteAvailability, startAzurite } from './azurite.t
 export { describeWithService, type TestService } from './describe-with-service.ts';
 export { findExecutable } from './executable.ts';
 export { freePort, freePortPair } from './free-port.ts';
+export { CookieJarClient, httpApps, type ListeningApp } from './http-apps.ts';
 export { ManagedProcess } from './managed-process.ts';
 export { redisCli } from './redis-cli.ts';
 export {
