@@ -29,6 +29,7 @@ const VARIANTS = [
   'express:get',
   'express:get-set',
   'express:sharedstate',
+  'express:properties',
   'express:express-session',
   'koa:bare',
   'koa:get',

@@ -3,7 +3,8 @@
 // Routes: GET /read reads a counter from the session; POST /write increments it.
 // Kinds: bare (the framework alone), get (one Redis GET per request: the read floor), get-set (the same GET,
 // and a write also SETs a session-sized binary value before replying: the write floor, the two round trips
-// any Redis-backed session write needs), and the session middlewares.
+// any Redis-backed session write needs), and the session middlewares (`properties`: ours with the Express
+// adapter's properties option, the counter read and written as a property of req.session).
 import { createServer, type RequestListener } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { RedisCache } from '@sharedstate/caching-redis';
@@ -45,6 +46,8 @@ async function listener(): Promise<RequestListener> {
     if (readsFloor(kind))
       app.use((_req, _res, next) => void redis.get('bench:floor').then(() => next(), next));
     if (kind === 'sharedstate') app.use(sharedExpress(shared()));
+    // req.session as express-session's object (for Passport): values as properties, JSON under their names.
+    if (kind === 'properties') app.use(sharedExpress(shared(), { properties: true }));
     if (kind === 'express-session') {
       const client = createClient({ url: redisUrl });
       await client.connect();
@@ -62,7 +65,7 @@ async function listener(): Promise<RequestListener> {
         const s = expressSession<{ n: number }>(req);
         return { get: () => s.getJson('n') ?? 0, set: (n) => s.setJson('n', n) };
       }
-      if (kind === 'express-session') {
+      if (kind === 'express-session' || kind === 'properties') {
         const s = (req as unknown as { session: Record<string, number> }).session;
         return {
           get: () => s.n ?? 0,
