@@ -27,19 +27,39 @@ export function parseLifetime(value: Duration): number {
   return Math.floor(ms / 1000) * 1000;
 }
 
-/** The stored form: whole seconds as ASCII digits, readable with GetString from ASP.NET Core too. */
-export function encodeLifetime(ms: number): Uint8Array {
-  return Buffer.from(String(ms / 1000), 'latin1');
+/** A remembered session's lifetime, and when its cookie was last sent with it. */
+export interface StoredLifetime {
+  lifetimeMs: number;
+  /** Epoch milliseconds (whole seconds); undefined when the stored value does not say. */
+  cookieSentAtMs: number | undefined;
 }
 
+/**
+ * The stored form, readable with GetString from ASP.NET Core too: the lifetime in whole seconds, a colon, and
+ * when the cookie was sent (epoch seconds).
+ */
+export function encodeLifetime(lifetimeMs: number, cookieSentAtMs: number): Uint8Array {
+  return Buffer.from(`${lifetimeMs / 1000}:${Math.floor(cookieSentAtMs / 1000)}`, 'latin1');
+}
+
+const STORED = /^(\d{1,8})(?::(\d{1,12}))?$/;
+
 /** The lifetime a stored session carries, or undefined when it carries none or something unreadable. */
-export function decodeLifetime(stored: Uint8Array | undefined): number | undefined {
-  if (stored === undefined || stored.length === 0 || stored.length > 8) return undefined;
-  let seconds = 0;
-  for (const byte of stored) {
-    if (byte < 0x30 || byte > 0x39) return undefined;
-    seconds = seconds * 10 + (byte - 0x30);
-  }
-  const ms = seconds * 1000;
-  return ms >= 1000 && ms <= MAX_LIFETIME_MS ? ms : undefined;
+export function decodeLifetime(stored: Uint8Array | undefined): StoredLifetime | undefined {
+  if (stored === undefined || stored.length > 24) return undefined;
+  const match = STORED.exec(Buffer.from(stored).toString('latin1'));
+  if (match === null) return undefined;
+  const lifetimeMs = Number(match[1]) * 1000;
+  if (lifetimeMs < 1000 || lifetimeMs > MAX_LIFETIME_MS) return undefined;
+  const cookieSentAtMs = match[2] === undefined ? undefined : Number(match[2]) * 1000;
+  return { lifetimeMs, cookieSentAtMs };
+}
+
+/**
+ * Whether a remembered session's cookie should be sent again, with its full lifetime: once more than half of
+ * it has passed, as ASP.NET Core's cookie authentication slides its expiration. A user who comes back within
+ * each half stays signed in; one who stays away longer than the lifetime signs in again.
+ */
+export function cookieRenewalDue(stored: StoredLifetime, nowMs: number): boolean {
+  return stored.cookieSentAtMs !== undefined && nowMs - stored.cookieSentAtMs > stored.lifetimeMs / 2;
 }

@@ -8,7 +8,13 @@ import {
   SessionUnavailableError,
   SessionUsageError,
 } from './session-errors.ts';
-import { decodeLifetime, encodeLifetime, LIFETIME_KEY, parseLifetime } from './session-lifetime.ts';
+import {
+  cookieRenewalDue,
+  decodeLifetime,
+  encodeLifetime,
+  LIFETIME_KEY,
+  parseLifetime,
+} from './session-lifetime.ts';
 import type { SessionRequest } from './session-request.ts';
 import type { SessionSnapshot } from './session-serialization.ts';
 import { SESSION_STATE, SessionState } from './session-state.ts';
@@ -178,9 +184,10 @@ export class Session<TData extends object = Record<string, unknown>> {
   /**
    * "Remember me": keeps this session for `lifetime` (such as '30d'), where sessions are otherwise kept for
    * the middleware's idleTimeout and cookie.maxAge. The cookie is sent again in this response, persistent
-   * for `lifetime` from now (not slid as the session is used, as with cookie.maxAge); the stored session
-   * lives at least that long without use, on every instance and across later saves. `false` goes back to
-   * the middleware's settings. Call it at sign-in, after regenerate(), while the response has not started.
+   * for `lifetime`; the stored session lives at least that long without use, on every instance and across
+   * later saves. Once more than half the lifetime has passed, the next request sends the cookie again with
+   * its full lifetime, so a user who keeps coming back stays signed in. `false` goes back to the
+   * middleware's settings. Call it at sign-in, after regenerate(), while the response has not started.
    */
   rememberFor(lifetime: Duration | false): void {
     const lifetimeMs = lifetime === false ? undefined : parseLifetime(lifetime);
@@ -192,7 +199,7 @@ export class Session<TData extends object = Record<string, unknown>> {
       );
     }
     if (lifetimeMs === undefined) this.#delete(state, LIFETIME_KEY);
-    else this.#write(LIFETIME_KEY, encodeLifetime(lifetimeMs));
+    else this.#write(LIFETIME_KEY, encodeLifetime(lifetimeMs, Date.now()));
     state.lifetimeMs = lifetimeMs;
     state.lifetimeChanged = true;
   }
@@ -343,7 +350,19 @@ export class Session<TData extends object = Record<string, unknown>> {
       let size = HEADER_COST;
       for (const [key, value] of snapshot.entries) size += entryCost(key, value);
       this.#size = size;
-      state.lifetimeMs = decodeLifetime(snapshot.entries.get(LIFETIME_KEY));
+      const stored = decodeLifetime(snapshot.entries.get(LIFETIME_KEY));
+      state.lifetimeMs = stored?.lifetimeMs;
+      // A remembered session in use keeps its cookie: sent again, with its full lifetime, past half of it.
+      const now = Date.now();
+      if (
+        stored !== undefined &&
+        available &&
+        cookieRenewalDue(stored, now) &&
+        !state.request.responseStarted()
+      ) {
+        this.#write(LIFETIME_KEY, encodeLifetime(stored.lifetimeMs, now));
+        state.lifetimeChanged = true;
+      }
     }
   }
 

@@ -3,14 +3,17 @@ import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import {
   aspnetCoreCompat,
+  deserializeSession,
   forwardedProto,
   SessionCommitError,
   SessionConfigurationError,
   SessionHandler,
+  type SessionSnapshot,
   SessionStateError,
   SessionTooLargeError,
   SessionUnavailableError,
   SessionUsageError,
+  serializeSession,
 } from '@sharedstate/session-core';
 import { cookieFrom, request, sessionKey, setup } from './fixtures.ts';
 
@@ -476,6 +479,45 @@ describe('a session across requests', () => {
     now += 21 * 60_000;
     await visit(handler, cookie, (s) => expect(s.keys()).toEqual([]));
     cache.dispose();
+  });
+
+  test('a remembered session in use gets its cookie again, with the full lifetime, once half of it has passed', async () => {
+    const { handler, cache } = setup();
+    const day = 86_400_000;
+    const first = await visit(handler, undefined, (s) => {
+      s.setString('user', 'ada');
+      s.rememberFor('30d');
+    });
+    const cookie = cookieFrom(first.headers.setCookie);
+    const key = sessionKey(first.session);
+    /** Rewrites the stored session as if its cookie had been sent `daysAgo` days ago. */
+    const sentDaysAgo = async (daysAgo: number) => {
+      const snapshot = deserializeSession((await cache.get(key))!) as SessionSnapshot;
+      const sentAt = Math.floor((Date.now() - daysAgo * day) / 1000);
+      snapshot.entries.set('.sharedstate.lifetime', Buffer.from(`2592000:${sentAt}`));
+      await cache.set(key, serializeSession(snapshot), { slidingExpiration: 30 * day });
+    };
+    const storedSentAt = async () => {
+      const snapshot = deserializeSession((await cache.get(key))!) as SessionSnapshot;
+      return (
+        Number(Buffer.from(snapshot.entries.get('.sharedstate.lifetime')!).toString().split(':')[1]) * 1000
+      );
+    };
+
+    // Within the first half (14 of 30 days): nothing is sent, nothing written.
+    await sentDaysAgo(14);
+    const early = await visit(handler, cookie, (s) => expect(s.getString('user')).toBe('ada'));
+    expect(early.headers.setCookie).toBeUndefined();
+    expect(await storedSentAt()).toBeLessThan(Date.now() - 13 * day);
+
+    // Past it (16 days): the same cookie again with 30 days, and the time noted for every instance.
+    await sentDaysAgo(16);
+    const renewed = await visit(handler, cookie, (s) => expect(s.getString('user')).toBe('ada'));
+    expect(renewed.headers.setCookie).toMatch(/; Max-Age=2592000; /);
+    expect(cookieFrom(renewed.headers.setCookie)).toBe(cookie);
+    expect(await storedSentAt()).toBeGreaterThan(Date.now() - 5_000);
+    const after = await visit(handler, cookie, (s) => expect(s.rememberedForMs).toBe(30 * day));
+    expect(after.headers.setCookie).toBeUndefined();
   });
 
   test('rememberFor survives regenerate() and clear(), keeps its entry name to itself, and refuses bad input', async () => {
