@@ -14,6 +14,7 @@ import {
   encodeLifetime,
   LIFETIME_KEY,
   parseLifetime,
+  type StoredLifetime,
 } from './session-lifetime.ts';
 import type { SessionRequest } from './session-request.ts';
 import type { SessionSnapshot } from './session-serialization.ts';
@@ -351,18 +352,17 @@ export class Session<TData extends object = Record<string, unknown>> {
       for (const [key, value] of snapshot.entries) size += entryCost(key, value);
       this.#size = size;
       const stored = decodeLifetime(snapshot.entries.get(LIFETIME_KEY));
-      state.lifetimeMs = stored?.lifetimeMs;
-      // A remembered session in use keeps its cookie: sent again, with its full lifetime, past half of it.
-      const now = Date.now();
-      if (
-        stored !== undefined &&
-        available &&
-        cookieRenewalDue(stored, now) &&
-        !state.request.responseStarted()
-      ) {
-        this.#write(LIFETIME_KEY, encodeLifetime(stored.lifetimeMs, now));
-        state.lifetimeChanged = true;
-      }
+      if (stored !== undefined) this.#applyLifetime(state, stored, available);
+    }
+  }
+
+  /** A remembered session in use keeps its cookie: sent again, with its full lifetime, past half of it. */
+  #applyLifetime(state: SessionState, stored: StoredLifetime, available: boolean): void {
+    state.lifetimeMs = stored.lifetimeMs;
+    const now = Date.now();
+    if (available && cookieRenewalDue(stored, now) && !state.request.responseStarted()) {
+      this.#write(LIFETIME_KEY, encodeLifetime(stored.lifetimeMs, now));
+      state.lifetimeChanged = true;
     }
   }
 
