@@ -140,7 +140,8 @@ function jsonOf(text: string): { value: unknown; text: string } | undefined {
 }
 
 /**
- * A property view of a loaded session: each value stored as JSON becomes a property. `replace` puts a view
+ * A property view of a loaded session: each value stored as JSON under a name that is not one of the view's
+ * members becomes a property. `replace` puts a view
  * where the app finds it (req.session); regenerate() and destroy() call it. The session handler syncs the
  * session's current view before the response headers, before a commit and at the end of the request.
  */
@@ -155,6 +156,8 @@ export function createPropertySession(
   if (session.isLoaded) {
     const values = view as unknown as Record<string, unknown>;
     for (const name of session.keys()) {
+      // A stored name that is a member here ('id', 'cookie', 'save', '__proto__') stays a session value only.
+      if (name in view) continue;
       const text = session.getString(name);
       const json = text === undefined ? undefined : jsonOf(text);
       if (json === undefined) continue;

@@ -1,6 +1,6 @@
 import {
   createPropertySession,
-  type PropertySession,
+  PropertySession,
   type Session,
   SessionCommitError,
   type SessionHandler,
@@ -98,6 +98,25 @@ describe("a session as express-session's object (properties)", () => {
     expect(after.getString('raw')).toBe('not json');
     expect(after.get('bytes')).toEqual(Uint8Array.of(0xff, 0x00));
   });
+  test("stored names that are the object's members ('id', 'cookie', '__proto__') stay values, not properties", async () => {
+    const { handler } = setup();
+    const direct = await handler.begin(request());
+    for (const name of ['id', 'cookie', 'maxAge', 'save', '__proto__', 'constructor'])
+      direct.setJson(name, 1);
+    direct.setJson('user', 'ada');
+    const headers = handler.responseHeaders(direct);
+    await handler.end(direct);
+    const loaded = await visit(handler, cookieFrom(headers.setCookie), (view) => {
+      expect(Object.keys(view)).toEqual(['user']);
+      expect(Object.getPrototypeOf(view)).toBe(PropertySession.prototype);
+      expect(typeof view.save).toBe('function');
+    });
+    expect(loaded.headers.setCookie).toBeUndefined();
+    const after = await handler.begin(request(cookieFrom(headers.setCookie)));
+    expect(after.getJson('__proto__' as never)).toBe(1);
+    expect(after.getJson('id' as never)).toBe(1);
+  });
+
   test('regenerate(cb) gives a new, empty session in a new view; the old view keeps its values to copy', async () => {
     const { handler, cache } = setup();
     const first = await visit(handler, undefined, (view) => {
