@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { freePort, ManagedProcess, waitUntil } from '@sharedstate/testing';
+import { CookieJarClient, freePort, ManagedProcess, waitUntil } from '@sharedstate/testing';
 
 const SERVER = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 
@@ -38,33 +38,15 @@ interface ShopState {
   instance: string;
 }
 
-/** A client with one cookie jar, as a browser has. */
-export class Browser {
-  cookie: string | undefined;
-  /** The whole Set-Cookie header last received (with its attributes). */
-  lastSetCookie: string | undefined;
-
-  async post(url: string): Promise<Response> {
-    const response = await fetch(url, { method: 'POST', redirect: 'manual', headers: this.#headers() });
-    this.#remember(response);
-    return response;
+/** A client with one cookie jar, as a browser has, that knows the shop's routes. */
+export class Browser extends CookieJarClient {
+  post(url: string): Promise<Response> {
+    return this.send(url, 'POST');
   }
 
   async state(base: string): Promise<ShopState> {
-    const response = await fetch(`${base}/api/state`, { headers: this.#headers() });
-    this.#remember(response);
+    const response = await this.send(`${base}/api/state`);
     if (!response.ok) throw new Error(`${base} answered ${response.status}`);
     return response.json() as Promise<ShopState>;
-  }
-
-  #headers(): Record<string, string> {
-    return this.cookie ? { cookie: this.cookie } : {};
-  }
-
-  #remember(response: Response): void {
-    const set = response.headers.get('set-cookie');
-    if (!set) return;
-    this.lastSetCookie = set;
-    this.cookie = set.split(';')[0];
   }
 }

@@ -1,3 +1,4 @@
+import { unknownOptionMessage } from '@sharedstate/caching-abstractions';
 import { SessionConfigurationError } from './session-errors.ts';
 
 /**
@@ -16,14 +17,17 @@ export function readAdapterFlags<Name extends string>(
       `The ${framework} adapter's options must be an object: { ${listed} }.`,
     );
   const values = given as Record<string, unknown>;
-  for (const [name, value] of Object.entries(values)) {
-    if ((names as readonly string[]).includes(name) || value === undefined) continue;
-    const only = names.length === 1 ? `the adapter's only option is ${listed}` : `its options are ${listed}`;
-    throw new SessionConfigurationError(
-      `Unknown ${framework} adapter option '${name}': ${only}; session options such as cache, idleTimeout ` +
-        `and cookie go in the first argument, session(options, { ${listed} }).`,
-    );
-  }
+  const only = names.length === 1 ? `the adapter's only option is ${listed}` : `its options are ${listed}`;
+  const unknown = unknownOptionMessage(
+    `${framework} adapter`,
+    values,
+    Object.fromEntries(names.map((name) => [name, true])),
+    {},
+    '',
+    `${only}; session options such as cache, idleTimeout and cookie go in the first argument, ` +
+      `session(options, { ${listed} })`,
+  );
+  if (unknown !== undefined) throw new SessionConfigurationError(unknown);
   const flags = {} as Record<Name, boolean>;
   for (const name of names) {
     const value = values[name] ?? false;

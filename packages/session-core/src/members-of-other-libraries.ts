@@ -16,7 +16,7 @@ export const FOR_LIBRARIES =
  * a function`, `Cannot set properties of undefined (setting 'maxAge')`) that does not say what to do, or, for
  * koa-session's `maxAge`, fail at the end of the request with advice to store it as a value.
  */
-const MEMBERS: Readonly<Record<string, string>> = {
+export const MEMBERS: Readonly<Record<string, string>> = {
   save:
     "session.save() is express-session's: the session is saved before the response is sent; to save earlier, " +
     '`await session.commit()`',

@@ -1,3 +1,4 @@
+import { MEMBERS } from './members-of-other-libraries.ts';
 import { PropertySessionCookie } from './property-session-cookie.ts';
 import type { Session } from './session.ts';
 import { SessionUsageError } from './session-errors.ts';
@@ -99,9 +100,7 @@ export class PropertySession {
 
   /** The session is read once per request; there is nothing newer to read. */
   reload(): never {
-    throw new SessionUsageError(
-      "session.reload() is express-session's: the session is read once per request, before the handler; remove the call.",
-    );
+    throw new SessionUsageError(`${MEMBERS.reload}.`);
   }
 
   /**

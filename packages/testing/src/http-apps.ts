@@ -35,6 +35,8 @@ export function httpApps(): { start(app: ListeningApp, close?: () => Promise<unk
 /** A client with one cookie jar, as a browser has: it sends back the last session cookie it was given. */
 export class CookieJarClient {
   cookie: string | undefined;
+  /** The whole Set-Cookie header last received (with its attributes). */
+  lastSetCookie: string | undefined;
 
   /** One request, redirects not followed; `form` is sent url-encoded. */
   async send(url: string, method = 'GET', form?: Record<string, string>): Promise<Response> {
@@ -45,7 +47,11 @@ export class CookieJarClient {
       init.body = new URLSearchParams(form).toString();
     }
     const response = await fetch(url, init);
-    this.cookie = cookieOf(response) ?? this.cookie;
+    const set = response.headers.get('set-cookie');
+    if (set) {
+      this.lastSetCookie = set;
+      this.cookie = cookieOf(response);
+    }
     return response;
   }
 
