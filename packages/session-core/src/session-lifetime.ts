@@ -9,7 +9,7 @@ import { SessionUsageError } from './session-errors.ts';
 export const LIFETIME_KEY = '.sharedstate.lifetime';
 
 /** Browsers cap a cookie's lifetime at 400 days (RFC 6265bis); a longer one would end sooner than the data. */
-const MAX_LIFETIME_MS = 400 * 86_400_000;
+export const MAX_LIFETIME_MS = 400 * 86_400_000;
 
 /** A rememberFor() argument in whole seconds (a cookie's Max-Age is in seconds), as milliseconds. */
 export function parseLifetime(value: Duration): number {

@@ -3,6 +3,7 @@ import type { DataProtectionProvider, Logger } from '@sharedstate/dataprotection
 import { type SerializeOptions, serialize } from 'cookie';
 import { refuseUnknownOptions } from './known-option-names.ts';
 import { type SessionCommitError, SessionConfigurationError } from './session-errors.ts';
+import { MAX_LIFETIME_MS } from './session-lifetime.ts';
 
 export interface SessionCookieOptions {
   /** Default 'sharedstate.sid'; the aspnetCoreCompat preset uses '.AspNetCore.Session'. */
@@ -21,7 +22,7 @@ export interface SessionCookieOptions {
    * Makes the cookie persistent: it outlives the browser session and expires this long after the session
    * was established (or regenerated), as ASP.NET Core's `Cookie.MaxAge`. It is not re-sent as the session
    * is used, so this is an absolute lifetime; the data still expires after `idleTimeout` without use.
-   * Default none: a browser-session cookie.
+   * At most 400 days (browsers cap a cookie's lifetime there). Default none: a browser-session cookie.
    */
   maxAge?: Duration;
 }
@@ -73,6 +74,14 @@ export interface ResolvedSessionOptions {
 export const aspnetCoreCompat = Object.freeze({ cookie: Object.freeze({ name: '.AspNetCore.Session' }) });
 
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/**
+ * Browsers drop a cookie whose name and value together pass 4,096 bytes (RFC 6265bis). The value is at most
+ * 219 base64 characters (a session key protected with AES-256-CBC and HMACSHA512), 657 if every one of
+ * them is a '+' or '/' the writer percent-encodes.
+ */
+const MAX_COOKIE_NAME = 4096 - 3 * 219;
+/** Browsers ignore a Path or Domain attribute longer than this many bytes (RFC 6265bis). */
+const MAX_ATTRIBUTE_VALUE = 1024;
 
 /** Whether the cookie library will write a Set-Cookie with these attributes (it checks them only then). */
 function writable(attributes: SerializeOptions): boolean {
@@ -95,6 +104,17 @@ function checkCookieAttributes(cookie: SessionCookieOptions, path: unknown): voi
       `cookie.path must start with '/', such as '/' or '/shop'; got ${JSON.stringify(path)} (browsers ignore ` +
         "any other Path and keep the cookie for the current page's folder only).",
     );
+  }
+  for (const [option, attribute, value] of [
+    ['path', 'Path', path],
+    ['domain', 'Domain', cookie.domain],
+  ] as const) {
+    if (typeof value === 'string' && value.length > MAX_ATTRIBUTE_VALUE) {
+      throw new SessionConfigurationError(
+        `cookie.${option} is ${value.length} characters; browsers ignore a cookie's ${attribute} longer ` +
+          `than ${MAX_ATTRIBUTE_VALUE}, so the cookie would not be scoped as configured.`,
+      );
+    }
   }
   if (!writable({ path })) {
     throw new SessionConfigurationError(
@@ -192,6 +212,12 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
   const name = cookie.name ?? 'sharedstate.sid';
   if (!COOKIE_NAME.test(name))
     throw new SessionConfigurationError(`cookie.name '${name}' is not a valid cookie name.`);
+  if (name.length > MAX_COOKIE_NAME) {
+    throw new SessionConfigurationError(
+      `cookie.name is ${name.length} characters; browsers drop a cookie whose name and value pass 4,096 ` +
+        `bytes, and the value takes up to ${4096 - MAX_COOKIE_NAME}: use a name of at most ${MAX_COOKIE_NAME}.`,
+    );
+  }
   const path = cookie.path ?? '/';
   checkCookieAttributes(cookie, path);
   const sameSite = cookie.sameSite ?? 'lax';
@@ -208,6 +234,12 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
   if (maxAgeMs !== undefined && maxAgeMs < 1000) {
     throw new SessionConfigurationError(
       `cookie.maxAge must be at least one second (a cookie's Max-Age is in whole seconds); got ${String(cookie.maxAge)}.`,
+    );
+  }
+  if (maxAgeMs !== undefined && maxAgeMs > MAX_LIFETIME_MS) {
+    // The cookie would end at 400 days, long before the lifetime the app asked for.
+    throw new SessionConfigurationError(
+      `cookie.maxAge can be at most 400 days (browsers cap a cookie's lifetime there); got ${String(cookie.maxAge)}.`,
     );
   }
   const load = options.load ?? 'eager';

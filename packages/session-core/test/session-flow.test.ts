@@ -680,6 +680,18 @@ describe('a session across requests', () => {
     ]) {
       expect(withCookie({ domain })).toThrow(/cookie\.domain must be a host name alone/);
     }
+    // Browsers ignore a Path or Domain over 1,024 bytes: the cookie would not be scoped as configured.
+    expect(withCookie({ path: `/${'a'.repeat(1024)}` })).toThrow(
+      "cookie.path is 1025 characters; browsers ignore a cookie's Path longer than 1024",
+    );
+    expect(withCookie({ domain: `${'a'.repeat(60)}.`.repeat(17) + 'com' })).toThrow(
+      /cookie\.domain is 1040 characters; browsers ignore a cookie's Domain/,
+    );
+    expect(withCookie({ path: `/${'a'.repeat(1023)}` })).not.toThrow();
+    expect(withCookie({ maxAge: '401d' })).toThrow(
+      "cookie.maxAge can be at most 400 days (browsers cap a cookie's lifetime there); got 401d.",
+    );
+    expect(withCookie({ maxAge: '400d' })).not.toThrow();
     expect(withCookie({ httpOnly: 'false' })).toThrow('cookie.httpOnly must be true or false; got "false".');
     expect(withCookie({ partitioned: 1, secure: true })).toThrow(/cookie\.partitioned must be true or false/);
     // Cookie name prefixes: browsers drop a cookie whose attributes break its prefix's rules.
@@ -708,6 +720,28 @@ describe('a session across requests', () => {
     ]) {
       expect(withCookie(cookie)).not.toThrow();
     }
+  });
+
+  test("the longest cookie name accepted still fits browsers' 4,096 bytes with the longest protected value", async () => {
+    expect(withOptions({ cookie: { name: 'n'.repeat(3440) } })).toThrow(
+      'cookie.name is 3440 characters; browsers drop a cookie whose name and value pass 4,096 bytes, and the value takes up to 657: use a name of at most 3439.',
+    );
+    const name = 'n'.repeat(3439);
+    // AES-256-CBC with HMACSHA512 makes the longest protected session key.
+    const dataProtection = createDataProtection({
+      applicationName: 'x',
+      repository: new EphemeralXmlRepository(),
+      algorithms: { encryption: 'AES_256_CBC', validation: 'HMACSHA512' },
+    });
+    const handler = new SessionHandler({
+      cache: new MemoryDistributedCache(),
+      dataProtection,
+      cookie: { name },
+    });
+    const { headers } = await visit(handler, undefined, (s) => s.setString('k', 'v'));
+    const pair = cookieFrom(headers.setCookie);
+    expect(decodeURIComponent(pair.slice(name.length + 1))).toHaveLength(219);
+    expect(Buffer.byteLength(pair)).toBeLessThanOrEqual(4096);
   });
 
   test('options from express-session or koa-session fail with what to use instead, never silently ignored', () => {
