@@ -15,6 +15,7 @@ import {
   SessionUsageError,
   serializeSession,
 } from '@sharedstate/session-core';
+import { recordingLogger } from '@sharedstate/testing';
 import { cookieFrom, request, sessionKey, setup } from './fixtures.ts';
 
 /** One request: begin, run the handler body, compute headers, end. */
@@ -232,9 +233,7 @@ describe('a session across requests', () => {
     await handler.endAfterFailure(saved);
     expect(await cache.get(sessionKey(saved))).toBeDefined();
 
-    const errors: string[] = [];
-    const quiet = () => {};
-    const logger = { debug: quiet, info: quiet, warn: quiet, error: (m: string) => errors.push(m) };
+    const { logger, errors } = recordingLogger();
     const logged = setup({ logger });
     const lost = await logged.handler.begin(request());
     lost.setString('k', 'v');
@@ -572,9 +571,7 @@ describe('a session across requests', () => {
   });
 
   test('a cookie written without Secure behind a proxy that reports https warns once, naming the setting', async () => {
-    const warnings: string[] = [];
-    const quiet = () => {};
-    const logger = { debug: quiet, info: quiet, warn: (m: string) => warnings.push(m), error: quiet };
+    const { logger, warnings } = recordingLogger();
     const establish = async (handler: SessionHandler, proxied: string | undefined, secure = false) => {
       const session = await handler.begin({ ...request(undefined, secure), forwardedProto: proxied });
       session.setString('k', 'v');

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import { getSession, type SessionOptions, SessionStateError, session } from '@sharedstate/session-express';
-import { cookieOf, failedRequestOutcome } from '@sharedstate/testing';
+import { cookieOf, failedRequestOutcome, recordingLogger, setCookieForwardedAs } from '@sharedstate/testing';
 import compression from 'compression';
 import express5 from 'express';
 // @ts-expect-error express-session ships no types; the test uses it only through req.session.
@@ -352,32 +352,20 @@ describe.each([
     made.app.set('trust proxy', 1);
     const { url: proxiedUrl, server: proxied } = await listen(made.app);
     try {
-      const response = await fetch(`${proxiedUrl}/add/x`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'x-forwarded-proto': 'https' },
-      });
-      expect(response.headers.get('set-cookie')).toMatch(/; Secure;/);
-      const plain = await fetch(`${proxiedUrl}/add/x`, { method: 'POST', redirect: 'manual' });
-      expect(plain.headers.get('set-cookie')).not.toMatch(/Secure/);
+      expect(await setCookieForwardedAs(proxiedUrl, 'https')).toMatch(/; Secure;/);
+      expect(await setCookieForwardedAs(proxiedUrl, undefined)).not.toMatch(/Secure/);
     } finally {
       await new Promise<void>((resolve) => proxied.close(() => resolve()));
     }
   });
 
   test('behind a proxy Express does not trust, the cookie goes out without Secure and a warning says why', async () => {
-    const warnings: string[] = [];
-    const quiet = () => {};
-    const logger = { debug: quiet, info: quiet, warn: (m: string) => warnings.push(m), error: quiet };
+    const { logger, warnings } = recordingLogger();
     const { url: untrustedUrl, server: untrusted } = await listen(makeApp(express, { logger }).app);
     try {
-      const response = await fetch(`${untrustedUrl}/add/x`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'x-forwarded-proto': 'https' },
-      });
-      expect(response.status).toBe(303);
-      expect(response.headers.get('set-cookie')).not.toMatch(/Secure/);
+      const setCookie = await setCookieForwardedAs(untrustedUrl, 'https');
+      expect(setCookie).toMatch(/^sharedstate\.sid=/);
+      expect(setCookie).not.toMatch(/Secure/);
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(/X-Forwarded-Proto says https.*app\.set\('trust proxy', 1\)/);
     } finally {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import { getSession, type SessionOptions, SessionStateError, session } from '@sharedstate/session-koa';
-import { cookieOf, failedRequestOutcome } from '@sharedstate/testing';
+import { cookieOf, failedRequestOutcome, recordingLogger, setCookieForwardedAs } from '@sharedstate/testing';
 import Koa3 from 'koa';
 import koaSession from 'koa-session';
 // @ts-expect-error koa2 is Koa 2 under an alias; the same API for this test.
@@ -141,9 +141,7 @@ describe.each([
   });
 
   test('when the save fails too, the request answers with its own error and the save failure is logged', async () => {
-    const errors: string[] = [];
-    const quiet = () => {};
-    const logger = { debug: quiet, info: quiet, warn: quiet, error: (m: string) => errors.push(m) };
+    const { logger, errors } = recordingLogger();
     const { app, cache } = makeApp(Koa, { logger });
     const { url, server } = await listen(app);
     try {
@@ -235,32 +233,20 @@ describe.each([
     app.proxy = true;
     const { url, server } = await listen(app);
     try {
-      const response = await fetch(`${url}/add/x`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'x-forwarded-proto': 'https' },
-      });
-      expect(response.headers.get('set-cookie')).toMatch(/; Secure;/);
-      const plain = await fetch(`${url}/add/x`, { method: 'POST', redirect: 'manual' });
-      expect(plain.headers.get('set-cookie')).not.toMatch(/Secure/);
+      expect(await setCookieForwardedAs(url, 'https')).toMatch(/; Secure;/);
+      expect(await setCookieForwardedAs(url, undefined)).not.toMatch(/Secure/);
     } finally {
       await close(server);
     }
   });
 
   test('without app.proxy, X-Forwarded-Proto is ignored: the cookie over plain HTTP is not Secure, and a warning says why', async () => {
-    const warnings: string[] = [];
-    const quiet = () => {};
-    const logger = { debug: quiet, info: quiet, warn: (m: string) => warnings.push(m), error: quiet };
+    const { logger, warnings } = recordingLogger();
     const { url, server } = await listen(makeApp(Koa, { logger }).app);
     try {
-      const response = await fetch(`${url}/add/x`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'x-forwarded-proto': 'https' },
-      });
-      expect(response.headers.get('set-cookie')).toMatch(/^sharedstate\.sid=/);
-      expect(response.headers.get('set-cookie')).not.toMatch(/Secure/);
+      const setCookie = await setCookieForwardedAs(url, 'https');
+      expect(setCookie).toMatch(/^sharedstate\.sid=/);
+      expect(setCookie).not.toMatch(/Secure/);
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(/X-Forwarded-Proto says https.*Koa: app\.proxy = true/);
     } finally {

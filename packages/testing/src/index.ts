@@ -4,6 +4,7 @@ export { findExecutable } from './executable.ts';
 export { freePort, freePortPair } from './free-port.ts';
 export { CookieJarClient, httpApps, type ListeningApp } from './http-apps.ts';
 export { ManagedProcess } from './managed-process.ts';
+export { type RecordingLogger, recordingLogger } from './recording-logger.ts';
 export { redisCli } from './redis-cli.ts';
 export {
   type RedisCluster,
@@ -26,6 +27,7 @@ export {
   cookieOf,
   type FailedRequestOutcome,
   failedRequestOutcome,
+  setCookieForwardedAs,
 } from './session-adapter-checks.ts';
 export { type SqlServerInstance, sqlServer, sqlServerAvailability } from './sql-server.ts';
 export { waitUntil } from './wait-until.ts';

@@ -3,6 +3,21 @@ export function cookieOf(response: Response): string | undefined {
   return response.headers.get('set-cookie')?.split(';')[0];
 }
 
+/**
+ * The Set-Cookie of a session established by `POST /add/x` (the suites' route) through a proxy that reports
+ * the client's scheme as `proto` in X-Forwarded-Proto (none when undefined): every adapter's suite checks
+ * that the cookie is Secure exactly when the framework trusts the proxy and it reports https.
+ */
+export async function setCookieForwardedAs(url: string, proto: string | undefined): Promise<string | null> {
+  const response = await fetch(`${url}/add/x`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: proto === undefined ? {} : { 'x-forwarded-proto': proto },
+  });
+  await response.arrayBuffer();
+  return response.headers.get('set-cookie');
+}
+
 /** What a session adapter did with requests that failed after changing the session. */
 export interface FailedRequestOutcome {
   /** The status of a request that added to an existing session's cart, then failed. */
