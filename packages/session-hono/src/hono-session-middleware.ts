@@ -48,9 +48,15 @@ class HonoSessionRequest implements SessionRequest {
     return forwardedProto(this.#c.req.header('x-forwarded-proto'));
   }
 
-  /** Hono sends nothing until the handler chain returns. */
+  /**
+   * Set once the middleware has saved the session and decided the response's cookie. Hono sends nothing
+   * before the handler chain returns, but a streamed body (hono/streaming) goes on running after it: a
+   * session established there would have no cookie to reach the browser.
+   */
+  headersDecided = false;
+
   responseStarted(): boolean {
-    return false;
+    return this.headersDecided;
   }
 }
 
@@ -65,7 +71,8 @@ export function session<TData extends object = Record<string, unknown>>(
   const handler = new SessionHandler(options);
   const { trustProxy } = readAdapterFlags('Hono', adapter, ['trustProxy']);
   return async (c, next) => {
-    const current = await handler.begin(new HonoSessionRequest(c, trustProxy));
+    const request = new HonoSessionRequest(c, trustProxy);
+    const current = await handler.begin(request);
     c.set('session', current as unknown as Session<TData>);
     try {
       await next();
@@ -74,6 +81,7 @@ export function session<TData extends object = Record<string, unknown>>(
       // change is saved below; an error that gets here escaped that (an onError that rethrows), and what
       // the request changed is saved all the same.
       await handler.endAfterFailure(current as Session<object>);
+      request.headersDecided = true;
       throw error;
     }
     try {
@@ -85,9 +93,11 @@ export function session<TData extends object = Record<string, unknown>>(
       // Unsetting first keeps Hono from merging the old headers into the replacement.
       c.res = undefined as unknown as Response;
       c.res = new Response(null, { status: 500 });
+      request.headersDecided = true;
       throw error;
     }
     const { setCookie, cacheControl } = handler.responseHeaders(current as Session<object>);
+    request.headersDecided = true;
     if (setCookie !== undefined) {
       c.header('Set-Cookie', setCookie, { append: true });
       for (const [name, value] of Object.entries(cacheControl)) c.header(name, value);

@@ -8,9 +8,11 @@ import {
   type SessionOptions,
   session,
 } from '@sharedstate/session-hono';
-import { cookieOf, failedRequestOutcome } from '@sharedstate/testing';
+import { cookieOf, failedRequestOutcome, recordingLogger, setCookieForwardedAs } from '@sharedstate/testing';
 import { Hono } from 'hono';
+import { compress } from 'hono/compress';
 import { HTTPException } from 'hono/http-exception';
+import { stream } from 'hono/streaming';
 
 interface Cart {
   items: string[];
@@ -139,32 +141,136 @@ describe('Hono on @hono/node-server', () => {
     }
   });
 
+  test('login regenerates the session key; logout deletes the cookie', async () => {
+    const { app } = makeApp();
+    app.post('/login', async (c) => {
+      await c.get('session').regenerate();
+      return c.text('signed in');
+    });
+    app.post('/logout', (c) => {
+      c.get('session').destroy();
+      return c.text('signed out');
+    });
+    const { url, server } = await listen(app);
+    try {
+      const before = cookieOf(await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' }))!;
+      const after = cookieOf(await fetch(`${url}/login`, { method: 'POST', headers: { cookie: before } }))!;
+      expect(after).not.toBe(before);
+      expect(await (await fetch(`${url}/cart`, { headers: { cookie: after } })).json()).toEqual({
+        items: ['book'],
+      });
+      expect(await (await fetch(`${url}/cart`, { headers: { cookie: before } })).json()).toEqual({
+        items: [],
+      });
+      const logout = await fetch(`${url}/logout`, { method: 'POST', headers: { cookie: after } });
+      expect(logout.headers.get('set-cookie')).toMatch(/Expires=Thu, 01 Jan 1970/);
+      expect(await (await fetch(`${url}/cart`, { headers: { cookie: after } })).json()).toEqual({
+        items: [],
+      });
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('cookie.maxAge gives a persistent cookie, sent when the session is established', async () => {
+    const { url, server } = await listen(makeApp({ cookie: { maxAge: '14d' } }).app);
+    try {
+      const added = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
+      expect(added.headers.get('set-cookie')).toMatch(
+        /^sharedstate\.sid=[^;]+; Max-Age=1209600; Path=\/; Expires=/,
+      );
+      const again = await fetch(`${url}/add/pen`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: cookieOf(added)! },
+      });
+      expect(again.headers.get('set-cookie')).toBeNull();
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('a streamed body cannot establish a session once the handler has returned; an existing session it changes is kept with commit()', async () => {
+    const { app } = makeApp();
+    app.get('/stream', (c) =>
+      stream(c, async (out) => {
+        // The first write waits for the server to read the response: the middleware is done by then.
+        await out.write('first chunk; ');
+        const s = c.get('session');
+        try {
+          s.setJson('items', [...(s.getJson('items') ?? []), 'streamed']);
+          await s.commit();
+          await out.write('saved');
+        } catch (error) {
+          await out.write(`refused: ${(error as Error).message}`);
+        }
+      }),
+    );
+    const { url, server } = await listen(app);
+    try {
+      const fresh = await fetch(`${url}/stream`);
+      expect(fresh.headers.get('set-cookie')).toBeNull();
+      expect(await fresh.text()).toBe(
+        'first chunk; refused: The session cannot be established after the response has started.',
+      );
+      const cookie = cookieOf(await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' }))!;
+      expect(await (await fetch(`${url}/stream`, { headers: { cookie } })).text()).toBe('first chunk; saved');
+      expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({
+        items: ['book', 'streamed'],
+      });
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('under hono/compress, before or after the session middleware, responses are compressed and the session saved', async () => {
+    for (const compressFirst of [true, false]) {
+      const cache = new MemoryDistributedCache();
+      const dataProtection = createDataProtection({
+        applicationName: 'hono-tests',
+        repository: new EphemeralXmlRepository(),
+      });
+      const app = new Hono<SessionEnv<Cart>>();
+      if (compressFirst) app.use(compress());
+      app.use(session<Cart>({ cache, dataProtection }));
+      if (!compressFirst) app.use(compress());
+      app.post('/add/:item', (c) => {
+        const s = c.get('session');
+        s.setJson('items', [...(s.getJson('items') ?? []), c.req.param('item')]);
+        return c.text('added '.repeat(500));
+      });
+      app.get('/cart', (c) => c.json({ items: c.get('session').getJson('items') ?? [] }));
+      const { url, server } = await listen(app);
+      try {
+        const added = await fetch(`${url}/add/book`, {
+          method: 'POST',
+          headers: { 'accept-encoding': 'gzip' },
+        });
+        expect(added.headers.get('content-encoding')).toBe('gzip');
+        expect(await added.text()).toBe('added '.repeat(500));
+        const cookie = cookieOf(added)!;
+        expect(await (await fetch(`${url}/cart`, { headers: { cookie } })).json()).toEqual({
+          items: ['book'],
+        });
+      } finally {
+        await close(server);
+      }
+    }
+  });
+
   test('with trustProxy, the cookie is Secure for X-Forwarded-Proto https', async () => {
     const { url, server } = await listen(makeApp({}, true).app);
     try {
-      const response = await fetch(`${url}/add/x`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'x-forwarded-proto': 'https' },
-      });
-      expect(response.headers.get('set-cookie')).toMatch(/; Secure;/);
-      const upper = await fetch(`${url}/add/x`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'x-forwarded-proto': 'HTTPS, http' },
-      });
-      expect(upper.headers.get('set-cookie')).toMatch(/; Secure;/);
-      const plain = await fetch(`${url}/add/x`, { method: 'POST', redirect: 'manual' });
-      expect(plain.headers.get('set-cookie')).not.toMatch(/Secure/);
+      expect(await setCookieForwardedAs(url, 'https')).toMatch(/; Secure;/);
+      expect(await setCookieForwardedAs(url, 'HTTPS, http')).toMatch(/; Secure;/);
+      expect(await setCookieForwardedAs(url, undefined)).not.toMatch(/Secure/);
     } finally {
       await close(server);
     }
   });
 
   test('without trustProxy, X-Forwarded-Proto is ignored (with a warning); an https request URL makes the cookie Secure', async () => {
-    const warnings: string[] = [];
-    const quiet = () => {};
-    const logger = { debug: quiet, info: quiet, warn: (m: string) => warnings.push(m), error: quiet };
+    const { logger, warnings } = recordingLogger();
     const { app } = makeApp({ logger });
     const forwarded = await app.request('http://shop.test/add/x', {
       method: 'POST',
