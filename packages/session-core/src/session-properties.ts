@@ -15,9 +15,30 @@ interface ViewState {
   readonly replace: (next: PropertySession | undefined) => void;
   /** Replaced by regenerate() or ended by destroy(): its values are no longer the session's. */
   detached: boolean;
+  /** Where an error thrown by a callback that regenerate() or save() calls later goes (see createPropertySession). */
+  readonly callbackFailed: (error: unknown) => void;
 }
 
 const VIEW = Symbol('sharedstate.propertyView');
+
+/**
+ * Calls back from a settled save or regenerate. The callback runs inside a promise reaction, where a throw
+ * would be an unhandled rejection and end the process; it goes to the view's callbackFailed instead.
+ */
+function callBack(state: ViewState, callback: Callback | undefined, error?: unknown): void {
+  try {
+    if (error === undefined) callback?.();
+    else callback?.(error);
+  } catch (thrown) {
+    state.callbackFailed(thrown);
+  }
+}
+
+/** Without an adapter's error handling: an uncaught exception, as express-session's callbacks give. */
+const throwUncaught = (error: unknown): void =>
+  process.nextTick(() => {
+    throw error;
+  });
 
 function callbackOf(method: string, done: unknown): Callback | undefined {
   if (done === undefined) return undefined;
@@ -58,12 +79,15 @@ export class PropertySession {
       );
     }
     const state = this[VIEW];
-    state.session.regenerate().then(() => {
-      state.session.clear();
-      state.detached = true;
-      state.replace(createPropertySession(state.session, state.replace));
-      callback();
-    }, callback);
+    state.session.regenerate().then(
+      () => {
+        state.session.clear();
+        state.detached = true;
+        state.replace(createPropertySession(state.session, state.replace, state.callbackFailed));
+        callBack(state, callback);
+      },
+      (error: unknown) => callBack(state, callback, error),
+    );
     return this;
   }
 
@@ -73,10 +97,11 @@ export class PropertySession {
    */
   save(done?: Callback): this {
     const callback = callbackOf('save', done);
+    const state = this[VIEW];
     // The commit writes this view's changes first (the handler syncs the session's view).
-    this[VIEW].session.commit().then(
-      () => callback?.(),
-      (error: unknown) => callback?.(error),
+    state.session.commit().then(
+      () => callBack(state, callback),
+      (error: unknown) => callBack(state, callback, error),
     );
     return this;
   }
@@ -140,17 +165,21 @@ function jsonOf(text: string): { value: unknown; text: string } | undefined {
 
 /**
  * A property view of a loaded session: each value stored as JSON under a name that is not one of the view's
- * members becomes a property. `replace` puts a view
- * where the app finds it (req.session); regenerate() and destroy() call it. The session handler syncs the
- * session's current view before the response headers, before a commit and at the end of the request.
+ * members becomes a property. `replace` puts a view where the app finds it (req.session); regenerate() and
+ * destroy() call it. `callbackFailed` takes an error thrown by the app's callback once a save or regenerate
+ * has settled (an adapter passes its framework's error handling; by default it is an uncaught exception).
+ * The session handler syncs the session's current view before the response headers, before a commit and
+ * at the end of the request.
  */
 export function createPropertySession(
   session: Session<object>,
   replace: (next: PropertySession | undefined) => void,
+  callbackFailed: (error: unknown) => void = throwUncaught,
 ): PropertySession {
   const view = new PropertySession();
   const written = new Map<string, string>();
-  Object.defineProperty(view, VIEW, { value: { session, written, replace, detached: false } });
+  const state: ViewState = { session, written, replace, detached: false, callbackFailed };
+  Object.defineProperty(view, VIEW, { value: state });
   session[SESSION_STATE].view = view;
   if (session.isLoaded) {
     const values = view as unknown as Record<string, unknown>;

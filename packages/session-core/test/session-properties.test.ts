@@ -171,6 +171,34 @@ describe("a session as express-session's object (properties)", () => {
     await expect(handler.end(session as Session<object>)).rejects.toThrow(SessionCommitError);
   });
 
+  test("an error thrown by the app's callback after a regenerate or save goes to callbackFailed, also from the regenerated view", async () => {
+    const { handler } = setup();
+    const session = (await handler.begin(request())) as Session<object>;
+    const failures: unknown[] = [];
+    let view = createPropertySession(
+      session,
+      (next) => {
+        view = next!;
+      },
+      (error) => failures.push(error),
+    );
+    const callingBack = (method: 'regenerate' | 'save', message: string) =>
+      new Promise<void>((resolve) => {
+        view[method](() => {
+          resolve();
+          throw new Error(message);
+        });
+      });
+    const first = view;
+    await callingBack('regenerate', 'in the regenerate callback');
+    expect(view).not.toBe(first);
+    await callingBack('save', 'in the save callback');
+    expect(failures.map((error) => (error as Error).message)).toEqual([
+      'in the regenerate callback',
+      'in the save callback',
+    ]);
+  });
+
   test("express-session's cookie.maxAge and koa-session's maxAge are the session's rememberFor()", async () => {
     const { handler } = setup();
     const day = 86_400_000;

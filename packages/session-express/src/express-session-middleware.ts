@@ -108,10 +108,15 @@ export function session(
       if (properties) {
         if (req.session === undefined) {
           pending.claimed = true;
-          pending.view = createPropertySession(current as Session<object>, (next) => {
-            pending.view = next;
-            req.session = next;
-          });
+          pending.view = createPropertySession(
+            current as Session<object>,
+            (next) => {
+              pending.view = next;
+              req.session = next;
+            },
+            // A throw in the app's regenerate or save callback goes to Express's error handling.
+            pending.next,
+          );
           req.session = pending.view;
         }
       } else if (req.session === undefined || req.session === own[SESSION]) {

@@ -79,6 +79,12 @@ function passportApp(redis: Redis, adapter: ExpressSessionAdapterOptions) {
   app.post('/logout', (req, res, next) => {
     req.logout((error) => (error ? next(error) : res.redirect(303, '/me')));
   });
+  // A bug in the app's own sign-in callback, which Passport calls from the session's save callback.
+  app.post('/login-with-a-bug', (req) => {
+    req.login({ id: 'ada' }, () => {
+      throw new Error('a bug in the sign-in callback');
+    });
+  });
   return app;
 }
 
@@ -135,6 +141,16 @@ describeWithService(services.redis({ spawn: true }), 'Passport and connect-flash
     await client.send(`${a}/login-keeping`, 'POST', { username: 'ada', password: 'secret' });
     expect(await client.json(`${a}/return-to`)).toEqual({ returnTo: '/cart' });
     expect((await client.json(`${a}/me`)).user).toEqual({ id: 'ada' });
+  });
+
+  test("with properties: an error thrown by the app's callback goes to Express's error handling, not the process", async () => {
+    const a = await start({ properties: true });
+    const client = new CookieJarClient();
+    const response = await client.send(`${a}/login-with-a-bug`, 'POST');
+    expect(response.status).toBe(500);
+    expect(await response.text()).toMatch(/a bug in the sign-in callback/);
+    // The session was saved before the callback ran, and the server goes on serving.
+    expect(await client.json(`${a}/me`)).toEqual({ user: { id: 'ada' }, passport: { user: 'ada' } });
   });
 
   test('without properties, Passport fails at sign-in with an error naming the option, not a hang', async () => {

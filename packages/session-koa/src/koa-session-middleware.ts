@@ -20,6 +20,8 @@ interface KoaContext {
   set(field: string, value: string): void;
   readonly secure: boolean;
   readonly headerSent: boolean;
+  /** Koa's error handling outside the middleware chain: an error response if it can, and the app's 'error' event. */
+  onerror(error: Error): void;
 }
 type Next = () => Promise<unknown>;
 
@@ -139,9 +141,14 @@ export function session(
     const slots = ctx as SessionSlots;
     slots[SESSION] = current;
     if (properties) {
-      slots[VIEW] = createPropertySession(current, (next) => {
-        slots[VIEW] = next ?? null;
-      });
+      slots[VIEW] = createPropertySession(
+        current,
+        (next) => {
+          slots[VIEW] = next ?? null;
+        },
+        // A throw in the app's regenerate or save callback goes to Koa's error handling.
+        (error) => ctx.onerror(error as Error),
+      );
     }
     try {
       await next();

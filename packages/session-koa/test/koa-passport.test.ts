@@ -59,6 +59,19 @@ function passportApp(redis: Redis, adapter: KoaSessionAdapterOptions) {
       ctx.redirect('/me');
       return;
     }
+    if (ctx.method === 'POST' && ctx.path === '/save-with-a-bug') {
+      // An app that saves with a callback, and has a bug in it.
+      const values = ctx.session as unknown as { visited: boolean; save(done: () => void): void };
+      values.visited = true;
+      await new Promise<void>((resolve) =>
+        values.save(() => {
+          resolve();
+          throw new Error('a bug in the save callback');
+        }),
+      );
+      ctx.body = 'saved';
+      return;
+    }
     if (ctx.path === '/me') {
       ctx.body = { user: ctx.state.user ?? null, passport: getSession(ctx).getJson('passport') ?? null };
     }
@@ -90,6 +103,16 @@ describeWithService(services.redis({ spawn: true }), 'koa-passport', (redisServe
     // The cookie from before sign-out names nothing now.
     client.cookie = afterSignIn;
     expect(await client.json(`${a}/me`)).toMatchObject({ user: null });
+  });
+
+  test("with properties: an error thrown by the app's save callback goes to Koa's error handling, not the process", async () => {
+    const a = await start({ properties: true });
+    const client = new CookieJarClient();
+    appErrors.length = 0;
+    const response = await client.send(`${a}/save-with-a-bug`, 'POST');
+    expect(response.status).toBe(500);
+    expect(appErrors.map((error) => error.message)).toEqual(['a bug in the save callback']);
+    expect(await client.json(`${a}/me`)).toEqual({ user: null, passport: null });
   });
 
   test('without properties, sign-in fails with an error naming the option', async () => {
