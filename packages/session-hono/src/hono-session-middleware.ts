@@ -49,9 +49,9 @@ class HonoSessionRequest implements SessionRequest {
   }
 
   /**
-   * Set once the middleware has saved the session and decided the response's cookie. Hono sends nothing
-   * before the handler chain returns, but a streamed body (hono/streaming) goes on running after it: a
-   * session established there would have no cookie to reach the browser.
+   * Set once the handler chain has returned, when the middleware saves the session and decides the
+   * response's cookie. Hono sends nothing before that, but a streamed body (hono/streaming) goes on running
+   * after it: a session established there would have no cookie to reach the browser.
    */
   headersDecided = false;
 
@@ -80,10 +80,11 @@ export function session<TData extends object = Record<string, unknown>>(
       // Hono turns a handler's error into its error response (app.onError) before this point, and the
       // change is saved below; an error that gets here escaped that (an onError that rethrows), and what
       // the request changed is saved all the same.
-      await handler.endAfterFailure(current as Session<object>);
       request.headersDecided = true;
+      await handler.endAfterFailure(current as Session<object>);
       throw error;
     }
+    request.headersDecided = true;
     try {
       const saving = handler.end(current as Session<object>);
       if (saving !== undefined) await saving;
@@ -93,11 +94,9 @@ export function session<TData extends object = Record<string, unknown>>(
       // Unsetting first keeps Hono from merging the old headers into the replacement.
       c.res = undefined as unknown as Response;
       c.res = new Response(null, { status: 500 });
-      request.headersDecided = true;
       throw error;
     }
     const { setCookie, cacheControl } = handler.responseHeaders(current as Session<object>);
-    request.headersDecided = true;
     if (setCookie !== undefined) {
       c.header('Set-Cookie', setCookie, { append: true });
       for (const [name, value] of Object.entries(cacheControl)) c.header(name, value);
