@@ -1,0 +1,156 @@
+// The root README's quick start as an app gets it: the packages packed as they would be published,
+// installed with npm beside the app's own express and ioredis, typechecked strictly, and run as two
+// processes that share one session. It fails when a package ships without its built files or types,
+// when a published dependency clashes with the app's copy (ioredis pinned in our dependencies put a
+// second ioredis under an app on ioredis 6, and TypeScript then refused the app's client), and when the
+// README's code stops compiling or working.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import {
+  CookieJarClient,
+  describeWithService,
+  freePort,
+  ManagedProcess,
+  services,
+  waitUntil,
+} from '@sharedstate/testing';
+
+const run = promisify(execFile);
+const repository = fileURLToPath(new URL('../../../', import.meta.url));
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+
+/** What the quick start imports, and what those depend on. */
+const PACKAGES = [
+  'caching-abstractions',
+  'caching-redis',
+  'dataprotection-core',
+  'dataprotection-redis',
+  'session-core',
+  'session-express',
+];
+
+/** The app's own dependencies, as `npm install express ioredis` gives them today (ioredis 6). */
+const APP_DEPENDENCIES = {
+  express: '5.3.0',
+  ioredis: '6.0.0',
+  '@types/express': '5.0.6',
+  '@types/node': '24.19.2',
+};
+
+/** The README's "Quick start (Express)" code block. */
+async function quickStartCode(): Promise<string> {
+  const readme = await readFile(join(repository, 'README.md'), 'utf8');
+  const section = readme.split('## Quick start (Express)')[1];
+  const code = section?.match(/```ts\n([\s\S]*?)```/)?.[1];
+  if (code === undefined) throw new Error('README.md has no ts code block under "## Quick start (Express)"');
+  return code;
+}
+
+describeWithService(
+  services.redis(),
+  'The README quick start, installed from the packed packages',
+  (redis) => {
+    let app: string;
+    const processes: ManagedProcess[] = [];
+
+    beforeAll(async () => {
+      app = await mkdtemp(join(tmpdir(), 'sharedstate-quick-start-'));
+      const tarballs = join(app, 'packages');
+      await mkdir(tarballs);
+      for (const name of PACKAGES) {
+        const dir = join(repository, 'packages', name);
+        if (!existsSync(join(dir, 'dist', 'index.js'))) {
+          throw new Error(`packages/${name} is not built: run pnpm build (pnpm test builds it first)`);
+        }
+        await run('pnpm', ['pack', '--pack-destination', tarballs], { cwd: dir });
+      }
+      const dependencies: Record<string, string> = { ...APP_DEPENDENCIES };
+      for (const file of await readdir(tarballs)) {
+        const name = `@sharedstate/${file.replace(/^sharedstate-/, '').replace(/-\d+\.\d+\.\d+\.tgz$/, '')}`;
+        dependencies[name] = `file:./packages/${file}`;
+      }
+      await writeFile(
+        join(app, 'package.json'),
+        JSON.stringify({ name: 'quick-start-app', private: true, type: 'module', dependencies }, null, 2),
+      );
+      await writeFile(
+        join(app, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            module: 'nodenext',
+            moduleResolution: 'nodenext',
+            target: 'es2023',
+            noEmit: true,
+            skipLibCheck: false,
+            types: ['node'],
+          },
+          files: ['app.ts'],
+        }),
+      );
+      // The one change to the README's code: a port of the test's choosing, as two copies run side by side.
+      const code = await quickStartCode();
+      expect(code).toContain('app.listen(3000);');
+      await writeFile(
+        join(app, 'app.ts'),
+        code.replace('app.listen(3000);', 'app.listen(Number(process.env.PORT));'),
+      );
+      await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+        cwd: app,
+        timeout: 180_000,
+      });
+    }, 240_000);
+
+    afterAll(async () => {
+      await Promise.all(processes.map((child) => child.stop()));
+      if (app !== undefined) await rm(app, { recursive: true, force: true });
+    });
+
+    test('npm installs one ioredis, the app’s, which the packages share', async () => {
+      const files = await readdir(join(app, 'node_modules'), { recursive: true });
+      const copies = files
+        .filter((file) => /(^|\/)ioredis\/package\.json$/.test(file))
+        .map((file) => join(app, 'node_modules', file.replace(/\/package\.json$/, '')));
+      expect(copies).toEqual([join(app, 'node_modules', 'ioredis')]);
+      const version = JSON.parse(await readFile(join(copies[0]!, 'package.json'), 'utf8')).version;
+      expect(version).toBe(APP_DEPENDENCIES.ioredis);
+    });
+
+    test('the quick start typechecks strictly against the published types', async () => {
+      const result = await run(process.execPath, [tsc, '-p', app]).catch(
+        (error: { stdout?: string; message: string }) => ({ stdout: error.stdout ?? error.message }),
+      );
+      expect(result.stdout).toBe('');
+    }, 60_000);
+
+    test('two copies of the app serve one session: a second process reads the first one’s cookie', async () => {
+      const start = async (label: string) => {
+        const port = await freePort();
+        const child = new ManagedProcess(process.execPath, ['app.ts'], {
+          description: `quick start ${label}`,
+          cwd: app,
+          env: { ...process.env, REDIS_URL: redis().url, PORT: String(port) },
+        });
+        processes.push(child);
+        const url = `http://127.0.0.1:${port}/`;
+        await waitUntil(async () => (await fetch(url)).ok, `${child.description} to answer`, {
+          timeoutMs: 30_000,
+        });
+        return url;
+      };
+      const first = await start('A');
+      const second = await start('B');
+      const browser = new CookieJarClient();
+      expect(await (await browser.send(first)).text()).toBe('visit 1');
+      expect(await (await browser.send(first)).text()).toBe('visit 2');
+      expect(await (await browser.send(second)).text()).toBe('visit 3');
+      expect(await (await browser.send(first)).text()).toBe('visit 4');
+    }, 60_000);
+  },
+);
