@@ -101,9 +101,16 @@ describeWithService(
         join(app, 'app.ts'),
         code.replace('app.listen(3000);', 'app.listen(Number(process.env.PORT));'),
       );
-      await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
-        cwd: app,
-        timeout: 180_000,
+      // The registry is reached with the machine's own settings (a proxy's CA in NODE_EXTRA_CA_CERTS, HTTPS_PROXY):
+      // turbo.json passes them through to the tests.
+      await run(
+        'npm',
+        ['install', '--no-audit', '--no-fund', '--loglevel=error', '--fetch-retry-maxtimeout=20000'],
+        { cwd: app, timeout: 180_000 },
+      ).catch((error: { stderr?: string; message: string }) => {
+        throw new Error(
+          `npm install of the packed packages failed (it needs the npm registry): ${error.stderr || error.message}`,
+        );
       });
     }, 240_000);
 
