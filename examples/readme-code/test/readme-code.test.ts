@@ -1,0 +1,200 @@
+// The READMEs' code as an app gets it: the packages packed as they would be published, installed with npm
+// beside the app's own express, koa, hono and ioredis, typechecked strictly (the root README's quick start
+// and each package README's example), and the quick start run as two processes that share one session. It
+// fails when a package ships without its built files or types, when a published dependency clashes with
+// the app's copy (ioredis pinned in our dependencies put a second ioredis under an app on ioredis 6, and
+// TypeScript then refused the app's client), and when README code stops compiling or working.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import {
+  CookieJarClient,
+  describeWithService,
+  freePort,
+  ManagedProcess,
+  services,
+  waitUntil,
+} from '@sharedstate/testing';
+
+const run = promisify(execFile);
+const repository = fileURLToPath(new URL('../../../', import.meta.url));
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+
+/** Every published package: the READMEs' examples use them all. */
+const PACKAGES = [
+  'caching-abstractions',
+  'caching-redis',
+  'caching-sqlserver',
+  'dataprotection-azureblob',
+  'dataprotection-core',
+  'dataprotection-redis',
+  'session-core',
+  'session-express',
+  'session-hono',
+  'session-koa',
+];
+
+/**
+ * The app's own dependencies, as the READMEs' install lines give them today (`npm install ioredis` is
+ * ioredis 6), with the frameworks' types.
+ */
+const APP_DEPENDENCIES = {
+  '@azure/storage-blob': '12.34.0',
+  '@hono/node-server': '2.1.9',
+  '@types/express': '5.0.6',
+  '@types/koa': '3.0.3',
+  '@types/mssql': '12.3.0',
+  '@types/node': '24.19.2',
+  express: '5.3.0',
+  hono: '4.13.19',
+  ioredis: '6.0.0',
+  koa: '3.3.0',
+  mssql: '12.7.14',
+};
+
+/** A package README's example: its first ts code block, a whole program. */
+async function packageExample(name: string): Promise<string> {
+  const readme = await readFile(join(repository, 'packages', name, 'README.md'), 'utf8');
+  const code = readme.match(/```ts\n([\s\S]*?)```/)?.[1];
+  if (code === undefined) throw new Error(`packages/${name}/README.md has no ts code block`);
+  return code;
+}
+
+/** The README's "Quick start (Express)" code block. */
+async function quickStartCode(): Promise<string> {
+  const readme = await readFile(join(repository, 'README.md'), 'utf8');
+  const section = readme.split('## Quick start (Express)')[1];
+  const code = section?.match(/```ts\n([\s\S]*?)```/)?.[1];
+  if (code === undefined) throw new Error('README.md has no ts code block under "## Quick start (Express)"');
+  return code;
+}
+
+/**
+ * tsc's errors in the app's code and in our published types. skipLibCheck is off so that our .d.ts files
+ * are checked too, which also checks the frameworks' own typings: @types/koa 3.0.3 names a type that
+ * content-disposition 1 (Koa 3's) no longer exports. Errors inside other packages' typings are theirs.
+ */
+function oursAndTheApps(output: string): string[] {
+  const errors: string[] = [];
+  for (const line of output.split('\n')) {
+    if (/^\S.*\(\d+,\d+\): error TS\d+/.test(line)) errors.push(line);
+    else if (line.trim() !== '' && errors.length > 0) errors[errors.length - 1] += `\n${line}`;
+    else if (line.trim() !== '') errors.push(line);
+  }
+  return errors.filter((error) => !/\/node_modules\/(?!@sharedstate\/)/.test(error.split('(')[0] ?? ''));
+}
+
+describeWithService(services.redis(), "The READMEs' code, installed from the packed packages", (redis) => {
+  let app: string;
+  const processes: ManagedProcess[] = [];
+
+  beforeAll(async () => {
+    app = await mkdtemp(join(tmpdir(), 'sharedstate-readme-code-'));
+    const tarballs = join(app, 'packages');
+    await mkdir(tarballs);
+    for (const name of PACKAGES) {
+      const dir = join(repository, 'packages', name);
+      if (!existsSync(join(dir, 'dist', 'index.js'))) {
+        throw new Error(`packages/${name} is not built: run pnpm build (pnpm test builds it first)`);
+      }
+      await run('pnpm', ['pack', '--pack-destination', tarballs], { cwd: dir });
+    }
+    const dependencies: Record<string, string> = { ...APP_DEPENDENCIES };
+    for (const file of await readdir(tarballs)) {
+      const name = `@sharedstate/${file.replace(/^sharedstate-/, '').replace(/-\d+\.\d+\.\d+\.tgz$/, '')}`;
+      dependencies[name] = `file:./packages/${file}`;
+    }
+    await writeFile(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'readme-app', private: true, type: 'module', dependencies }, null, 2),
+    );
+    await writeFile(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2023',
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+        },
+        files: ['app.ts', ...PACKAGES.map((name) => `readme-examples/${name}.ts`)],
+      }),
+    );
+    await mkdir(join(app, 'readme-examples'));
+    for (const name of PACKAGES) {
+      await writeFile(join(app, 'readme-examples', `${name}.ts`), await packageExample(name));
+    }
+    // The one change to the README's code: a port of the test's choosing, as two copies run side by side.
+    const code = await quickStartCode();
+    expect(code).toContain('app.listen(3000);');
+    await writeFile(
+      join(app, 'app.ts'),
+      code.replace('app.listen(3000);', 'app.listen(Number(process.env.PORT));'),
+    );
+    // The registry is reached with the machine's own settings (a proxy's CA in NODE_EXTRA_CA_CERTS, HTTPS_PROXY):
+    // turbo.json passes them through to the tests.
+    await run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--loglevel=error', '--fetch-retry-maxtimeout=20000'],
+      { cwd: app, timeout: 180_000 },
+    ).catch((error: { stderr?: string; message: string }) => {
+      throw new Error(
+        `npm install of the packed packages failed (it needs the npm registry): ${error.stderr || error.message}`,
+      );
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all(processes.map((child) => child.stop()));
+    if (app !== undefined) await rm(app, { recursive: true, force: true });
+  });
+
+  test('npm installs one ioredis, the app’s, which the packages share', async () => {
+    const files = await readdir(join(app, 'node_modules'), { recursive: true });
+    const copies = files
+      .filter((file) => /(^|\/)ioredis\/package\.json$/.test(file))
+      .map((file) => join(app, 'node_modules', file.replace(/\/package\.json$/, '')));
+    expect(copies).toEqual([join(app, 'node_modules', 'ioredis')]);
+    const version = JSON.parse(await readFile(join(copies[0]!, 'package.json'), 'utf8')).version;
+    expect(version).toBe(APP_DEPENDENCIES.ioredis);
+  });
+
+  test('the quick start and every package README example typecheck strictly against the published types', async () => {
+    const result = await run(process.execPath, [tsc, '-p', app, '--pretty', 'false']).catch(
+      (error: { stdout?: string; message: string }) => ({ stdout: error.stdout ?? error.message }),
+    );
+    expect(oursAndTheApps(result.stdout)).toEqual([]);
+  }, 60_000);
+
+  test('two copies of the app serve one session: a second process reads the first one’s cookie', async () => {
+    const start = async (label: string) => {
+      const port = await freePort();
+      const child = new ManagedProcess(process.execPath, ['app.ts'], {
+        description: `quick start ${label}`,
+        cwd: app,
+        env: { ...process.env, REDIS_URL: redis().url, PORT: String(port) },
+      });
+      processes.push(child);
+      const url = `http://127.0.0.1:${port}/`;
+      await waitUntil(async () => (await fetch(url)).ok, `${child.description} to answer`, {
+        timeoutMs: 30_000,
+      });
+      return url;
+    };
+    const first = await start('A');
+    const second = await start('B');
+    const browser = new CookieJarClient();
+    expect(await (await browser.send(first)).text()).toBe('visit 1');
+    expect(await (await browser.send(first)).text()).toBe('visit 2');
+    expect(await (await browser.send(second)).text()).toBe('visit 3');
+    expect(await (await browser.send(first)).text()).toBe('visit 4');
+  }, 60_000);
+});
