@@ -5,7 +5,7 @@
 // the app's copy (ioredis pinned in our dependencies put a second ioredis under an app on ioredis 6, and
 // TypeScript then refused the app's client), and when README code stops compiling or working.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -25,19 +25,11 @@ const run = promisify(execFile);
 const repository = fileURLToPath(new URL('../../../', import.meta.url));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
-/** Every published package: the READMEs' examples use them all. */
-const PACKAGES = [
-  'caching-abstractions',
-  'caching-redis',
-  'caching-sqlserver',
-  'dataprotection-azureblob',
-  'dataprotection-core',
-  'dataprotection-redis',
-  'session-core',
-  'session-express',
-  'session-hono',
-  'session-koa',
-];
+/** Every published package (not private), each with a README example: read from packages/ at load time. */
+const PACKAGES = readdirSync(join(repository, 'packages')).filter((name) => {
+  const manifest = join(repository, 'packages', name, 'package.json');
+  return existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).private !== true;
+});
 
 /**
  * The app's own dependencies, as the READMEs' install lines give them today (`npm install ioredis` is
@@ -97,8 +89,13 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
     app = await mkdtemp(join(tmpdir(), 'sharedstate-readme-code-'));
     const tarballs = join(app, 'packages');
     await mkdir(tarballs);
+    const ownManifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
     for (const name of PACKAGES) {
       const dir = join(repository, 'packages', name);
+      // turbo builds what this example depends on before its tests: a package left out would be packed stale.
+      if (ownManifest.devDependencies?.[`@sharedstate/${name}`] === undefined) {
+        throw new Error(`add @sharedstate/${name} to examples/readme-code's devDependencies (workspace:*)`);
+      }
       if (!existsSync(join(dir, 'dist', 'index.js'))) {
         throw new Error(`packages/${name} is not built: run pnpm build (pnpm test builds it first)`);
       }
