@@ -1,9 +1,10 @@
 // The READMEs' code as an app gets it: the packages packed as they would be published, installed with npm
 // beside the app's own express, koa, hono and ioredis, typechecked strictly (the root README's quick start
-// and each package README's example), and the quick start run as two processes that share one session. It
-// fails when a package ships without its built files or types, when a published dependency clashes with
-// the app's copy (ioredis pinned in our dependencies put a second ioredis under an app on ioredis 6, and
-// TypeScript then refused the app's client), and when README code stops compiling or working.
+// and each package README's example), and the README servers (Express, Koa, Hono) run as two processes
+// that share one session. It fails when a package ships without its built files or types, when a
+// published dependency clashes with the app's copy (ioredis pinned in our dependencies put a second
+// ioredis under an app on ioredis 6, and TypeScript then refused the app's client), and when README code
+// stops compiling or working.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -66,6 +67,31 @@ async function quickStartCode(): Promise<string> {
   return code;
 }
 
+/** README programs that count visits in a session: each runs as two processes on one Redis. */
+const SERVERS = [
+  {
+    name: 'the root quick start (Express)',
+    file: 'quick-start',
+    code: quickStartCode,
+    listen: 'app.listen(3000);',
+    onPort: 'app.listen(Number(process.env.PORT));',
+  },
+  {
+    name: 'the session-koa example',
+    file: 'session-koa',
+    code: () => packageExample('session-koa'),
+    listen: 'app.listen(3000);',
+    onPort: 'app.listen(Number(process.env.PORT));',
+  },
+  {
+    name: 'the session-hono example',
+    file: 'session-hono',
+    code: () => packageExample('session-hono'),
+    listen: 'serve({ fetch: app.fetch, port: 3000 });',
+    onPort: 'serve({ fetch: app.fetch, port: Number(process.env.PORT) });',
+  },
+];
+
 /**
  * tsc's errors in the app's code and in our published types. skipLibCheck is off so that our .d.ts files
  * are checked too, which also checks the frameworks' own typings: @types/koa 3.0.3 names a type that
@@ -122,20 +148,22 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
           skipLibCheck: false,
           types: ['node'],
         },
-        files: ['app.ts', ...PACKAGES.map((name) => `readme-examples/${name}.ts`)],
+        files: [...PACKAGES.map((name) => `readme-examples/${name}.ts`), 'servers/quick-start.ts'],
       }),
     );
     await mkdir(join(app, 'readme-examples'));
     for (const name of PACKAGES) {
       await writeFile(join(app, 'readme-examples', `${name}.ts`), await packageExample(name));
     }
-    // The one change to the README's code: a port of the test's choosing, as two copies run side by side.
-    const code = await quickStartCode();
-    expect(code).toContain('app.listen(3000);');
-    await writeFile(
-      join(app, 'app.ts'),
-      code.replace('app.listen(3000);', 'app.listen(Number(process.env.PORT));'),
-    );
+    // The one change to the servers' code: a port of the test's choosing, as two copies run side by side.
+    await mkdir(join(app, 'servers'));
+    for (const server of SERVERS) {
+      const code = await server.code();
+      if (!code.includes(server.listen)) {
+        throw new Error(`${server.name} no longer listens with \`${server.listen}\`: update SERVERS`);
+      }
+      await writeFile(join(app, 'servers', `${server.file}.ts`), code.replace(server.listen, server.onPort));
+    }
     // The registry is reached with the machine's own settings (a proxy's CA in NODE_EXTRA_CA_CERTS, HTTPS_PROXY):
     // turbo.json passes them through to the tests.
     await run(
@@ -171,27 +199,31 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
     expect(oursAndTheApps(result.stdout)).toEqual([]);
   }, 60_000);
 
-  test('two copies of the app serve one session: a second process reads the first one’s cookie', async () => {
-    const start = async (label: string) => {
-      const port = await freePort();
-      const child = new ManagedProcess(process.execPath, ['app.ts'], {
-        description: `quick start ${label}`,
-        cwd: app,
-        env: { ...process.env, REDIS_URL: redis().url, PORT: String(port) },
-      });
-      processes.push(child);
-      const url = `http://127.0.0.1:${port}/`;
-      await waitUntil(async () => (await fetch(url)).ok, `${child.description} to answer`, {
-        timeoutMs: 30_000,
-      });
-      return url;
-    };
-    const first = await start('A');
-    const second = await start('B');
-    const browser = new CookieJarClient();
-    expect(await (await browser.send(first)).text()).toBe('visit 1');
-    expect(await (await browser.send(first)).text()).toBe('visit 2');
-    expect(await (await browser.send(second)).text()).toBe('visit 3');
-    expect(await (await browser.send(first)).text()).toBe('visit 4');
-  }, 60_000);
+  test.each(SERVERS.map((server) => [server.name, server] as const))(
+    '%s, run as two processes, serves one session: the second reads the first one’s cookie',
+    async (_name, server) => {
+      const start = async (label: string) => {
+        const port = await freePort();
+        const child = new ManagedProcess(process.execPath, [join('servers', `${server.file}.ts`)], {
+          description: `${server.name} ${label}`,
+          cwd: app,
+          env: { ...process.env, REDIS_URL: redis().url, PORT: String(port) },
+        });
+        processes.push(child);
+        const url = `http://127.0.0.1:${port}/`;
+        await waitUntil(async () => (await fetch(url)).ok, `${child.description} to answer`, {
+          timeoutMs: 30_000,
+        });
+        return url;
+      };
+      const first = await start('A');
+      const second = await start('B');
+      const browser = new CookieJarClient();
+      expect(await (await browser.send(first)).text()).toBe('visit 1');
+      expect(await (await browser.send(first)).text()).toBe('visit 2');
+      expect(await (await browser.send(second)).text()).toBe('visit 3');
+      expect(await (await browser.send(first)).text()).toBe('visit 4');
+    },
+    60_000,
+  );
 });
