@@ -91,7 +91,10 @@ export function session<TData extends object = Record<string, unknown>>(
     } catch (error) {
       // Drop the handler's response (a redirect, a success page) and its headers: it would claim the change
       // was kept. Hono then answers through its error handling (onError, 500 by default).
-      // Unsetting first keeps Hono from merging the old headers into the replacement.
+      // Deleting each header through c.header also clears it from the headers Hono keeps for the responses
+      // it builds next (on Hono 4.0, c.redirect's Location came back on the error page), and
+      // unsetting the response keeps Hono from merging the old headers into the replacement.
+      for (const name of [...c.res.headers.keys()]) c.header(name, undefined);
       c.res = undefined as unknown as Response;
       c.res = new Response(null, { status: 500 });
       throw error;

@@ -13,6 +13,10 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { compress } from 'hono/compress';
 import { HTTPException } from 'hono/http-exception';
 import { stream } from 'hono/streaming';
+import { Hono as Hono40 } from 'hono40';
+import { compress as compress40 } from 'hono40/compress';
+import { HTTPException as HTTPException40 } from 'hono40/http-exception';
+import { stream as stream40 } from 'hono40/streaming';
 
 interface Cart {
   items: string[];
@@ -24,13 +28,36 @@ interface Around {
   inner?: MiddlewareHandler;
 }
 
-function makeApp(options: Partial<SessionOptions> = {}, trustProxy = false, around: Around = {}) {
+/**
+ * The Hono the suite runs on: the current release, and 4.0, the oldest the peer range allows (its types are
+ * older; the API the tests use is the same).
+ */
+interface HonoKit {
+  Hono: typeof Hono;
+  HTTPException: typeof HTTPException;
+  compress: typeof compress;
+  stream: typeof stream;
+}
+const CURRENT: HonoKit = { Hono, HTTPException, compress, stream };
+const HONO_4_0 = {
+  Hono: Hono40,
+  HTTPException: HTTPException40,
+  compress: compress40,
+  stream: stream40,
+} as unknown as HonoKit;
+
+function makeApp(
+  kit: HonoKit,
+  options: Partial<SessionOptions> = {},
+  trustProxy = false,
+  around: Around = {},
+) {
   const cache = new MemoryDistributedCache();
   const dataProtection = createDataProtection({
     applicationName: 'hono-tests',
     repository: new EphemeralXmlRepository(),
   });
-  const app = new Hono<SessionEnv<Cart>>();
+  const app = new kit.Hono<SessionEnv<Cart>>();
   if (around.outer) app.use(around.outer);
   app.use(session<Cart>({ cache, dataProtection, ...options }, { trustProxy }));
   if (around.inner) app.use(around.inner);
@@ -42,7 +69,7 @@ function makeApp(options: Partial<SessionOptions> = {}, trustProxy = false, arou
   app.post('/fail/:item', (c) => {
     const s = c.get('session');
     s.setJson('items', [...(s.getJson('items') ?? []), c.req.param('item')]);
-    throw new HTTPException(400, { message: 'rejected' });
+    throw new kit.HTTPException(400, { message: 'rejected' });
   });
   app.get('/cart', (c) => c.json({ items: c.get('session').getJson('items') ?? [] }));
   return { app, cache };
@@ -58,9 +85,12 @@ function listen(app: Hono<SessionEnv<Cart>>): Promise<{ url: string; server: Ser
 
 const close = (server: ServerType) => new Promise<void>((resolve) => server.close(() => resolve()));
 
-describe('Hono on @hono/node-server', () => {
+describe.each([
+  ['Hono 4 (current)', CURRENT],
+  ['Hono 4.0', HONO_4_0],
+])('%s on @hono/node-server', (_name, kit) => {
   test('the session is saved before the redirect and read on the next request', async () => {
-    const { url, server } = await listen(makeApp().app);
+    const { url, server } = await listen(makeApp(kit).app);
     try {
       const first = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
       expect(first.status).toBe(303);
@@ -75,7 +105,7 @@ describe('Hono on @hono/node-server', () => {
   });
 
   test('a request that fails after changing the session still saves it, and the error response carries a new cookie', async () => {
-    const { url, server } = await listen(makeApp().app);
+    const { url, server } = await listen(makeApp(kit).app);
     try {
       expect(await failedRequestOutcome(url)).toEqual({
         failedStatus: 400,
@@ -89,7 +119,7 @@ describe('Hono on @hono/node-server', () => {
   });
 
   test('an error that escapes onError (rethrown) still saves the session change', async () => {
-    const { app } = makeApp();
+    const { app } = makeApp(kit);
     app.onError((error) => {
       throw error;
     });
@@ -107,7 +137,7 @@ describe('Hono on @hono/node-server', () => {
   });
 
   test('a value kept as a plain property of the session fails the request with what to call instead', async () => {
-    const { app } = makeApp();
+    const { app } = makeApp(kit);
     const errors: Error[] = [];
     app.onError((error, c) => {
       errors.push(error);
@@ -135,7 +165,7 @@ describe('Hono on @hono/node-server', () => {
   });
 
   test('a failed save answers 500, not a success', async () => {
-    const { app, cache } = makeApp();
+    const { app, cache } = makeApp(kit);
     const { url, server } = await listen(app);
     try {
       cache.dispose();
@@ -150,7 +180,7 @@ describe('Hono on @hono/node-server', () => {
   });
 
   test('login regenerates the session key; logout deletes the cookie', async () => {
-    const { app } = makeApp();
+    const { app } = makeApp(kit);
     app.post('/login', async (c) => {
       await c.get('session').regenerate();
       return c.text('signed in');
@@ -181,7 +211,7 @@ describe('Hono on @hono/node-server', () => {
   });
 
   test('cookie.maxAge gives a persistent cookie, sent when the session is established', async () => {
-    const { url, server } = await listen(makeApp({ cookie: { maxAge: '14d' } }).app);
+    const { url, server } = await listen(makeApp(kit, { cookie: { maxAge: '14d' } }).app);
     try {
       const added = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
       expect(added.headers.get('set-cookie')).toMatch(
@@ -199,9 +229,9 @@ describe('Hono on @hono/node-server', () => {
   });
 
   test('a streamed body cannot establish a session once the handler has returned; an existing session it changes is kept with commit()', async () => {
-    const { app } = makeApp();
+    const { app } = makeApp(kit);
     app.get('/stream', (c) =>
-      stream(c, async (out) => {
+      kit.stream(c, async (out) => {
         // The first write waits for the server to read the response: the middleware is done by then.
         await out.write('first chunk; ');
         const s = c.get('session');
@@ -232,8 +262,8 @@ describe('Hono on @hono/node-server', () => {
   });
 
   test('under hono/compress, before or after the session middleware, responses are compressed and the session saved', async () => {
-    for (const around of [{ outer: compress() }, { inner: compress() }]) {
-      const { app } = makeApp({}, false, around);
+    for (const around of [{ outer: kit.compress() }, { inner: kit.compress() }]) {
+      const { app } = makeApp(kit, {}, false, around);
       app.post('/add-big/:item', (c) => {
         const s = c.get('session');
         s.setJson('items', [...(s.getJson('items') ?? []), c.req.param('item')]);
@@ -258,7 +288,7 @@ describe('Hono on @hono/node-server', () => {
   });
 
   test('with trustProxy, the cookie is Secure for X-Forwarded-Proto https', async () => {
-    const { url, server } = await listen(makeApp({}, true).app);
+    const { url, server } = await listen(makeApp(kit, {}, true).app);
     try {
       expect(await setCookieForwardedAs(url, 'https')).toMatch(/; Secure;/);
       expect(await setCookieForwardedAs(url, 'HTTPS, http')).toMatch(/; Secure;/);
@@ -270,7 +300,7 @@ describe('Hono on @hono/node-server', () => {
 
   test('without trustProxy, X-Forwarded-Proto is ignored (with a warning); an https request URL makes the cookie Secure', async () => {
     const { logger, warnings } = recordingLogger();
-    const { app } = makeApp({ logger });
+    const { app } = makeApp(kit, { logger });
     const forwarded = await app.request('http://shop.test/add/x', {
       method: 'POST',
       headers: { 'x-forwarded-proto': 'https' },
