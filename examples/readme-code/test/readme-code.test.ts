@@ -4,7 +4,8 @@
 // that share one session. It fails when a package ships without its built files or types, when a
 // published dependency clashes with the app's copy (ioredis pinned in our dependencies put a second
 // ioredis under an app on ioredis 6, and TypeScript then refused the app's client), and when README code
-// stops compiling or working.
+// stops compiling or working, and when a published package answers an app's "source" condition with
+// TypeScript sources that Node will not run from node_modules.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -147,6 +148,9 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
           noEmit: true,
           skipLibCheck: false,
           types: ['node'],
+          // As in a monorepo like this one, which resolves its own packages to their sources through a
+          // "source" export condition: published packages must still answer with their built files.
+          customConditions: ['source'],
         },
         files: [...PACKAGES.map((name) => `readme-examples/${name}.ts`), 'servers/quick-start.ts'],
       }),
@@ -204,16 +208,29 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
     async (_name, server) => {
       const start = async (label: string) => {
         const port = await freePort();
-        const child = new ManagedProcess(process.execPath, [join('servers', `${server.file}.ts`)], {
-          description: `${server.name} ${label}`,
-          cwd: app,
-          env: { ...process.env, REDIS_URL: redis().url, PORT: String(port) },
-        });
+        const child = new ManagedProcess(
+          process.execPath,
+          ['--conditions=source', join('servers', `${server.file}.ts`)],
+          {
+            description: `${server.name} ${label}`,
+            cwd: app,
+            env: { ...process.env, REDIS_URL: redis().url, PORT: String(port) },
+          },
+        );
         processes.push(child);
         const url = `http://127.0.0.1:${port}/`;
-        await waitUntil(async () => (await fetch(url)).ok, `${child.description} to answer`, {
-          timeoutMs: 30_000,
+        // A server that crashes (a package that cannot load) fails the test at once, with its output. Once
+        // it answers, its exit at the end of the suite is no failure (hence the catch).
+        const crashed = child.exited.then((code) => {
+          throw new Error(`${child.description} exited with ${code}:\n${child.output}`);
         });
+        crashed.catch(() => {});
+        await Promise.race([
+          waitUntil(async () => (await fetch(url)).ok, `${child.description} to answer`, {
+            timeoutMs: 30_000,
+          }),
+          crashed,
+        ]);
         return url;
       };
       const first = await start('A');
