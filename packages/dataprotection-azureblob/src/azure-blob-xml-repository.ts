@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BlockBlobClient,
   type ContainerClient,
-  RestError,
+  isRestError,
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
 import {
@@ -146,9 +146,10 @@ export class AzureBlobXmlRepository implements XmlRepository {
         return;
       } catch (error) {
         // 409/412: another instance wrote first. 404 with a cached ETag: the blob was deleted meanwhile.
-        // Either way: re-read and try again.
+        // Either way: re-read and try again. isRestError rather than instanceof: the app's other Azure SDKs
+        // can bring a second copy of the HTTP pipeline, whose RestError is another class.
         const retry =
-          error instanceof RestError &&
+          isRestError(error) &&
           (error.statusCode === 409 ||
             error.statusCode === 412 ||
             (error.statusCode === 404 && base !== undefined && error.code !== 'ContainerNotFound'));
@@ -177,8 +178,8 @@ export class AzureBlobXmlRepository implements XmlRepository {
       const text = (await streamToBuffer(response.readableStreamBody)).toString('utf8');
       this.#cached = { etag: response.etag ?? '', elements: parseDocument(text, this.description) };
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 304) return; // not modified
-      if (error instanceof RestError && error.statusCode === 404) {
+      if (isRestError(error) && error.statusCode === 304) return; // not modified
+      if (isRestError(error) && error.statusCode === 404) {
         this.#cached = undefined; // no blob (or no container): no keys yet
         return;
       }
@@ -187,13 +188,13 @@ export class AzureBlobXmlRepository implements XmlRepository {
   }
 
   #unavailable(what: string, error: unknown): Error {
-    if (error instanceof RestError && error.code === 'ContainerNotFound') {
+    if (isRestError(error) && error.code === 'ContainerNotFound') {
       return new RepositoryUnavailableError(
         `Could not ${what} the key ring in ${this.description}: the container does not exist. Create it (private access) before starting the app.`,
         { cause: error },
       );
     }
-    if (error instanceof RestError && (error.statusCode === 401 || error.statusCode === 403)) {
+    if (isRestError(error) && (error.statusCode === 401 || error.statusCode === 403)) {
       return new RepositoryUnavailableError(
         `Could not ${what} the key ring in ${this.description}: access denied (${error.statusCode}). The identity needs read and write on the blob (e.g. Storage Blob Data Contributor).`,
         { cause: error },
