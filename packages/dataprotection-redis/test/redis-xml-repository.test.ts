@@ -1,10 +1,8 @@
 import { createDataProtection } from '@sharedstate/dataprotection-core';
-import { describeXmlRepositoryConformance } from '@sharedstate/dataprotection-core/testing';
 import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
 import { describeWithService, services } from '@sharedstate/testing';
 import { Cluster, Redis } from 'ioredis';
-
-let storage = 0;
+import { describeRedisRepositoryConformance } from './redis-repository-conformance.ts';
 
 describeWithService(services.redis(), 'RedisXmlRepository on a standalone Redis', (server) => {
   const clients: Redis[] = [];
@@ -17,12 +15,7 @@ describeWithService(services.redis(), 'RedisXmlRepository on a standalone Redis'
     return redis;
   };
 
-  describeXmlRepositoryConformance('RedisXmlRepository', {
-    createStorage() {
-      const key = `dp-conformance-${process.pid}-${storage++}`;
-      return { open: () => new RedisXmlRepository({ redis: client(), key }) };
-    },
-  });
+  describeRedisRepositoryConformance('RedisXmlRepository', 'dp-conformance', () => new Redis(server().url));
 
   test('keys are a list of compact XML under DataProtection-Keys, as ASP.NET Core stores them', async () => {
     const redis = client();
@@ -79,21 +72,10 @@ describeWithService(
   services.redisCluster({ masters: 3, replicasPerMaster: 1 }),
   'RedisXmlRepository on a Redis Cluster',
   (cluster) => {
-    const clients: Cluster[] = [];
-    afterAll(async () => {
-      await Promise.all(clients.map((client) => client.quit()));
-    });
-    describeXmlRepositoryConformance('RedisXmlRepository (Cluster)', {
-      createStorage() {
-        const key = `dp-cluster-${process.pid}-${storage++}`;
-        return {
-          open: () => {
-            const client = new Cluster([...cluster().startupNodes]);
-            clients.push(client);
-            return new RedisXmlRepository({ redis: client, key });
-          },
-        };
-      },
-    });
+    describeRedisRepositoryConformance(
+      'RedisXmlRepository (Cluster)',
+      'dp-cluster',
+      () => new Cluster([...cluster().startupNodes]),
+    );
   },
 );
