@@ -15,7 +15,7 @@ import {
   resolveEntryOptions,
   systemClock,
 } from '@sharedstate/caching-abstractions';
-import { type Cluster, Redis } from 'ioredis';
+import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { durationMsToTicks, epochMsToTicks, ticksToDurationMs, ticksToEpochMs } from './dotnet-ticks.ts';
 import { RecentRenewals } from './recent-renewals.ts';
 import {
@@ -26,6 +26,16 @@ import {
 import { GET_AND_REFRESH, REFRESH, SET } from './redis-scripts.ts';
 
 type Client = Redis | Cluster;
+
+/**
+ * ioredis's constructor, taking its own RedisOptions. ioredis 6 types the options parameter with
+ * `replyMapping?: ReplyMapping`, which its RedisOptions (`replyMapping?: ReplyMappingMode | undefined`)
+ * does not satisfy under exactOptionalPropertyTypes; ioredis 5 has no such parameter. Same class, at runtime.
+ */
+const RedisClient = Redis as unknown as {
+  new (options: RedisOptions): Redis;
+  new (url: string, options: RedisOptions): Redis;
+};
 
 /** The scripts, as ioredis defineCommand adds them to a client (EVALSHA, loading the script on NOSCRIPT). */
 interface ScriptCommands {
@@ -117,8 +127,8 @@ export class RedisCache implements DistributedCache {
       };
       this.#client =
         typeof connection === 'string'
-          ? new Redis(connection, bounded)
-          : new Redis({ ...bounded, ...connection });
+          ? new RedisClient(connection, bounded)
+          : new RedisClient({ ...bounded, ...connection });
       this.#ownsClient = true;
       this.#client.on('error', (error: Error) =>
         logger?.warn(`RedisCache connection error: ${error.message}`),
