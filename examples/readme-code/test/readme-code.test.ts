@@ -69,6 +69,25 @@ async function quickStartCode(): Promise<string> {
   return code;
 }
 
+/**
+ * docs/backends/redis.md says ioredis 6 clients made with `replyMapping: 'resp3'` (a Redis, or a Cluster
+ * through its redisOptions) are accepted as they are: typechecked with the rest, never run.
+ */
+const RESP3_CLIENTS = `import { RedisCache } from '@sharedstate/caching-redis';
+import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
+import { Cluster, Redis } from 'ioredis';
+
+const redis = new Redis({ lazyConnect: true, replyMapping: 'resp3' });
+new RedisCache({ redis });
+new RedisXmlRepository({ redis });
+const cluster = new Cluster([{ host: '127.0.0.1', port: 7000 }], {
+  lazyConnect: true,
+  redisOptions: { replyMapping: 'resp3' },
+});
+new RedisCache({ redis: cluster });
+new RedisXmlRepository({ redis: cluster });
+`;
+
 /** README programs that count visits in a session: each runs as two processes on one Redis. */
 const SERVERS = [
   {
@@ -170,9 +189,14 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
           // "source" export condition: published packages must still answer with their built files.
           customConditions: ['source'],
         },
-        files: [...PACKAGES.map((name) => `readme-examples/${name}.ts`), 'servers/quick-start.ts'],
+        files: [
+          ...PACKAGES.map((name) => `readme-examples/${name}.ts`),
+          'servers/quick-start.ts',
+          'resp3-clients.ts',
+        ],
       }),
     );
+    await writeFile(join(app, 'resp3-clients.ts'), RESP3_CLIENTS);
     await mkdir(join(app, 'readme-examples'));
     for (const name of PACKAGES) {
       await writeFile(join(app, 'readme-examples', `${name}.ts`), await packageExample(name));
@@ -233,7 +257,7 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
     }
   });
 
-  test('the quick start and every package README example typecheck strictly against the published types', async () => {
+  test('the quick start, every package README example and resp3 clients typecheck strictly against the published types', async () => {
     const result = await run(process.execPath, [tsc, '-p', app, '--pretty', 'false']).catch(
       (error: { stdout?: string; message: string }) => ({ stdout: error.stdout ?? error.message }),
     );
