@@ -10,6 +10,8 @@ import express5 from 'express';
 import expressSession from 'express-session';
 // @ts-expect-error express4 is Express 4 under an alias; its types are Express 5's, close enough for this test.
 import express4 from 'express4';
+// @ts-expect-error express50 is Express 5.0.0, the first Express 5, under an alias.
+import express50 from 'express50';
 // @ts-expect-error express417 is Express 4.17.0, the floor of the peer range, under an alias.
 import express417 from 'express417';
 
@@ -107,6 +109,7 @@ async function listen(app: ReturnType<ExpressFactory>): Promise<{ url: string; s
 
 describe.each([
   ['Express 5', express5],
+  ['Express 5.0.0 (the first Express 5)', express50 as unknown as ExpressFactory],
   ['Express 4', express4 as unknown as ExpressFactory],
   ['Express 4.17.0 (the peer range floor)', express417 as unknown as ExpressFactory],
 ])('%s', (_name, express) => {

@@ -8,6 +8,8 @@ import Koa3 from 'koa';
 import koaSession from 'koa-session';
 // @ts-expect-error koa2 is Koa 2 under an alias; the same API for this test.
 import Koa2 from 'koa2';
+// @ts-expect-error koa30 is Koa 3.0.0, the first Koa 3, under an alias.
+import Koa30 from 'koa30';
 // @ts-expect-error koa213 is Koa 2.13.0, the floor of the peer range, under an alias.
 import Koa213 from 'koa213';
 
@@ -72,6 +74,7 @@ const close = (server: Server) => new Promise<void>((resolve) => server.close(()
 
 describe.each([
   ['Koa 3', Koa3],
+  ['Koa 3.0.0 (the first Koa 3)', Koa30 as typeof Koa3],
   ['Koa 2', Koa2 as typeof Koa3],
   ['Koa 2.13.0 (the peer range floor)', Koa213 as typeof Koa3],
 ])('%s', (_name, Koa) => {
