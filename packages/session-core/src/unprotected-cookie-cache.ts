@@ -26,7 +26,8 @@ interface Entry {
  * Remembers, for a short time, which session key a cookie value unprotected to. A browser sends the same
  * cookie on every request; unprotecting it each time (a KDF, an HMAC and an AES decryption) would be most of
  * the middleware's CPU cost. Only successful results are kept, for at most `ttlMs`, so a revoked key stops
- * being accepted within that time; the number of entries is bounded (oldest dropped first).
+ * being accepted within that time; the number of entries is bounded (oldest dropped first). Times are on the
+ * monotonic clock (`performance.now()`), so a wall clock set back cannot stretch that minute.
  *
  * Entries are found by a digest of the value's tail and confirmed against the whole value, so a lookup
  * answers only for the exact value that was unprotected. Two values with the same digest share a slot: the
@@ -42,7 +43,7 @@ export class UnprotectedCookieCache {
     this.#ttlMs = ttlMs;
   }
 
-  get(cookieValue: string, now = Date.now()): string | undefined {
+  get(cookieValue: string, now = performance.now()): string | undefined {
     const slot = tailDigest(cookieValue);
     const entry = this.#entries.get(slot);
     if (entry === undefined || entry.cookieValue !== cookieValue) return undefined;
@@ -53,7 +54,7 @@ export class UnprotectedCookieCache {
     return entry.key;
   }
 
-  set(cookieValue: string, key: string, now = Date.now()): void {
+  set(cookieValue: string, key: string, now = performance.now()): void {
     const slot = tailDigest(cookieValue);
     if (this.#entries.size >= this.#maxEntries && !this.#entries.has(slot)) {
       const oldest = this.#entries.keys().next().value;

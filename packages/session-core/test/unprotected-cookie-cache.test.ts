@@ -35,6 +35,22 @@ describe('UnprotectedCookieCache', () => {
     expect(cache.size).toBe(0);
   });
 
+  test('a wall clock set back does not keep a value past its time (the monotonic clock counts)', () => {
+    jest.useFakeTimers();
+    try {
+      const cache = new UnprotectedCookieCache(10, 60_000);
+      cache.set(cookie('tail0001'), 'key-1');
+      jest.advanceTimersByTime(30_000);
+      expect(cache.get(cookie('tail0001'))).toBe('key-1');
+      // An hour back on the wall clock; 31 s later on the monotonic one the minute is up.
+      jest.setSystemTime(Date.now() - 3_600_000);
+      jest.advanceTimersByTime(31_000);
+      expect(cache.get(cookie('tail0001'))).toBeUndefined();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   test('values short or empty work too', () => {
     const cache = new UnprotectedCookieCache();
     cache.set('a', 'key-a');
