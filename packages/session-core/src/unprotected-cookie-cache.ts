@@ -27,7 +27,7 @@ interface Entry {
  * cookie on every request; unprotecting it each time (a KDF, an HMAC and an AES decryption) would be most of
  * the middleware's CPU cost. Only successful results are kept, for at most `ttlMs`, so a revoked key stops
  * being accepted within that time; the number of entries is bounded (oldest dropped first). Times are on the
- * monotonic clock (`performance.now()`), so a wall clock set back cannot stretch that minute.
+ * monotonic clock (`performance.now()`), so a wall clock set back cannot stretch that time.
  *
  * Entries are found by a digest of the value's tail and confirmed against the whole value, so a lookup
  * answers only for the exact value that was unprotected. Two values with the same digest share a slot: the
