@@ -104,18 +104,58 @@ const NOT_SCRIPTS: Record<string, string> = {
   'dataprotection-azureblob': 'a script too, run on Azurite below',
   'session-koa': 'a server, run as two processes below',
   'session-hono': 'a server, run as two processes below',
-  'session-express': 'a server with no route that reads the session back: typechecked only',
+  'session-express': 'a server, run as two processes below',
   'caching-sqlserver': 'needs a SQL Server, which CI cannot install: typechecked only',
 };
 
-/** README programs that count visits in a session: each runs as two processes on one Redis. */
-const SERVERS = [
+/** What a browser does across a README server's two processes, A and B (URLs ending in "/"). */
+type Exchange = (browser: CookieJarClient, first: string, second: string) => Promise<void>;
+
+/** The visit counters (GET /): each visit, on either process, sees the one before. */
+const countVisits: Exchange = async (browser, first, second) => {
+  expect(await (await browser.send(first)).text()).toBe('visit 1');
+  expect(await (await browser.send(first)).text()).toBe('visit 2');
+  expect(await (await browser.send(second)).text()).toBe('visit 3');
+  expect(await (await browser.send(first)).text()).toBe('visit 4');
+};
+
+/** The session-express shop: POST /cart/:item redirects to GET /cart, which either process answers. */
+const fillCart: Exchange = async (browser, first, second) => {
+  const added = await browser.send(`${first}cart/book`, 'POST');
+  expect([added.status, added.headers.get('location')]).toEqual([303, '/cart']);
+  expect(await (await browser.send(`${second}cart`)).json()).toEqual(['book']);
+  await browser.send(`${second}cart/pen`, 'POST');
+  expect(await (await browser.send(`${first}cart`)).json()).toEqual(['book', 'pen']);
+};
+
+/** README programs that keep state in a session: each runs as two processes on one Redis. */
+const SERVERS: {
+  name: string;
+  file: string;
+  code: () => Promise<string>;
+  listen: string;
+  onPort: string;
+  /** A page that answers 200 without a session, polled until the process is up. */
+  ready: string;
+  exchange: Exchange;
+}[] = [
   {
     name: 'the root quick start (Express)',
     file: 'quick-start',
     code: quickStartCode,
     listen: 'app.listen(3000);',
     onPort: 'app.listen(Number(process.env.PORT));',
+    ready: '',
+    exchange: countVisits,
+  },
+  {
+    name: 'the session-express example',
+    file: 'session-express',
+    code: () => packageExample('session-express'),
+    listen: 'app.listen(3000);',
+    onPort: 'app.listen(Number(process.env.PORT));',
+    ready: 'cart',
+    exchange: fillCart,
   },
   {
     name: 'the session-koa example',
@@ -123,6 +163,8 @@ const SERVERS = [
     code: () => packageExample('session-koa'),
     listen: 'app.listen(3000);',
     onPort: 'app.listen(Number(process.env.PORT));',
+    ready: '',
+    exchange: countVisits,
   },
   {
     name: 'the session-hono example',
@@ -130,6 +172,8 @@ const SERVERS = [
     code: () => packageExample('session-hono'),
     listen: 'serve({ fetch: app.fetch, port: 3000 });',
     onPort: 'serve({ fetch: app.fetch, port: Number(process.env.PORT) });',
+    ready: '',
+    exchange: countVisits,
   },
 ];
 
@@ -327,7 +371,7 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
   });
 
   test.each(SERVERS.map((server) => [server.name, server] as const))(
-    '%s, run as two processes, serves one session: the second reads the first one’s cookie',
+    '%s, run as two processes, serves one session: each reads what the other saved',
     async (_name, server) => {
       const start = async (label: string) => {
         const port = await freePort();
@@ -349,7 +393,7 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
         });
         crashed.catch(() => {});
         await Promise.race([
-          waitUntil(async () => (await fetch(url)).ok, `${child.description} to answer`, {
+          waitUntil(async () => (await fetch(url + server.ready)).ok, `${child.description} to answer`, {
             timeoutMs: 30_000,
           }),
           crashed,
@@ -358,11 +402,7 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
       };
       const first = await start('A');
       const second = await start('B');
-      const browser = new CookieJarClient();
-      expect(await (await browser.send(first)).text()).toBe('visit 1');
-      expect(await (await browser.send(first)).text()).toBe('visit 2');
-      expect(await (await browser.send(second)).text()).toBe('visit 3');
-      expect(await (await browser.send(first)).text()).toBe('visit 4');
+      await server.exchange(new CookieJarClient(), first, second);
     },
     60_000,
   );
