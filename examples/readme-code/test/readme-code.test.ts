@@ -135,9 +135,10 @@ const SERVERS: {
   code: () => Promise<string>;
   listen: string;
   onPort: string;
-  /** A page that answers 200 without a session, polled until the process is up. */
-  ready: string;
-  exchange: Exchange;
+  /** A page that answers 200 without a session, polled until the process is up (default: the root). */
+  ready?: string;
+  /** Default: countVisits. */
+  exchange?: Exchange;
 }[] = [
   {
     name: 'the root quick start (Express)',
@@ -145,8 +146,6 @@ const SERVERS: {
     code: quickStartCode,
     listen: 'app.listen(3000);',
     onPort: 'app.listen(Number(process.env.PORT));',
-    ready: '',
-    exchange: countVisits,
   },
   {
     name: 'the session-express example',
@@ -163,8 +162,6 @@ const SERVERS: {
     code: () => packageExample('session-koa'),
     listen: 'app.listen(3000);',
     onPort: 'app.listen(Number(process.env.PORT));',
-    ready: '',
-    exchange: countVisits,
   },
   {
     name: 'the session-hono example',
@@ -172,8 +169,6 @@ const SERVERS: {
     code: () => packageExample('session-hono'),
     listen: 'serve({ fetch: app.fetch, port: 3000 });',
     onPort: 'serve({ fetch: app.fetch, port: Number(process.env.PORT) });',
-    ready: '',
-    exchange: countVisits,
   },
 ];
 
@@ -393,16 +388,20 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
         });
         crashed.catch(() => {});
         await Promise.race([
-          waitUntil(async () => (await fetch(url + server.ready)).ok, `${child.description} to answer`, {
-            timeoutMs: 30_000,
-          }),
+          waitUntil(
+            async () => (await fetch(url + (server.ready ?? ''))).ok,
+            `${child.description} to answer`,
+            {
+              timeoutMs: 30_000,
+            },
+          ),
           crashed,
         ]);
         return url;
       };
       const first = await start('A');
       const second = await start('B');
-      await server.exchange(new CookieJarClient(), first, second);
+      await (server.exchange ?? countVisits)(new CookieJarClient(), first, second);
     },
     60_000,
   );
