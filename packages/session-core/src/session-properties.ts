@@ -67,7 +67,7 @@ export class PropertySession {
   }
 
   /**
-   * A new session, as express-session's: a new key and cookie (session fixation), no values. A new view
+   * A new session, as express-session's: a new key, cookie (session fixation) and id, no values. A new view
    * takes this one's place (Passport's `keepSessionInfo` copies this one's values into it); `done` is called
    * once it is there.
    */
@@ -82,6 +82,8 @@ export class PropertySession {
     state.session.regenerate().then(
       () => {
         state.session.clear();
+        // As express-session's: the new session has a new id (req.session.id, req.sessionID).
+        state.session.renewId();
         state.detached = true;
         state.replace(createPropertySession(state.session, state.replace, state.callbackFailed));
         callBack(state, callback);

@@ -340,6 +340,11 @@ export class Session<TData extends object = Record<string, unknown>> {
     return { id: this.#idBytes, entries: this.#entries ?? new Map() };
   }
 
+  /** @internal a new id, made when next read or saved (the property view's regenerate starts a new session) */
+  renewId(): void {
+    this.#idBytes = undefined;
+  }
+
   /** @internal fills the session with what the cache returned */
   applyLoaded(snapshot: SessionSnapshot | undefined, available: boolean): void {
     const state = this[SESSION_STATE];

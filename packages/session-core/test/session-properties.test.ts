@@ -125,12 +125,18 @@ describe("a session as express-session's object (properties)", () => {
     const cookie = cookieFrom(first.headers.setCookie);
     const oldKey = sessionKey(first.session);
     let previous: (PropertySession & Values) | undefined;
+    let newId = '';
     const signedIn = await visit(handler, cookie, async (view, place) => {
       previous = view;
+      const oldId = view.id;
       await called((done) => view.regenerate(done));
       const next = place.current as PropertySession & Values;
       expect(next).not.toBe(view);
       expect(Object.keys(next)).toEqual([]);
+      // A new session has a new id, as with express-session.
+      newId = next.id;
+      expect(newId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(newId).not.toBe(oldId);
       // Passport's keepSessionInfo copies the old view's values into the new one (utils-merge: for…in).
       for (const name in previous) next[name] = previous[name];
       next.passport = { user: 'ada' };
@@ -143,6 +149,7 @@ describe("a session as express-session's object (properties)", () => {
     expect(await cache.get(oldKey)).toBeUndefined();
     await visit(handler, cookieFrom(signedIn.headers.setCookie), (view) => {
       expect({ ...view }).toEqual({ returnTo: '/cart', passport: { user: 'ada' } });
+      expect(view.id).toBe(newId);
     });
     // The old cookie names nothing any more.
     await visit(handler, cookie, (view) => expect(Object.keys(view)).toEqual([]));

@@ -22,7 +22,8 @@ export interface ExpressSessionAdapterOptions {
   /**
    * `req.session` as express-session's object, for libraries written against it: Passport, connect-flash.
    * Values are plain properties (stored as JSON under their names, so `getSession(req).getJson(name)` reads
-   * them too), and `regenerate(cb)`, `save(cb)` and `destroy(cb)` take callbacks. Default false:
+   * them too), `regenerate(cb)`, `save(cb)` and `destroy(cb)` take callbacks, and `req.sessionID` is the
+   * session's id. Default false:
    * `req.session` is the Session, whose methods return promises and whose values go through setJson.
    */
   properties?: boolean;
@@ -32,6 +33,15 @@ type ExpressMiddleware = (req: ExpressRequest, res: ServerResponse, next: Next) 
 
 /** Where the session is kept on the request (a symbol property: cheaper for the GC than a WeakMap per request). */
 const SESSION = Symbol.for('@sharedstate/session');
+
+/** `req.sessionID` with the properties option: the session's id, as `req.session.id` gives it. */
+const SESSION_ID: PropertyDescriptor = Object.freeze({
+  get(this: ExpressRequest): string | undefined {
+    return (this as { [SESSION]?: Session<object> })[SESSION]?.id;
+  },
+  configurable: true,
+  enumerable: true,
+});
 
 type ResponseMethod = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 
@@ -118,6 +128,9 @@ export function session(
             pending.next,
           );
           req.session = pending.view;
+          // express-session sets it on every request; an app that keys its own data by it must not get
+          // undefined (every user would share one entry). A getter: reading the id of a new session makes one.
+          Object.defineProperty(req, 'sessionID', SESSION_ID);
         }
       } else if (req.session === undefined || req.session === own[SESSION]) {
         req.session = current;

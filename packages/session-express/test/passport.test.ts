@@ -62,6 +62,11 @@ function passportApp(redis: Redis, adapter: ExpressSessionAdapterOptions) {
   app.get('/me', (req, res) => {
     res.json({ user: req.user ?? null, passport: getSession(req).getJson('passport') ?? null });
   });
+  // express-session's req.sessionID, beside the session's own id.
+  app.get('/ids', (req, res) => {
+    const { sessionID } = req as unknown as { sessionID?: string };
+    res.json({ sessionID: sessionID ?? null, id: getSession(req).id });
+  });
   // As an app written for express-session keeps a value: a property of req.session.
   const values = (req: express.Request) => (req as unknown as { session: { returnTo?: string } }).session;
   app.post('/return-to', (req, res) => {
@@ -134,6 +139,23 @@ describeWithService(services.redis({ spawn: true }), 'Passport and connect-flash
     expect((await replayed.json(`${a}/me`)).user).toBeNull();
   });
 
+  test("with properties: req.sessionID is the session's id on every instance, and a new one at sign-in", async () => {
+    const [a, b] = await Promise.all([start({ properties: true }), start({ properties: true })]);
+    const client = new CookieJarClient();
+    await client.send(`${a}/return-to`, 'POST');
+    const anonymous = (await client.json(`${a}/ids`)) as { sessionID: string; id: string };
+    expect(anonymous.sessionID).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(anonymous.id).toBe(anonymous.sessionID);
+    expect(await client.json(`${b}/ids`)).toEqual(anonymous);
+    // Passport's regenerate at sign-in: a new session, so a new id (an app's data keyed by the old one
+    // no longer matches).
+    await client.send(`${a}/login`, 'POST', { username: 'ada', password: 'secret' });
+    const signedIn = (await client.json(`${b}/ids`)) as { sessionID: string; id: string };
+    expect(signedIn.sessionID).not.toBe(anonymous.sessionID);
+    expect(signedIn.id).toBe(signedIn.sessionID);
+    expect(await client.json(`${a}/ids`)).toEqual(signedIn);
+  });
+
   test("with properties: Passport's keepSessionInfo keeps values set before sign-in", async () => {
     const a = await start({ properties: true });
     const client = new CookieJarClient();
@@ -159,6 +181,10 @@ describeWithService(services.redis({ spawn: true }), 'Passport and connect-flash
     const response = await client.send(`${a}/login`, 'POST', { username: 'ada', password: 'secret' });
     expect(response.status).toBe(500);
     expect(await response.text()).toMatch(/SessionUsageError: .*properties: true/);
+    // req.sessionID is express-session's too: without the option it is not set (getSession(req).id is).
+    const ids = (await client.json(`${a}/ids`)) as { sessionID: string | null; id: string };
+    expect(ids.sessionID).toBeNull();
+    expect(ids.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 
