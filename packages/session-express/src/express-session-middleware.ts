@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, type ServerResponse } from 'node:http';
 import {
   createPropertySession,
   forwardedProto,
@@ -22,8 +22,7 @@ export interface ExpressSessionAdapterOptions {
   /**
    * `req.session` as express-session's object, for libraries written against it: Passport, connect-flash.
    * Values are plain properties (stored as JSON under their names, so `getSession(req).getJson(name)` reads
-   * them too), `regenerate(cb)`, `save(cb)` and `destroy(cb)` take callbacks, and `req.sessionID` is the
-   * session's id. Default false:
+   * them too), and `regenerate(cb)`, `save(cb)` and `destroy(cb)` take callbacks. Default false:
    * `req.session` is the Session, whose methods return promises and whose values go through setJson.
    */
   properties?: boolean;
@@ -34,14 +33,33 @@ type ExpressMiddleware = (req: ExpressRequest, res: ServerResponse, next: Next) 
 /** Where the session is kept on the request (a symbol property: cheaper for the GC than a WeakMap per request). */
 const SESSION = Symbol.for('@sharedstate/session');
 
-/** `req.sessionID` with the properties option: the session's id, as `req.session.id` gives it. */
+/**
+ * `req.sessionID`, as express-session sets it: the session's id (`getSession(req).id`). An app that keyed its
+ * own data by it must not get undefined for every user. Unread with load: 'lazy' it is undefined: the id is
+ * kept inside the stored session. A value assigned to it (express-session's, when it runs first during a
+ * migration) becomes the request's own property.
+ */
 const SESSION_ID: PropertyDescriptor = Object.freeze({
   get(this: ExpressRequest): string | undefined {
-    return (this as { [SESSION]?: Session<object> })[SESSION]?.id;
+    const session = (this as { [SESSION]?: Session<object> })[SESSION];
+    return session?.isLoaded ? session.id : undefined;
+  },
+  set(this: ExpressRequest, value: unknown): void {
+    Object.defineProperty(this, 'sessionID', { value, writable: true, enumerable: true, configurable: true });
   },
   configurable: true,
-  enumerable: true,
 });
+
+/**
+ * Puts `sessionID` on the app's request prototype (`app.request`, Express's place for request extensions;
+ * a mounted sub-app's inherits from its parent's), once per app, so requests pay nothing for it. Never on
+ * Node's own IncomingMessage (the middleware called outside Express): that would reach every server in the
+ * process.
+ */
+function exposeSessionId(prototype: object | null): void {
+  if (prototype === null || prototype === IncomingMessage.prototype || 'sessionID' in prototype) return;
+  Object.defineProperty(prototype, 'sessionID', SESSION_ID);
+}
 
 type ResponseMethod = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 
@@ -95,8 +113,9 @@ class PendingResponse implements SessionRequest {
 
 /**
  * Session middleware for Express 4 and 5. Sets `req.session` (use `getSession<TData>(req)` for a typed
- * view) and saves the session before the response is sent, so a redirect right after a change never races
- * the save. A save that fails goes to Express's error handling (unless onCommitError is set).
+ * view) and `req.sessionID`, and saves the session before the response is sent, so a redirect right after
+ * a change never races the save. A save that fails goes to Express's error handling (unless onCommitError
+ * is set).
  */
 export function session(
   options: SessionOptions,
@@ -109,7 +128,15 @@ export function session(
   // on one response each find their own state and chain to the other's methods.
   const pendingKey = Symbol('sharedstate.express.pending');
   const { writeHead, end } = responseMethods(pendingKey);
+  let knownPrototype: object | null = null;
   return (req, res, next) => {
+    // Express gives the request its app's prototype (a mounted sub-app's while in it): each is checked once
+    // in a row.
+    const prototype = Object.getPrototypeOf(req) as object | null;
+    if (prototype !== knownPrototype) {
+      knownPrototype = prototype;
+      exposeSessionId(prototype);
+    }
     const pending = new PendingResponse(handler, req, res, next);
     handler.begin(pending).then((current) => {
       const own = req as { [SESSION]?: Session<object> };
@@ -128,9 +155,6 @@ export function session(
             pending.next,
           );
           req.session = pending.view;
-          // express-session sets it on every request; an app that keys its own data by it must not get
-          // undefined (every user would share one entry). A getter: reading the id of a new session makes one.
-          Object.defineProperty(req, 'sessionID', SESSION_ID);
         }
       } else if (req.session === undefined || req.session === own[SESSION]) {
         req.session = current;

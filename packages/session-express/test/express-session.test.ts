@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
@@ -96,8 +96,28 @@ function makeApp(
     getSession(req).setString('user', 'ada');
     res.send('welcome');
   });
+  // express-session's req.sessionID, in the app and in a mounted sub-app (which switches req's prototype);
+  // with load: 'lazy', read before and after the load.
+  const ids = async (req: express5.Request, res: express5.Response) => {
+    const before = sessionIdOf(req);
+    const session = getSession(req);
+    if (!session.isLoaded) await session.load();
+    res.json({ before, sessionID: sessionIdOf(req), id: session.id });
+  };
+  app.get('/ids', ids);
+  const sub = express();
+  sub.get('/ids', ids);
+  app.use('/sub', sub);
   return { app, cache };
 }
+
+const sessionIdOf = (req: object) => (req as { sessionID?: string }).sessionID ?? null;
+interface Ids {
+  before: string | null;
+  sessionID: string | null;
+  id: string;
+}
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 async function listen(app: ReturnType<ExpressFactory>): Promise<{ url: string; server: Server }> {
   return new Promise((resolve) => {
@@ -206,6 +226,31 @@ describe.each([
     }
   });
 
+  test("req.sessionID is the session's id, as express-session's, in the app and in a mounted sub-app", async () => {
+    const cookie = cookieOf(await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' }))!;
+    const ids = (await (await fetch(`${url}/ids`, { headers: { cookie } })).json()) as Ids;
+    expect(ids.sessionID).toMatch(GUID);
+    expect(ids).toEqual({ before: ids.sessionID, sessionID: ids.sessionID, id: ids.sessionID });
+    expect(await (await fetch(`${url}/sub/ids`, { headers: { cookie } })).json()).toEqual(ids);
+    expect(await (await fetch(`${url}/ids`, { headers: { cookie } })).json()).toEqual(ids);
+    // On the app's request prototype only: not on Express's shared one, nor on Node's.
+    expect(Object.hasOwn(express.request, 'sessionID')).toBe(false);
+    expect('sessionID' in IncomingMessage.prototype).toBe(false);
+  });
+
+  test("with load: 'lazy', req.sessionID is undefined until the session is read", async () => {
+    const { url: lazyUrl, server: lazy } = await listen(makeApp(express, { load: 'lazy' }).app);
+    try {
+      const cookie = cookieOf(await fetch(`${lazyUrl}/add/book`, { method: 'POST', redirect: 'manual' }))!;
+      const ids = (await (await fetch(`${lazyUrl}/ids`, { headers: { cookie } })).json()) as Ids;
+      expect(ids.before).toBeNull();
+      expect(ids.sessionID).toMatch(GUID);
+      expect(ids.id).toBe(ids.sessionID);
+    } finally {
+      await new Promise<void>((resolve) => lazy.close(() => resolve()));
+    }
+  });
+
   // express-session does nothing when req.session is already set, so during a migration it goes first.
   test('behind express-session during a migration, each keeps its own session', async () => {
     const app = express();
@@ -223,7 +268,7 @@ describe.each([
       old.views = (old.views ?? 0) + 1;
       const cart = getSession<Cart>(req);
       cart.setJson('items', [...(cart.getJson('items') ?? []), 'pen']);
-      res.json({ views: old.views, items: cart.getJson('items') });
+      res.json({ views: old.views, items: cart.getJson('items'), sessionID: sessionIdOf(req), id: cart.id });
     });
     const { url: bothUrl, server: both } = await listen(app);
     try {
@@ -235,7 +280,18 @@ describe.each([
         method: 'POST',
         headers: { cookie: cookies.join('; ') },
       });
-      expect(await second.json()).toEqual({ views: 2, items: ['pen', 'pen'] });
+      const visited = (await second.json()) as {
+        views: number;
+        items: string[];
+        sessionID: string;
+        id: string;
+      };
+      expect(visited).toMatchObject({ views: 2, items: ['pen', 'pen'] });
+      // req.sessionID stays express-session's (its cookie's signed value), not ours.
+      expect(decodeURIComponent(cookies.find((c) => c.startsWith('connect.sid='))!)).toContain(
+        `s:${visited.sessionID}.`,
+      );
+      expect(visited.id).toMatch(GUID);
     } finally {
       await new Promise<void>((resolve) => both.close(() => resolve()));
     }
