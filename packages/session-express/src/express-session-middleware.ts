@@ -52,9 +52,9 @@ const SESSION_ID: PropertyDescriptor = Object.freeze({
 
 /**
  * Puts `sessionID` on the app's request prototype (`app.request`, Express's place for request extensions;
- * a mounted sub-app's inherits from its parent's), once per app, so requests pay nothing for it. Never on
- * Node's own IncomingMessage (the middleware called outside Express): that would reach every server in the
- * process.
+ * a mounted sub-app's inherits from its parent's), once per app, so no property is added per request.
+ * Never on Node's own IncomingMessage (the middleware called outside Express): that would reach every
+ * server in the process.
  */
 function exposeSessionId(prototype: object | null): void {
   if (prototype === null || prototype === IncomingMessage.prototype || 'sessionID' in prototype) return;
