@@ -197,6 +197,34 @@ describe('a session across requests', () => {
     expect(calls).toEqual(['get']);
   });
 
+  test('requests in flight at once: a reader leaves a writer alone; of two writers the last save wins', async () => {
+    const { handler } = setup();
+    const cookie = cookieFrom(
+      (await visit(handler, undefined, (s) => s.setString('user', 'ada'))).headers.setCookie,
+    );
+    // Both requests load before either saves, as two tabs or two parallel fetches of one user do.
+    const reader = await handler.begin(request(cookie));
+    const writer = await handler.begin(request(cookie));
+    writer.setString('cart', '1 book');
+    await handler.end(writer);
+    expect(reader.getString('cart')).toBeUndefined();
+    expect(handler.end(reader)).toBeUndefined();
+    await visit(handler, cookie, (s) => expect(s.getString('cart')).toBe('1 book'));
+
+    const first = await handler.begin(request(cookie));
+    const second = await handler.begin(request(cookie));
+    first.setString('flash', 'saved');
+    second.setString('cart', '2 books');
+    await handler.end(first);
+    await handler.end(second);
+    // The session is stored whole: the second save was made from what it loaded, without the flash.
+    await visit(handler, cookie, (s) => {
+      expect(s.getString('cart')).toBe('2 books');
+      expect(s.getString('flash')).toBeUndefined();
+      expect(s.getString('user')).toBe('ada');
+    });
+  });
+
   test('a cache that cannot be read leaves the session unavailable; set throws a typed error', async () => {
     const { handler, cache } = setup();
     const cookie = cookieFrom(
