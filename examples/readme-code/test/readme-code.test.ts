@@ -1,6 +1,6 @@
 // The READMEs' code as an app gets it: the packages packed as they would be published, installed with npm
-// beside the app's own express, koa, hono and ioredis, typechecked strictly (the root README's quick start
-// and each package README's example), the README scripts run to their end, and the README servers (Express,
+// beside the app's own express, koa, hono and ioredis, typechecked strictly (the root README's quick start,
+// each package README's example and the migration guide's TypeScript example), the README scripts run to their end, and the README servers (Express,
 // Koa, Hono) run as two processes that share one session. It fails when a package ships without its built
 // files or types, when a published dependency clashes with the app's copy (ioredis pinned in our dependencies
 // put a second ioredis under an app on ioredis 6, and TypeScript then refused the app's client), and when
@@ -42,6 +42,8 @@ const APP_DEPENDENCIES = {
   '@azure/storage-blob': '12.34.0',
   '@hono/node-server': '2.1.9',
   '@types/express': '5.0.6',
+  // docs/migrating-from-express-session.md: kept for req.session's types with { properties: true }.
+  '@types/express-session': '1.19.0',
   '@types/koa': '3.0.3',
   '@types/mssql': '12.3.0',
   '@types/node': '24.19.2',
@@ -66,6 +68,15 @@ async function quickStartCode(): Promise<string> {
   const section = readme.split('## Quick start (Express)')[1];
   const code = section?.match(/```ts\n([\s\S]*?)```/)?.[1];
   if (code === undefined) throw new Error('README.md has no ts code block under "## Quick start (Express)"');
+  return code;
+}
+
+/** docs/migrating-from-express-session.md's TypeScript example: @types/express-session over our properties view. */
+async function migrationTypeScriptCode(): Promise<string> {
+  const guide = await readFile(join(repository, 'docs', 'migrating-from-express-session.md'), 'utf8');
+  const code = guide.split('## TypeScript')[1]?.match(/```ts\n([\s\S]*?)```/)?.[1];
+  if (code === undefined)
+    throw new Error('docs/migrating-from-express-session.md has no ts code block under "## TypeScript"');
   return code;
 }
 
@@ -252,10 +263,12 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
           ...PACKAGES.map((name) => `readme-examples/${name}.ts`),
           'servers/quick-start.ts',
           'resp3-clients.ts',
+          'migration-typescript.ts',
         ],
       }),
     );
     await writeFile(join(app, 'resp3-clients.ts'), RESP3_CLIENTS);
+    await writeFile(join(app, 'migration-typescript.ts'), await migrationTypeScriptCode());
     await mkdir(join(app, 'readme-examples'));
     for (const name of PACKAGES) {
       await writeFile(join(app, 'readme-examples', `${name}.ts`), await packageExample(name));
@@ -321,7 +334,7 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
     }
   });
 
-  test('the quick start, every package README example and resp3 clients typecheck strictly against the published types', async () => {
+  test('the quick start, every package README example, resp3 clients and the migration guide typecheck strictly against the published types', async () => {
     const result = await run(process.execPath, [tsc, '-p', app, '--pretty', 'false']).catch(
       (error: { stdout?: string; message: string }) => ({ stdout: error.stdout ?? error.message }),
     );
