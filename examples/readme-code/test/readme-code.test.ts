@@ -1,12 +1,12 @@
 // The READMEs' code as an app gets it: the packages packed as they would be published, installed with npm
 // beside the app's own express, koa, hono and ioredis, typechecked strictly (the root README's quick start,
-// each package README's example and the migration guide's TypeScript example), the README scripts run to their end, and the README servers (Express,
-// Koa, Hono) run as two processes that share one session. It fails when a package ships without its built
-// files or types, when a published dependency clashes with the app's copy (ioredis pinned in our dependencies
-// put a second ioredis under an app on ioredis 6, and TypeScript then refused the app's client), and when
-// README code stops compiling or working, when a published package answers an app's "source" condition with
-// TypeScript sources that Node will not run from node_modules, and when a package's published exports map
-// (publishConfig.exports, kept by hand) drifts from its exports.
+// each package README's example and the migration guide's TypeScript example), the README scripts run to their
+// end, and the README servers (Express, Koa, Hono) run as two processes that share one session. It fails when
+// a package ships without its built files or types, when a published dependency clashes with the app's copy
+// (ioredis pinned in our dependencies put a second ioredis under an app on ioredis 6, and TypeScript then
+// refused the app's client), and when README code stops compiling or working, when a published package answers
+// an app's "source" condition with TypeScript sources that Node will not run from node_modules, and when a
+// package's published exports map (publishConfig.exports, kept by hand) drifts from its exports.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -62,23 +62,19 @@ async function packageExample(name: string): Promise<string> {
   return code;
 }
 
-/** The README's "Quick start (Express)" code block. */
-async function quickStartCode(): Promise<string> {
-  const readme = await readFile(join(repository, 'README.md'), 'utf8');
-  const section = readme.split('## Quick start (Express)')[1];
-  const code = section?.match(/```ts\n([\s\S]*?)```/)?.[1];
-  if (code === undefined) throw new Error('README.md has no ts code block under "## Quick start (Express)"');
+/** The first ts code block under a heading of a repository markdown file. */
+async function codeUnder(path: string, heading: string): Promise<string> {
+  const text = await readFile(join(repository, path), 'utf8');
+  const code = text.split(heading)[1]?.match(/```ts\n([\s\S]*?)```/)?.[1];
+  if (code === undefined) throw new Error(`${path} has no ts code block under "${heading}"`);
   return code;
 }
 
-/** docs/migrating-from-express-session.md's TypeScript example: @types/express-session over our properties view. */
-async function migrationTypeScriptCode(): Promise<string> {
-  const guide = await readFile(join(repository, 'docs', 'migrating-from-express-session.md'), 'utf8');
-  const code = guide.split('## TypeScript')[1]?.match(/```ts\n([\s\S]*?)```/)?.[1];
-  if (code === undefined)
-    throw new Error('docs/migrating-from-express-session.md has no ts code block under "## TypeScript"');
-  return code;
-}
+/** The README's "Quick start (Express)" code block. */
+const quickStartCode = () => codeUnder('README.md', '## Quick start (Express)');
+
+/** The migration guide's TypeScript example: @types/express-session over our properties view. */
+const migrationTypeScriptCode = () => codeUnder('docs/migrating-from-express-session.md', '## TypeScript');
 
 /**
  * docs/backends/redis.md says ioredis 6 clients made with `replyMapping: 'resp3'` (a Redis, or a Cluster
