@@ -20,6 +20,17 @@ export class PropertySessionCookie {
     return this.#session.rememberedForMs ?? null;
   }
 
+  /** express-session's name for the lifetime the cookie was given: the same as maxAge here. */
+  get originalMaxAge(): number | null {
+    return this.maxAge;
+  }
+
+  set originalMaxAge(_value: number | null) {
+    throw new SessionUsageError(
+      'session.cookie.originalMaxAge follows maxAge here: set session.cookie.maxAge.',
+    );
+  }
+
   /**
    * A number of milliseconds remembers the session that long; null forgets (a browser-session cookie); 0 or
    * less, express-session's way to drop the cookie at sign-out, ends the session.

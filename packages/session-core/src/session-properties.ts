@@ -125,6 +125,15 @@ export class PropertySession {
     return this;
   }
 
+  /**
+   * express-session's restarts the cookie's maxAge, which reaches the store on its next save or touch and the
+   * browser only with a cookie it sends anyway. Here every load renews the stored session, and a remembered
+   * session's cookie goes out again with its full lifetime once half of it has passed: nothing to do.
+   */
+  resetMaxAge(): this {
+    return this;
+  }
+
   /** The session is read once per request; there is nothing newer to read. */
   reload(): never {
     throw new SessionUsageError(`${MEMBERS.reload}.`);

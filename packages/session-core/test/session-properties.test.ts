@@ -210,13 +210,24 @@ describe("a session as express-session's object (properties)", () => {
     const { handler } = setup();
     const day = 86_400_000;
     type Habits = PropertySession &
-      Values & { cookie: { maxAge: number | null; expires: Date | false | null; path: string } };
+      Values & {
+        cookie: {
+          maxAge: number | null;
+          originalMaxAge: number | null;
+          expires: Date | false | null;
+          path: string;
+        };
+      };
     const first = await visit(handler, undefined, (view) => {
       const habits = view as Habits;
       habits.user = 'ada';
       // express-session's "remember me".
       habits.cookie.maxAge = 30 * day;
       expect(habits.cookie.maxAge).toBe(30 * day);
+      expect(habits.cookie.originalMaxAge).toBe(30 * day);
+      expect(() => {
+        habits.cookie.originalMaxAge = day;
+      }).toThrow(/set session.cookie.maxAge/);
       expect(() => {
         habits.cookie.path = '/shop';
       }).toThrow(/set it in the middleware's cookie options/);
@@ -252,7 +263,7 @@ describe("a session as express-session's object (properties)", () => {
     expect(handler.end(session as Session<object>)).toBeUndefined();
   });
 
-  test('express-session members that do not apply throw, saying what to do; regenerate needs a callback', async () => {
+  test('express-session members that do not apply throw, saying what to do; regenerate needs a callback; renewing is a no-op', async () => {
     const { handler } = setup();
     const session = await handler.begin(request());
     const view = createPropertySession(session as Session<object>, () => {}) as unknown as {
@@ -260,13 +271,16 @@ describe("a session as express-session's object (properties)", () => {
       reload(): void;
       cookie: { maxAge: number };
       touch(): unknown;
+      resetMaxAge(): unknown;
     };
     expect(() => view.regenerate()).toThrow(SessionUsageError);
     expect(() => view.reload()).toThrow(/read once per request/);
     expect(() => {
       view.cookie.maxAge = 1;
     }).toThrow(/from one second to 400 days/);
+    // express-session's ways to renew: every load renews here, so they are kept only for code that calls them.
     expect(view.touch()).toBe(view);
+    expect(view.resetMaxAge()).toBe(view);
     // None of them is a value: nothing to save.
     expect(Object.keys(view)).toEqual([]);
     expect(handler.end(session as Session<object>)).toBeUndefined();
