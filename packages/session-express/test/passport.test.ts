@@ -81,6 +81,13 @@ function passportApp(redis: Redis, adapter: ExpressSessionAdapterOptions) {
     (req as unknown as { session: { cookie: { maxAge: number } } }).session.cookie.maxAge = 30 * 86_400_000;
     res.send('remembered');
   });
+  // express-session's ways to renew by hand, which apps written for it call; a load renews here.
+  app.post('/keep-alive', (req, res) => {
+    const renewing = (req as unknown as { session: { touch(): unknown; resetMaxAge(): unknown } }).session;
+    renewing.touch();
+    renewing.resetMaxAge();
+    res.send('renewed');
+  });
   app.post('/logout', (req, res, next) => {
     req.logout((error) => (error ? next(error) : res.redirect(303, '/me')));
   });
@@ -123,6 +130,11 @@ describeWithService(services.redis({ spawn: true }), 'Passport and connect-flash
     const remembered = await client.send(`${b}/remember-me`, 'POST');
     expect(remembered.headers.get('set-cookie')).toMatch(/; Max-Age=2592000; /);
     expect(client.cookie).toBe(signedInCookie);
+    // touch() and resetMaxAge() do nothing: no error, no cookie sent again, still signed in.
+    const renewed = await client.send(`${a}/keep-alive`, 'POST');
+    expect(renewed.status).toBe(200);
+    expect(renewed.headers.get('set-cookie')).toBeNull();
+    expect(await client.json(`${a}/me`)).toEqual({ user: { id: 'ada' }, passport: { user: 'ada' } });
     // The cookie from before sign-in names nothing now (session fixation).
     const planted = new CookieJarClient();
     planted.cookie = anonymous;
