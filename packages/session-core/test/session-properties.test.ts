@@ -7,6 +7,7 @@ import {
   SessionTooLargeError,
   SessionUsageError,
 } from '@sharedstate/session-core';
+import { SESSION_ID_FORMAT } from '@sharedstate/testing';
 import { cookieFrom, request, sessionKey, setup } from './fixtures.ts';
 
 type Values = Record<string, unknown>;
@@ -135,7 +136,7 @@ describe("a session as express-session's object (properties)", () => {
       expect(Object.keys(next)).toEqual([]);
       // A new session has a new id, as with express-session.
       newId = next.id;
-      expect(newId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(newId).toMatch(SESSION_ID_FORMAT);
       expect(newId).not.toBe(oldId);
       // Passport's keepSessionInfo copies the old view's values into the new one (utils-merge: for…in).
       for (const name in previous) next[name] = previous[name];

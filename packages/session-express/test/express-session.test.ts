@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import { getSession, type SessionOptions, SessionStateError, session } from '@sharedstate/session-express';
-import { cookieOf, failedRequestOutcome, recordingLogger, setCookieForwardedAs } from '@sharedstate/testing';
+import {
+  cookieOf,
+  failedRequestOutcome,
+  recordingLogger,
+  SESSION_ID_FORMAT,
+  setCookieForwardedAs,
+} from '@sharedstate/testing';
 import compression from 'compression';
 import express5 from 'express';
 // @ts-expect-error express-session ships no types; the test uses it only through req.session.
@@ -117,7 +123,6 @@ interface Ids {
   sessionID: string | null;
   id: string;
 }
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 async function listen(app: ReturnType<ExpressFactory>): Promise<{ url: string; server: Server }> {
   return new Promise((resolve) => {
@@ -229,7 +234,7 @@ describe.each([
   test("req.sessionID is the session's id, as express-session's, in the app and in a mounted sub-app", async () => {
     const cookie = cookieOf(await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' }))!;
     const ids = (await (await fetch(`${url}/ids`, { headers: { cookie } })).json()) as Ids;
-    expect(ids.sessionID).toMatch(GUID);
+    expect(ids.sessionID).toMatch(SESSION_ID_FORMAT);
     expect(ids).toEqual({ before: ids.sessionID, sessionID: ids.sessionID, id: ids.sessionID });
     expect(await (await fetch(`${url}/sub/ids`, { headers: { cookie } })).json()).toEqual(ids);
     expect(await (await fetch(`${url}/ids`, { headers: { cookie } })).json()).toEqual(ids);
@@ -244,7 +249,7 @@ describe.each([
       const cookie = cookieOf(await fetch(`${lazyUrl}/add/book`, { method: 'POST', redirect: 'manual' }))!;
       const ids = (await (await fetch(`${lazyUrl}/ids`, { headers: { cookie } })).json()) as Ids;
       expect(ids.before).toBeNull();
-      expect(ids.sessionID).toMatch(GUID);
+      expect(ids.sessionID).toMatch(SESSION_ID_FORMAT);
       expect(ids.id).toBe(ids.sessionID);
     } finally {
       await new Promise<void>((resolve) => lazy.close(() => resolve()));
@@ -291,7 +296,7 @@ describe.each([
       expect(decodeURIComponent(cookies.find((c) => c.startsWith('connect.sid='))!)).toContain(
         `s:${visited.sessionID}.`,
       );
-      expect(visited.id).toMatch(GUID);
+      expect(visited.id).toMatch(SESSION_ID_FORMAT);
     } finally {
       await new Promise<void>((resolve) => both.close(() => resolve()));
     }

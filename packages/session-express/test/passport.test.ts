@@ -11,7 +11,13 @@ import {
   SessionConfigurationError,
   session,
 } from '@sharedstate/session-express';
-import { CookieJarClient, describeWithService, httpApps, services } from '@sharedstate/testing';
+import {
+  CookieJarClient,
+  describeWithService,
+  httpApps,
+  SESSION_ID_FORMAT,
+  services,
+} from '@sharedstate/testing';
 import flash from 'connect-flash';
 import express from 'express';
 import { Redis } from 'ioredis';
@@ -156,7 +162,7 @@ describeWithService(services.redis({ spawn: true }), 'Passport and connect-flash
     const client = new CookieJarClient();
     await client.send(`${a}/return-to`, 'POST');
     const anonymous = (await client.json(`${a}/ids`)) as { sessionID: string; id: string };
-    expect(anonymous.sessionID).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(anonymous.sessionID).toMatch(SESSION_ID_FORMAT);
     expect(anonymous.id).toBe(anonymous.sessionID);
     expect(await client.json(`${b}/ids`)).toEqual(anonymous);
     // Passport's regenerate at sign-in: a new session, so a new id (an app's data keyed by the old one

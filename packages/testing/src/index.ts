@@ -27,6 +27,7 @@ export {
   cookieOf,
   type FailedRequestOutcome,
   failedRequestOutcome,
+  SESSION_ID_FORMAT,
   setCookieForwardedAs,
 } from './session-adapter-checks.ts';
 export { type SqlServerInstance, sqlServer, sqlServerAvailability } from './sql-server.ts';

@@ -1,3 +1,6 @@
+/** A session id as session.id (and req.sessionID) gives it: a GUID in .NET's "D" format, lower case. */
+export const SESSION_ID_FORMAT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** The first cookie a response sets, as `name=value`: what a browser sends back. */
 export function cookieOf(response: Response): string | undefined {
   return response.headers.get('set-cookie')?.split(';')[0];
