@@ -1,5 +1,6 @@
 import type { Session } from './session.ts';
 import { SessionUsageError } from './session-errors.ts';
+import { SESSION_STATE } from './session-state.ts';
 
 const FIXED = ['path', 'domain', 'secure', 'httpOnly', 'sameSite', 'partitioned', 'priority'] as const;
 
@@ -15,19 +16,23 @@ export class PropertySessionCookie {
     this.#session = session;
   }
 
-  /** The lifetime rememberFor() gave the session, in milliseconds; null for the middleware's settings. */
+  /**
+   * Milliseconds until the remembered session's cookie expires, as express-session reads it (its full lifetime
+   * right after rememberFor()); null for the middleware's settings.
+   */
   get maxAge(): number | null {
-    return this.#session.rememberedForMs ?? null;
+    const expiresAt = this.#expiresAtMs();
+    return expiresAt === undefined ? null : Math.max(0, expiresAt - Date.now());
   }
 
-  /** express-session's name for the lifetime the cookie was given: the same as maxAge here. */
+  /** The lifetime rememberFor() gave the session, in milliseconds, as express-session's originalMaxAge. */
   get originalMaxAge(): number | null {
-    return this.maxAge;
+    return this.#session.rememberedForMs ?? null;
   }
 
   set originalMaxAge(_value: number | null) {
     throw new SessionUsageError(
-      'session.cookie.originalMaxAge follows maxAge here: set session.cookie.maxAge.',
+      'session.cookie.originalMaxAge is the lifetime the cookie was given: set session.cookie.maxAge.',
     );
   }
 
@@ -55,10 +60,18 @@ export class PropertySessionCookie {
     else this.#session.rememberFor(ms);
   }
 
-  /** When a remembered session's cookie would expire if set now; null for the middleware's settings. */
+  /** When the remembered session's cookie expires; null for the middleware's settings. */
   get expires(): Date | null {
-    const ms = this.#session.rememberedForMs;
-    return ms === undefined ? null : new Date(Date.now() + ms);
+    const expiresAt = this.#expiresAtMs();
+    return expiresAt === undefined ? null : new Date(expiresAt);
+  }
+
+  #expiresAtMs(): number | undefined {
+    const lifetimeMs = this.#session.rememberedForMs;
+    if (lifetimeMs === undefined) return undefined;
+    // A stored lifetime that does not say when its cookie was sent (an older stored form): read as sent now.
+    const sentAt = this.#session[SESSION_STATE].cookieSentAtMs ?? Date.now();
+    return sentAt + lifetimeMs;
   }
 }
 

@@ -32,6 +32,12 @@ export class SessionState {
   lifetimeMs: number | undefined = undefined;
   /** rememberFor() changed the lifetime in this request: the cookie goes out again with it. */
   lifetimeChanged = false;
+  /**
+   * When the remembered session's cookie was last sent with its lifetime, in epoch milliseconds (whole seconds
+   * when read back from the stored session); undefined when the session is not remembered or its stored
+   * lifetime does not say.
+   */
+  cookieSentAtMs: number | undefined = undefined;
   /** The express-session-style view the app uses (adapters' `properties` option), synced before saves. */
   view: PropertySession | undefined = undefined;
   /** Something the app put in the session's place that cannot be stored; fails the request at its end. */

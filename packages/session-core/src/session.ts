@@ -199,8 +199,14 @@ export class Session<TData extends object = Record<string, unknown>> {
         "The session's lifetime cannot change after the response has started: its cookie goes out with the headers.",
       );
     }
-    if (lifetimeMs === undefined) this.#delete(state, LIFETIME_KEY);
-    else this.#write(LIFETIME_KEY, encodeLifetime(lifetimeMs, Date.now()));
+    if (lifetimeMs === undefined) {
+      this.#delete(state, LIFETIME_KEY);
+      state.cookieSentAtMs = undefined;
+    } else {
+      const now = Date.now();
+      this.#write(LIFETIME_KEY, encodeLifetime(lifetimeMs, now));
+      state.cookieSentAtMs = now;
+    }
     state.lifetimeMs = lifetimeMs;
     state.lifetimeChanged = true;
   }
@@ -292,6 +298,12 @@ export class Session<TData extends object = Record<string, unknown>> {
     state.cookieValue = this.#host.cookieValueFor(key);
     state.established = true;
     state.modified = true;
+    // A remembered session's new cookie goes out with its full lifetime (see SessionHandler.responseHeaders).
+    if (state.lifetimeMs !== undefined) {
+      const now = Date.now();
+      this.#write(LIFETIME_KEY, encodeLifetime(state.lifetimeMs, now));
+      state.cookieSentAtMs = now;
+    }
   }
 
   /** Ends the session: its data is removed from the cache and the cookie deleted. */
@@ -302,6 +314,7 @@ export class Session<TData extends object = Record<string, unknown>> {
     state.destroyed = true;
     state.loaded = true;
     state.lifetimeMs = undefined;
+    state.cookieSentAtMs = undefined;
     this.#entries?.clear();
     this.#size = HEADER_COST;
   }
@@ -364,9 +377,11 @@ export class Session<TData extends object = Record<string, unknown>> {
   /** A remembered session in use keeps its cookie: sent again, with its full lifetime, past half of it. */
   #applyLifetime(state: SessionState, stored: StoredLifetime, available: boolean): void {
     state.lifetimeMs = stored.lifetimeMs;
+    state.cookieSentAtMs = stored.cookieSentAtMs;
     const now = Date.now();
     if (available && cookieRenewalDue(stored, now) && !state.request.responseStarted()) {
       this.#write(LIFETIME_KEY, encodeLifetime(stored.lifetimeMs, now));
+      state.cookieSentAtMs = now;
       state.lifetimeChanged = true;
     }
   }

@@ -1,11 +1,13 @@
 import {
   createPropertySession,
+  deserializeSession,
   PropertySession,
   type Session,
   SessionCommitError,
   type SessionHandler,
   SessionTooLargeError,
   SessionUsageError,
+  serializeSession,
 } from '@sharedstate/session-core';
 import { SESSION_ID_FORMAT } from '@sharedstate/testing';
 import { cookieFrom, request, sessionKey, setup } from './fixtures.ts';
@@ -224,8 +226,11 @@ describe("a session as express-session's object (properties)", () => {
       habits.user = 'ada';
       // express-session's "remember me".
       habits.cookie.maxAge = 30 * day;
-      expect(habits.cookie.maxAge).toBe(30 * day);
+      // As in express-session: maxAge is the time left (all of it, just set), originalMaxAge the lifetime.
+      expect(habits.cookie.maxAge).toBeGreaterThan(30 * day - 1000);
+      expect(habits.cookie.maxAge).toBeLessThanOrEqual(30 * day);
       expect(habits.cookie.originalMaxAge).toBe(30 * day);
+      expect(Math.abs(habits.cookie.expires!.getTime() - (Date.now() + 30 * day))).toBeLessThan(1000);
       expect(() => {
         habits.cookie.originalMaxAge = day;
       }).toThrow(/set session.cookie.maxAge/);
@@ -252,6 +257,38 @@ describe("a session as express-session's object (properties)", () => {
     });
     expect(ended.headers.setCookie).toMatch(/Expires=Thu, 01 Jan 1970/);
     expect((await handler.begin(request(cookie))).keys()).toEqual([]);
+  });
+
+  test("express-session's cookie.maxAge counts down from when the cookie was sent, on every instance", async () => {
+    const { handler, cache } = setup();
+    const day = 86_400_000;
+    type Cookie = { maxAge: number | null; originalMaxAge: number | null; expires: Date | null };
+    const cookieOf = (view: PropertySession) => (view as unknown as { cookie: Cookie }).cookie;
+    const first = await visit(handler, undefined, (view) => {
+      view.user = 'ada';
+      cookieOf(view).maxAge = 30 * day;
+    });
+    const cookie = cookieFrom(first.headers.setCookie);
+    // The stored session says its cookie went out ten days ago (as another instance would have written it).
+    const key = sessionKey(first.session as Session<object>);
+    const stored = deserializeSession((await cache.get(key))!);
+    if (typeof stored === 'string') throw new Error(stored);
+    const sentAt = Math.floor((Date.now() - 10 * day) / 1000);
+    stored.entries.set('.sharedstate.lifetime', Buffer.from(`${30 * 86_400}:${sentAt}`, 'latin1'));
+    await cache.set(key, serializeSession(stored), { slidingExpiration: 30 * day });
+    const later = await visit(handler, cookie, (view) => {
+      const read = cookieOf(view);
+      expect(read.originalMaxAge).toBe(30 * day);
+      expect(read.expires!.getTime()).toBe(sentAt * 1000 + 30 * day);
+      expect(Math.abs(read.maxAge! - 20 * day)).toBeLessThan(1000);
+    });
+    // Ten of thirty days have passed: not yet time to send the cookie again.
+    expect(later.headers.setCookie).toBeUndefined();
+    const forgotten = await visit(handler, cookie, (view) => {
+      cookieOf(view).maxAge = null;
+      expect(cookieOf(view)).toMatchObject({ maxAge: null, originalMaxAge: null, expires: null });
+    });
+    expect(forgotten.headers.setCookie).not.toMatch(/Max-Age/);
   });
 
   test("koa-session's manuallyCommit() saves now", async () => {

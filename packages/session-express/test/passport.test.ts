@@ -87,6 +87,13 @@ function passportApp(redis: Redis, adapter: ExpressSessionAdapterOptions) {
     (req as unknown as { session: { cookie: { maxAge: number } } }).session.cookie.maxAge = 30 * 86_400_000;
     res.send('remembered');
   });
+  // What express-session's req.session.cookie says about a remembered session.
+  app.get('/cookie', (req, res) => {
+    const { maxAge, originalMaxAge, expires } = (
+      req as unknown as { session: { cookie: { maxAge: number; originalMaxAge: number; expires: Date } } }
+    ).session.cookie;
+    res.json({ maxAge, originalMaxAge, expires });
+  });
   // express-session's ways to renew by hand, which apps written for it call; a load renews here.
   app.post('/keep-alive', (req, res) => {
     const renewing = (req as unknown as { session: { touch(): unknown; resetMaxAge(): unknown } }).session;
@@ -136,6 +143,17 @@ describeWithService(services.redis({ spawn: true }), 'Passport and connect-flash
     const remembered = await client.send(`${b}/remember-me`, 'POST');
     expect(remembered.headers.get('set-cookie')).toMatch(/; Max-Age=2592000; /);
     expect(client.cookie).toBe(signedInCookie);
+    // Read back on the other instance, as express-session reads it: the time left, and the lifetime given.
+    const day = 86_400_000;
+    const { maxAge, originalMaxAge, expires } = (await client.json(`${a}/cookie`)) as {
+      maxAge: number;
+      originalMaxAge: number;
+      expires: string;
+    };
+    expect(originalMaxAge).toBe(30 * day);
+    expect(maxAge).toBeLessThanOrEqual(30 * day);
+    expect(maxAge).toBeGreaterThan(30 * day - 60_000);
+    expect(Math.abs(Date.parse(expires) - (Date.now() + maxAge))).toBeLessThan(60_000);
     // touch() and resetMaxAge() do nothing: no error, no cookie sent again, still signed in.
     const renewed = await client.send(`${a}/keep-alive`, 'POST');
     expect(renewed.status).toBe(200);
