@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, LocalRedisServer } from '@sharedstate/testing';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
+import { cookieHeader, OTHER_COOKIES, sessionCookie } from './http/request-cookies.ts';
 
 const SERVER = fileURLToPath(new URL('./http/http-server.ts', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -23,24 +24,6 @@ if (RATE !== undefined && !(RATE > 0))
   throw new Error(
     `BENCH_RATE must be a positive number of requests per second; got '${process.env.BENCH_RATE}'.`,
   );
-
-/**
- * BENCH_OTHER_COOKIES=1 sends, beside each variant's own cookie, the eight cookies a browser brings to a site
- * with analytics, a consent banner and a preference or two: every middleware then finds its cookie among them.
- */
-const OTHER_COOKIES =
-  process.env.BENCH_OTHER_COOKIES === '1'
-    ? [
-        '_ga=GA1.1.1234567890.1732500000',
-        '_ga_ABC123=GS1.1.1732500000.1.1.1732500100.0.0.0',
-        '_gid=GA1.1.987654321.1732500000',
-        'cookie_consent=accepted',
-        'theme=dark',
-        'lang=en-GB',
-        '_fbp=fb.1.1732500000000.1234567890',
-        '_hjSessionUser_123=eyJpZCI6IjEyMyJ9',
-      ]
-    : [];
 
 const VARIANTS = [
   'express:bare',
@@ -92,17 +75,6 @@ async function startServer(variant: string, redisUrl: string): Promise<{ child: 
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
-async function sessionCookie(url: string): Promise<string | undefined> {
-  const response = await fetch(`${url}/write`, { method: 'POST' });
-  await response.text();
-  return (
-    response.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ') || undefined
-  );
-}
-
 async function measure(
   variant: string,
   scenario: (typeof SCENARIOS)[number],
@@ -112,11 +84,8 @@ async function measure(
 ): Promise<Measurement> {
   const { child, url } = await startServer(variant, redisUrl);
   try {
-    const own = await sessionCookie(url);
-    // The variant's cookie among the others, not first, as a browser's header often has it.
-    const cookies =
-      own === undefined ? OTHER_COOKIES : [...OTHER_COOKIES.slice(0, 7), own, ...OTHER_COOKIES.slice(7)];
-    const headers = cookies.length > 0 ? { cookie: cookies.join('; ') } : {};
+    const cookie = cookieHeader(await sessionCookie(url));
+    const headers = cookie === undefined ? {} : { cookie };
     const options = {
       url: `${url}/${scenario}`,
       method: scenario === 'read' ? 'GET' : 'POST',
