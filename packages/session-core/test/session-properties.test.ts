@@ -284,7 +284,13 @@ describe("a session as express-session's object (properties)", () => {
     });
     // Ten of thirty days have passed: not yet time to send the cookie again.
     expect(later.headers.setCookie).toBeUndefined();
-    const forgotten = await visit(handler, cookie, (view) => {
+    // regenerate() sends a new cookie with the whole lifetime: the count starts again.
+    const regenerated = await visit(handler, cookie, async (view, place) => {
+      await called((done) => (view as unknown as { regenerate(cb: typeof done): void }).regenerate(done));
+      expect(cookieOf(place.current!).maxAge).toBeGreaterThan(30 * day - 1000);
+    });
+    expect(regenerated.headers.setCookie).toMatch(/; Max-Age=2592000; /);
+    const forgotten = await visit(handler, cookieFrom(regenerated.headers.setCookie), (view) => {
       cookieOf(view).maxAge = null;
       expect(cookieOf(view)).toMatchObject({ maxAge: null, originalMaxAge: null, expires: null });
     });
