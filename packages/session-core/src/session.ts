@@ -203,9 +203,7 @@ export class Session<TData extends object = Record<string, unknown>> {
       this.#delete(state, LIFETIME_KEY);
       state.cookieSentAtMs = undefined;
     } else {
-      const now = Date.now();
-      this.#write(LIFETIME_KEY, encodeLifetime(lifetimeMs, now));
-      state.cookieSentAtMs = now;
+      this.#stampLifetime(state, lifetimeMs);
     }
     state.lifetimeMs = lifetimeMs;
     state.lifetimeChanged = true;
@@ -299,11 +297,7 @@ export class Session<TData extends object = Record<string, unknown>> {
     state.established = true;
     state.modified = true;
     // A remembered session's new cookie goes out with its full lifetime (see SessionHandler.responseHeaders).
-    if (state.lifetimeMs !== undefined) {
-      const now = Date.now();
-      this.#write(LIFETIME_KEY, encodeLifetime(state.lifetimeMs, now));
-      state.cookieSentAtMs = now;
-    }
+    if (state.lifetimeMs !== undefined) this.#stampLifetime(state, state.lifetimeMs);
   }
 
   /** Ends the session: its data is removed from the cache and the cookie deleted. */
@@ -380,10 +374,16 @@ export class Session<TData extends object = Record<string, unknown>> {
     state.cookieSentAtMs = stored.cookieSentAtMs;
     const now = Date.now();
     if (available && cookieRenewalDue(stored, now) && !state.request.responseStarted()) {
-      this.#write(LIFETIME_KEY, encodeLifetime(stored.lifetimeMs, now));
-      state.cookieSentAtMs = now;
+      this.#stampLifetime(state, stored.lifetimeMs);
       state.lifetimeChanged = true;
     }
+  }
+
+  /** Stores the lifetime with the time its cookie goes out (now), which cookie.maxAge counts down from. */
+  #stampLifetime(state: SessionState, lifetimeMs: number): void {
+    const now = Date.now();
+    this.#write(LIFETIME_KEY, encodeLifetime(lifetimeMs, now));
+    state.cookieSentAtMs = now;
   }
 
   /** @internal after a successful save */
