@@ -13,5 +13,10 @@ export {
 export { SessionHandler } from './session-handler.ts';
 export { aspnetCoreCompat, type SessionCookieOptions, type SessionOptions } from './session-options.ts';
 export { createPropertySession, PropertySession } from './session-properties.ts';
-export { forwardedProto, type SessionRequest, type SessionResponseHeaders } from './session-request.ts';
+export {
+  forwardedProto,
+  type SessionReceiver,
+  type SessionRequest,
+  type SessionResponseHeaders,
+} from './session-request.ts';
 export { deserializeSession, type SessionSnapshot, serializeSession } from './session-serialization.ts';

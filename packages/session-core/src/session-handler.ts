@@ -23,10 +23,23 @@ import {
   type SessionOptions,
 } from './session-options.ts';
 import { syncPropertySession } from './session-properties.ts';
-import type { SessionRequest, SessionResponseHeaders } from './session-request.ts';
+import type { SessionReceiver, SessionRequest, SessionResponseHeaders } from './session-request.ts';
 import { deserializeSession, serializeSession } from './session-serialization.ts';
 import { SESSION_STATE, type SessionState } from './session-state.ts';
 import { UnprotectedCookieCache } from './unprotected-cookie-cache.ts';
+
+/**
+ * Hands a loaded session to an adapter's receiver. A receiver that throws gets the error back as a failure
+ * (Express's error handling), not an unhandled rejection of a promise nobody holds.
+ */
+function deliver(session: Session<object>, receiver: SessionReceiver): undefined {
+  try {
+    receiver.sessionReady(session as Session);
+  } catch (error) {
+    receiver.sessionFailed(error);
+  }
+  return undefined;
+}
 
 /** Any failure to save, as the one error type callers handle. */
 const asCommitError = (error: unknown): SessionCommitError =>
@@ -108,7 +121,7 @@ export class SessionHandler {
         ? undefined
         : new OperationDeadlines(ioTimeoutMs);
     this.#host = {
-      load: (session) => this.#load(session),
+      load: (session) => this.#load(session, undefined) as Promise<Session<object>>,
       commit: (session) => {
         try {
           syncView(session);
@@ -129,16 +142,42 @@ export class SessionHandler {
    * out gives a session with isAvailable false, never a rejection.
    */
   begin(request: SessionRequest): Promise<Session> {
+    return this.#begin(request, undefined) as Promise<Session>;
+  }
+
+  /**
+   * begin() for an adapter that carries on in a callback (Express's `next()`): the same session, handed to
+   * `receiver.sessionReady`, or begin()'s rejection to `receiver.sessionFailed`. A returning visitor's
+   * session goes to the receiver straight from the cache's answer: one promise and one microtask fewer per
+   * request than waiting on begin(), whose promise, resolved with the session, also looks up a `then` on
+   * it (measured under callgrind, about a thousand instructions per request).
+   */
+  beginThen(request: SessionRequest, receiver: SessionReceiver): void {
+    void this.#begin(request, receiver);
+  }
+
+  /** begin() and beginThen(): resolves with the session, or, given a receiver, hands it there. */
+  #begin(request: SessionRequest, receiver: SessionReceiver | undefined): Promise<Session | undefined> {
     let cookie: string | undefined;
     let key: string | undefined;
     try {
       cookie = readCookie(request.cookieHeader, this.options.cookie.name);
       key = cookie === undefined ? undefined : this.#cookieKeys.get(cookie);
     } catch (error) {
-      return Promise.reject(error);
+      if (receiver === undefined) return Promise.reject(error);
+      receiver.sessionFailed(error);
+      return Promise.resolve(undefined);
     }
-    if (key !== undefined) return this.#open(request, key, cookie);
-    return this.#beginUnknown(request, cookie);
+    if (key !== undefined) return this.#open(request, key, cookie, receiver);
+    const begun = this.#beginUnknown(request, cookie);
+    if (receiver === undefined) return begun;
+    return begun.then(
+      (session) => deliver(session as Session<object>, receiver),
+      (error: unknown) => {
+        receiver.sessionFailed(error);
+        return undefined;
+      },
+    );
   }
 
   /** A cookie not seen lately (or none): unprotect it, or start a new session. */
@@ -148,7 +187,7 @@ export class SessionHandler {
         const key = await unprotectSessionKey(this.#protector, cookie);
         if (key !== undefined) {
           this.#cookieKeys.set(cookie, key);
-          return await this.#open(request, key, cookie);
+          return (await this.#open(request, key, cookie, undefined)) as Session;
         }
         this.options.logger?.warn('The session cookie does not hold a session key; starting a new session.');
       } catch (error) {
@@ -170,10 +209,19 @@ export class SessionHandler {
     return new Session(this.#host, request, randomUUID(), cookie, false);
   }
 
-  #open(request: SessionRequest, key: string, cookie: string | undefined): Promise<Session> {
+  /** A session the cookie names: loaded (unless load is 'lazy'), then resolved with or handed to `receiver`. */
+  #open(
+    request: SessionRequest,
+    key: string,
+    cookie: string | undefined,
+    receiver: SessionReceiver | undefined,
+  ): Promise<Session | undefined> {
     const session = new Session(this.#host, request, key, cookie, true);
-    if (this.options.load === 'lazy') return Promise.resolve(session);
-    return this.#load(session as Session<object>) as Promise<Session>;
+    if (this.options.load !== 'lazy') {
+      return this.#load(session as Session<object>, receiver) as Promise<Session | undefined>;
+    }
+    if (receiver === undefined) return Promise.resolve(session);
+    return Promise.resolve(deliver(session as Session<object>, receiver));
   }
 
   /**
@@ -398,26 +446,36 @@ export class SessionHandler {
   }
 
   /**
-   * Reads the session from the cache, bounded by ioTimeout, and resolves with it; never rejects: a failed
-   * or late read leaves the session unavailable for this request (a late answer is ignored).
+   * Reads the session from the cache, bounded by ioTimeout, and resolves with it, or hands it to `receiver`
+   * (beginThen) and resolves with nothing. Never rejects: a failed or late read leaves the session
+   * unavailable for this request (a late answer is ignored).
    */
-  #load(session: Session<object>): Promise<Session<object>> {
+  #load(
+    session: Session<object>,
+    receiver: SessionReceiver | undefined,
+  ): Promise<Session<object> | undefined> {
     const key = session[SESSION_STATE].key;
-    const unavailable = (error: unknown): Session<object> => {
-      this.options.logger?.warn(
-        `Session cache read exception; the session is unavailable for this request: ${(error as Error).message}`,
-      );
-      session.applyLoaded(undefined, false);
-      return session;
-    };
-    return this.#io('load', () => this.options.cache.get(key)).then((blob) => {
-      try {
-        this.#apply(session, blob);
-      } catch (error) {
-        return unavailable(error);
-      }
-      return session;
-    }, unavailable);
+    return this.#io('load', () => this.options.cache.get(key)).then(
+      (blob) => {
+        try {
+          this.#apply(session, blob);
+        } catch (error) {
+          this.#unavailable(session, error);
+        }
+        return receiver === undefined ? session : deliver(session, receiver);
+      },
+      (error: unknown) => {
+        this.#unavailable(session, error);
+        return receiver === undefined ? session : deliver(session, receiver);
+      },
+    );
+  }
+
+  #unavailable(session: Session<object>, error: unknown): void {
+    this.options.logger?.warn(
+      `Session cache read exception; the session is unavailable for this request: ${(error as Error).message}`,
+    );
+    session.applyLoaded(undefined, false);
   }
 
   #apply(session: Session<object>, blob: Uint8Array | undefined): void {

@@ -7,6 +7,7 @@ import {
   type Session,
   SessionHandler,
   type SessionOptions,
+  type SessionReceiver,
   type SessionRequest,
   SessionStateError,
 } from '@sharedstate/session-core';
@@ -63,11 +64,23 @@ function exposeSessionId(prototype: object | null): void {
 
 type ResponseMethod = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 
+/** What one middleware shares with all its responses. */
+interface Middleware {
+  readonly handler: SessionHandler;
+  readonly properties: boolean;
+  /** Where each response keeps its PendingResponse: one key per middleware (see session()). */
+  readonly pendingKey: symbol;
+  readonly writeHead: ResponseMethod;
+  readonly end: ResponseMethod;
+}
+
 /**
- * One response's session: the request as session-core sees it, and the state the response hooks read. One
- * object with its methods on the prototype, where an object literal and a closure per request were before.
+ * One response's session: the request as session-core sees it, where the session arrives, and the state
+ * the response hooks read. One object with its methods on the prototype, where an object literal and
+ * closures per request were before.
  */
-class PendingResponse implements SessionRequest {
+class PendingResponse implements SessionRequest, SessionReceiver {
+  readonly middleware: Middleware;
   readonly handler: SessionHandler;
   readonly req: ExpressRequest;
   readonly res: ServerResponse;
@@ -85,8 +98,9 @@ class PendingResponse implements SessionRequest {
   /** With the `properties` option: the express-session-style object in `req.session` (none once destroyed). */
   view: PropertySession | undefined = undefined;
 
-  constructor(handler: SessionHandler, req: ExpressRequest, res: ServerResponse, next: Next) {
-    this.handler = handler;
+  constructor(middleware: Middleware, req: ExpressRequest, res: ServerResponse, next: Next) {
+    this.middleware = middleware;
+    this.handler = middleware.handler;
     this.req = req;
     this.res = res;
     this.next = next;
@@ -109,6 +123,47 @@ class PendingResponse implements SessionRequest {
   responseStarted(): boolean {
     return this.res.headersSent;
   }
+
+  /** Puts the session on the request, hooks the response so the session is saved before it goes out, and goes on. */
+  sessionReady(current: Session): void {
+    const { req, res, middleware } = this;
+    const own = req as { [SESSION]?: Session<object> };
+    // express-session run first during a migration keeps req.session (getSession(req) gives ours); one of
+    // our own middlewares run first gives way, as getSession(req) gives the innermost.
+    if (middleware.properties) {
+      if (req.session === undefined) {
+        this.claimed = true;
+        this.view = createPropertySession(
+          current as Session<object>,
+          (next) => {
+            this.view = next;
+            req.session = next;
+          },
+          // A throw in the app's regenerate or save callback goes to Express's error handling.
+          this.next,
+        );
+        req.session = this.view;
+      }
+    } else if (req.session === undefined || req.session === own[SESSION]) {
+      req.session = current;
+      this.claimed = true;
+    }
+    own[SESSION] = current as Session<object>;
+    this.session = current as Session<object>;
+    this.writeHead = res.writeHead as ResponseMethod;
+    this.end = res.end as ResponseMethod;
+    (res as unknown as Record<symbol, PendingResponse>)[middleware.pendingKey] = this;
+    // The same two functions on every response, with the request's state in a property: measured under
+    // load, a fresh closure per response assigned here made V8's young-generation GC keep and promote
+    // whole request object graphs (14 µs more CPU per read and 43 µs per write on Express).
+    res.writeHead = middleware.writeHead as typeof res.writeHead;
+    res.end = middleware.end as typeof res.end;
+    this.next();
+  }
+
+  sessionFailed(error: unknown): void {
+    this.next(error);
+  }
 }
 
 /**
@@ -127,7 +182,7 @@ export function session(
   // One key and one pair of methods per middleware, shared by all its responses: two session middlewares
   // on one response each find their own state and chain to the other's methods.
   const pendingKey = Symbol('sharedstate.express.pending');
-  const { writeHead, end } = responseMethods(pendingKey);
+  const middleware: Middleware = { handler, properties, pendingKey, ...responseMethods(pendingKey) };
   let knownPrototype: object | null = null;
   return (req, res, next) => {
     // Express gives the request its app's prototype (a mounted sub-app's while in it): each is checked once
@@ -137,41 +192,8 @@ export function session(
       knownPrototype = prototype;
       exposeSessionId(prototype);
     }
-    const pending = new PendingResponse(handler, req, res, next);
-    handler.begin(pending).then((current) => {
-      const own = req as { [SESSION]?: Session<object> };
-      // express-session run first during a migration keeps req.session (getSession(req) gives ours); one of
-      // our own middlewares run first gives way, as getSession(req) gives the innermost.
-      if (properties) {
-        if (req.session === undefined) {
-          pending.claimed = true;
-          pending.view = createPropertySession(
-            current as Session<object>,
-            (next) => {
-              pending.view = next;
-              req.session = next;
-            },
-            // A throw in the app's regenerate or save callback goes to Express's error handling.
-            pending.next,
-          );
-          req.session = pending.view;
-        }
-      } else if (req.session === undefined || req.session === own[SESSION]) {
-        req.session = current;
-        pending.claimed = true;
-      }
-      own[SESSION] = current as Session<object>;
-      pending.session = current as Session<object>;
-      pending.writeHead = res.writeHead as ResponseMethod;
-      pending.end = res.end as ResponseMethod;
-      (res as unknown as Record<symbol, PendingResponse>)[pendingKey] = pending;
-      // The same two functions on every response, with the request's state in a property: measured under
-      // load, a fresh closure per response assigned here made V8's young-generation GC keep and promote
-      // whole request object graphs (14 µs more CPU per read and 43 µs per write on Express).
-      res.writeHead = writeHead as typeof res.writeHead;
-      res.end = end as typeof res.end;
-      next();
-    }, next);
+    const pending = new PendingResponse(middleware, req, res, next);
+    handler.beginThen(pending, pending);
   };
 }
 
