@@ -1,3 +1,5 @@
+// Imported, not the global: the global `Buffer` is a getter, run on every use (each read copies its reply).
+import { Buffer } from 'node:buffer';
 import {
   assertKnownOptions,
   assertValidKey,
@@ -166,18 +168,19 @@ export class RedisCache implements DistributedCache {
     const signal = options?.signal;
     const refused = refuse(key, signal);
     if (refused) return refused;
-    const redisKey = this.#prefix + key;
     const renewals = this.#renewals;
-    if (renewals?.isFresh(key)) {
+    const freshKey = renewals?.freshRedisKey(key);
+    if (freshKey !== undefined) {
       // Renewed by this client moments ago: a plain read, no second renewal (see RecentRenewals).
-      return this.#run('get', key, signal, this.#client.hgetBuffer(redisKey, 'data'), toBytes);
+      return this.#run('get', key, signal, this.#client.hgetBuffer(freshKey, 'data'), toBytes);
     }
+    const redisKey = this.#prefix + key;
     if (!this.#useScripts)
       return this.#run('get', key, signal, this.#getWithoutScript(key, redisKey), toBytes);
     const reply = this.#scripts.sharedstateGetAndRefreshBuffer(redisKey, this.#nowTicks());
     if (renewals === undefined) return this.#run('get', key, signal, reply, dataOf);
     return this.#run('get', key, signal, reply, (found) => {
-      renewals.renewed(key, found?.[1]);
+      renewals.renewed(key, found?.[1], redisKey);
       return dataOf(found);
     });
   }
@@ -210,7 +213,7 @@ export class RedisCache implements DistributedCache {
     const redisKey = this.#prefix + key;
     // Noted when sent, not when answered: if the write fails, the worst case is reads within the skip window
     // that do not renew the entry already there.
-    this.#renewals?.renewed(key, slidingMs);
+    this.#renewals?.renewed(key, slidingMs, redisKey);
     if (this.#useScripts) {
       const reply = this.#scripts.sharedstateSet(redisKey, absexp, sldexp, ttlMs, asBuffer(value));
       return this.#run('set', key, signal, reply, toVoid);
@@ -237,7 +240,7 @@ export class RedisCache implements DistributedCache {
     const reply = this.#scripts.sharedstateRefresh(redisKey, this.#nowTicks());
     if (renewals === undefined) return this.#run('refresh', key, signal, reply, toVoid);
     return this.#run('refresh', key, signal, reply, (slidingMs) => {
-      renewals.renewed(key, slidingMs ?? undefined);
+      renewals.renewed(key, slidingMs ?? undefined, redisKey);
     });
   }
 
@@ -281,7 +284,7 @@ export class RedisCache implements DistributedCache {
       this.#renewals?.forget(key);
       await this.#client.del(redisKey);
     } else {
-      this.#renewals?.renewed(key, slidingMs);
+      this.#renewals?.renewed(key, slidingMs, redisKey);
       await this.#client.pexpire(redisKey, ttlMs);
     }
   }

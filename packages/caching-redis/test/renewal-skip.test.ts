@@ -55,6 +55,23 @@ describeWithService(services.redis({ spawn: true }), 'renewing sliding entries',
     expect(await mine.get('s3')).toBeUndefined();
   });
 
+  test('a skipped read reads the entry under its instanceName, whichever call renewed it', async () => {
+    const clock = new ManualClock(Date.now());
+    const shop = new RedisCache({ redis: client, instanceName: 'shop:', clock });
+    const blog = new RedisCache({ redis: client, instanceName: 'blog:', clock });
+    await shop.set('s9', Buffer.from('cart'), { slidingExpiration: '20m' });
+    await blog.set('s9', Buffer.from('draft'), { slidingExpiration: '20m' });
+    // Within the window after the set: plain reads, under each cache's own prefix.
+    expect([text(await shop.get('s9')), text(await blog.get('s9'))]).toEqual(['cart', 'draft']);
+    // After a renewing read and a refresh, the same.
+    clock.advance(13_000);
+    expect(text(await shop.get('s9'))).toBe('cart');
+    await blog.refresh('s9');
+    expect([text(await shop.get('s9')), text(await blog.get('s9'))]).toEqual(['cart', 'draft']);
+    expect(await client.hget('shop:s9', 'data')).toBe('cart');
+    expect(await client.exists('s9')).toBe(0);
+  });
+
   test('removing an entry forgets its renewal: the next write and read start afresh', async () => {
     const clock = new ManualClock(Date.now());
     const cache = new RedisCache({ redis: client, clock });
