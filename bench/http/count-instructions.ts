@@ -1,8 +1,10 @@
 // Instructions per request of one benchmark server, counted by valgrind's callgrind (apt install valgrind):
 //   node --conditions=source bench/http/count-instructions.ts <variant> [runs=3] [requests=15000]
-// e.g. express:get and express:sharedstate. Reads only (GET /read with the variant's cookie; with
-// BENCH_OTHER_COOKIES=1 among eight others). Unlike CPU time, the count does not move with whatever else
-// the machine is doing, so two builds can be compared a few thousand instructions apart.
+// e.g. express:get and express:sharedstate. Reads only (GET /read with the variant's cookie, or a stand-in
+// of the same size for a variant without a session; with BENCH_OTHER_COOKIES=1 among eight others). Unlike
+// CPU time, the count does not move with whatever else the machine is doing, so two builds can be compared a
+// few thousand instructions apart (a larger garbage collection landing in the counted window moves it by
+// several thousand too: count more requests, or several runs).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,8 +88,11 @@ async function countOnce(redisUrl: string, dir: string, run: number): Promise<Co
   try {
     await started(child);
     const url = `http://127.0.0.1:${port}`;
-    const cookie = cookieHeader(await sessionCookie(url));
-    const options = { url: `${url}/read`, headers: cookie === undefined ? {} : { cookie }, connections: 32 };
+    const options = {
+      url: `${url}/read`,
+      headers: { cookie: cookieHeader(await sessionCookie(url)) },
+      connections: 32,
+    };
     await autocannon({ ...options, amount: WARM_UP_REQUESTS });
     execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' });
     const result = await autocannon({ ...options, amount: Number(requests) });

@@ -17,11 +17,18 @@ export const OTHER_COOKIES =
       ]
     : [];
 
+/**
+ * What the variants without a session (bare, get, get-set) are sent in place of a session cookie: one with
+ * our cookie's name and length (a protected session key, percent-encoded: 180 to 186 characters), so that
+ * every variant receives the same bytes and "over bare" and "over floor" count only what a middleware does
+ * with them.
+ */
+export const STAND_IN_SESSION_COOKIE = `sharedstate.sid=${'CfDJ8'.padEnd(184, 'a1B2c3D4e5F6g7H8i9J0%2B%2F')}`;
+
 /** The Cookie header for a request: the variant's own cookie among the others, not first, as a browser's often is. */
-export function cookieHeader(own: string | undefined): string | undefined {
-  const cookies =
-    own === undefined ? OTHER_COOKIES : [...OTHER_COOKIES.slice(0, 7), own, ...OTHER_COOKIES.slice(7)];
-  return cookies.length > 0 ? cookies.join('; ') : undefined;
+export function cookieHeader(own: string | undefined): string {
+  const session = own ?? STAND_IN_SESSION_COOKIE;
+  return [...OTHER_COOKIES.slice(0, 7), session, ...OTHER_COOKIES.slice(7)].join('; ');
 }
 
 /** The cookies a variant's server sets on a first write, as the Cookie header a browser sends back. */
