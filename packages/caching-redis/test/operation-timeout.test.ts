@@ -1,7 +1,7 @@
+import { getEventListeners } from 'node:events';
 import { CacheUnavailableError } from '@sharedstate/caching-abstractions';
 import { RedisCache } from '@sharedstate/caching-redis';
 import { describeWithService, redisCli, services } from '@sharedstate/testing';
-import { getEventListeners } from 'node:events';
 import { Redis } from 'ioredis';
 
 describeWithService(services.redis({ spawn: true }), 'a Redis that stops answering', (server) => {
