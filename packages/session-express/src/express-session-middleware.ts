@@ -81,7 +81,6 @@ interface Middleware {
  */
 class PendingResponse implements SessionRequest, SessionReceiver {
   readonly middleware: Middleware;
-  readonly handler: SessionHandler;
   readonly req: ExpressRequest;
   readonly res: ServerResponse;
   readonly next: Next;
@@ -100,7 +99,6 @@ class PendingResponse implements SessionRequest, SessionReceiver {
 
   constructor(middleware: Middleware, req: ExpressRequest, res: ServerResponse, next: Next) {
     this.middleware = middleware;
-    this.handler = middleware.handler;
     this.req = req;
     this.res = res;
     this.next = next;
@@ -217,7 +215,7 @@ function checkReplaced(pending: PendingResponse): void {
   // With properties, req.session holds the view (undefined after its destroy(): replaced() then has nothing
   // left to do, as the session is destroyed already).
   if (pending.req.session !== (pending.view ?? pending.session)) {
-    pending.handler.replaced(pending.session, pending.req.session, 'req.session');
+    pending.middleware.handler.replaced(pending.session, pending.req.session, 'req.session');
   }
 }
 
@@ -225,7 +223,7 @@ function applyHeaders(res: ServerResponse, pending: PendingResponse): void {
   if (pending.headersApplied || res.headersSent) return;
   checkReplaced(pending);
   pending.headersApplied = true;
-  const { setCookie, cacheControl } = pending.handler.responseHeaders(pending.session);
+  const { setCookie, cacheControl } = pending.middleware.handler.responseHeaders(pending.session);
   if (setCookie === undefined) return;
   const existing = res.getHeader('Set-Cookie');
   const cookies = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
@@ -249,7 +247,7 @@ function responseMethods(key: symbol): { writeHead: ResponseMethod; end: Respons
       if (pending.ending) return pending.end.apply(this, args);
       pending.ending = true;
       checkReplaced(pending);
-      const saving = pending.handler.end(pending.session);
+      const saving = pending.middleware.handler.end(pending.session);
       if (saving === undefined) {
         // Nothing to save: send now, without waiting for a tick.
         applyHeaders(this, pending);
@@ -267,7 +265,7 @@ function responseMethods(key: symbol): { writeHead: ResponseMethod; end: Respons
           if (this.headersSent) {
             // Too late for an error page: the status is out. Cut the connection so the client sees a failed
             // response, not a complete one claiming success.
-            pending.handler.options.logger?.error(
+            pending.middleware.handler.options.logger?.error(
               `The session could not be saved after the response started: ${(error as Error).message}`,
             );
             this.destroy();
