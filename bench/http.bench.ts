@@ -139,6 +139,13 @@ async function commandsProcessed(redis: Redis): Promise<number> {
 const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
+/**
+ * How far each round's order turns: the whole list's variants spread over the rounds (3 places for the 15
+ * variants in 5 rounds), and at least one place, so that a short list (BENCH_VARIANTS) turns too. A fixed
+ * 3 left a list of three or six in the same order every round, the first variant always first.
+ */
+const ROTATION = Math.max(1, Math.floor(SELECTED.length / ROUNDS));
+
 export async function runHttp(): Promise<string> {
   const server = await LocalRedisServer.start();
   const redis = new Redis(server.url);
@@ -146,7 +153,7 @@ export async function runHttp(): Promise<string> {
   try {
     for (let round = 0; round < ROUNDS; round++) {
       // Interleaved: every variant once per round, in a rotated order, so drift hits all of them alike.
-      const order = SELECTED.map((_, i) => SELECTED[(i + round * 3) % SELECTED.length]!);
+      const order = SELECTED.map((_, i) => SELECTED[(i + round * ROTATION) % SELECTED.length]!);
       for (const scenario of SCENARIOS) {
         for (const variant of order) {
           if (variant.endsWith(':bare') && scenario === 'write') continue;
@@ -207,5 +214,28 @@ export async function runHttp(): Promise<string> {
   }
   if (fellShort)
     lines.push('', `(short): answered under 97% of the ${RATE} requests per second asked; lower BENCH_RATE.`);
+  if (RATE === undefined) lines.push(...perRoundRatios(samples));
   return lines.join('\n');
+}
+
+/**
+ * Each session read's req/s against its framework's floor round by round (the runs measured nearest each
+ * other), beside the table's ratio of medians: how far one round moves from the next on this machine, which
+ * a single ratio hides.
+ */
+function perRoundRatios(samples: Map<string, Measurement[]>): string[] {
+  const lines: string[] = [];
+  for (const variant of SELECTED) {
+    const [framework, kind] = variant.split(':');
+    if (kind === 'bare' || kind === 'get' || kind === 'get-set') continue;
+    const ours = samples.get(`${variant}|read`);
+    const floor = samples.get(`${framework}:get|read`);
+    if (ours === undefined || floor === undefined || ours.length < 2) continue;
+    const ratios = ours.map((m, round) => m.reqPerSec / floor[round]!.reqPerSec);
+    lines.push(
+      `- ${framework} ${kind}: ${ratios.map((r) => r.toFixed(2)).join(', ')} (median ${median(ratios).toFixed(2)})`,
+    );
+  }
+  if (lines.length === 0) return [];
+  return ['', "Reads, req/s vs bare+GET in each round (the same round's floor):", '', ...lines];
 }
