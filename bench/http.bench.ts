@@ -142,7 +142,8 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 /**
  * How far each round's order turns: the whole list's variants spread over the rounds (3 places for the 15
  * variants in 5 rounds), and at least one place, so that a short list (BENCH_VARIANTS) turns too. A fixed
- * 3 left a list of three or six in the same order every round, the first variant always first.
+ * 3 left a list of three in the same order every round, the first variant always first, and turned a list
+ * of six between two orders only.
  */
 const ROTATION = Math.max(1, Math.floor(SELECTED.length / ROUNDS));
 
