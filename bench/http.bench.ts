@@ -138,6 +138,8 @@ async function commandsProcessed(redis: Redis): Promise<number> {
 // microseconds hid differences the runs resolve (10 ms clock ticks over 3 s of 30,000+ requests a second).
 const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+/** The variants without a session (the framework alone and the floors), as against a session middleware. */
+const withoutSession = (kind: string | undefined) => kind === 'bare' || kind === 'get' || kind === 'get-set';
 
 /**
  * How far each round's order turns: the whole list's variants spread over the rounds (3 places for the 15
@@ -198,7 +200,7 @@ export async function runHttp(): Promise<string> {
       const floorCpu = samples.has(`${framework}:${floorKind}|${scenario}`)
         ? pick(`${framework}:${floorKind}|${scenario}`, 'cpuPerReq')
         : undefined;
-      const isFloor = kind === 'bare' || kind === 'get' || kind === 'get-set';
+      const isFloor = withoutSession(kind);
       // Held at a rate, a variant that answered fewer requests than asked was saturated: its CPU per
       // request is not comparable with the others'.
       const short = RATE !== undefined && pick(key, 'reqPerSec') < RATE * 0.97;
@@ -228,7 +230,7 @@ function perRoundRatios(samples: Map<string, Measurement[]>): string[] {
   const lines: string[] = [];
   for (const variant of SELECTED) {
     const [framework, kind] = variant.split(':');
-    if (kind === 'bare' || kind === 'get' || kind === 'get-set') continue;
+    if (withoutSession(kind)) continue;
     const ours = samples.get(`${variant}|read`);
     const floor = samples.get(`${framework}:get|read`);
     if (ours === undefined || floor === undefined || ours.length < 2) continue;
