@@ -14,8 +14,8 @@ export interface RedisCacheOptions {
    */
   redis?: Redis | Cluster;
   /**
-   * A redis:// URL or ioredis options; the cache creates the client, with bounded retries and auto-pipelining
-   * (options given here override either), and owns it.
+   * A redis:// URL or ioredis options; the cache creates the client, with bounded retries (options given
+   * here override them), and owns it.
    */
   connection?: string | RedisOptions;
   /** Prefix of every Redis key (ASP.NET Core's InstanceName), e.g. 'shop:'. Default none. */

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Server-side scripts, so that a sliding get is one round trip. They only touch KEYS[1], so Redis Cluster
  * never sees a cross-slot call. Times are .NET ticks (100 ns); Lua numbers are doubles, which loses a few
@@ -31,7 +33,7 @@ end
 `;
 
 /** ARGV[1] = now in ticks. Returns {data, sliding ms or -1}, or nil; extends a sliding entry. */
-export const GET_AND_REFRESH = `${SLIDE}
+const GET_AND_REFRESH = `${SLIDE}
 local fields = redis.call('HMGET', KEYS[1], 'absexp', 'sldexp', 'data')
 if not fields[3] then return false end
 local sliding = slide(fields)
@@ -40,14 +42,14 @@ return {fields[3], sliding}
 `;
 
 /** ARGV[1] = now in ticks. Extends a sliding entry; returns its sliding ms (or -1), nil if it is gone. */
-export const REFRESH = `${SLIDE}
+const REFRESH = `${SLIDE}
 local fields = redis.call('HMGET', KEYS[1], 'absexp', 'sldexp')
 if not fields[2] then return false end
 return slide(fields)
 `;
 
 /** ARGV = absexp, sldexp, ttl in ms (or -1), data. Writes the hash and its TTL atomically. */
-export const SET = `
+const SET = `
 redis.call('HSET', KEYS[1], 'absexp', ARGV[1], 'sldexp', ARGV[2], 'data', ARGV[4])
 if ARGV[3] ~= '-1' then
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -56,3 +58,18 @@ else
 end
 return 1
 `;
+
+/** A script of the cache's: its source, the SHA-1 EVALSHA names it by, and the name ioredis defines it under. */
+export interface CacheScript {
+  readonly name: string;
+  readonly lua: string;
+  readonly sha: string;
+}
+
+const script = (name: string, lua: string): CacheScript =>
+  Object.freeze({ name, lua, sha: createHash('sha1').update(lua).digest('hex') });
+
+export const GET_AND_REFRESH_SCRIPT = script('sharedstateGetAndRefresh', GET_AND_REFRESH);
+export const REFRESH_SCRIPT = script('sharedstateRefresh', REFRESH);
+export const SET_SCRIPT = script('sharedstateSet', SET);
+export const CACHE_SCRIPTS: readonly CacheScript[] = [GET_AND_REFRESH_SCRIPT, REFRESH_SCRIPT, SET_SCRIPT];

@@ -100,29 +100,4 @@ describeWithService(services.redis({ spawn: true }), 'round trips per operation'
     });
     expect(sent).toEqual(['hmget', 'pexpire', 'hget']);
   });
-
-  test('a cache that owns its client auto-pipelines: concurrent commands of one turn go out together', async () => {
-    const cache = new RedisCache({ connection: server().url });
-    // Options given in `connection` win over the cache's own.
-    const { hostname, port } = new URL(server().url);
-    const unpipelined = new RedisCache({
-      connection: { host: hostname, port: Number(port), enableAutoPipelining: false },
-    });
-    try {
-      await cache.set('ap', Buffer.from('v'), { slidingExpiration: '20m' });
-      await unpipelined.get('ap');
-      const reads = Array.from({ length: 10 }, () => cache.get('ap'));
-      const queued = (cache.client as Redis).autoPipelineQueueSize;
-      const direct = Array.from({ length: 10 }, () => unpipelined.get('ap'));
-      expect({ queued, unpipelinedQueued: (unpipelined.client as Redis).autoPipelineQueueSize }).toEqual({
-        queued: 10,
-        unpipelinedQueued: 0,
-      });
-      for (const value of await Promise.all([...reads, ...direct]))
-        expect(Buffer.from(value!).toString()).toBe('v');
-    } finally {
-      await cache.close();
-      await unpipelined.close();
-    }
-  });
 });

@@ -1,0 +1,99 @@
+// The commands a cache sends in one turn of the event loop wait in the connection's corked socket and leave
+// together when the turn ends, whatever the client's enableAutoPipelining; the client's own settings
+// (keyPrefix, the offline queue) still apply. Observed on the socket ioredis writes to, with a real server.
+import { RedisCache } from '@sharedstate/caching-redis';
+import { describeWithService, services } from '@sharedstate/testing';
+import { Redis, type RedisOptions } from 'ioredis';
+
+const text = (value: Uint8Array | undefined) =>
+  value === undefined ? undefined : Buffer.from(value).toString();
+const endOfTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+describeWithService(services.redis({ spawn: true }), 'RedisCache command batching', (server) => {
+  const clients: Redis[] = [];
+  const client = (options: RedisOptions = {}): Redis => {
+    const created = new Redis(server().url, options);
+    clients.push(created);
+    return created;
+  };
+  afterAll(async () => {
+    await Promise.all(clients.map((created) => created.quit()));
+  });
+
+  test.each([false, true])(
+    'with enableAutoPipelining %s, the reads of one turn wait in the corked socket, then leave together',
+    async (enableAutoPipelining) => {
+      const redis = client({ enableAutoPipelining });
+      const cache = new RedisCache({ redis });
+      await cache.set('batch', Buffer.from('v'), { slidingExpiration: '20m' });
+      const reads = Array.from({ length: 10 }, () => cache.get('batch'));
+      const held = { corked: redis.stream.writableCorked, waiting: redis.stream.writableLength > 0 };
+      await endOfTurn();
+      const afterTurn = { corked: redis.stream.writableCorked, waiting: redis.stream.writableLength };
+      expect({ held, afterTurn }).toEqual({
+        held: { corked: 1, waiting: true },
+        afterTurn: { corked: 0, waiting: 0 },
+      });
+      expect((await Promise.all(reads)).map(text)).toEqual(Array(10).fill('v'));
+    },
+  );
+
+  test('control: the same client’s own methods, without auto-pipelining, write at once', async () => {
+    const redis = client();
+    await redis.ping();
+    const reads = Array.from({ length: 10 }, () => redis.get('nothing-here'));
+    expect(redis.stream.writableCorked).toBe(0);
+    expect(await Promise.all(reads)).toEqual(Array(10).fill(null));
+  });
+
+  test('commands of one turn keep their order: a set then a get of the same key reads the new value', async () => {
+    const cache = new RedisCache({ redis: client() });
+    await cache.set('order', Buffer.from('old'), { slidingExpiration: '20m' });
+    const write = cache.set('order', Buffer.from('new'), { slidingExpiration: '20m' });
+    const read = cache.get('order');
+    const removal = cache.remove('order');
+    const afterRemoval = cache.get('order');
+    await write;
+    expect({ read: text(await read), afterRemoval: text(await afterRemoval) }).toEqual({
+      read: 'new',
+      afterRemoval: undefined,
+    });
+    await removal;
+  });
+
+  test.each([true, false])(
+    "the client's keyPrefix applies to every command (useScripts %s)",
+    async (useScripts) => {
+      const plain = client();
+      const prefixed = client({ keyPrefix: 'tenant7:' });
+      // renewalSkipFraction 0: every get goes through the script (its key is prefixed by ioredis like any other).
+      const renewing = new RedisCache({
+        redis: prefixed,
+        instanceName: 'app:',
+        useScripts,
+        renewalSkipFraction: 0,
+      });
+      const skipping = new RedisCache({ redis: prefixed, instanceName: 'app:', useScripts });
+      await renewing.set('k', Buffer.from('v'), { slidingExpiration: '20m' });
+      expect(await plain.hget('tenant7:app:k', 'data')).toBe('v');
+      expect(await plain.exists('app:k')).toBe(0);
+      expect(text(await renewing.get('k'))).toBe('v');
+      await skipping.refresh('k');
+      expect(text(await skipping.get('k'))).toBe('v');
+      expect(await plain.pttl('tenant7:app:k')).toBeGreaterThan(19 * 60_000);
+      await skipping.remove('k');
+      expect(await plain.exists('tenant7:app:k')).toBe(0);
+    },
+  );
+
+  test('commands sent while the client is still connecting wait in its offline queue, then succeed', async () => {
+    const redis = client({ lazyConnect: true });
+    const cache = new RedisCache({ redis });
+    const write = cache.set('early', Buffer.from('v'), { slidingExpiration: '20m' });
+    const read = cache.get('early');
+    // The first command of a lazyConnect client starts the connection.
+    expect(redis.status).not.toBe('ready');
+    await write;
+    expect(text(await read)).toBe('v');
+  });
+});
