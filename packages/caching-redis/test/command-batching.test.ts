@@ -1,6 +1,6 @@
 // The commands a cache sends in one turn of the event loop wait in the connection's corked socket and leave
-// together when the turn ends, whatever the client's enableAutoPipelining; the client's own settings
-// (keyPrefix, the offline queue) still apply. Observed on the socket ioredis writes to, with a real server.
+// together, eight at a time or when the turn ends, whatever the client's enableAutoPipelining; the client's
+// own settings (keyPrefix, the offline queue) still apply. Observed on the socket ioredis writes to, with a real server.
 import { RedisCache } from '@sharedstate/caching-redis';
 import { describeWithService, services } from '@sharedstate/testing';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -37,6 +37,24 @@ describeWithService(services.redis({ spawn: true }), 'RedisCache command batchin
       expect((await Promise.all(reads)).map(text)).toEqual(Array(10).fill('v'));
     },
   );
+
+  test('a long turn leaves in writes of 8 commands, so the server starts on the first while the rest are made', async () => {
+    const redis = client();
+    const cache = new RedisCache({ redis });
+    await cache.set('batch', Buffer.from('v'), { slidingExpiration: '20m' });
+    // The socket is corked at the first command of the turn, uncorked (written) at the eighth, corked again
+    // at the ninth, and uncorked at the end of the turn.
+    const corkedAfter: number[] = [];
+    const reads = Array.from({ length: 9 }, () => {
+      const read = cache.get('batch');
+      corkedAfter.push(redis.stream.writableCorked);
+      return read;
+    });
+    expect(corkedAfter).toEqual([1, 1, 1, 1, 1, 1, 1, 0, 1]);
+    await endOfTurn();
+    expect(redis.stream.writableCorked).toBe(0);
+    expect((await Promise.all(reads)).map(text)).toEqual(Array(9).fill('v'));
+  });
 
   test('control: the same client’s own methods, without auto-pipelining, write at once', async () => {
     const redis = client();
