@@ -15,6 +15,19 @@ export async function run(): Promise<ComparisonRow[]> {
   }
   let i = 0;
   const nextKey = () => keys[i++ % keys.length]!;
+  // A cache at its limit, where every set of a new key evicts one: beside sets that overwrite below it.
+  const entries = 100_000;
+  const probe = new MemoryDistributedCache({ sizeLimit: Number.POSITIVE_INFINITY });
+  await probe.set('session:0', value, { slidingExpiration: '20m' });
+  const full = new MemoryDistributedCache({ sizeLimit: probe.size * entries });
+  const roomy = new MemoryDistributedCache({ sizeLimit: Number.POSITIVE_INFINITY });
+  probe.dispose();
+  for (let n = 0; n < entries; n++) {
+    await full.set(`session:${n}`, value, { slidingExpiration: '20m' });
+    await roomy.set(`session:${n}`, value, { slidingExpiration: '20m' });
+  }
+  let fresh = entries;
+  let cycled = 0;
   try {
     return await comparePairs('memory cache', [
       {
@@ -31,8 +44,22 @@ export async function run(): Promise<ComparisonRow[]> {
         },
         baseline: { name: 'lru-cache set (ttl)', fn: async () => void lru.set(nextKey(), value.slice()) },
       },
+      {
+        operation: 'set into a full cache (100k entries)',
+        ours: {
+          name: 'set of a new key, evicting',
+          fn: () => full.set(`session:${fresh++}`, value, { slidingExpiration: '20m' }),
+        },
+        baseline: {
+          name: 'set below the limit',
+          fn: () => roomy.set(`session:${cycled++ % entries}`, value, { slidingExpiration: '20m' }),
+        },
+        target: 0.5,
+      },
     ]);
   } finally {
     ours.dispose();
+    full.dispose();
+    roomy.dispose();
   }
 }

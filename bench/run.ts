@@ -11,6 +11,20 @@ const suites: Record<string, () => Promise<{ run(): Promise<ComparisonRow[]> }>>
 };
 
 const wanted = process.argv.slice(2);
+// Suites that print their own table (sizes and rates, not ops/s ratios), run only when named.
+const ownTables: Record<string, () => Promise<string>> = {
+  'memory-size': async () => (await import('./memory-footprint.bench.ts')).runMemoryFootprint(),
+  'memory-sessions': async () => (await import('./memory-sessions.bench.ts')).runMemorySessions(),
+};
+for (const name of Object.keys(ownTables)) {
+  if (!wanted.includes(name)) continue;
+  const table = await ownTables[name]!();
+  console.log(`${name}\n\n${table}\n`);
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(`bench/results/${name}.md`, `${table}\n`);
+  wanted.splice(wanted.indexOf(name), 1);
+  if (wanted.length === 0) process.exit(0);
+}
 if (wanted.includes('http')) {
   // The HTTP suite reports its own table (latency and CPU columns, not ops/s ratios).
   const { runHttp } = await import('./http.bench.ts');

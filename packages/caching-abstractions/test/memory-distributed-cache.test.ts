@@ -26,15 +26,32 @@ describe('MemoryDistributedCache', () => {
     expect(cache.size).toBeLessThanOrEqual(10 * 1024);
   });
 
-  test('evicts expired entries before live ones', async () => {
+  test('a write into a full cache evicts only the least recently used entries, however many have expired', async () => {
     clock = new ManualClock();
-    cache = new MemoryDistributedCache({ clock, sizeLimit: 10 * 1024 });
-    await cache.set('live', kib(4));
-    await cache.set('short', kib(4), { absoluteExpirationRelativeToNow: '1m' });
+    const value = new Uint8Array(100);
+    cache = new MemoryDistributedCache({ clock, sizeLimit: Number.POSITIVE_INFINITY });
+    await cache.set('probe', value);
+    const entrySize = cache.size;
+    cache.dispose();
+    cache = new MemoryDistributedCache({ clock, sizeLimit: entrySize * 10 });
+    for (let i = 0; i < 10; i++) {
+      await cache.set(`k${i}`, value, i >= 5 ? { absoluteExpirationRelativeToNow: '1m' } : undefined);
+    }
     clock.advance(120_000);
-    await cache.set('new', kib(4));
-    expect(await cache.get('live')).toBeDefined();
-    expect(cache.count).toBe(2);
+    await cache.set('kA', value);
+    // One entry made room: no scan of the whole cache for expired ones on the write path.
+    expect(cache.count).toBe(10);
+    expect(await cache.get('k0')).toBeUndefined();
+    expect(await cache.get('k1')).toBeDefined();
+    cache.sweepExpired();
+    expect(cache.count).toBe(5);
+  });
+
+  test('each entry counts its bookkeeping, not only its bytes', async () => {
+    cache = new MemoryDistributedCache();
+    await cache.set('k', new Uint8Array(10));
+    // The entry object, the value's own buffer and the map's slot cost far more than ten bytes.
+    expect(cache.size).toBeGreaterThan(500);
   });
 
   test('rejects a single value larger than the size limit with a typed error', async () => {
