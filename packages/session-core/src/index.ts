@@ -9,6 +9,7 @@ export {
   SessionTooLargeError,
   SessionUnavailableError,
   SessionUsageError,
+  SessionValueFormatError,
 } from './session-errors.ts';
 export { SessionHandler } from './session-handler.ts';
 export { aspnetCoreCompat, type SessionCookieOptions, type SessionOptions } from './session-options.ts';

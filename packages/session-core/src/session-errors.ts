@@ -25,5 +25,8 @@ export class SessionStateError extends SessionError {}
  */
 export class SessionUsageError extends SessionError {}
 
+/** A stored value cannot be read as the type asked for (e.g. getJson of a value that is not JSON). */
+export class SessionValueFormatError extends SessionError {}
+
 /** A session option is missing or wrong; raised when the middleware is created. */
 export class SessionConfigurationError extends SessionError {}

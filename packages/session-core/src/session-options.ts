@@ -204,7 +204,13 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
       'session() needs `cache`: a DistributedCache such as new RedisCache({ redis }) (or new MemoryDistributedCache() for a single instance).',
     );
   }
-  if (!dataProtection || typeof dataProtection.createProtector !== 'function') {
+  const given = dataProtection as Partial<DataProtectionProvider & Record<'protect' | 'unprotect', unknown>>;
+  if (given && typeof given.createProtector === 'function' && typeof given.protect === 'function') {
+    throw new SessionConfigurationError(
+      "session() got a protector as `dataProtection` (provider.createProtector('...')); pass the provider itself, createDataProtection({ applicationName, repository }): the session makes its own protector from it.",
+    );
+  }
+  if (!given || typeof given.createProtector !== 'function' || typeof given.initialize !== 'function') {
     throw new SessionConfigurationError(
       'session() needs `dataProtection`: createDataProtection({ applicationName, repository }) with a repository every instance shares.',
     );

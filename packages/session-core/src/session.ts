@@ -7,6 +7,7 @@ import {
   SessionTooLargeError,
   SessionUnavailableError,
   SessionUsageError,
+  SessionValueFormatError,
 } from './session-errors.ts';
 import {
   cookieRenewalDue,
@@ -244,8 +245,13 @@ export class Session<TData extends object = Record<string, unknown>> {
     if (text === undefined) return undefined;
     try {
       return JSON.parse(text) as TData[K];
-    } catch {
-      return undefined;
+    } catch (error) {
+      // Returning undefined would let `(getJson(key) ?? 0) + 1` overwrite a value another writer stored
+      // in another format (ASP.NET Core's SetInt32, say).
+      throw new SessionValueFormatError(
+        `The session value '${key}' is not JSON (it was not written by setJson; read it with get, getString or getInt32).`,
+        { cause: error },
+      );
     }
   }
 

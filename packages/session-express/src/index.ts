@@ -10,5 +10,6 @@ export {
   SessionTooLargeError,
   SessionUnavailableError,
   SessionUsageError,
+  SessionValueFormatError,
 } from '@sharedstate/session-core';
 export { type ExpressSessionAdapterOptions, getSession, session } from './express-session-middleware.ts';

@@ -9,5 +9,6 @@ export {
   SessionTooLargeError,
   SessionUnavailableError,
   SessionUsageError,
+  SessionValueFormatError,
 } from '@sharedstate/session-core';
 export { type HonoSessionAdapterOptions, type SessionEnv, session } from './hono-session-middleware.ts';

@@ -10,5 +10,6 @@ export {
   SessionTooLargeError,
   SessionUnavailableError,
   SessionUsageError,
+  SessionValueFormatError,
 } from '@sharedstate/session-core';
 export { getSession, type KoaSessionAdapterOptions, session } from './koa-session-middleware.ts';
