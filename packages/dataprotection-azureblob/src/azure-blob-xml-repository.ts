@@ -124,6 +124,16 @@ export class AzureBlobXmlRepository implements XmlRepository {
     return [...(this.#cached?.elements ?? [])];
   }
 
+  /** The blob's ETag, from a HEAD request: it changes with every upload, by this library or ASP.NET Core. */
+  async getChangeToken(): Promise<string> {
+    try {
+      return (await this.#blob.getProperties()).etag ?? '';
+    } catch (error) {
+      if (isRestError(error) && error.statusCode === 404) return '';
+      throw this.#unavailable('check', error);
+    }
+  }
+
   async storeElement(element: string, _friendlyName: string): Promise<void> {
     // Validate before any I/O: a malformed element must not reach the shared document.
     const compact = serializeCompact(parseXmlElement(element, 'the element to store'));

@@ -42,6 +42,13 @@ export interface DataProtectionOptions {
   xmlDecryptors?: readonly XmlDecryptor[];
   /** Least time between key ring reloads forced by payloads naming an unknown key; default '5s'. */
   unknownKeyRefreshInterval?: Duration;
+  /**
+   * How often each instance asks the repository whether the ring changed (a key created or revoked by
+   * another instance, an operator's tool or an ASP.NET Core app), at the cost of one small round trip when
+   * nothing did; the ring is re-read only on a change. Default '30s'; `false` turns the check off (the ring
+   * is then re-read about daily, or when a payload names a key it lacks).
+   */
+  keyRingChangeCheckInterval?: Duration | false;
   logger?: Logger;
   clock?: Clock;
   /** Random bytes for master keys, key modifiers and IVs. Only tests replace it. */
@@ -60,6 +67,17 @@ export interface DataProtectionProvider {
    * startup instead of on the first request. Optional: the ring also loads on first use.
    */
   initialize(): Promise<void>;
+  /**
+   * Asks the repository now whether the ring changed, and re-reads it if so (what runs every
+   * keyRingChangeCheckInterval). Resolves true when it re-read.
+   */
+  checkForKeyRingChanges(): Promise<boolean>;
+  /**
+   * Calls `listener` after every load of the key ring, with a test telling whether payloads protected with a
+   * key id still unprotect (the key is in the ring and not revoked): a consumer that remembers unprotected
+   * payloads forgets those of revoked keys. Returns a function that removes the listener.
+   */
+  onKeyRingLoaded(listener: (canUnprotectWith: (keyId: string) => boolean) => void): () => void;
 }
 
 const MIN_KEY_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
@@ -76,6 +94,7 @@ const OPTION_NAMES: Readonly<Record<keyof DataProtectionOptions, true>> = {
   xmlEncryptor: true,
   xmlDecryptors: true,
   unknownKeyRefreshInterval: true,
+  keyRingChangeCheckInterval: true,
   logger: true,
   clock: true,
   random: true,
@@ -148,6 +167,10 @@ export function createDataProtection(options: DataProtectionOptions): DataProtec
       options.unknownKeyRefreshInterval ?? '5s',
       'unknownKeyRefreshInterval',
     ),
+    changeCheckIntervalMs:
+      options.keyRingChangeCheckInterval === false
+        ? undefined
+        : durationOption(options.keyRingChangeCheckInterval ?? '30s', 'keyRingChangeCheckInterval'),
   });
   const basePurposes = applicationName === null ? [] : [applicationName];
   const repositoryHint = keyManager.repositoryDescription;
@@ -167,5 +190,7 @@ export function createDataProtection(options: DataProtectionOptions): DataProtec
     async initialize() {
       await ringProvider.getCurrentKeyRing();
     },
+    checkForKeyRingChanges: () => ringProvider.checkForChanges(),
+    onKeyRingLoaded: (listener) => ringProvider.onLoad(listener),
   };
 }

@@ -7,6 +7,7 @@ import type { XmlRepository } from './xml-repository.ts';
 export class EphemeralXmlRepository implements XmlRepository {
   readonly description = 'EphemeralXmlRepository (in memory, not shared)';
   #elements: string[] = [];
+  #writes = 0;
 
   async getAllElements(): Promise<readonly string[]> {
     return [...this.#elements];
@@ -14,11 +15,18 @@ export class EphemeralXmlRepository implements XmlRepository {
 
   async storeElement(element: string, _friendlyName: string): Promise<void> {
     this.#elements.push(element);
+    this.#writes++;
+  }
+
+  async getChangeToken(): Promise<string> {
+    return String(this.#writes);
   }
 
   async deleteElements(shouldDelete: (element: string) => boolean): Promise<number> {
     const before = this.#elements.length;
     this.#elements = this.#elements.filter((element) => !shouldDelete(element));
-    return before - this.#elements.length;
+    const removed = before - this.#elements.length;
+    if (removed > 0) this.#writes++;
+    return removed;
   }
 }

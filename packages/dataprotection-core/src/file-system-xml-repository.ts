@@ -63,6 +63,22 @@ export class FileSystemXmlRepository implements XmlRepository {
     );
   }
 
+  /**
+   * The key files' names: elements are only ever added or deleted as whole files (never rewritten), so the
+   * listing changes exactly when the ring does. One directory read, no file contents.
+   */
+  async getChangeToken(): Promise<string> {
+    try {
+      return (await readdir(this.directory))
+        .filter((name) => name.toLowerCase().endsWith('.xml'))
+        .sort()
+        .join('/');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw error;
+    }
+  }
+
   async storeElement(element: string, friendlyName: string): Promise<void> {
     await this.#ensureDirectory();
     const content = BOM + serializeIndented(parseXmlElement(element, 'the element to store'));

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Element } from '@xmldom/xmldom';
 import type { AlgorithmConfiguration } from './algorithms.ts';
 import type { RandomSource } from './authenticated-encryptor.ts';
@@ -44,6 +44,17 @@ export class KeyManager {
 
   get repositoryDescription(): string {
     return this.#options.repository.description ?? this.#options.repository.constructor.name;
+  }
+
+  /**
+   * A value that changes whenever the stored ring changes: the repository's own change token, or, for a
+   * repository without one, a digest of every element (a full read).
+   */
+  async getChangeToken(): Promise<string> {
+    const { repository } = this.#options;
+    if (repository.getChangeToken) return repository.getChangeToken();
+    const elements = [...(await repository.getAllElements())].sort();
+    return createHash('sha256').update(elements.join('\n')).digest('base64');
   }
 
   /** Every key in the repository (not-yet-active, active, expired), with revocations applied. */

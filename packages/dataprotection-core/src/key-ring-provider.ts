@@ -24,14 +24,24 @@ export interface KeyRingProviderOptions {
    * an attacker can cause with made-up key ids, while a key another instance just created is found quickly.
    */
   unknownKeyRefreshIntervalMs: number;
+  /**
+   * How often to ask the repository whether the stored ring changed (a key created or revoked by another
+   * process); undefined turns the check off.
+   */
+  changeCheckIntervalMs: number | undefined;
   /** For the refresh-period jitter; tests pin it. */
   random?: () => number;
 }
 
+/** Told, after each load, whether payloads protected with a key id still unprotect. */
+export type KeyRingListener = (canUnprotectWith: (keyId: string) => boolean) => void;
+
 /**
  * Holds the key ring in memory and keeps it fresh. Protect and unprotect read the in-memory ring without I/O;
  * an expired ring is refreshed in the background while callers keep using it; one refresh is shared by
- * every concurrent caller; a failed refresh keeps the old ring and retries later.
+ * every concurrent caller; a failed refresh keeps the old ring and retries later. Every
+ * changeCheckIntervalMs a cheap change check (the repository's change token) finds keys created or revoked
+ * by other processes, ASP.NET Core's included, and re-reads the ring only then.
  */
 export class KeyRingProvider {
   readonly #options: KeyRingProviderOptions;
@@ -41,10 +51,55 @@ export class KeyRingProvider {
   #lastForcedRefresh = Number.NEGATIVE_INFINITY;
   /** True while a refresh creates a key: that refresh re-reads the ring itself, so it must not be discarded. */
   #creatingKey = false;
+  #changeCheck: NodeJS.Timeout | undefined;
+  readonly #listeners = new Set<KeyRingListener>();
 
   constructor(options: KeyRingProviderOptions) {
     this.#options = options;
     options.keyManager.onChange(() => this.invalidate());
+  }
+
+  /** Calls `listener` after every load of the ring (see KeyRingListener); returns a function that stops it. */
+  onLoad(listener: KeyRingListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Asks the repository whether the stored ring changed since the ring in memory was read, and if so
+   * re-reads it (the new ring replaces the old at once, its default key chosen again). Resolves true when it
+   * re-read. Runs on its own every changeCheckIntervalMs; a failed check is logged and tried again then.
+   */
+  async checkForChanges(): Promise<boolean> {
+    const ring = this.#ring;
+    if (ring === undefined || this.#refresh !== undefined) return false;
+    const { keyManager, logger } = this.#options;
+    let token: string;
+    try {
+      token = await keyManager.getChangeToken();
+    } catch (error) {
+      logger.warn(
+        `Checking ${keyManager.repositoryDescription} for key ring changes failed; keeping the ring in memory: ${(error as Error).message}`,
+      );
+      return false;
+    }
+    if (token === ring.changeToken || this.#ring !== ring) return false;
+    logger.info(`The key ring in ${keyManager.repositoryDescription} changed; reloading it.`);
+    await this.#startRefresh().catch(() => {});
+    return true;
+  }
+
+  #scheduleChangeCheck(): void {
+    const interval = this.#options.changeCheckIntervalMs;
+    if (interval === undefined || this.#changeCheck !== undefined) return;
+    this.#changeCheck = setTimeout(() => {
+      void this.checkForChanges().finally(() => {
+        this.#changeCheck = undefined;
+        this.#scheduleChangeCheck();
+      });
+    }, interval);
+    // The check never keeps a process alive.
+    this.#changeCheck.unref();
   }
 
   /** The ring in memory if it is still fresh: the no-I/O fast path. */
@@ -98,7 +153,12 @@ export class KeyRingProvider {
     const refresh = this.#computeRing(this.#options.clock.now())
       .then(
         (ring) => {
-          if (generation === this.#generation) this.#ring = ring;
+          if (generation === this.#generation) {
+            this.#ring = ring;
+            this.#scheduleChangeCheck();
+            const canUnprotectWith = (keyId: string) => ring.canUnprotectWith(keyId);
+            for (const listener of this.#listeners) listener(canUnprotectWith);
+          }
           return ring;
         },
         (error: unknown) => {
@@ -126,6 +186,8 @@ export class KeyRingProvider {
 
   async #computeRing(now: number): Promise<KeyRing> {
     const { keyManager, keyLifetimeMs, autoGenerateKeys, logger } = this.#options;
+    // Read before the elements: a change between the two reads makes the next check re-read, never miss it.
+    let changeToken = await keyManager.getChangeToken();
     let keys = await keyManager.getAllKeys();
     let resolution = resolveDefaultKey(now, keys, this.#canUse);
     let { defaultKey } = resolution;
@@ -155,6 +217,7 @@ export class KeyRingProvider {
           this.#creatingKey = false;
         }
         // Re-read: other instances may have created keys at the same moment, and all must agree on one.
+        changeToken = await keyManager.getChangeToken();
         keys = await keyManager.getAllKeys();
         resolution = resolveDefaultKey(now, keys, this.#canUse);
         chosen =
@@ -176,6 +239,6 @@ export class KeyRingProvider {
     logger.debug(
       `Key ring loaded from ${keyManager.repositoryDescription}: ${keys.length} keys, default {${chosen.id}}.`,
     );
-    return new KeyRing(chosen, keys, expiresAt);
+    return new KeyRing(chosen, keys, expiresAt, changeToken);
   }
 }

@@ -5,13 +5,16 @@ export class KeyRing {
   readonly defaultKey: Key;
   /** Epoch ms after which the ring should be re-read from the repository. */
   readonly expiresAt: number;
+  /** The repository's change token read with this ring: a different one means the stored ring changed. */
+  readonly changeToken: string;
   readonly #keys: Map<string, Key>;
   /** By the 16 payload bytes (hex), so unprotect needs no GUID formatting. */
   readonly #byIdBytes: Map<string, Key>;
 
-  constructor(defaultKey: Key, keys: readonly Key[], expiresAt: number) {
+  constructor(defaultKey: Key, keys: readonly Key[], expiresAt: number, changeToken: string) {
     this.defaultKey = defaultKey;
     this.expiresAt = expiresAt;
+    this.changeToken = changeToken;
     this.#keys = new Map(keys.map((key) => [key.id, key]));
     this.#keys.set(defaultKey.id, defaultKey);
     this.#byIdBytes = new Map(
@@ -31,8 +34,14 @@ export class KeyRing {
     return [...this.#keys.values()];
   }
 
+  /** Whether payloads protected with this key id still unprotect: the key is in the ring and not revoked. */
+  canUnprotectWith(keyId: string): boolean {
+    const key = this.#keys.get(keyId);
+    return key !== undefined && !key.isRevoked;
+  }
+
   /** The same ring, trusted a little longer (after a failed refresh). */
   extendedTo(expiresAt: number): KeyRing {
-    return new KeyRing(this.defaultKey, this.keys, expiresAt);
+    return new KeyRing(this.defaultKey, this.keys, expiresAt, this.changeToken);
   }
 }

@@ -10,6 +10,13 @@ export interface XmlRepository {
   storeElement(element: string, friendlyName: string): Promise<void>;
   /** Optional: removes the elements the predicate selects and returns how many it removed. */
   deleteElements?(shouldDelete: (element: string) => boolean): Promise<number>;
+  /**
+   * Optional, and worth having: a short value that changes whenever the stored elements change (an element
+   * count, an ETag, a directory listing), costing one small round trip. Running instances call it every
+   * `keyRingChangeCheckInterval` and re-read the whole ring only when it differs from the value read with
+   * the ring; without it they re-read the whole ring each interval and compare.
+   */
+  getChangeToken?(): Promise<string>;
   /** Where the elements live, for error messages ("RedisXmlRepository 'DataProtection-Keys'"). */
   readonly description?: string;
 }

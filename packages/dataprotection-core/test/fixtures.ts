@@ -92,6 +92,7 @@ export function providerFor(repository: XmlRepository, overrides: Partial<DataPr
 export class ObservedRepository implements XmlRepository {
   reads = 0;
   writes = 0;
+  checks = 0;
   failing: Error | undefined;
   readonly inner: XmlRepository;
   constructor(inner: XmlRepository) {
@@ -104,6 +105,11 @@ export class ObservedRepository implements XmlRepository {
     this.reads++;
     if (this.failing) throw this.failing;
     return this.inner.getAllElements();
+  }
+  async getChangeToken() {
+    this.checks++;
+    if (this.failing) throw this.failing;
+    return this.inner.getChangeToken!();
   }
   async storeElement(element: string, friendlyName: string) {
     this.writes++;

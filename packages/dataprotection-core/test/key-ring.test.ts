@@ -73,6 +73,67 @@ describe('revocation', () => {
   });
 });
 
+describe('changes made by other processes', () => {
+  /** Two instances of one app over one stored ring, each with its own view of the storage. */
+  function twoInstances(changeCheck: number | false) {
+    const storage = new EphemeralXmlRepository();
+    const make = () => {
+      const repository = new ObservedRepository(storage);
+      const provider = providerFor(repository, {
+        applicationName: 'app',
+        clock: { now: () => Date.now() },
+        keyRingChangeCheckInterval: changeCheck,
+      });
+      return { repository, provider, protector: provider.createProtector('test') };
+    };
+    return { admin: make(), running: make() };
+  }
+
+  test('a key revoked by another process is refused by a running instance within the check interval, unasked', async () => {
+    const { admin, running } = twoInstances(50);
+    const token = await admin.protector.protect('x');
+    expect(await running.protector.unprotect(token)).toBe('x');
+    const [key] = await admin.provider.keyManager.getAllKeys();
+    await admin.provider.keyManager.revokeKey(key!.id);
+    const deadline = Date.now() + 5_000;
+    let refused: unknown;
+    while (refused === undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      refused = await running.protector.unprotect(token).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    }
+    expect(refused).toBeInstanceOf(KeyRevokedError);
+    // The running instance protects with a new key from then on, which the other instance reads.
+    const fresh = await running.protector.protect('y');
+    expect(await admin.protector.unprotect(fresh)).toBe('y');
+  });
+
+  test('a check that finds nothing changed asks for the change token only, and reads no element', async () => {
+    const { running } = twoInstances(false);
+    await running.protector.protect('x');
+    const { reads, checks } = running.repository;
+    for (let i = 0; i < 3; i++) expect(await running.provider.checkForKeyRingChanges()).toBe(false);
+    expect(running.repository.reads).toBe(reads);
+    expect(running.repository.checks).toBe(checks + 3);
+  });
+
+  test('a failed check keeps the ring in memory', async () => {
+    const { running } = twoInstances(false);
+    const token = await running.protector.protect('x');
+    running.repository.failing = new Error('storage down');
+    expect(await running.provider.checkForKeyRingChanges()).toBe(false);
+    expect(await running.protector.unprotect(token)).toBe('x');
+  });
+
+  test('the change-check interval is validated at construction', () => {
+    expect(() =>
+      providerFor(new EphemeralXmlRepository(), { keyRingChangeCheckInterval: 'often' as never }),
+    ).toThrow(/keyRingChangeCheckInterval/);
+  });
+});
+
 describe('key lifecycle (§2.5)', () => {
   test('a successor is created ahead of expiry, activating when the default expires', async () => {
     const { clock, protector, provider } = setup();

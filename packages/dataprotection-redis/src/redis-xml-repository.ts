@@ -59,6 +59,14 @@ export class RedisXmlRepository implements XmlRepository {
     return this.#bounded('read', () => this.#redis.lrange(this.#key, 0, -1));
   }
 
+  /**
+   * The list's length: the ring only grows (ASP.NET Core and this repository append; deleteElements, the one
+   * removal, is rare and run by an operator), so a new key or revocation changes it. One LLEN, a few bytes.
+   */
+  async getChangeToken(): Promise<string> {
+    return String(await this.#bounded('check', () => this.#redis.llen(this.#key)));
+  }
+
   async storeElement(element: string, _friendlyName: string): Promise<void> {
     // ASP.NET Core ignores the friendly name here too: the list holds only the XML.
     await this.#bounded('write', () => this.#redis.rpush(this.#key, element));

@@ -1,4 +1,4 @@
-import type { DataProtector } from '@sharedstate/dataprotection-core';
+import { bytesToGuid, type DataProtector } from '@sharedstate/dataprotection-core';
 import { type SerializeOptions, serialize } from 'cookie';
 import type { ResolvedSessionOptions } from './session-options.ts';
 
@@ -98,6 +98,14 @@ export async function unprotectSessionKey(
   const plaintext = await protector.unprotect(Buffer.from(padded, 'base64'));
   const key = Buffer.from(plaintext).toString('utf8');
   return SESSION_KEY.test(key) ? key : undefined;
+}
+
+/**
+ * The id of the key a valid cookie value was protected with: the payload's bytes 4 to 20 (FORMATS §1.1),
+ * after the magic header.
+ */
+export function protectingKeyId(sent: string): string {
+  return bytesToGuid(Buffer.from(decodeCookieValue(sent), 'base64').subarray(4, 20));
 }
 
 /**

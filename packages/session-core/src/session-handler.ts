@@ -5,6 +5,7 @@ import { Session, type SessionHost } from './session.ts';
 import {
   decodeCookieValue,
   expiredCookieHeader,
+  protectingKeyId,
   protectSessionKey,
   readCookie,
   SESSION_PURPOSE,
@@ -111,6 +112,14 @@ export class SessionHandler {
   constructor(options: SessionOptions) {
     this.options = resolveSessionOptions(options);
     this.#protector = this.options.dataProtection.createProtector(SESSION_PURPOSE);
+    // A key revoked anywhere (another instance, an operator's tool, ASP.NET Core) is refused from the next
+    // request after the ring's reload, not once the remembered cookie's minute is over. A provider without
+    // the hook (a custom one) still works; a revocation then takes up to that minute.
+    const provider: Partial<Pick<SessionOptions['dataProtection'], 'onKeyRingLoaded'>> =
+      this.options.dataProtection;
+    provider.onKeyRingLoaded?.((canUnprotectWith) =>
+      this.#cookieKeys.forgetKeysWhere((keyId) => !canUnprotectWith(keyId)),
+    );
     this.#entryOptions = Object.freeze({ slidingExpiration: this.options.idleTimeoutMs });
     // A cache that bounds its own calls at least as tightly (RedisCache's operationTimeout) needs no
     // second watchdog: one entry and one promise less on every load and save.
@@ -186,7 +195,7 @@ export class SessionHandler {
       try {
         const key = await unprotectSessionKey(this.#protector, cookie);
         if (key !== undefined) {
-          this.#cookieKeys.set(cookie, key);
+          this.#cookieKeys.set(cookie, key, protectingKeyId(cookie));
           return (await this.#open(request, key, cookie, undefined)) as Session;
         }
         this.options.logger?.warn('The session cookie does not hold a session key; starting a new session.');

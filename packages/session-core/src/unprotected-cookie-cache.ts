@@ -19,14 +19,17 @@ export function tailDigest(value: string): number {
 interface Entry {
   readonly cookieValue: string;
   readonly key: string;
+  /** The id of the data-protection key the cookie was protected with. */
+  readonly protectedWith: string;
   readonly expiresAt: number;
 }
 
 /**
  * Remembers, for a short time, which session key a cookie value unprotected to. A browser sends the same
  * cookie on every request; unprotecting it each time (a KDF, an HMAC and an AES decryption) would be most of
- * the middleware's CPU cost. Only successful results are kept, for at most `ttlMs`, so a revoked key stops
- * being accepted within that time; the number of entries is bounded (oldest dropped first). Times are on the
+ * the middleware's CPU cost. Only successful results are kept, for at most `ttlMs`; when the key ring is
+ * reloaded, the entries of keys it revoked or no longer holds are dropped at once (forgetKeysWhere), so a
+ * revoked key is refused from the next request on. The number of entries is bounded (oldest dropped first). Times are on the
  * monotonic clock (`performance.now()`), so a wall clock set back cannot stretch that time.
  *
  * Entries are found by a digest of the value's tail and confirmed against the whole value, so a lookup
@@ -54,13 +57,20 @@ export class UnprotectedCookieCache {
     return entry.key;
   }
 
-  set(cookieValue: string, key: string, now = performance.now()): void {
+  set(cookieValue: string, key: string, protectedWith: string, now = performance.now()): void {
     const slot = tailDigest(cookieValue);
     if (this.#entries.size >= this.#maxEntries && !this.#entries.has(slot)) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(slot, { cookieValue, key, expiresAt: now + this.#ttlMs });
+    this.#entries.set(slot, { cookieValue, key, protectedWith, expiresAt: now + this.#ttlMs });
+  }
+
+  /** Forgets every cookie protected with a key the predicate selects (revoked, or gone from the ring). */
+  forgetKeysWhere(selected: (keyId: string) => boolean): void {
+    for (const [slot, entry] of this.#entries) {
+      if (selected(entry.protectedWith)) this.#entries.delete(slot);
+    }
   }
 
   /** Forgets a cookie (its session was destroyed or regenerated). */

@@ -26,7 +26,7 @@ function sameSlotPair(): [string, string] {
 describe('UnprotectedCookieCache', () => {
   test('answers only for the exact value that was stored, until its time is up', () => {
     const cache = new UnprotectedCookieCache(10, 1_000);
-    cache.set(cookie('tail0001'), 'key-1', 0);
+    cache.set(cookie('tail0001'), 'key-1', 'key-id', 0);
     expect(cache.get(cookie('tail0001'), 999)).toBe('key-1');
     // Same tail, different value: never another value's key.
     expect(cache.get(`X${cookie('tail0001').slice(1)}`, 0)).toBeUndefined();
@@ -39,7 +39,7 @@ describe('UnprotectedCookieCache', () => {
     jest.useFakeTimers();
     try {
       const cache = new UnprotectedCookieCache(10, 60_000);
-      cache.set(cookie('tail0001'), 'key-1');
+      cache.set(cookie('tail0001'), 'key-1', 'key-id');
       jest.advanceTimersByTime(30_000);
       expect(cache.get(cookie('tail0001'))).toBe('key-1');
       // An hour back on the wall clock; 31 s later on the monotonic one the minute is up.
@@ -53,8 +53,8 @@ describe('UnprotectedCookieCache', () => {
 
   test('values short or empty work too', () => {
     const cache = new UnprotectedCookieCache();
-    cache.set('a', 'key-a');
-    cache.set('', 'key-empty');
+    cache.set('a', 'key-a', 'key-id');
+    cache.set('', 'key-empty', 'key-id');
     expect(cache.get('a')).toBe('key-a');
     expect(cache.get('')).toBe('key-empty');
   });
@@ -63,8 +63,8 @@ describe('UnprotectedCookieCache', () => {
     const [first, second] = sameSlotPair();
     expect(first).not.toBe(second);
     const cache = new UnprotectedCookieCache();
-    cache.set(first, 'key-1');
-    cache.set(second, 'key-2');
+    cache.set(first, 'key-1', 'key-id');
+    cache.set(second, 'key-2', 'key-id');
     expect(cache.get(first)).toBeUndefined();
     expect(cache.get(second)).toBe('key-2');
     // Forgetting the earlier value leaves the later one's entry alone.
@@ -76,13 +76,22 @@ describe('UnprotectedCookieCache', () => {
 
   test('holds at most maxEntries, dropping the oldest first', () => {
     const cache = new UnprotectedCookieCache(3);
-    for (let i = 0; i < 5; i++) cache.set(cookie(`value00${i}`), `key-${i}`);
+    for (let i = 0; i < 5; i++) cache.set(cookie(`value00${i}`), `key-${i}`, 'key-id');
     expect(cache.size).toBe(3);
     expect(cache.get(cookie('value000'))).toBeUndefined();
     expect(cache.get(cookie('value001'))).toBeUndefined();
     expect(cache.get(cookie('value004'))).toBe('key-4');
     // Setting a value again does not evict another.
-    cache.set(cookie('value004'), 'key-4');
+    cache.set(cookie('value004'), 'key-4', 'key-id');
     expect(cache.get(cookie('value002'))).toBe('key-2');
   });
+});
+
+test('forgetKeysWhere drops exactly the cookies protected with the selected keys', () => {
+  const cache = new UnprotectedCookieCache();
+  cache.set('cookie-a', 'session-a', 'revoked-key');
+  cache.set('cookie-b', 'session-b', 'kept-key');
+  cache.forgetKeysWhere((keyId) => keyId === 'revoked-key');
+  expect(cache.get('cookie-a')).toBeUndefined();
+  expect(cache.get('cookie-b')).toBe('session-b');
 });

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { createDataProtection } from '../data-protection-provider.ts';
+import { KeyRevokedError } from '../errors.ts';
+import { bytesToGuid } from '../guid-bytes.ts';
 import { parseXmlElement, serializeCompact } from '../xml-document.ts';
 import type { XmlRepository } from '../xml-repository.ts';
 
@@ -21,6 +24,9 @@ export interface RepositoryCase {
 // Compare elements by their parsed, compact form: repositories may re-indent or add a declaration.
 const canonical = (xml: string) => serializeCompact(parseXmlElement(xml));
 const sorted = (elements: readonly string[]) => elements.map(canonical).sort();
+
+/** The id of the key a payload (base64url, as protect(string) returns it) was protected with. */
+const payloadKeyId = (payload: string) => bytesToGuid(Buffer.from(payload, 'base64url').subarray(4, 20));
 
 const keyElement = (n: number) =>
   `<key id="00000000-0000-0000-0000-${String(n).padStart(12, '0')}" version="1"><creationDate>2030-01-01T00:00:00Z</creationDate></key>`;
@@ -99,6 +105,52 @@ export const repositoryCases: readonly RepositoryCase[] = [
       const removed = await repository.deleteElements((element) => element.includes('000000000022'));
       assert.equal(removed, 1);
       assert.deepEqual(sorted(await repository.getAllElements()), sorted([keyElement(21), keyElement(23)]));
+    },
+  },
+  {
+    name: 'the change token, where supported, changes when another repository stores an element, and only then',
+    async run(storage) {
+      const first = await storage.open();
+      const second = await storage.open();
+      if (!first.getChangeToken) return;
+      const empty = await first.getChangeToken();
+      assert.equal(await first.getChangeToken(), empty, 'the token changed while the storage did not');
+      await second.storeElement(keyElement(31), 'key-31');
+      const afterKey = await first.getChangeToken();
+      assert.notEqual(afterKey, empty, 'a stored key did not change the token');
+      assert.equal(await first.getChangeToken(), afterKey, 'the token changed while the storage did not');
+      await second.storeElement(
+        '<revocation version="1"><revocationDate>2030-01-02T00:00:00Z</revocationDate><key id="00000000-0000-0000-0000-000000000031" /><reason>test</reason></revocation>',
+        'revocation-31',
+      );
+      assert.notEqual(await first.getChangeToken(), afterKey, 'a stored revocation did not change the token');
+    },
+  },
+  {
+    name: 'a key revoked through another instance is refused after one change check, and protects no more',
+    async run(storage) {
+      const instance = async () =>
+        createDataProtection({
+          applicationName: 'conformance',
+          repository: await storage.open(),
+          keyRingChangeCheckInterval: false,
+        });
+      const admin = await instance();
+      const running = await instance();
+      const payload = await admin.createProtector('p').protect('hello');
+      assert.equal(await running.createProtector('p').unprotect(payload), 'hello');
+      assert.equal(
+        await running.checkForKeyRingChanges(),
+        false,
+        'nothing changed, yet the ring was re-read',
+      );
+      const revoked = payloadKeyId(payload);
+      await admin.keyManager.revokeKey(revoked, 'conformance');
+      assert.equal(await running.checkForKeyRingChanges(), true, 'the revocation was not noticed');
+      await assert.rejects(running.createProtector('p').unprotect(payload), KeyRevokedError);
+      const fresh = await running.createProtector('p').protect('again');
+      assert.notEqual(payloadKeyId(fresh), revoked, 'the revoked key still protects new payloads');
+      assert.equal(await admin.createProtector('p').unprotect(fresh), 'again');
     },
   },
 ];
