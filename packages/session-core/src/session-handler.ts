@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type CacheEntryOptions, OperationDeadlines } from '@sharedstate/caching-abstractions';
-import type { DataProtector } from '@sharedstate/dataprotection-core';
+import { type DataProtector, RepositoryUnavailableError } from '@sharedstate/dataprotection-core';
 import { Session, type SessionHost } from './session.ts';
 import {
   decodeCookieValue,
@@ -42,6 +42,9 @@ function deliver(session: Session<object>, receiver: SessionReceiver): undefined
   return undefined;
 }
 
+const RING_UP = () => true;
+const RING_DOWN = () => false;
+
 /** Any failure to save, as the one error type callers handle. */
 const asCommitError = (error: unknown): SessionCommitError =>
   error instanceof SessionCommitError
@@ -82,6 +85,11 @@ const isForeignSession = (value: unknown): boolean => {
   return prototype !== Object.prototype && prototype !== null;
 };
 
+/** While the key ring cannot be loaded, requests do not wait for it; a new load is tried this often. */
+const RING_RETRY_MS = 1_000;
+/** Stands for the key of a session that could not be read: never stored, never sent. */
+const UNKNOWN_KEY = '';
+
 const NO_HEADERS: SessionResponseHeaders = Object.freeze({ setCookie: undefined, cacheControl: {} });
 const NO_CACHE = Object.freeze({ 'Cache-Control': 'no-cache,no-store', Pragma: 'no-cache', Expires: '-1' });
 
@@ -100,7 +108,10 @@ export class SessionHandler {
   readonly #host: SessionHost;
   /** The same options for every save (the idle timeout, sliding in the cache). */
   readonly #entryOptions: CacheEntryOptions;
+  /** The key ring's load: in flight, or done (kept, as the ring stays in memory from then on). */
   #ringLoaded: Promise<void> | undefined;
+  /** When the last load failed (performance.now()), while none has succeeded since: the ring is down. */
+  #ringFailedAt: number | undefined;
   #warnedUntrustedProxy = false;
   /** A failed save at the end of a request: fails the request, or goes to onCommitError. */
   readonly #endOfRequestFailure = (error: unknown): void => {
@@ -120,6 +131,9 @@ export class SessionHandler {
     provider.onKeyRingLoaded?.((canUnprotectWith) =>
       this.#cookieKeys.forgetKeysWhere((keyId) => !canUnprotectWith(keyId)),
     );
+    // Loading starts now, so that a repository that is down is known to be down before the first request,
+    // which then does not wait for it.
+    void this.#loadRing().catch(() => {});
     this.#entryOptions = Object.freeze({ slidingExpiration: this.options.idleTimeoutMs });
     // A cache that bounds its own calls at least as tightly (RedisCache's operationTimeout) needs no
     // second watchdog: one entry and one promise less on every load and save.
@@ -189,8 +203,13 @@ export class SessionHandler {
     );
   }
 
-  /** A cookie not seen lately (or none): unprotect it, or start a new session. */
+  /**
+   * A cookie not seen lately (or none): unprotect it, or start a new session. While the key ring cannot be
+   * loaded, the request gets at once a session that reports itself unavailable, and a cookie it came with
+   * is kept (it may be valid: the ring could not be read to tell).
+   */
   async #beginUnknown(request: SessionRequest, cookie: string | undefined): Promise<Session> {
+    if (!(await this.#ringAvailable())) return this.#unavailableSession(request, cookie);
     if (cookie !== undefined) {
       try {
         const key = await unprotectSessionKey(this.#protector, cookie);
@@ -200,6 +219,13 @@ export class SessionHandler {
         }
         this.options.logger?.warn('The session cookie does not hold a session key; starting a new session.');
       } catch (error) {
+        if (error instanceof RepositoryUnavailableError) {
+          // The cookie names a key the ring in memory lacks, and the repository could not be asked for it.
+          this.options.logger?.warn(
+            `The session cookie could not be checked (the key ring could not be re-read); the session is unavailable for this request: ${error.message}`,
+          );
+          return this.#unavailableSession(request, cookie);
+        }
         // Tampered, foreign, or protected with a key this ring lacks: a fresh session, never an error page.
         this.options.logger?.warn(
           `Error unprotecting the session cookie; starting a new session: ${(error as Error).message}`,
@@ -208,14 +234,49 @@ export class SessionHandler {
     }
     // The cookie value is made only if the handler establishes the session (ASP.NET Core makes it up
     // front, a key derivation and an encryption on every cookieless request). It is made synchronously,
-    // so the key ring must be loaded first; that happens once per process.
-    // A failed load is not remembered: the next request tries again.
-    this.#ringLoaded ??= this.options.dataProtection.initialize().catch((error: unknown) => {
-      this.#ringLoaded = undefined;
-      throw error;
-    });
-    await this.#ringLoaded;
+    // which the loaded ring allows.
     return new Session(this.#host, request, randomUUID(), cookie, false);
+  }
+
+  /**
+   * True once the key ring is loaded (waiting for a load in flight); false at once while it is known to be
+   * down, starting a new load in the background at most every RING_RETRY_MS.
+   */
+  #ringAvailable(): Promise<boolean> | boolean {
+    const failedAt = this.#ringFailedAt;
+    if (failedAt === undefined) return this.#loadRing().then(RING_UP, RING_DOWN);
+    if (this.#ringLoaded === undefined && performance.now() - failedAt >= RING_RETRY_MS) {
+      void this.#loadRing().catch(() => {});
+    }
+    return false;
+  }
+
+  /** The shared load of the key ring; a failed one is not kept, so a later call tries again. */
+  #loadRing(): Promise<void> {
+    this.#ringLoaded ??= this.options.dataProtection.initialize().then(
+      () => {
+        if (this.#ringFailedAt !== undefined) this.options.logger?.info('The key ring is loaded again.');
+        this.#ringFailedAt = undefined;
+      },
+      (error: unknown) => {
+        this.#ringLoaded = undefined;
+        if (this.#ringFailedAt === undefined) {
+          this.options.logger?.error(
+            `The key ring could not be loaded; sessions are unavailable until it can be (requests do not wait for it): ${(error as Error).message}`,
+          );
+        }
+        this.#ringFailedAt = performance.now();
+        throw error;
+      },
+    );
+    return this.#ringLoaded;
+  }
+
+  /** A session for a request whose session cannot be read: no values, writes refused, its cookie left alone. */
+  #unavailableSession(request: SessionRequest, cookie: string | undefined): Session {
+    const session = new Session(this.#host, request, UNKNOWN_KEY, cookie, cookie !== undefined);
+    session.applyLoaded(undefined, false);
+    return session;
   }
 
   /** A session the cookie names: loaded (unless load is 'lazy'), then resolved with or handed to `receiver`. */

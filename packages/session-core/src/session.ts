@@ -87,7 +87,10 @@ export class Session<TData extends object = Record<string, unknown>> {
     return bytesToGuid(this.#idBytes);
   }
 
-  /** False when the cache could not be read: reads return nothing and writes throw SessionUnavailableError. */
+  /**
+   * False when the cache or the key ring could not be reached when the request began: reads return nothing
+   * and writes throw SessionUnavailableError.
+   */
   get isAvailable(): boolean {
     return this[SESSION_STATE].available;
   }
@@ -133,12 +136,7 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   #write(key: string, value: Uint8Array): void {
-    const state = this.#loadedState();
-    if (!state.available) {
-      throw new SessionUnavailableError(
-        'The session store could not be reached when this request loaded the session; the change cannot be saved.',
-      );
-    }
+    const state = this.#availableState();
     if (state.destroyed) throw new SessionStateError('This session was destroyed in this request.');
     this.#establish(state);
     this.#entries ??= new Map();
@@ -292,7 +290,7 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   async #regenerate(): Promise<void> {
-    const state = this.#loadedState();
+    const state = this.#availableState();
     if (state.request.responseStarted()) {
       throw new SessionStateError('The session cannot be regenerated after the response has started.');
     }
@@ -311,6 +309,8 @@ export class Session<TData extends object = Record<string, unknown>> {
     // biome-ignore lint/complexity/noArguments: a callback is refused, so it is not declared
     refuseArguments('destroy', arguments.length, 'call `session.destroy()`, then answer');
     const state = this[SESSION_STATE];
+    // Ending a session that could not be read would also delete a cookie that may still be valid.
+    if (state.loaded && !state.available) this.#availableState();
     state.destroyed = true;
     state.loaded = true;
     state.lifetimeMs = undefined;
@@ -333,6 +333,17 @@ export class Session<TData extends object = Record<string, unknown>> {
     }
     state.cookieValue ??= this.#host.cookieValueFor(state.key);
     state.established = true;
+  }
+
+  /** The state of a session that can be changed: loaded, and read from a reachable store. */
+  #availableState(): SessionState {
+    const state = this.#loadedState();
+    if (!state.available) {
+      throw new SessionUnavailableError(
+        'The session store or the key ring could not be reached when this request began; the change cannot be saved.',
+      );
+    }
+    return state;
   }
 
   #loadedState(): SessionState {

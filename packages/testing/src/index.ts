@@ -25,8 +25,11 @@ export { isCI, ServiceUnavailableError } from './service-unavailable.ts';
 export { services } from './services.ts';
 export {
   cookieOf,
+  expectOutageHandled,
   type FailedRequestOutcome,
   failedRequestOutcome,
+  type OutageOutcome,
+  outageOutcome,
   SESSION_ID_FORMAT,
   setCookieForwardedAs,
 } from './session-adapter-checks.ts';

@@ -1,0 +1,86 @@
+import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
+import {
+  createDataProtection,
+  EphemeralXmlRepository,
+  RepositoryUnavailableError,
+  type XmlRepository,
+} from '@sharedstate/dataprotection-core';
+import { SessionHandler, SessionUnavailableError } from '@sharedstate/session-core';
+import { recordingLogger } from '@sharedstate/testing';
+import { cookieFrom, request } from './fixtures.ts';
+
+/** A key ring store that can be taken down and brought back; the elements stay in memory. */
+class SwitchableRepository implements XmlRepository {
+  readonly description = 'SwitchableRepository';
+  down = false;
+  readonly #inner = new EphemeralXmlRepository();
+  #check(): void {
+    if (this.down) throw new RepositoryUnavailableError('the key ring store is down');
+  }
+  async getAllElements() {
+    this.#check();
+    return this.#inner.getAllElements();
+  }
+  async storeElement(element: string, name: string) {
+    this.#check();
+    return this.#inner.storeElement(element, name);
+  }
+}
+
+function start(repository: SwitchableRepository) {
+  const recorded = recordingLogger();
+  const dataProtection = createDataProtection({ applicationName: 'shop', repository });
+  const handler = new SessionHandler({
+    cache: new MemoryDistributedCache(),
+    dataProtection,
+    logger: recorded.logger,
+  });
+  return { handler, recorded };
+}
+
+test('with the key ring down from the start, a request gets an unavailable session instead of an error', async () => {
+  const repository = new SwitchableRepository();
+  repository.down = true;
+  const { handler, recorded } = start(repository);
+  const session = await handler.begin(request());
+  expect(session.isAvailable).toBe(false);
+  expect(session.getString('user')).toBeUndefined();
+  expect(() => session.setString('user', 'ada')).toThrow(SessionUnavailableError);
+  expect(handler.responseHeaders(session).setCookie).toBeUndefined();
+  expect(handler.end(session)).toBeUndefined();
+  expect(recorded.errors.join('\n')).toMatch(/key ring could not be loaded/);
+});
+
+test('a cookie that cannot be checked while the ring is down is kept, not replaced by a new session', async () => {
+  const repository = new SwitchableRepository();
+  const first = start(repository);
+  const session = await first.handler.begin(request());
+  session.setString('user', 'ada');
+  const cookie = cookieFrom(first.handler.responseHeaders(session).setCookie);
+  await first.handler.end(session);
+
+  repository.down = true;
+  const { handler } = start(repository);
+  const during = await handler.begin(request(cookie));
+  expect(during.isAvailable).toBe(false);
+  expect(during.isNew).toBe(false);
+  expect(() => during.destroy()).toThrow(SessionUnavailableError);
+  expect(handler.responseHeaders(during).setCookie).toBeUndefined();
+});
+
+test('once the ring can be loaded again, sessions work without a restart', async () => {
+  const repository = new SwitchableRepository();
+  repository.down = true;
+  const { handler } = start(repository);
+  expect((await handler.begin(request())).isAvailable).toBe(false);
+  repository.down = false;
+  let session = await handler.begin(request());
+  const deadline = Date.now() + 5_000;
+  while (!session.isAvailable && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    session = await handler.begin(request());
+  }
+  expect(session.isAvailable).toBe(true);
+  session.setString('user', 'ada');
+  expect(handler.responseHeaders(session).setCookie).toBeDefined();
+});
