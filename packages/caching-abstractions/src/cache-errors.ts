@@ -20,3 +20,9 @@ export class CacheDisposedError extends CacheError {}
  * (as `cause`) so callers can tell an outage from a programming error without knowing the backend.
  */
 export class CacheUnavailableError extends CacheError {}
+
+/**
+ * The key holds something no cache of this layout wrote (in Redis, a key of another type: another app using
+ * the same instanceName, say). The entry is left alone; a caller can use another key.
+ */
+export class CacheEntryConflictError extends CacheError {}

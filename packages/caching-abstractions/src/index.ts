@@ -8,6 +8,7 @@ export {
 export {
   CacheArgumentError,
   CacheDisposedError,
+  CacheEntryConflictError,
   CacheEntryTooLargeError,
   CacheError,
   CacheUnavailableError,

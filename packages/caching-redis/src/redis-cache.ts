@@ -5,6 +5,7 @@ import {
   assertValidKey,
   assertValidValue,
   CacheArgumentError,
+  CacheEntryConflictError,
   type CacheEntryOptions,
   CacheError,
   type CacheOperationOptions,
@@ -358,6 +359,12 @@ const toVoid = (): void => {};
 function translate(error: unknown, operation: string, key: string): unknown {
   if (error instanceof CacheError || (error instanceof Error && error.name === 'AbortError')) return error;
   if (error instanceof Error && error.name === 'ReplyError') {
+    if (error.message.startsWith('WRONGTYPE')) {
+      return new CacheEntryConflictError(
+        `The Redis key of ${operation} '${key}' is not a hash this cache wrote (WRONGTYPE): another app may use the same instanceName; give each app its own.`,
+        { cause: error },
+      );
+    }
     const hint = /NOPERM|NOSCRIPT|unknown command/i.test(error.message)
       ? ' If the server or its ACL forbids EVAL/EVALSHA, create the cache with useScripts: false.'
       : '';

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type CacheEntryOptions, OperationDeadlines } from '@sharedstate/caching-abstractions';
+import {
+  CacheEntryConflictError,
+  type CacheEntryOptions,
+  OperationDeadlines,
+} from '@sharedstate/caching-abstractions';
 import { type DataProtector, RepositoryUnavailableError } from '@sharedstate/dataprotection-core';
 import { Session, type SessionHost } from './session.ts';
 import {
@@ -535,10 +539,26 @@ export class SessionHandler {
         return receiver === undefined ? session : deliver(session, receiver);
       },
       (error: unknown) => {
-        this.#unavailable(session, error);
+        if (error instanceof CacheEntryConflictError) this.#restart(session, error);
+        else this.#unavailable(session, error);
         return receiver === undefined ? session : deliver(session, receiver);
       },
     );
+  }
+
+  /**
+   * The cookie's key holds something this middleware did not write: every request with that cookie would
+   * fail the same way. The session starts empty under a new key (its cookie replaces the old one once a
+   * value is set); the foreign entry is not touched.
+   */
+  #restart(session: Session<object>, error: CacheEntryConflictError): void {
+    const state = session[SESSION_STATE];
+    this.options.logger?.error(`${error.message} Starting a new session under a new key.`);
+    this.#forgetCookie(state.requestCookie);
+    state.key = randomUUID();
+    state.cookieValue = undefined;
+    state.established = false;
+    session.applyLoaded(undefined, true);
   }
 
   #unavailable(session: Session<object>, error: unknown): void {

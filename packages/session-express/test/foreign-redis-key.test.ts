@@ -1,0 +1,56 @@
+import { RedisCache } from '@sharedstate/caching-redis';
+import { createDataProtection } from '@sharedstate/dataprotection-core';
+import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
+import { getSession, session } from '@sharedstate/session-express';
+import { cookieOf, describeWithService, httpApps, recordingLogger, services } from '@sharedstate/testing';
+import express from 'express';
+import { Redis } from 'ioredis';
+
+describeWithService(services.redis(), 'a session key that holds another app’s Redis value', (server) => {
+  const apps = httpApps();
+
+  test('starts a fresh session with a new key, logs the conflict, and leaves the foreign value alone', async () => {
+    const redis = new Redis(server().url);
+    const instanceName = `conflict-${process.pid}-${Date.now()}:`;
+    const { logger, errors } = recordingLogger();
+    const app = express();
+    app.use(
+      session({
+        cache: new RedisCache({ redis, instanceName }),
+        dataProtection: createDataProtection({
+          applicationName: 'conflict',
+          repository: new RedisXmlRepository({ redis, key: `${instanceName}keys` }),
+        }),
+        logger,
+      }),
+    );
+    app.get('/cart', (req, res) => {
+      const s = getSession<{ cart: string[] }>(req);
+      res.json({ available: s.isAvailable, cart: s.getJson('cart') ?? [] });
+    });
+    app.post('/add/:item', (req, res) => {
+      const s = getSession<{ cart: string[] }>(req);
+      s.setJson('cart', [...(s.getJson('cart') ?? []), req.params.item!]);
+      res.json({});
+    });
+    const url = await apps.start(app, () => redis.quit());
+    const cookie = cookieOf(await fetch(`${url}/add/book`, { method: 'POST' }));
+    const [entry] = (await redis.keys(`${instanceName}*`)).filter((key) => key !== `${instanceName}keys`);
+    // Another app writes a plain string under the session's key.
+    await redis.del(entry!);
+    await redis.set(entry!, 'theirs');
+
+    const read = await fetch(`${url}/cart`, { headers: { cookie: cookie! } });
+    expect(await read.json()).toEqual({ available: true, cart: [] });
+    const added = await fetch(`${url}/add/pen`, { method: 'POST', headers: { cookie: cookie! } });
+    const renewed = cookieOf(added);
+    expect(renewed).toBeDefined();
+    expect(renewed).not.toBe(cookie);
+    expect(await (await fetch(`${url}/cart`, { headers: { cookie: renewed! } })).json()).toEqual({
+      available: true,
+      cart: ['pen'],
+    });
+    expect(await redis.get(entry!)).toBe('theirs');
+    expect(errors.join('\n')).toMatch(/WRONGTYPE/);
+  });
+});
