@@ -18,9 +18,13 @@ export interface SqlCommand {
 const id = (key: string): SqlParameter => ({ name: 'Id', type: 'NVarChar(449)', value: key });
 const utcNow = (now: Date): SqlParameter => ({ name: 'UtcNow', type: 'DateTimeOffset', value: now });
 
+/**
+ * ASP.NET Core's statement, with DATEDIFF_BIG (SQL Server 2016+) for its DATEDIFF: an int, which overflows
+ * (error 535) on every refresh of an entry whose absolute expiration is more than about 68 years away.
+ */
 function refreshText(table: SqlTable): string {
   return (
-    `UPDATE ${table.qualified} SET ExpiresAtTime = (CASE WHEN DATEDIFF(SECOND, @UtcNow, AbsoluteExpiration) <= SlidingExpirationInSeconds THEN AbsoluteExpiration ELSE DATEADD(SECOND, SlidingExpirationInSeconds, @UtcNow) END) ` +
+    `UPDATE ${table.qualified} SET ExpiresAtTime = (CASE WHEN DATEDIFF_BIG(SECOND, @UtcNow, AbsoluteExpiration) <= SlidingExpirationInSeconds THEN AbsoluteExpiration ELSE DATEADD(SECOND, SlidingExpirationInSeconds, @UtcNow) END) ` +
     'WHERE Id = @Id AND @UtcNow <= ExpiresAtTime AND SlidingExpirationInSeconds IS NOT NULL AND (AbsoluteExpiration IS NULL OR AbsoluteExpiration <> ExpiresAtTime) ;'
   );
 }

@@ -32,6 +32,9 @@ import {
 import { type SqlTable, sqlTable } from './sql-table.ts';
 
 const MIN_SWEEP_INTERVAL_MS = 5 * 60_000;
+/** DATEADD takes an int: a longer sliding window could be stored but never renewed. */
+const MAX_SLIDING_SECONDS = 2 ** 31 - 1;
+
 /** SQL Server's error number for a duplicate primary key. */
 const DUPLICATE_KEY = 2627;
 
@@ -45,6 +48,11 @@ export function sqlExpiration(
 ): { slidingSeconds: number | null; absolute: Date | null } {
   const slidingMs =
     resolved.slidingMs ?? (resolved.absoluteExpiresAt === undefined ? defaultSlidingMs : undefined);
+  if (slidingMs !== undefined && slidingMs / 1000 > MAX_SLIDING_SECONDS) {
+    throw new CacheArgumentError(
+      `slidingExpiration of ${Math.round(slidingMs / 1000)} s is more than SQL Server's DATEADD takes (${MAX_SLIDING_SECONDS} s, about 68 years); use a shorter window or an absoluteExpiration.`,
+    );
+  }
   return {
     slidingSeconds: slidingMs === undefined ? null : Math.max(1, Math.round(slidingMs / 1000)),
     absolute: resolved.absoluteExpiresAt === undefined ? null : new Date(resolved.absoluteExpiresAt),

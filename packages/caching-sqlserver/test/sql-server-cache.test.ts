@@ -40,6 +40,17 @@ describeWithService(services.sqlServer(), 'SqlServerCache on SQL Server', (serve
     timing: realTiming(1_500),
   });
 
+  test('an entry with a sliding window and an absolute expiration a century away can be read and renewed', async () => {
+    const cache = new SqlServerCache({ pool, schemaName: 'dbo', tableName: table });
+    const century = new Date(Date.now() + 100 * 365 * 24 * 3_600_000);
+    await cache.set('far-future', Buffer.from('kept'), {
+      slidingExpiration: '20m',
+      absoluteExpiration: century,
+    });
+    expect(Buffer.from((await cache.get('far-future'))!).toString()).toBe('kept');
+    await cache.refresh('far-future');
+  });
+
   test('a 20-minute session row is laid out as ASP.NET Core writes it (§8.9)', async () => {
     const cache = new SqlServerCache({ pool, schemaName: 'dbo', tableName: table });
     await cache.set('382c74c3-721d-4f34-80e5-57657b6cbc27', Buffer.from('blob'), {

@@ -46,7 +46,7 @@ describe('statements and parameter types (§5.2)', () => {
   test('get is the sliding refresh and the read in one batch', () => {
     const command = getCommand(table, 'k', now);
     expect(squash(command.text)).toBe(
-      squash(`UPDATE [dbo].[SessionCache] SET ExpiresAtTime = (CASE WHEN DATEDIFF(SECOND, @UtcNow, AbsoluteExpiration) <= SlidingExpirationInSeconds
+      squash(`UPDATE [dbo].[SessionCache] SET ExpiresAtTime = (CASE WHEN DATEDIFF_BIG(SECOND, @UtcNow, AbsoluteExpiration) <= SlidingExpirationInSeconds
         THEN AbsoluteExpiration ELSE DATEADD(SECOND, SlidingExpirationInSeconds, @UtcNow) END)
         WHERE Id = @Id AND @UtcNow <= ExpiresAtTime AND SlidingExpirationInSeconds IS NOT NULL
         AND (AbsoluteExpiration IS NULL OR AbsoluteExpiration <> ExpiresAtTime) ;SELECT Value FROM [dbo].[SessionCache] WHERE Id = @Id AND @UtcNow <= ExpiresAtTime;`),
@@ -114,6 +114,12 @@ describe('expiration columns (§5.3, §8.9)', () => {
       slidingSeconds: null,
       absolute: new Date('2030-01-01T01:00:00Z'),
     });
+  });
+  test('a sliding window SQL Server cannot renew (over 2^31 - 1 seconds) is refused at set time', () => {
+    const seventyYears = 70 * 365 * 24 * 3_600_000;
+    expect(() =>
+      sqlExpiration(resolveEntryOptions({ slidingExpiration: seventyYears }, at), 1_200_000),
+    ).toThrow(/about 68 years/);
   });
   test('sub-second sliding windows become one second (SQL Server keeps whole seconds)', () => {
     expect(sqlExpiration(resolveEntryOptions({ slidingExpiration: 300 }, at), 1_200_000).slidingSeconds).toBe(
