@@ -5,9 +5,10 @@ import { describeWithService, services } from '@sharedstate/testing';
 import { Redis } from 'ioredis';
 
 async function commandsSentBy(server: string, run: () => Promise<unknown>): Promise<string[]> {
-  const watcher = new Redis(server);
+  // No ready check (INFO): its echo could reach the monitor connection before ioredis switches it to monitor mode.
+  const watcher = new Redis(server, { enableReadyCheck: false });
   const monitor = await watcher.monitor();
-  const marker = new Redis(server);
+  const marker = new Redis(server, { enableReadyCheck: false });
   await marker.ping();
   const seen: string[] = [];
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
