@@ -14,14 +14,18 @@ async function commandsSentBy(server: string, run: () => Promise<unknown>): Prom
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
     if (source !== 'lua') seen.push(args.join(' ').toLowerCase());
   });
-  await marker.ping('start-of-run');
-  await run();
-  // MONITOR output trails the replies a little; a PING from another client marks the end.
-  await marker.ping('end-of-run');
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  monitor.disconnect();
-  watcher.disconnect();
-  marker.disconnect();
+  try {
+    await marker.ping('start-of-run');
+    await run();
+    // MONITOR output trails the replies a little; a PING from another client marks the end.
+    await marker.ping('end-of-run');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  } finally {
+    // Closed whatever happened: an open connection would keep jest from exiting after a failure.
+    monitor.disconnect();
+    watcher.disconnect();
+    marker.disconnect();
+  }
   const start = seen.indexOf('ping start-of-run');
   const end = seen.indexOf('ping end-of-run');
   return seen.slice(start + 1, end).map((command) => command.split(' ')[0]!);
