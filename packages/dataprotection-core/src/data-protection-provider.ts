@@ -9,7 +9,7 @@ import { type Clock, systemClock } from './clock.ts';
 import { type DataProtector, KeyRingBasedDataProtector } from './data-protector.ts';
 import { DataProtectionConfigurationError } from './errors.ts';
 import { KeyManager } from './key-manager.ts';
-import { KeyRingProvider } from './key-ring-provider.ts';
+import { KeyRingProvider, noDefaultKeyError } from './key-ring-provider.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { type Duration, durationOption, refuseUnknownOptions } from './options-parsing.ts';
 import { validatePurposes } from './purposes.ts';
@@ -188,7 +188,8 @@ export function createDataProtection(options: DataProtectionOptions): DataProtec
       );
     },
     async initialize() {
-      await ringProvider.getCurrentKeyRing();
+      const ring = await ringProvider.getCurrentKeyRing();
+      if (ring.defaultKey === undefined) throw noDefaultKeyError(repositoryHint);
     },
     checkForKeyRingChanges: () => ringProvider.checkForChanges(),
     onKeyRingLoaded: (listener) => ringProvider.onLoad(listener),

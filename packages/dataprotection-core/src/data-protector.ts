@@ -19,7 +19,7 @@ import {
 import { bytesToGuid } from './guid-bytes.ts';
 import type { Key } from './key.ts';
 import type { KeyRing } from './key-ring.ts';
-import type { KeyRingProvider } from './key-ring-provider.ts';
+import { type KeyRingProvider, noDefaultKeyError } from './key-ring-provider.ts';
 import { decodeBase64Url } from './payload-text.ts';
 import { validatePurposes } from './purposes.ts';
 import { TimeLimitedDataProtector } from './time-limited-data-protector.ts';
@@ -134,6 +134,7 @@ export class KeyRingBasedDataProtector implements DataProtector {
 
   #protectWith(ring: KeyRing, plaintext: Uint8Array): Buffer {
     const key = ring.defaultKey;
+    if (key === undefined) throw noDefaultKeyError(this.#repositoryHint);
     const aad = this.#aadFor(key);
     let body: Buffer;
     try {

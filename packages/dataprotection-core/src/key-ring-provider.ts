@@ -33,6 +33,13 @@ export interface KeyRingProviderOptions {
   random?: () => number;
 }
 
+/** What protecting with a ring that has no default key fails with. */
+export function noDefaultKeyError(repositoryDescription: string): KeyRingError {
+  return new KeyRingError(
+    `The key ring in ${repositoryDescription} does not contain a valid default protection key, and autoGenerateKeys is false, so none can be created. Create a key (sharedstate-keys new, or keyManager.createKey) from the instance that owns the ring, or enable autoGenerateKeys.`,
+  );
+}
+
 /** Told, after each load, whether payloads protected with a key id still unprotect. */
 export type KeyRingListener = (canUnprotectWith: (keyId: string) => boolean) => void;
 
@@ -200,12 +207,8 @@ export class KeyRingProvider {
     let chosen: Key | undefined = defaultKey;
     if (needsKey) {
       if (!autoGenerateKeys) {
+        // Without a key that may protect, the ring still unprotects (and refuses revoked keys); protect fails.
         chosen = defaultKey ?? resolution.fallbackKey;
-        if (!chosen) {
-          throw new KeyRingError(
-            `The key ring in ${keyManager.repositoryDescription} does not contain a valid default protection key, and autoGenerateKeys is false, so none can be created. Create a key (keyManager.createKey) from the instance that owns the ring, or enable autoGenerateKeys.`,
-          );
-        }
       } else {
         let created: Key;
         this.#creatingKey = true;
@@ -228,16 +231,17 @@ export class KeyRingProvider {
         defaultKey = chosen;
       }
     }
-    if (!chosen) throw new KeyRingError(`No usable key in ${keyManager.repositoryDescription}.`);
-    if (chosen.isRevoked) {
+    if (chosen?.isRevoked) {
       throw new KeyRingError(`The default key {${chosen.id}} has been revoked; create a new key.`);
     }
+    if (!chosen) logger.error(noDefaultKeyError(keyManager.repositoryDescription).message);
     const refreshMs = REFRESH_PERIOD_MS * (1 - (this.#options.random ?? Math.random)() / 5);
-    const expiresAt = chosen.isExpired(now)
-      ? now + refreshMs
-      : Math.min(chosen.expirationDate.getTime(), now + refreshMs);
+    const expiresAt =
+      !chosen || chosen.isExpired(now)
+        ? now + refreshMs
+        : Math.min(chosen.expirationDate.getTime(), now + refreshMs);
     logger.debug(
-      `Key ring loaded from ${keyManager.repositoryDescription}: ${keys.length} keys, default {${chosen.id}}.`,
+      `Key ring loaded from ${keyManager.repositoryDescription}: ${keys.length} keys, default {${chosen?.id ?? 'none'}}.`,
     );
     return new KeyRing(chosen, keys, expiresAt, changeToken);
   }

@@ -2,7 +2,11 @@ import type { Key } from './key.ts';
 
 /** A snapshot of the key ring: the default key that protects, and every key that may unprotect. */
 export class KeyRing {
-  readonly defaultKey: Key;
+  /**
+   * The key new payloads are protected with; undefined when the ring holds none that may protect (every key
+   * revoked or expired, and autoGenerateKeys off): then protect fails and unprotect still works.
+   */
+  readonly defaultKey: Key | undefined;
   /** Epoch ms after which the ring should be re-read from the repository. */
   readonly expiresAt: number;
   /** The repository's change token read with this ring: a different one means the stored ring changed. */
@@ -11,12 +15,12 @@ export class KeyRing {
   /** By the 16 payload bytes (hex), so unprotect needs no GUID formatting. */
   readonly #byIdBytes: Map<string, Key>;
 
-  constructor(defaultKey: Key, keys: readonly Key[], expiresAt: number, changeToken: string) {
+  constructor(defaultKey: Key | undefined, keys: readonly Key[], expiresAt: number, changeToken: string) {
     this.defaultKey = defaultKey;
     this.expiresAt = expiresAt;
     this.changeToken = changeToken;
     this.#keys = new Map(keys.map((key) => [key.id, key]));
-    this.#keys.set(defaultKey.id, defaultKey);
+    if (defaultKey) this.#keys.set(defaultKey.id, defaultKey);
     this.#byIdBytes = new Map(
       [...this.#keys.values()].map((key) => [Buffer.from(key.idBytes).toString('hex'), key]),
     );

@@ -110,6 +110,26 @@ describe('changes made by other processes', () => {
     expect(await admin.protector.unprotect(fresh)).toBe('y');
   });
 
+  test('with autoGenerateKeys off, revoking the only key makes it refused and protect fail, not kept for minutes', async () => {
+    const storage = new EphemeralXmlRepository();
+    const writer = providerFor(storage, { applicationName: 'app', keyRingChangeCheckInterval: false });
+    const reader = providerFor(storage, {
+      applicationName: 'app',
+      autoGenerateKeys: false,
+      keyRingChangeCheckInterval: false,
+    });
+    const token = await writer.createProtector('test').protect('x');
+    expect(await reader.createProtector('test').unprotect(token)).toBe('x');
+    const [key] = await writer.keyManager.getAllKeys();
+    await writer.keyManager.revokeKey(key!.id);
+    expect(await reader.checkForKeyRingChanges()).toBe(true);
+    await expect(reader.createProtector('test').unprotect(token)).rejects.toThrow(KeyRevokedError);
+    await expect(reader.createProtector('test').protect('y')).rejects.toThrow(
+      /does not contain a valid default/,
+    );
+    await expect(reader.initialize()).rejects.toThrow(KeyRingError);
+  });
+
   test('a check that finds nothing changed asks for the change token only, and reads no element', async () => {
     const { running } = twoInstances(false);
     await running.protector.protect('x');
