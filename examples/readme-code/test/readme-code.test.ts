@@ -104,6 +104,7 @@ const SCRIPTS = [
   { name: 'caching-redis', prints: ["{ items: [ 'book' ] }"] },
   { name: 'dataprotection-core', prints: ['order 42', 'reset password for ada'] },
   { name: 'dataprotection-redis', prints: ['order 42'] },
+  { name: 'dataprotection-cli', prints: ['Created key', ' active '] },
   { name: 'session-core', prints: ['sharedstate.sid=CfDJ8'] },
 ];
 /** The other packages' examples, and why they are not among SCRIPTS (a new package must be placed). */

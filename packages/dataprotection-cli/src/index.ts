@@ -1,0 +1,9 @@
+export { describeKey, type KeyDescription, type KeyStatus, keyStatus } from './key-status.ts';
+export { type KeysCliOutput, runKeysCli } from './keys-cli.ts';
+export { KeysCliUsageError } from './keys-cli-errors.ts';
+export {
+  certificateOption,
+  type OpenedRepository,
+  openRepository,
+  type RepositoryOptions,
+} from './repository-options.ts';

@@ -1,0 +1,208 @@
+import { parseArgs } from 'node:util';
+import {
+  createDataProtection,
+  DataProtectionConfigurationError,
+  type DataProtectionProvider,
+  durationOption,
+} from '@sharedstate/dataprotection-core';
+import { describeKey, type KeyDescription } from './key-status.ts';
+import { KeysCliUsageError } from './keys-cli-errors.ts';
+import { certificateOption, openRepository, REPOSITORY_USAGE } from './repository-options.ts';
+
+const USAGE = `Usage:
+  sharedstate-keys list   <repository> [--json]
+  sharedstate-keys new    <repository> [--activation <ISO date>] [--lifetime <duration, default 90d>] [--json]
+  sharedstate-keys revoke <repository> <key id> [--reason <text>] [--json]
+  sharedstate-keys revoke <repository> --all [--before <ISO date, default now>] [--reason <text>] [--json]
+
+list     every key with its status (active, pending, expired, revoked) and dates.
+new      adds a key (as the app's key manager would), activating now unless --activation says when.
+revoke   stops a key, or with --all every key created before a moment (after a leak), from unprotecting.
+         Running instances refuse it within their keyRingChangeCheckInterval (30 s by default).
+
+${REPOSITORY_USAGE}`;
+
+export interface KeysCliOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const OPTIONS = {
+  dir: { type: 'string' },
+  redis: { type: 'string' },
+  'redis-cluster': { type: 'string' },
+  'redis-sentinel': { type: 'string' },
+  'sentinel-master': { type: 'string' },
+  'redis-key': { type: 'string' },
+  'azure-connection-string': { type: 'string' },
+  'azure-container': { type: 'string' },
+  'azure-blob': { type: 'string' },
+  certificate: { type: 'string' },
+  'private-key': { type: 'string' },
+  json: { type: 'boolean' },
+  activation: { type: 'string' },
+  lifetime: { type: 'string' },
+  reason: { type: 'string' },
+  all: { type: 'boolean' },
+  before: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parse>['values'];
+
+function parse(argv: string[]) {
+  return parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
+}
+
+function dateOption(text: string | undefined, option: string): Date | undefined {
+  if (text === undefined) return undefined;
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime()))
+    throw new KeysCliUsageError(`${option}: '${text}' is not a date (e.g. 2030-01-31T12:00:00Z).`);
+  return date;
+}
+
+/**
+ * Runs `sharedstate-keys` with these arguments; resolves with the exit code: 0 done, 1 the repository or the
+ * key ring refused (unreachable, no such key), 2 a usage error.
+ */
+export async function runKeysCli(
+  argv: string[],
+  io: KeysCliOutput,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  let command: string | undefined;
+  let values: Values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parse(argv));
+    command = positionals[0];
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help || command === undefined) {
+    (values.help ? io.out : io.err)(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  let opened: Awaited<ReturnType<typeof openRepository>> | undefined;
+  try {
+    const run = COMMANDS[command];
+    if (run === undefined)
+      throw new KeysCliUsageError(`Unknown command '${command}': use list, new or revoke.`);
+    const protectKeysWithCertificate = certificateOption(values);
+    opened = await openRepository(values, env);
+    const provider = createDataProtection({
+      applicationName: null,
+      repository: opened.repository,
+      autoGenerateKeys: false,
+      keyRingChangeCheckInterval: false,
+      ...(protectKeysWithCertificate ? { protectKeysWithCertificate } : {}),
+      logger: {
+        debug: () => {},
+        info: () => {},
+        warn: (message) => io.err(`warning: ${message}\n`),
+        error: (message) => io.err(`error: ${message}\n`),
+      },
+    });
+    await run(provider, values, positionals.slice(1), io);
+    return 0;
+  } catch (error) {
+    const usage = error instanceof KeysCliUsageError;
+    io.err(`${(error as Error).message}\n${usage ? `\n${USAGE}\n` : ''}`);
+    return error instanceof DataProtectionConfigurationError ? 2 : 1;
+  } finally {
+    await opened?.close();
+  }
+}
+
+type Command = (
+  provider: DataProtectionProvider,
+  values: Values,
+  args: string[],
+  io: KeysCliOutput,
+) => Promise<void>;
+
+const print = (io: KeysCliOutput, values: Values, json: unknown, text: string) =>
+  io.out(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
+
+const COMMANDS: Record<string, Command> = {
+  async list(provider, values, args, io) {
+    if (args.length > 0) throw new KeysCliUsageError(`list takes no argument; got '${args[0]}'.`);
+    const now = Date.now();
+    const keys = (await provider.keyManager.getAllKeys())
+      .sort((a, b) => a.creationDate.getTime() - b.creationDate.getTime())
+      .map((key) => describeKey(key, now));
+    print(
+      io,
+      values,
+      keys,
+      keys.length === 0 ? `No keys in ${provider.keyManager.repositoryDescription}.` : table(keys),
+    );
+  },
+
+  async new(provider, values, args, io) {
+    if (args.length > 0) throw new KeysCliUsageError(`new takes no argument; got '${args[0]}'.`);
+    const activation = dateOption(values.activation, '--activation') ?? new Date();
+    const lifetimeMs = durationOption(values.lifetime ?? '90d', '--lifetime');
+    const key = await provider.keyManager.createKey(activation, new Date(activation.getTime() + lifetimeMs));
+    const description = describeKey(key, Date.now());
+    print(
+      io,
+      values,
+      description,
+      `Created key ${key.id}, active ${description.activationDate} to ${description.expirationDate}.`,
+    );
+  },
+
+  async revoke(provider, values, args, io) {
+    const { keyManager } = provider;
+    const reason = values.reason;
+    if (values.all) {
+      if (args.length > 0) throw new KeysCliUsageError('revoke --all takes no key id.');
+      const before = dateOption(values.before, '--before') ?? new Date();
+      await keyManager.revokeAllKeys(before, reason);
+      print(
+        io,
+        values,
+        { revoked: 'all', before: before.toISOString(), reason: reason ?? null },
+        `Revoked every key created before ${before.toISOString()}. Payloads and cookies protected with them no longer unprotect; instances create a new key when they next load the ring.`,
+      );
+      return;
+    }
+    if (values.before !== undefined) throw new KeysCliUsageError('--before goes with revoke --all.');
+    const [id, extra] = args;
+    if (id === undefined || extra !== undefined) {
+      throw new KeysCliUsageError('revoke takes one key id (see `sharedstate-keys list`), or --all.');
+    }
+    const known = (await keyManager.getAllKeys()).find((key) => key.id === id.toLowerCase());
+    if (known === undefined) {
+      throw new Error(
+        `No key ${id} in ${keyManager.repositoryDescription}: \`sharedstate-keys list\` shows the ids. Is this the repository (and Redis key or blob) the app uses?`,
+      );
+    }
+    await keyManager.revokeKey(known.id, reason);
+    print(
+      io,
+      values,
+      { revoked: known.id, reason: reason ?? null },
+      `Revoked key ${known.id}. Payloads and cookies protected with it no longer unprotect.`,
+    );
+  },
+};
+
+function table(keys: readonly KeyDescription[]): string {
+  const rows = [
+    ['id', 'status', 'created', 'activates', 'expires'],
+    ...keys.map((key) => [key.id, key.status, key.creationDate, key.activationDate, key.expirationDate]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

@@ -1,0 +1,155 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KeyDescription } from '@sharedstate/dataprotection-cli';
+import {
+  createDataProtection,
+  FileSystemXmlRepository,
+  KeyRevokedError,
+} from '@sharedstate/dataprotection-core';
+import { keys, keysJson } from './cli-run.ts';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'keys-cli-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('sharedstate-keys on a folder', () => {
+  test('new, list and revoke manage the ring an app reads, in ASP.NET Core’s files', async () => {
+    expect(await keysJson('list', '--dir', dir)).toEqual([]);
+    const created = await keysJson<KeyDescription>('new', '--dir', dir, '--lifetime', '30d');
+    expect(created.status).toBe('active');
+    expect(Date.parse(created.expirationDate) - Date.parse(created.activationDate)).toBe(30 * 86_400_000);
+    expect(readdirSync(dir)).toEqual([`key-${created.id}.xml`]);
+
+    const app = createDataProtection({
+      applicationName: 'shop',
+      repository: new FileSystemXmlRepository({ directory: dir }),
+      keyRingChangeCheckInterval: false,
+    });
+    const payload = await app.createProtector('p').protect('hello');
+
+    const revoked = await keysJson<{ revoked: string }>(
+      'revoke',
+      '--dir',
+      dir,
+      created.id.toUpperCase(),
+      '--reason',
+      'leaked',
+    );
+    expect(revoked.revoked).toBe(created.id);
+    const file = readFileSync(join(dir, `revocation-${created.id}.xml`), 'utf8');
+    expect(file).toContain(`<key id="${created.id}"/>`);
+    expect(file).toContain('<reason>leaked</reason>');
+    expect(await keysJson<KeyDescription[]>('list', '--dir', dir)).toEqual([
+      { ...created, status: 'revoked' },
+    ]);
+    expect(await app.checkForKeyRingChanges()).toBe(true);
+    await expect(app.createProtector('p').unprotect(payload)).rejects.toThrow(KeyRevokedError);
+  });
+
+  test('revoke --all revokes every key created before the moment given', async () => {
+    const first = await keysJson<KeyDescription>('new', '--dir', dir);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const before = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await keysJson('revoke', '--dir', dir, '--all', '--before', before, '--reason', 'incident');
+    const later = await keysJson<KeyDescription>('new', '--dir', dir, '--activation', '2099-01-01T00:00:00Z');
+    expect(later.status).toBe('pending');
+    const listed = await keysJson<KeyDescription[]>('list', '--dir', dir);
+    expect(listed.map(({ id, status }) => ({ id, status }))).toEqual([
+      { id: first.id, status: 'revoked' },
+      { id: later.id, status: 'pending' },
+    ]);
+  });
+
+  test('list prints a table of ids, statuses and dates', async () => {
+    const created = await keysJson<KeyDescription>('new', '--dir', dir);
+    const { code, out } = await keys('list', '--dir', dir);
+    expect(code).toBe(0);
+    expect(out.split('\n')[0]).toMatch(/^id\s+status\s+created\s+activates\s+expires$/);
+    expect(out).toContain(`${created.id}  active`);
+  });
+
+  test('a key id not in the ring fails with exit code 1 and says where it looked', async () => {
+    const { code, err } = await keys('revoke', '--dir', dir, '2f1b7c3e-5a6d-4e8f-9a0b-1c2d3e4f5a6b');
+    expect(code).toBe(1);
+    expect(err).toContain(`No key 2f1b7c3e-5a6d-4e8f-9a0b-1c2d3e4f5a6b in FileSystemXmlRepository '${dir}'`);
+  });
+
+  test.each([
+    [['list'], /Name the key ring repository/],
+    [
+      ['list', '--dir', '/tmp/a', '--redis', 'redis://localhost'],
+      /Name one repository, not --dir and --redis/,
+    ],
+    [['rotate', '--dir', '/tmp/a'], /Unknown command 'rotate'/],
+    [['new', '--dir', '/tmp/a', '--activation', 'soon'], /--activation: 'soon' is not a date/],
+    [['new', '--dir', '/tmp/a', '--lifetime', 'long'], /--lifetime/],
+    [['revoke', '--dir', '/tmp/a'], /revoke takes one key id/],
+    [['list', '--dir', '/tmp/a', '--certificate', 'c.pem'], /--certificate and --private-key go together/],
+    [['list', '--redis-sentinel', 'localhost:26379'], /--sentinel-master/],
+    [['list', '--azure-container', 'keys'], /--azure-connection-string/],
+    [['list', '--dir', '/tmp/a', '--verbose'], /Unknown option '--verbose'/],
+  ])('%j is a usage error (exit code 2) that says what to fix', async (argv, message) => {
+    const { code, err } = await keys(...argv);
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+  });
+
+  test('keys made with --certificate are encrypted at rest and read back with it', async () => {
+    // A certificate made by the openssl command line, as an operator would.
+    const certificateFile = join(dir, '..', `${process.pid}-cli-cert.pem`);
+    const keyFile = join(dir, '..', `${process.pid}-cli-key.pem`);
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certificateFile,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=keys-cli',
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      const created = await keysJson<KeyDescription>(
+        'new',
+        '--dir',
+        dir,
+        '--certificate',
+        certificateFile,
+        '--private-key',
+        keyFile,
+      );
+      const xml = readFileSync(join(dir, `key-${created.id}.xml`), 'utf8');
+      expect(xml).toContain('EncryptedData');
+      const app = createDataProtection({
+        applicationName: 'shop',
+        repository: new FileSystemXmlRepository({ directory: dir }),
+        protectKeysWithCertificate: {
+          certificate: readFileSync(certificateFile),
+          privateKey: readFileSync(keyFile),
+        },
+        keyRingChangeCheckInterval: false,
+      });
+      expect(await app.createProtector('p').unprotect(await app.createProtector('p').protect('secret'))).toBe(
+        'secret',
+      );
+      expect(await keysJson<KeyDescription[]>('list', '--dir', dir)).toEqual([created]);
+    } finally {
+      rmSync(certificateFile, { force: true });
+      rmSync(keyFile, { force: true });
+    }
+  });
+});
