@@ -15,10 +15,15 @@ export interface DefaultKeyResolution {
 const byId = (a: Key, b: Key) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * Chooses the default key exactly as ASP.NET Core's DefaultKeyResolver (FORMATS §2.5), so that a Node and a
+ * Chooses the default key as ASP.NET Core's DefaultKeyResolver does (FORMATS §2.5), so that a Node and a
  * .NET instance sharing a ring agree on which key protects new payloads. Keys older than the propagation
  * window are preferred newest first; younger keys oldest first, so a key other instances may not have
  * seen yet is not used while an established one exists.
+ *
+ * One difference: revoked keys are left out before the preferred key is picked. ASP.NET Core picks first
+ * and then finds the pick revoked, which asks for a new key; after a young key is revoked it stays the
+ * pick for two days, so every load of the ring asks for yet another key. With instances re-reading the
+ * ring whenever another one wrote to it, that would be a storm of new keys.
  */
 export function resolveDefaultKey(
   now: number,
@@ -26,7 +31,9 @@ export function resolveDefaultKey(
   canUse: (key: Key) => boolean,
 ): DefaultKeyResolution {
   const cutoff = now - KEY_PROPAGATION_WINDOW_MS;
-  const candidates = keys.filter((key) => key.activationDate.getTime() <= now + MAX_SERVER_CLOCK_SKEW_MS);
+  const candidates = keys.filter(
+    (key) => !key.isRevoked && key.activationDate.getTime() <= now + MAX_SERVER_CLOCK_SKEW_MS,
+  );
   const established = candidates
     .filter((key) => key.creationDate.getTime() <= cutoff)
     .sort((a, b) => b.activationDate.getTime() - a.activationDate.getTime() || byId(a, b));

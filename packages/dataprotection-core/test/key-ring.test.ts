@@ -130,6 +130,27 @@ describe('changes made by other processes', () => {
     await expect(reader.initialize()).rejects.toThrow(KeyRingError);
   });
 
+  test('after a revocation two instances settle on one new key: their later checks create no more', async () => {
+    const { admin, running } = twoInstances(false);
+    const token = await admin.protector.protect('x');
+    await running.protector.unprotect(token);
+    const [key] = await admin.provider.keyManager.getAllKeys();
+    await admin.provider.keyManager.revokeKey(key!.id);
+    await admin.protector.protect('loads the ring again');
+    // Each check may find the other instance's new key: a change, and a reload of the ring.
+    for (let i = 0; i < 5; i++) {
+      await admin.provider.checkForKeyRingChanges();
+      await running.provider.checkForKeyRingChanges();
+    }
+    // The revoked key and at most one new key per instance (both may create one at the same moment).
+    expect((await admin.provider.keyManager.getAllKeys()).length).toBeLessThanOrEqual(3);
+    const fresh = await running.protector.protect('y');
+    expect(await admin.protector.unprotect(fresh)).toBe('y');
+    expect(Buffer.from(await admin.protector.protect('z'), 'base64url').subarray(4, 20)).toEqual(
+      Buffer.from(fresh, 'base64url').subarray(4, 20),
+    );
+  });
+
   test('a check that finds nothing changed asks for the change token only, and reads no element', async () => {
     const { running } = twoInstances(false);
     await running.protector.protect('x');
