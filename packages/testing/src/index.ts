@@ -1,4 +1,5 @@
 export { type AzuriteBlob, azuriteAvailability, startAzurite } from './azurite.ts';
+export { describeBackendOutage, type OutageApp } from './backend-outage-suite.ts';
 export { describeWithService, type TestService } from './describe-with-service.ts';
 export { findExecutable } from './executable.ts';
 export { freePort, freePortPair } from './free-port.ts';
@@ -25,11 +26,8 @@ export { isCI, ServiceUnavailableError } from './service-unavailable.ts';
 export { services } from './services.ts';
 export {
   cookieOf,
-  expectOutageHandled,
   type FailedRequestOutcome,
   failedRequestOutcome,
-  type OutageOutcome,
-  outageOutcome,
   SESSION_ID_FORMAT,
   setCookieForwardedAs,
 } from './session-adapter-checks.ts';

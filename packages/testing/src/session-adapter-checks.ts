@@ -1,5 +1,3 @@
-import { waitUntil } from './wait-until.ts';
-
 /** A session id as session.id (and req.sessionID) gives it: a GUID in .NET's "D" format, lower case. */
 export const SESSION_ID_FORMAT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -53,81 +51,4 @@ export async function failedRequestOutcome(url: string): Promise<FailedRequestOu
       ? undefined
       : await (await fetch(`${url}/cart`, { headers: { cookie: freshCookie } })).json();
   return { failedStatus: failed.status, cartAfterFailure, freshStatus: fresh.status, freshCart };
-}
-
-/** What an app started while its backend was down did, and how it recovered. */
-export interface OutageOutcome {
-  /** `GET /plain`, a route that never touches the session: its status and time in milliseconds. */
-  plain: { status: number; ms: number };
-  /** `GET /cart` without a cookie: what it answered (`{ available, cart }`) and its time. */
-  read: { status: number; body: unknown; ms: number };
-  /** `POST /add/book`: its status (the write must fail) and its time. */
-  write: { status: number; ms: number };
-  /** From `startBackend` resolving until a write succeeds and its session reads back. */
-  recoveredMs: number;
-  /** That session's cart, read with its cookie. */
-  cartAfterRecovery: unknown;
-}
-
-/**
- * Makes, against an app started while its key ring and cache (one Redis) were down, the requests every
- * adapter's suite uses to show that an outage takes down no route that does not need the session, and that
- * the app recovers on its own. Routes: `GET /plain` answers without the session, `GET /cart` answers
- * `{ available: session.isAvailable, cart }`, `POST /add/:item` adds to the cart and answers 200.
- */
-export async function outageOutcome(url: string, startBackend: () => Promise<void>): Promise<OutageOutcome> {
-  const timed = async (path: string, init?: RequestInit) => {
-    const started = performance.now();
-    const response = await fetch(`${url}${path}`, { redirect: 'manual', ...init });
-    const text = await response.text();
-    return { response, text, ms: performance.now() - started };
-  };
-  const plain = await timed('/plain');
-  const read = await timed('/cart');
-  const write = await timed('/add/book', { method: 'POST' });
-  await startBackend();
-  const started = performance.now();
-  let cookie: string | undefined;
-  await waitUntil(
-    async () => {
-      const added = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
-      await added.arrayBuffer();
-      cookie = cookieOf(added);
-      return added.status === 200 && cookie !== undefined;
-    },
-    'a session write after the backend came back',
-    { timeoutMs: 20_000, intervalMs: 100 },
-  );
-  const recoveredMs = performance.now() - started;
-  const after = await fetch(`${url}/cart`, { headers: { cookie: cookie! } });
-  return {
-    plain: { status: plain.response.status, ms: plain.ms },
-    read: { status: read.response.status, body: JSON.parse(read.text), ms: read.ms },
-    write: { status: write.response.status, ms: write.ms },
-    recoveredMs,
-    cartAfterRecovery: ((await after.json()) as { cart: unknown }).cart,
-  };
-}
-
-/**
- * What every adapter must show in an outage (see outageOutcome): the route without the session answers
- * 200, the session route answers with an unavailable session, the write fails, none of them waiting for the
- * backend's `timeoutMs`; after the backend returns, a write is kept.
- */
-export function expectOutageHandled(outcome: OutageOutcome, timeoutMs: number): void {
-  const within = (ms: number) => ms < timeoutMs / 2;
-  expect({ status: outcome.plain.status, fast: within(outcome.plain.ms) }).toEqual({
-    status: 200,
-    fast: true,
-  });
-  expect({ ...outcome.read, ms: within(outcome.read.ms) }).toEqual({
-    status: 200,
-    body: { available: false, cart: [] },
-    ms: true,
-  });
-  expect({ status: outcome.write.status, fast: within(outcome.write.ms) }).toEqual({
-    status: 500,
-    fast: true,
-  });
-  expect(outcome.cartAfterRecovery).toEqual(['book']);
 }

@@ -1,0 +1,122 @@
+import { describeWithService } from './describe-with-service.ts';
+import { httpApps } from './http-apps.ts';
+import { type RecordingLogger, recordingLogger } from './recording-logger.ts';
+import { services } from './services.ts';
+import { cookieOf } from './session-adapter-checks.ts';
+import { waitUntil } from './wait-until.ts';
+
+/** What an app started while its backend was down did, and how it recovered. */
+interface OutageOutcome {
+  /** `GET /plain`, a route that never touches the session: its status and time in milliseconds. */
+  plain: { status: number; ms: number };
+  /** `GET /cart` without a cookie: what it answered (`{ available, cart }`) and its time. */
+  read: { status: number; body: unknown; ms: number };
+  /** `POST /add/book`: its status (the write must fail) and its time. */
+  write: { status: number; ms: number };
+  /** From `startBackend` resolving until a write succeeds and its session reads back. */
+  recoveredMs: number;
+  /** That session's cart, read with its cookie. */
+  cartAfterRecovery: unknown;
+}
+
+/**
+ * Makes, against an app started while its key ring and cache (one Redis) were down, the requests every
+ * adapter's suite uses to show that an outage takes down no route that does not need the session, and that
+ * the app recovers on its own. Routes: `GET /plain` answers without the session, `GET /cart` answers
+ * `{ available: session.isAvailable, cart }`, `POST /add/:item` adds to the cart and answers 200.
+ */
+async function outageOutcome(url: string, startBackend: () => Promise<void>): Promise<OutageOutcome> {
+  const timed = async (path: string, init?: RequestInit) => {
+    const started = performance.now();
+    const response = await fetch(`${url}${path}`, { redirect: 'manual', ...init });
+    const text = await response.text();
+    return { response, text, ms: performance.now() - started };
+  };
+  const plain = await timed('/plain');
+  const read = await timed('/cart');
+  const write = await timed('/add/book', { method: 'POST' });
+  await startBackend();
+  const started = performance.now();
+  let cookie: string | undefined;
+  await waitUntil(
+    async () => {
+      const added = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
+      await added.arrayBuffer();
+      cookie = cookieOf(added);
+      return added.status === 200 && cookie !== undefined;
+    },
+    'a session write after the backend came back',
+    { timeoutMs: 20_000, intervalMs: 100 },
+  );
+  const recoveredMs = performance.now() - started;
+  const after = await fetch(`${url}/cart`, { headers: { cookie: cookie! } });
+  return {
+    plain: { status: plain.response.status, ms: plain.ms },
+    read: { status: read.response.status, body: JSON.parse(read.text), ms: read.ms },
+    write: { status: write.response.status, ms: write.ms },
+    recoveredMs,
+    cartAfterRecovery: ((await after.json()) as { cart: unknown }).cart,
+  };
+}
+
+/**
+ * What every adapter must show in an outage (see outageOutcome): the route without the session answers
+ * 200, the session route answers with an unavailable session, the write fails, none of them waiting for the
+ * backend's `timeoutMs`; after the backend returns, a write is kept.
+ */
+function expectOutageHandled(outcome: OutageOutcome, timeoutMs: number): void {
+  const within = (ms: number) => ms < timeoutMs / 2;
+  expect({ status: outcome.plain.status, fast: within(outcome.plain.ms) }).toEqual({
+    status: 200,
+    fast: true,
+  });
+  expect({ ...outcome.read, ms: within(outcome.read.ms) }).toEqual({
+    status: 200,
+    body: { available: false, cart: [] },
+    ms: true,
+  });
+  expect({ status: outcome.write.status, fast: within(outcome.write.ms) }).toEqual({
+    status: 500,
+    fast: true,
+  });
+  expect(outcome.cartAfterRecovery).toEqual(['book']);
+}
+
+/** Longest the Redis of describeBackendOutage's apps takes for a command: short, so that the suite is. */
+const OUTAGE_TIMEOUT_MS = 3_000;
+
+/** How an adapter's suite starts its app for describeBackendOutage. */
+export type OutageApp = (context: {
+  /** The Redis to keep both the sessions and the key ring in: down when the app starts. */
+  redisUrl: string;
+  /** The operationTimeout to give the cache and the key ring repository. */
+  timeoutMs: number;
+  /** The logger to give the session middleware. */
+  logger: RecordingLogger['logger'];
+  /** Where to start the app (closed after the suite). */
+  apps: ReturnType<typeof httpApps>;
+}) => Promise<string>;
+
+/**
+ * The suite every adapter runs to show that an outage at start-up takes down no route that does not need
+ * the session, and that the app recovers on its own: `startApp` builds an app with the routes outageOutcome
+ * names over a Redis that is down, and answers its URL.
+ */
+export function describeBackendOutage(framework: string, startApp: OutageApp): void {
+  describeWithService(
+    services.redis({ spawn: true }),
+    `a ${framework} app started while Redis is down`,
+    (server) => {
+      const apps = httpApps();
+      test('serves routes without the session, gives the session route an unavailable session, and recovers', async () => {
+        await server().kill();
+        const { logger, errors } = recordingLogger();
+        const url = await startApp({ redisUrl: server().url, timeoutMs: OUTAGE_TIMEOUT_MS, logger, apps });
+        // The first key-ring load, started with the middleware, has failed by then (it is bounded by the timeout).
+        await new Promise((resolve) => setTimeout(resolve, OUTAGE_TIMEOUT_MS + 500));
+        expectOutageHandled(await outageOutcome(url, () => server().restart()), OUTAGE_TIMEOUT_MS);
+        expect(errors.join('\n')).toMatch(/key ring could not be loaded/);
+      }, 40_000);
+    },
+  );
+}
