@@ -5,5 +5,6 @@ export {
   certificateOption,
   type OpenedRepository,
   openRepository,
+  REPOSITORY_ARGS,
   type RepositoryOptions,
 } from './repository-options.ts';

@@ -7,7 +7,12 @@ import {
 } from '@sharedstate/dataprotection-core';
 import { describeKey, type KeyDescription } from './key-status.ts';
 import { KeysCliUsageError } from './keys-cli-errors.ts';
-import { certificateOption, openRepository, REPOSITORY_USAGE } from './repository-options.ts';
+import {
+  certificateOption,
+  openRepository,
+  REPOSITORY_ARGS,
+  REPOSITORY_USAGE,
+} from './repository-options.ts';
 
 const USAGE = `Usage:
   sharedstate-keys list   <repository> [--json]
@@ -28,17 +33,7 @@ export interface KeysCliOutput {
 }
 
 const OPTIONS = {
-  dir: { type: 'string' },
-  redis: { type: 'string' },
-  'redis-cluster': { type: 'string' },
-  'redis-sentinel': { type: 'string' },
-  'sentinel-master': { type: 'string' },
-  'redis-key': { type: 'string' },
-  'azure-connection-string': { type: 'string' },
-  'azure-container': { type: 'string' },
-  'azure-blob': { type: 'string' },
-  certificate: { type: 'string' },
-  'private-key': { type: 'string' },
+  ...REPOSITORY_ARGS,
   json: { type: 'boolean' },
   activation: { type: 'string' },
   lifetime: { type: 'string' },

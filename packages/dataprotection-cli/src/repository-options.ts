@@ -21,6 +21,21 @@ export interface RepositoryOptions {
   'private-key'?: string | undefined;
 }
 
+/** The repository options as node:util's parseArgs takes them, for a command line of one's own. */
+export const REPOSITORY_ARGS = {
+  dir: { type: 'string' },
+  redis: { type: 'string' },
+  'redis-cluster': { type: 'string' },
+  'redis-sentinel': { type: 'string' },
+  'sentinel-master': { type: 'string' },
+  'redis-key': { type: 'string' },
+  'azure-connection-string': { type: 'string' },
+  'azure-container': { type: 'string' },
+  'azure-blob': { type: 'string' },
+  certificate: { type: 'string' },
+  'private-key': { type: 'string' },
+} as const;
+
 /** A repository opened from the options, and what must be closed once done (its Redis client). */
 export interface OpenedRepository {
   repository: XmlRepository;

@@ -6,7 +6,14 @@ export async function keys(...argv: string[]): Promise<{ code: number; out: stri
   let err = '';
   const code = await runKeysCli(
     argv,
-    { out: (text) => void (out += text), err: (text) => void (err += text) },
+    {
+      out: (text) => {
+        out += text;
+      },
+      err: (text) => {
+        err += text;
+      },
+    },
     {},
   );
   return { code, out, err };

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import {
   FileSystemXmlRepository,
   KeyRevokedError,
 } from '@sharedstate/dataprotection-core';
+import { selfSignedCertificate } from '@sharedstate/testing';
 import { keys, keysJson } from './cli-run.ts';
 
 let dir: string;
@@ -100,56 +100,29 @@ describe('sharedstate-keys on a folder', () => {
   });
 
   test('keys made with --certificate are encrypted at rest and read back with it', async () => {
-    // A certificate made by the openssl command line, as an operator would.
-    const certificateFile = join(dir, '..', `${process.pid}-cli-cert.pem`);
-    const keyFile = join(dir, '..', `${process.pid}-cli-key.pem`);
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        keyFile,
-        '-out',
-        certificateFile,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=keys-cli',
-      ],
-      { stdio: 'ignore' },
+    const { certificateFile, keyFile } = selfSignedCertificate(dir, 'keys-cli');
+    const created = await keysJson<KeyDescription>(
+      'new',
+      '--dir',
+      dir,
+      '--certificate',
+      certificateFile,
+      '--private-key',
+      keyFile,
     );
-    try {
-      const created = await keysJson<KeyDescription>(
-        'new',
-        '--dir',
-        dir,
-        '--certificate',
-        certificateFile,
-        '--private-key',
-        keyFile,
-      );
-      const xml = readFileSync(join(dir, `key-${created.id}.xml`), 'utf8');
-      expect(xml).toContain('EncryptedData');
-      const app = createDataProtection({
-        applicationName: 'shop',
-        repository: new FileSystemXmlRepository({ directory: dir }),
-        protectKeysWithCertificate: {
-          certificate: readFileSync(certificateFile),
-          privateKey: readFileSync(keyFile),
-        },
-        keyRingChangeCheckInterval: false,
-      });
-      expect(await app.createProtector('p').unprotect(await app.createProtector('p').protect('secret'))).toBe(
-        'secret',
-      );
-      expect(await keysJson<KeyDescription[]>('list', '--dir', dir)).toEqual([created]);
-    } finally {
-      rmSync(certificateFile, { force: true });
-      rmSync(keyFile, { force: true });
-    }
+    expect(readFileSync(join(dir, `key-${created.id}.xml`), 'utf8')).toContain('EncryptedData');
+    const app = createDataProtection({
+      applicationName: 'shop',
+      repository: new FileSystemXmlRepository({ directory: dir }),
+      protectKeysWithCertificate: {
+        certificate: readFileSync(certificateFile),
+        privateKey: readFileSync(keyFile),
+      },
+      keyRingChangeCheckInterval: false,
+    });
+    expect(await app.createProtector('p').unprotect(await app.createProtector('p').protect('secret'))).toBe(
+      'secret',
+    );
+    expect(await keysJson<KeyDescription[]>('list', '--dir', dir)).toEqual([created]);
   });
 });

@@ -1,5 +1,4 @@
 // Master keys encrypted at rest with X.509 certificates generated here by the openssl command line.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,36 +9,15 @@ import {
   EphemeralXmlRepository,
   KeyDecryptionError,
 } from '@sharedstate/dataprotection-core';
+import { selfSignedCertificate } from '@sharedstate/testing';
 import { aspNetCoreKeyFile } from './fixtures.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'dp-certs-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function makeCertificate(name: string): CertificateWithPrivateKey {
-  const key = join(work, `${name}.key`);
-  const cert = join(work, `${name}.crt`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-    ],
-    {
-      stdio: 'ignore',
-    },
-  );
-  return { certificate: readFileSync(cert), privateKey: readFileSync(key) };
+  const { certificateFile, keyFile } = selfSignedCertificate(work, name);
+  return { certificate: readFileSync(certificateFile), privateKey: readFileSync(keyFile) };
 }
 
 const first = makeCertificate('key-ring-2030');

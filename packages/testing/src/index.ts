@@ -22,6 +22,7 @@ export {
   type StartRedisOptions,
   startRedis,
 } from './redis-server.ts';
+export { type CertificateFiles, selfSignedCertificate } from './self-signed-certificate.ts';
 export { isCI, ServiceUnavailableError } from './service-unavailable.ts';
 export { services } from './services.ts';
 export {
