@@ -1,6 +1,6 @@
 // pnpm demo: the shop on the embedded default (memory cache, key ring in .sharedstate-demo/keys), or with
 // REDIS_URL set, two instances sharing Redis behind a round-robin proxy: kill either, sessions survive.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { backendFromEnv } from './backend.ts';
@@ -8,6 +8,31 @@ import { expressShop } from './express-shop.ts';
 import { startRoundRobinProxy } from './round-robin-proxy.ts';
 
 const port = Number(process.env.PORT ?? 3000);
+const instances = new Set<ChildProcess>();
+
+// 'exit' handlers do not run when a signal ends the process, so Ctrl-C (SIGINT), kill (SIGTERM) and a closed
+// terminal (SIGHUP) stop the instances here, and the demo exits once they are gone.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => void stopEverything());
+}
+
+async function stopEverything(): Promise<never> {
+  await Promise.all(
+    [...instances].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          // An instance gets a few seconds to close its connections, then is killed outright.
+          const deadline = setTimeout(() => child.kill('SIGKILL'), 5000);
+          child.once('exit', () => {
+            clearTimeout(deadline);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  process.exit(0);
+}
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -30,6 +55,8 @@ function startInstance(name: string, instancePort: number): Promise<void> {
     ],
     { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
   );
+  instances.add(child);
+  child.once('exit', () => instances.delete(child));
   process.once('exit', () => child.kill());
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {

@@ -39,7 +39,7 @@ await backend.dataProtection.initialize();
 server.listen(Number(values.port), values.host, () => {
   const { port } = server.address() as AddressInfo;
   console.log(
-    `listening on http://${values.host}:${port} (${values.framework}, instance ${instance}; ${backend.description})`,
+    `listening on http://${values.host}:${port} (${values.framework}, instance ${instance}, pid ${process.pid}; ${backend.description})`,
   );
 });
 const shutdown = () => server.close(() => void backend.close().then(() => process.exit(0)));

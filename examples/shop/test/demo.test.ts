@@ -4,8 +4,19 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, ManagedProcess, waitUntil } from '@sharedstate/testing';
+import { describeWithService, freePort, ManagedProcess, services, waitUntil } from '@sharedstate/testing';
 import { Browser } from './shop-instances.ts';
+
+const DEMO = fileURLToPath(new URL('../src/demo.ts', import.meta.url));
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 test('pnpm demo serves the shop on the embedded default and keeps a session', async () => {
   const keys = mkdtempSync(join(tmpdir(), 'demo-keys-'));
@@ -14,7 +25,7 @@ test('pnpm demo serves the shop on the embedded default and keeps a session', as
   delete env.REDIS_URL;
   const demo = new ManagedProcess(
     process.execPath,
-    ['--conditions=source', fileURLToPath(new URL('../src/demo.ts', import.meta.url))],
+    ['--conditions=source', DEMO],
     {
       description: 'pnpm demo',
       env,
@@ -45,4 +56,33 @@ test('pnpm demo serves the shop on the embedded default and keeps a session', as
     await demo.stop();
     rmSync(keys, { recursive: true, force: true });
   }
+});
+
+describeWithService(services.redis({ spawn: true }), 'with REDIS_URL', (redis) => {
+  test.each(['SIGINT', 'SIGTERM'] as const)(
+    '%s to the demo stops both instances it started, then the demo',
+    async (signal) => {
+      const port = await freePort();
+      const demo = new ManagedProcess(process.execPath, ['--conditions=source', DEMO], {
+        description: 'pnpm demo with REDIS_URL',
+        env: { ...process.env, PORT: String(port), REDIS_URL: redis().url },
+      });
+      try {
+        await waitUntil(
+          async () => demo.output.includes(`http://127.0.0.1:${port}`),
+          'the demo to print its URL',
+          { timeoutMs: 30_000 },
+        );
+        const pids = [...demo.output.matchAll(/pid (\d+);/g)].map((match) => Number(match[1]));
+        expect(pids).toHaveLength(2);
+        expect(pids.every(isAlive)).toBe(true);
+        await demo.kill(signal);
+        expect(demo.hasExited).toBe(true);
+        // The instances were stopped before the demo exited, not left running without a parent.
+        expect(pids.filter(isAlive)).toEqual([]);
+      } finally {
+        await demo.stop();
+      }
+    },
+  );
 });
