@@ -19,22 +19,24 @@ import {
 
 type Override = Partial<DistributedCache>;
 
-/** A correct memory cache with some methods replaced by broken ones. */
+/** A correct memory cache on `clock` with some methods replaced by broken ones. */
+function brokenCache(
+  clock: ManualClock,
+  break_: (inner: MemoryDistributedCache) => Override,
+): DistributedCache {
+  const inner = new MemoryDistributedCache({ clock });
+  const overrides = break_(inner);
+  return {
+    get: overrides.get ?? ((k, o) => inner.get(k, o)),
+    set: overrides.set ?? ((k, v, e, o) => inner.set(k, v, e, o)),
+    refresh: overrides.refresh ?? ((k, o) => inner.refresh(k, o)),
+    remove: overrides.remove ?? ((k, o) => inner.remove(k, o)),
+  };
+}
+
 function brokenProvider(break_: (inner: MemoryDistributedCache) => Override) {
   const clock = new ManualClock();
-  return {
-    createCache: (): DistributedCache => {
-      const inner = new MemoryDistributedCache({ clock });
-      const overrides = break_(inner);
-      return {
-        get: overrides.get ?? ((k, o) => inner.get(k, o)),
-        set: overrides.set ?? ((k, v, e, o) => inner.set(k, v, e, o)),
-        refresh: overrides.refresh ?? ((k, o) => inner.refresh(k, o)),
-        remove: overrides.remove ?? ((k, o) => inner.remove(k, o)),
-      };
-    },
-    timing: clock.timing(),
-  };
+  return { createCache: () => brokenCache(clock, break_), timing: clock.timing() };
 }
 
 /** A small map-based cache that is right in everything but one thing: get does not slide the expiration. */
@@ -214,5 +216,76 @@ describe('the cache conformance suite', () => {
       })),
     );
     expect(failed).toContain('concurrent sets to one key leave exactly one of the written values');
+  });
+});
+
+/**
+ * A correct memory cache on a clock that oversleeps: the first advance after each new cache takes
+ * `stallUnits` base units longer than asked, as a busy machine's first sleep might.
+ */
+function stallingProvider(
+  stallUnits: number,
+  break_: (inner: MemoryDistributedCache) => Override = () => ({}),
+): CacheConformanceOptions {
+  const clock = new ManualClock();
+  const unitMs = 1_000;
+  let stallArmed = false;
+  return {
+    createCache: () => {
+      stallArmed = true;
+      return brokenCache(clock, break_);
+    },
+    timing: {
+      unitMs,
+      now: () => clock.now(),
+      advance: (ms) => {
+        clock.advance(ms + (stallArmed ? stallUnits * unitMs : 0));
+        stallArmed = false;
+      },
+    },
+  };
+}
+
+describe('the timed cases on a machine that delays them', () => {
+  const timedCases = [
+    'an absolute expiration ends the entry at that time',
+    'an expiration relative to now ends the entry that long after the write',
+    'a sliding expiration is extended by get',
+    'a sliding expiration is extended by refresh',
+    'a sliding expiration never outlives the absolute expiration',
+  ];
+
+  test("a delay that eats a step's margin makes the attempt inconclusive; a longer unit then decides it", async () => {
+    const results = await runCacheConformance(stallingProvider(1.2));
+    expect(results.filter((r) => !r.passed)).toEqual([]);
+    const timed = results.filter((r) => timedCases.includes(r.name));
+    expect(timed).toHaveLength(timedCases.length);
+    for (const result of timed) {
+      expect(result.unitsTried?.length).toBeGreaterThan(1);
+      expect(result.unitsTried?.[0]).toBe(1_000);
+    }
+  });
+
+  test("a delay larger than every attempt's margin fails the case as inconclusive, never passes it", async () => {
+    const results = await runCacheConformance(stallingProvider(100));
+    const timed = results.filter((r) => timedCases.includes(r.name));
+    expect(timed.map((r) => r.passed)).toEqual(timedCases.map(() => false));
+    for (const result of timed) {
+      expect(String(result.error)).toMatch(/inconclusive at every unit/);
+      expect(result.unitsTried).toEqual([1_000, 2_000, 4_000, 8_000]);
+    }
+  });
+
+  test('a provider that ignores expiration still fails under the same delays, with the real reason', async () => {
+    const results = await runCacheConformance(
+      stallingProvider(1.2, (inner) => ({
+        set: (k, v, _e?: CacheEntryOptions, o?: CacheOperationOptions) => inner.set(k, v, undefined, o),
+      })),
+    );
+    const failed = results.filter((r) => !r.passed);
+    expect(failed.map((r) => r.name)).toEqual(
+      expect.arrayContaining(timedCases.filter((n) => !n.includes('refresh'))),
+    );
+    for (const result of failed) expect(String(result.error)).not.toMatch(/inconclusive/);
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { DistributedCache } from '../distributed-cache.ts';
 import type { ConformanceTiming } from './conformance-options.ts';
+import { InconclusiveStepError, TimedSteps } from './timed-steps.ts';
 
 export interface ConformanceContext {
   cache: DistributedCache;
@@ -267,16 +268,23 @@ export const conformanceCases: readonly ConformanceCase[] = [
       assert.equal(await cache.get(k), undefined, 'a rejected set must not store anything');
     },
   },
+  // The timed cases below sleep for real on servers that keep time themselves. Each read is checked only when
+  // it ran inside the window where the contract decides it (see TimedSteps); windows are derived from when
+  // the writes and renewals before it really ran, so a delay anywhere makes the case inconclusive, not wrong.
   {
     name: 'an absolute expiration ends the entry at that time',
     timed: true,
     async run({ cache, key, timing }) {
       const u = timing.unitMs;
-      await cache.set(key('abs'), bytes(1), { absoluteExpiration: new Date(timing.now() + 2 * u) });
+      const steps = new TimedSteps(timing);
+      const expiresAt = timing.now() + 2 * u;
+      await cache.set(key('abs'), bytes(1), { absoluteExpiration: new Date(expiresAt) });
       await timing.advance(u);
-      assertBytes(await cache.get(key('abs')), bytes(1), 'expired too early');
+      const early = await steps.run(() => cache.get(key('abs')));
+      steps.expectPresent(early, { before: expiresAt }, bytes(1), 'expired too early');
       await timing.advance(2 * u);
-      assert.equal(await cache.get(key('abs')), undefined, 'still there after the absolute expiration');
+      const late = await steps.run(() => cache.get(key('abs')));
+      steps.expectAbsent(late, { after: expiresAt }, 'still there after the absolute expiration');
     },
   },
   {
@@ -284,11 +292,16 @@ export const conformanceCases: readonly ConformanceCase[] = [
     timed: true,
     async run({ cache, key, timing }) {
       const u = timing.unitMs;
-      await cache.set(key('rel'), bytes(1), { absoluteExpirationRelativeToNow: 2 * u });
+      const steps = new TimedSteps(timing);
+      const write = await steps.run(() =>
+        cache.set(key('rel'), bytes(1), { absoluteExpirationRelativeToNow: 2 * u }),
+      );
       await timing.advance(u);
-      assertBytes(await cache.get(key('rel')), bytes(1), 'expired too early');
+      const early = await steps.run(() => cache.get(key('rel')));
+      steps.expectPresent(early, { before: write.start + 2 * u }, bytes(1), 'expired too early');
       await timing.advance(2 * u);
-      assert.equal(await cache.get(key('rel')), undefined, 'still there after the relative expiration');
+      const late = await steps.run(() => cache.get(key('rel')));
+      steps.expectAbsent(late, { after: write.end + 2 * u }, 'still there after the relative expiration');
     },
   },
   {
@@ -296,15 +309,32 @@ export const conformanceCases: readonly ConformanceCase[] = [
     timed: true,
     async run({ cache, key, timing }) {
       const u = timing.unitMs;
-      await cache.set(key('slide-get'), bytes(1), { slidingExpiration: 2 * u });
+      const steps = new TimedSteps(timing);
+      const write = await steps.run(() =>
+        cache.set(key('slide-get'), bytes(1), { slidingExpiration: 2 * u }),
+      );
       await timing.advance(u);
-      assertBytes(await cache.get(key('slide-get')), bytes(1), 'expired before its sliding window');
+      const renewal = await steps.run(() => cache.get(key('slide-get')));
+      steps.expectPresent(
+        renewal,
+        { before: write.start + 2 * u },
+        bytes(1),
+        'expired before its sliding window',
+      );
       await timing.advance(1.5 * u);
-      assertBytes(await cache.get(key('slide-get')), bytes(1), 'get did not extend the sliding window');
+      // Past the window the write gave, inside the one the renewal gave.
+      const extended = await steps.run(() => cache.get(key('slide-get')));
+      steps.expectPresent(
+        extended,
+        { after: write.end + 2 * u, before: renewal.start + 2 * u },
+        bytes(1),
+        'get did not extend the sliding window',
+      );
       await timing.advance(2.5 * u);
-      assert.equal(
-        await cache.get(key('slide-get')),
-        undefined,
+      const unused = await steps.run(() => cache.get(key('slide-get')));
+      steps.expectAbsent(
+        unused,
+        { after: extended.end + 2 * u },
         'still there after the sliding window passed unused',
       );
     },
@@ -314,19 +344,29 @@ export const conformanceCases: readonly ConformanceCase[] = [
     timed: true,
     async run({ cache, key, timing }) {
       const u = timing.unitMs;
-      await cache.set(key('slide-refresh'), bytes(1), { slidingExpiration: 2 * u });
+      const steps = new TimedSteps(timing);
+      const write = await steps.run(() =>
+        cache.set(key('slide-refresh'), bytes(1), { slidingExpiration: 2 * u }),
+      );
       await timing.advance(u);
-      await cache.refresh(key('slide-refresh'));
+      const renewal = await steps.run(() => cache.refresh(key('slide-refresh')));
+      // A refresh that ran after the write's window had passed renewed nothing: no conclusion to draw.
+      if (renewal.end > write.start + 2 * u - 0.1 * u) {
+        throw new InconclusiveStepError('the refresh ran after the sliding window of the write');
+      }
       await timing.advance(1.5 * u);
-      assertBytes(
-        await cache.get(key('slide-refresh')),
+      const extended = await steps.run(() => cache.get(key('slide-refresh')));
+      steps.expectPresent(
+        extended,
+        { after: write.end + 2 * u, before: renewal.start + 2 * u },
         bytes(1),
         'refresh did not extend the sliding window',
       );
       await timing.advance(2.5 * u);
-      assert.equal(
-        await cache.get(key('slide-refresh')),
-        undefined,
+      const unused = await steps.run(() => cache.get(key('slide-refresh')));
+      steps.expectAbsent(
+        unused,
+        { after: extended.end + 2 * u },
         'still there after the sliding window passed',
       );
     },
@@ -336,18 +376,30 @@ export const conformanceCases: readonly ConformanceCase[] = [
     timed: true,
     async run({ cache, key, timing }) {
       const u = timing.unitMs;
-      await cache.set(key('capped'), bytes(1), {
-        slidingExpiration: 2 * u,
-        absoluteExpirationRelativeToNow: 3 * u,
-      });
+      const steps = new TimedSteps(timing);
+      const write = await steps.run(() =>
+        cache.set(key('capped'), bytes(1), {
+          slidingExpiration: 2 * u,
+          absoluteExpirationRelativeToNow: 3 * u,
+        }),
+      );
       await timing.advance(1.5 * u);
-      assertBytes(await cache.get(key('capped')), bytes(1), 'expired too early');
+      const first = await steps.run(() => cache.get(key('capped')));
+      steps.expectPresent(first, { before: write.start + 2 * u }, bytes(1), 'expired too early');
       await timing.advance(u);
-      assertBytes(await cache.get(key('capped')), bytes(1), 'expired before the absolute expiration');
+      const second = await steps.run(() => cache.get(key('capped')));
+      steps.expectPresent(
+        second,
+        { before: Math.min(first.start + 2 * u, write.start + 3 * u) },
+        bytes(1),
+        'expired before the absolute expiration',
+      );
       await timing.advance(u);
-      assert.equal(
-        await cache.get(key('capped')),
-        undefined,
+      // Past the absolute expiration, inside the sliding window the last get would have given.
+      const capped = await steps.run(() => cache.get(key('capped')));
+      steps.expectAbsent(
+        capped,
+        { after: write.end + 3 * u, before: second.start + 2 * u },
         'sliding renewals outlived the absolute expiration',
       );
     },
