@@ -5,8 +5,9 @@ import { CacheArgumentError } from './cache-errors.ts';
 export type Duration = number | string;
 
 /**
- * Converts a duration option to milliseconds. Every package parses durations through this one
- * function so '20m' means the same thing in a cache entry, a session idle timeout and a key lifetime.
+ * Converts a duration option to milliseconds. The caching and session packages parse durations through
+ * this function, and dataprotection-core's options use the same `ms` grammar, so '20m' means the same
+ * thing in a cache entry, a session idle timeout and a key lifetime.
  *
  * @param optionName the option's name, quoted in the error so the caller knows what to fix.
  */

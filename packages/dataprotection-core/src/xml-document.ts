@@ -63,19 +63,33 @@ function dropFormattingWhitespace(element: Element): void {
   }
 }
 
-/** Compact form (no declaration, no whitespace added): what Redis and the EF table store. */
-export function serializeCompact(element: Element): string {
-  return new XMLSerializer().serializeToString(element);
+// Comments, CDATA sections and processing instructions, which are copied as they are; any other "/>" in
+// xmldom's output closes an empty element, since it escapes ">" in text and attribute values.
+const VERBATIM_OR_EMPTY_TAG_END = /(<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>)|\/>/g;
+
+/** xmldom's serialization with empty elements written as .NET's XmlWriter writes them: `<name />`. */
+function serializeAsXmlWriter(node: Node): string {
+  return new XMLSerializer()
+    .serializeToString(node)
+    .replace(VERBATIM_OR_EMPTY_TAG_END, (_match, verbatim: string | undefined) => verbatim ?? ' />');
 }
 
 /**
- * Indented form with an XML declaration, as XElement.Save writes key files: two spaces per level, and
- * elements holding text kept on one line.
+ * Compact form, as ASP.NET Core's `ToString(SaveOptions.DisableFormatting)` writes it (no declaration, no
+ * whitespace added): what Redis and the EF table store.
+ */
+export function serializeCompact(element: Element): string {
+  return serializeAsXmlWriter(element);
+}
+
+/**
+ * Indented form with an XML declaration, as XElement.Save writes key files on Linux and macOS: two spaces
+ * per level, elements holding text kept on one line, "\n" line ends and none after the last line.
  */
 export function serializeIndented(element: Element): string {
   const clone = element.cloneNode(true) as Element;
   indent(clone, 1);
-  return `<?xml version="1.0" encoding="utf-8"?>\n${new XMLSerializer().serializeToString(clone)}\n`;
+  return `<?xml version="1.0" encoding="utf-8"?>\n${serializeAsXmlWriter(clone)}`;
 }
 
 function indent(element: Element, depth: number): void {

@@ -36,6 +36,28 @@ describe('FileSystemXmlRepository (§3.1)', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
+  test('writes a key file byte for byte as ASP.NET Core on Linux writes it (FORMATS.md §2.1)', async () => {
+    // The file ASP.NET Core's FileSystemXmlRepository writes through XElement.Save: BOM, declaration, two-space
+    // indentation, "\n" line ends, empty elements as `<name />`, no newline after the root's end tag.
+    const written = aspNetCoreKeyFile({
+      creation: '2030-01-01T00:00:00.1234567Z',
+      activation: '2030-01-01T00:00:00.12Z',
+      expiration: '2030-04-01T00:00:00Z',
+    });
+    const source = new FileSystemXmlRepository({ directory: join(directory, '..') });
+    writeFileSync(join(directory, '..', `key-${VECTOR_KEY_ID}.xml`), written);
+    const [element] = await source.getAllElements();
+    // What Redis and the EF table hold for the same key: ToString(SaveOptions.DisableFormatting).
+    expect(element).toContain(
+      '<descriptor><encryption algorithm="AES_256_CBC" /><validation algorithm="HMACSHA256" />',
+    );
+    const copy = new FileSystemXmlRepository({ directory });
+    await copy.storeElement(element!, `key-${VECTOR_KEY_ID}`);
+    expect(
+      readFileSync(join(directory, `key-${VECTOR_KEY_ID}.xml`)).equals(Buffer.from(written, 'utf8')),
+    ).toBe(true);
+  });
+
   test('reads a directory ASP.NET Core wrote', async () => {
     const repository = new FileSystemXmlRepository({ directory: join(directory, '..') });
     writeFileSync(join(directory, '..', `key-${VECTOR_KEY_ID}.xml`), aspNetCoreKeyFile({ newline: '\r\n' }));

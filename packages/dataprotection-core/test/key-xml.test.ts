@@ -28,7 +28,7 @@ describe('descriptor XML (§2.2, §8.7)', () => {
       descriptorToXml({ encryption: 'AES_192_CBC', validation: 'HMACSHA512', masterKey }),
     );
     expect(withoutComments(xml)).toBe(
-      `<descriptor><encryption algorithm="AES_192_CBC"/><validation algorithm="HMACSHA512"/><masterKey p4:requiresEncryption="true" xmlns:p4="http://schemas.asp.net/2015/03/dataProtection"><value>${VECTOR_MASTER_KEY}</value></masterKey></descriptor>`,
+      `<descriptor><encryption algorithm="AES_192_CBC" /><validation algorithm="HMACSHA512" /><masterKey p4:requiresEncryption="true" xmlns:p4="http://schemas.asp.net/2015/03/dataProtection"><value>${VECTOR_MASTER_KEY}</value></masterKey></descriptor>`,
     );
   });
 
@@ -113,7 +113,7 @@ describe('key XML (§2.1)', () => {
       ),
     );
     expect(xml).toBe(
-      `<key id="${VECTOR_KEY_ID}" version="1"><creationDate>2030-01-01T00:00:00.123Z</creationDate><activationDate>2030-01-01T00:00:00Z</activationDate><expirationDate>2030-04-01T00:00:00.5Z</expirationDate><descriptor deserializerType="${DEFAULT_DESERIALIZER}"><descriptor><encryption algorithm="AES_256_CBC"/><validation algorithm="HMACSHA256"/><masterKey p4:requiresEncryption="true" xmlns:p4="http://schemas.asp.net/2015/03/dataProtection"><!-- Warning: the key below is in an unencrypted form. --><value>${VECTOR_MASTER_KEY}</value></masterKey></descriptor></descriptor></key>`,
+      `<key id="${VECTOR_KEY_ID}" version="1"><creationDate>2030-01-01T00:00:00.123Z</creationDate><activationDate>2030-01-01T00:00:00Z</activationDate><expirationDate>2030-04-01T00:00:00.5Z</expirationDate><descriptor deserializerType="${DEFAULT_DESERIALIZER}"><descriptor><encryption algorithm="AES_256_CBC" /><validation algorithm="HMACSHA256" /><masterKey p4:requiresEncryption="true" xmlns:p4="http://schemas.asp.net/2015/03/dataProtection"><!-- Warning: the key below is in an unencrypted form. --><value>${VECTOR_MASTER_KEY}</value></masterKey></descriptor></descriptor></key>`,
     );
   });
 
@@ -142,7 +142,7 @@ describe('revocations (§2.4)', () => {
       reason: "Here's some reason text.",
     });
     expect(serializeCompact(single)).toBe(
-      '<revocation version="1"><revocationDate>2014-01-01T00:00:00Z</revocationDate><key id="a11f35fc-1fed-4bd4-b727-056a63b70932"/><reason>Here\'s some reason text.</reason></revocation>',
+      '<revocation version="1"><revocationDate>2014-01-01T00:00:00Z</revocationDate><key id="a11f35fc-1fed-4bd4-b727-056a63b70932" /><reason>Here\'s some reason text.</reason></revocation>',
     );
     const mass = revocationFromXml(
       parseXmlElement(
@@ -150,7 +150,7 @@ describe('revocations (§2.4)', () => {
       ),
     );
     expect(mass.keyId).toBe('*');
-    expect(serializeCompact(revocationToXml({ ...mass, reason: undefined }))).toContain('<reason/>');
+    expect(serializeCompact(revocationToXml({ ...mass, reason: undefined }))).toContain('<reason />');
   });
 
   test('the mass revocation friendly name uses the compact UTC timestamp', () => {
