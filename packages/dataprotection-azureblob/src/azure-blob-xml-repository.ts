@@ -7,6 +7,7 @@ import {
 } from '@azure/storage-blob';
 import {
   DataProtectionConfigurationError,
+  documentElements,
   parseXmlElement,
   RepositoryUnavailableError,
   refuseUnknownOptions,
@@ -186,7 +187,7 @@ export class AzureBlobXmlRepository implements XmlRepository {
         cached ? { conditions: { ifNoneMatch: cached.etag } } : {},
       );
       const text = (await streamToBuffer(response.readableStreamBody)).toString('utf8');
-      this.#cached = { etag: response.etag ?? '', elements: parseDocument(text, this.description) };
+      this.#cached = { etag: response.etag ?? '', elements: documentElements(text, this.description) };
     } catch (error) {
       if (isRestError(error) && error.statusCode === 304) return; // not modified
       if (isRestError(error) && error.statusCode === 404) {
@@ -217,17 +218,6 @@ export class AzureBlobXmlRepository implements XmlRepository {
       },
     );
   }
-}
-
-/** The root's child elements; an empty blob means no keys; any root name is accepted, as ASP.NET Core does. */
-function parseDocument(text: string, source: string): string[] {
-  if (text.replace(/^\ufeff/, '').trim() === '') return [];
-  const root = parseXmlElement(text, source);
-  const elements: string[] = [];
-  for (let node = root.firstChild; node; node = node.nextSibling) {
-    if (node.nodeType === 1) elements.push(serializeCompact(node as typeof root));
-  }
-  return elements;
 }
 
 async function streamToBuffer(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {

@@ -14,7 +14,7 @@ export {
   type DataProtectionProvider,
 } from './data-protection-provider.ts';
 export type { DangerousUnprotectResult, DataProtector } from './data-protector.ts';
-export { EphemeralXmlRepository } from './ephemeral-xml-repository.ts';
+export { EphemeralXmlRepository, type EphemeralXmlRepositoryOptions } from './ephemeral-xml-repository.ts';
 export {
   DataProtectionConfigurationError,
   DataProtectionError,
@@ -37,6 +37,7 @@ export {
 export { bytesToGuid, guidToBytes } from './guid-bytes.ts';
 export type { Key } from './key.ts';
 export type { KeyManager } from './key-manager.ts';
+export { documentElements, keyRingElementsFromXml } from './key-ring-xml-text.ts';
 export { type Logger, silentLogger } from './logger.ts';
 export { type Duration, durationOption, refuseUnknownOptions } from './options-parsing.ts';
 export {

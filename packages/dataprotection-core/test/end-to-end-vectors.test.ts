@@ -3,7 +3,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileSystemXmlRepository } from '@sharedstate/dataprotection-core';
+import {
+  EphemeralXmlRepository,
+  FileSystemXmlRepository,
+  keyRingElementsFromXml,
+} from '@sharedstate/dataprotection-core';
 import { aspNetCoreKeyFile, providerFor, sequentialRandom, TestClock } from './fixtures.ts';
 
 const V1_PLAINTEXT = '382c74c3-721d-4f34-80e5-57657b6cbc27';
@@ -78,5 +82,33 @@ describe('payloads match ASP.NET Core byte for byte', () => {
     await expect(unnamed.createProtector('SessionMiddleware').unprotect(token)).rejects.toThrow(
       'The payload was invalid.',
     );
+  });
+});
+
+describe('a key ring handed over as XML text, without files', () => {
+  const keyFile = aspNetCoreKeyFile({});
+  const otherKeyId = '00000000-0000-0000-0000-000000000042';
+  const revocation = `<revocation version="1"><revocationDate>2030-01-02T00:00:00Z</revocationDate><key id="${otherKeyId}" /><reason>handed over revoked</reason></revocation>`;
+
+  test('a key file read by EphemeralXmlRepository unprotects what ASP.NET Core protected with it', async () => {
+    const protector = providerFor(new EphemeralXmlRepository({ xml: keyFile }), {
+      autoGenerateKeys: false,
+    }).createProtector('MyPurpose', 'SubPurpose');
+    expect(await protector.unprotect(V3)).toBe('Hello, World!');
+  });
+
+  test('a document of elements (the Azure Blob layout) gives each element; a key file gives itself', () => {
+    const document = `\ufeff<?xml version="1.0" encoding="utf-8"?><repository>${keyRingElementsFromXml(keyFile)[0]}${revocation}</repository>`;
+    const elements = keyRingElementsFromXml(document);
+    expect(elements).toHaveLength(2);
+    expect(elements[0]).toMatch(/^<key id="3d6d01fd-c0e7-44ae-82dd-013b996b4093" version="1"><creationDate>/);
+    expect(elements[1]).toBe(revocation);
+    expect(keyRingElementsFromXml('')).toEqual([]);
+  });
+
+  test('text that is not XML, or a wrong option, fails at construction with what to fix', () => {
+    expect(() => new EphemeralXmlRepository({ xml: ['<key id="x"'] })).toThrow(/xml\[0\].*not well-formed/);
+    expect(() => new EphemeralXmlRepository({ xml: 42 } as never)).toThrow(/XML text or an array/);
+    expect(() => new EphemeralXmlRepository({ elements: [] } as never)).toThrow(/elements/);
   });
 });

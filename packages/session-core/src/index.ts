@@ -1,6 +1,7 @@
 export { readAdapterFlags } from './adapter-flags.ts';
 export { Session } from './session.ts';
 export { protectSessionKey, SESSION_PURPOSE, unprotectSessionKey } from './session-cookie.ts';
+export { protectSessionCookie, unprotectSessionCookie } from './session-cookie-protection.ts';
 export {
   SessionCommitError,
   SessionConfigurationError,

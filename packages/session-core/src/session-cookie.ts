@@ -5,7 +5,7 @@ import type { ResolvedSessionOptions } from './session-options.ts';
 /** The purpose ASP.NET Core's session middleware protects its cookie with (after the application name). */
 export const SESSION_PURPOSE = 'SessionMiddleware';
 
-const SESSION_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const SESSION_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const BASE64 = /^[A-Za-z0-9+/]+$/;
 /** A protected session key is about 180 characters; anything much longer is not ours. */
 const MAX_COOKIE_VALUE = 1024;
@@ -77,7 +77,11 @@ export function decodeCookieValue(value: string): string {
  * ring must be loaded), so it can run while response headers are being written.
  */
 export function protectSessionKey(protector: DataProtector, sessionKey: string): string {
-  const payload = protector.protectSync(Buffer.from(sessionKey, 'utf8'));
+  return cookieValueOf(protector.protectSync(Buffer.from(sessionKey, 'utf8')));
+}
+
+/** A protected session key as a cookie value: standard base64, '=' padding removed. */
+export function cookieValueOf(payload: Uint8Array): string {
   return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
     .toString('base64')
     .replace(/=+$/, '');

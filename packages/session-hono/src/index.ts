@@ -1,5 +1,6 @@
 export {
   aspnetCoreCompat,
+  protectSessionCookie,
   Session,
   SessionCommitError,
   SessionConfigurationError,
@@ -10,5 +11,6 @@ export {
   SessionUnavailableError,
   SessionUsageError,
   SessionValueFormatError,
+  unprotectSessionCookie,
 } from '@sharedstate/session-core';
 export { type HonoSessionAdapterOptions, type SessionEnv, session } from './hono-session-middleware.ts';

@@ -1,6 +1,7 @@
 export {
   aspnetCoreCompat,
   PropertySession,
+  protectSessionCookie,
   Session,
   SessionCommitError,
   SessionConfigurationError,
@@ -11,5 +12,6 @@ export {
   SessionUnavailableError,
   SessionUsageError,
   SessionValueFormatError,
+  unprotectSessionCookie,
 } from '@sharedstate/session-core';
 export { getSession, type KoaSessionAdapterOptions, session } from './koa-session-middleware.ts';
