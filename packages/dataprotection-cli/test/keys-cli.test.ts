@@ -41,7 +41,7 @@ describe('sharedstate-keys on a folder', () => {
     );
     expect(revoked.revoked).toBe(created.id);
     const file = readFileSync(join(dir, `revocation-${created.id}.xml`), 'utf8');
-    expect(file).toContain(`<key id="${created.id}"/>`);
+    expect(file).toContain(`<key id="${created.id}" />`);
     expect(file).toContain('<reason>leaked</reason>');
     expect(await keysJson<KeyDescription[]>('list', '--dir', dir)).toEqual([
       { ...created, status: 'revoked' },
