@@ -16,6 +16,7 @@ const ownTables: Record<string, () => Promise<string>> = {
   'memory-size': async () => (await import('./memory-footprint.bench.ts')).runMemoryFootprint(),
   'memory-sessions': async () => (await import('./memory-sessions.bench.ts')).runMemorySessions(),
   'key-ring': async () => (await import('./key-ring-propagation.bench.ts')).runKeyRingPropagation(),
+  'install-size': async () => (await import('./install-size.bench.ts')).runInstallSize(),
 };
 for (const name of Object.keys(ownTables)) {
   if (!wanted.includes(name)) continue;

@@ -5,10 +5,12 @@ export function packageBuild(entry: string[]): Options {
   return {
     entry,
     format: ['esm', 'cjs'],
-    // composite is for the tsc --build typecheck; the declaration bundler wants a plain program.
-    dts: { compilerOptions: { composite: false, incremental: false } },
+    // composite is for the tsc --build typecheck; the declaration bundler wants a plain program. Members
+    // marked @internal serve the packages' own wiring and stay out of the published types.
+    dts: { compilerOptions: { composite: false, incremental: false, stripInternal: true } },
     clean: true,
-    sourcemap: true,
+    // No source maps: they would point at sources the packages do not ship, and doubled their size.
+    sourcemap: false,
     target: 'node22',
     platform: 'node',
     splitting: false,

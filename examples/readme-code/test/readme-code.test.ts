@@ -34,6 +34,28 @@ const PACKAGES = readdirSync(join(repository, 'packages')).filter((name) => {
   return existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).private !== true;
 });
 
+/** Every file under a folder, as paths relative to it with forward slashes. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((entry) => {
+    const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+    return entry.isDirectory() ? filesUnder(dir, path) : [path];
+  });
+}
+
+/** Names of the methods and properties a package's sources document as `@internal`. */
+function internalMemberNames(srcDir: string): string[] {
+  const names = new Set<string>();
+  for (const file of filesUnder(srcDir).filter((path) => path.endsWith('.ts'))) {
+    const text = readFileSync(join(srcDir, file), 'utf8');
+    for (const match of text.matchAll(
+      /@internal[^\n]*\*\/\s*\n\s*(?:readonly\s+|static\s+)*([A-Za-z_$][\w$]*)\s*[(:]/g,
+    )) {
+      names.add(match[1]!);
+    }
+  }
+  return [...names];
+}
+
 /**
  * The app's own dependencies, as the READMEs' install lines give them today (`npm install ioredis` is
  * ioredis 6), with the frameworks' types.
@@ -328,6 +350,27 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
         (target) => !existsSync(join(installedDir, target)),
       );
       expect({ name, missing }).toEqual({ name, missing: [] });
+    }
+  });
+
+  test('each installed package ships its built files and README only: no sources, no source maps, no @internal member in its types', async () => {
+    for (const name of PACKAGES) {
+      const installedDir = join(app, 'node_modules', '@sharedstate', name);
+      const files = filesUnder(installedDir);
+      const extra = files.filter(
+        (file) => file.endsWith('.map') || file.startsWith('src/') || file.endsWith('.test.ts'),
+      );
+      expect({ name, extra }).toEqual({ name, extra: [] });
+      // Members the sources mark @internal serve the packages' own wiring; an app must not see them.
+      const internal = internalMemberNames(join(repository, 'packages', name, 'src'));
+      const declarations = files
+        .filter((file) => /\.d\.c?ts$/.test(file))
+        .map((file) => readFileSync(join(installedDir, file), 'utf8'))
+        .join('\n');
+      const exposed = internal.filter((member) =>
+        new RegExp(`^\\s+(?:readonly\\s+|static\\s+)*${member}\\??\\s*[(:]`, 'm').test(declarations),
+      );
+      expect({ name, exposed }).toEqual({ name, exposed: [] });
     }
   });
 

@@ -67,7 +67,7 @@ export class Session<TData extends object = Record<string, unknown>> {
   #size = HEADER_COST;
   #loading: Promise<unknown> | undefined;
 
-  /** @internal created by the session middleware */
+  /** Made by the session middleware for each request; apps do not construct sessions. */
   constructor(
     host: SessionHost,
     request: SessionRequest,
