@@ -44,8 +44,8 @@ const OPTION_NAMES: Readonly<Record<keyof MemoryDistributedCacheOptions, true>> 
 const DEFAULT_SIZE_LIMIT = 200 * 1024 * 1024;
 /**
  * Heap one entry takes beyond its value's and key's bytes: the entry object, the Uint8Array with its own
- * ArrayBuffer and backing store, and the map's slot, as measured on Node 24 x64 (`pnpm bench memory-size`
- * prints the counted size beside the heap the entries really take).
+ * ArrayBuffer and backing store, and the map's slot, on Node 24 x64 (`pnpm bench memory-size` prints the
+ * counted size beside the heap the entries really take, to keep this constant honest).
  */
 const ENTRY_OVERHEAD = 800;
 // Strings are UTF-16 in memory; count a key at two bytes a code unit.

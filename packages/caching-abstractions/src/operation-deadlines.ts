@@ -12,9 +12,9 @@ interface Pending {
  * An operation expires between its deadline and one check interval after it. Used by cache providers and
  * by the session middleware to bound I/O.
  *
- * In-flight operations are kept in an intrusive doubly linked list rather than a Set: measured under HTTP
- * load, a long-lived Set that short-lived entries pass through made V8's young-generation collections
- * keep (and promote) whole request object graphs, several times the cost of the rest of the middleware.
+ * In-flight operations are kept in an intrusive doubly linked list rather than a Set: a long-lived Set
+ * that short-lived entries pass through makes V8's young-generation collections keep (and promote) whole
+ * request object graphs, which under HTTP load costs more than the rest of the middleware.
  */
 export class OperationDeadlines {
   /** Oldest first: every operation gets the same timeout on a monotonic clock, so deadlines are in order. */

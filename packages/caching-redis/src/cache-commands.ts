@@ -18,9 +18,8 @@ export interface CacheCommands {
 /**
  * Commands held in the corked socket before it is written without waiting for the turn to end. Holding a
  * whole turn leaves Redis idle while the turn's commands are made and the client idle while Redis runs
- * them; writing every eighth lets the two overlap. With 32 script calls in flight (docs/performance.md,
- * Redis cache) holding the whole turn ran at about 0.7x of a client that writes each command at once, and
- * eight at a time at about 1.0x, without losing the one write per several requests under HTTP load.
+ * them; writing every eighth lets the two overlap and still sends the commands of several requests in one
+ * write under HTTP load (`pnpm bench redis` compares both with a client that writes each command at once).
  */
 const HELD_AT_MOST = 8;
 
@@ -32,8 +31,7 @@ type CommandOptions = ConstructorParameters<CommandClass>[2];
  * it when not auto-pipelining, with the connection's socket corked until the end of the event loop's turn
  * or HELD_AT_MOST commands, so that the commands of the requests handled in that turn leave in a few
  * writes rather than one each. ioredis's auto-pipelining batches as well, but through a pipeline object,
- * a second promise and a deferred callback per command: with 32 reads in flight, a RedisCache.get ran at
- * 0.82x of an auto-pipelined HGET through it, and at 1.36-1.40x corked (docs/performance.md, Redis cache).
+ * a second promise and a deferred callback per command, which cost more than the command itself.
  */
 class CorkedCommands implements CacheCommands {
   readonly #client: Redis;

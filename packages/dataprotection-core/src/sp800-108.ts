@@ -8,7 +8,7 @@ const ZERO = Buffer.alloc(1);
  *
  * `context` may be given in parts (context header, key modifier) to save a copy per operation. Callers on
  * hot paths pass the key as a KeyObject made once: node:crypto handles a KeyObject several times faster than
- * a raw Buffer key (measured on Node 24: 4 µs against 19 µs per HMAC).
+ * a raw Buffer key, which it would import again on every call.
  */
 export function deriveKey(
   kdk: Uint8Array | KeyObject,

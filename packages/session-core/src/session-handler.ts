@@ -177,7 +177,7 @@ export class SessionHandler {
    * `receiver.sessionReady`, or begin()'s rejection to `receiver.sessionFailed`. A returning visitor's
    * session goes to the receiver straight from the cache's answer: one promise and one microtask fewer per
    * request than waiting on begin(), whose promise, resolved with the session, also looks up a `then` on
-   * it (measured under callgrind, about a thousand instructions per request).
+   * it, a slow path in V8.
    */
   beginThen(request: SessionRequest, receiver: SessionReceiver): void {
     void this.#begin(request, receiver);

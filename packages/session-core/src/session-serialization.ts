@@ -51,9 +51,8 @@ export function serializeSession(snapshot: SessionSnapshot): Buffer {
 export type SessionReadFailure = 'empty' | 'unknown-revision' | 'truncated';
 
 /**
- * Big-endian lengths, read from the bytes without a Buffer view (the blob may be any Uint8Array). Measured,
- * a one-entry blob reads in about 60 ns this way, against 150 ns through a view and its read methods; it
- * runs on every request that reads a session.
+ * Big-endian lengths, read from the bytes without a Buffer view (the blob may be any Uint8Array): cheaper
+ * than making a view and calling its read methods, and it runs on every request that reads a session.
  */
 const uint16At = (bytes: Uint8Array, at: number): number => (bytes[at]! << 8) | bytes[at + 1]!;
 /** Unsigned: a length with the top bit set is over MAX_VALUE_BYTES, not negative. */
