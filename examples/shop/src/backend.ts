@@ -23,6 +23,7 @@ export interface ShopBackend {
  * Where the shop keeps sessions and keys, chosen by environment:
  * - SHOP_CACHE = redis | memory (default: redis when REDIS_URL is set, else memory)
  * - SHOP_KEYS = redis | files | ephemeral (default: redis when REDIS_URL is set, else files in SHOP_KEY_DIR)
+ * - SHOP_KEY_RING_CHECK = how often to look for keys created or revoked elsewhere (e.g. '2s')
  * The 'memory' and 'ephemeral' choices exist to show, in tests, what breaks without shared storage.
  */
 export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): ShopBackend {
@@ -51,7 +52,12 @@ export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): ShopBacken
   else throw new Error(`SHOP_KEYS must be redis, files or ephemeral; got '${keysKind}'.`);
   return {
     cache,
-    dataProtection: createDataProtection({ applicationName: 'sharedstate-shop', repository }),
+    dataProtection: createDataProtection({
+      applicationName: 'sharedstate-shop',
+      repository,
+      // The demo checks often, so that a revocation from its page shows within seconds.
+      ...(env.SHOP_KEY_RING_CHECK ? { keyRingChangeCheckInterval: env.SHOP_KEY_RING_CHECK } : {}),
+    }),
     description: `sessions in ${cacheKind === 'redis' ? `Redis (${redisUrl})` : 'this process’s memory'}, keys in ${repository.description ?? keysKind}`,
     async close() {
       if (cache instanceof MemoryDistributedCache) cache.dispose();

@@ -2,6 +2,7 @@ import { getSession, session } from '@sharedstate/session-express';
 import express from 'express';
 import type { ShopBackend } from './backend.ts';
 import { REMEMBER_FOR, renderShopPage, type ShopSession } from './shop-page.ts';
+import { clusterViewOf, keyIdOfCookie, keyViews, type ShopView, sessionEntries } from './shop-view.ts';
 
 /** The shop on Express: HTML pages for people, JSON under /api for tests. */
 export function expressShop(backend: ShopBackend, instance: string): express.Express {
@@ -16,8 +17,18 @@ export function expressShop(backend: ShopBackend, instance: string): express.Exp
     return { user: s.getJson('user'), cart: s.getJson('cart') ?? [], remembered, instance };
   };
 
-  app.get('/', (req, res) => {
-    res.type('html').send(renderShopPage(state(req)));
+  app.get('/', async (req, res) => {
+    const s = getSession<ShopSession>(req);
+    const view: ShopView = {
+      ...state(req),
+      pid: process.pid,
+      session: { id: s.id, isNew: s.isNew, entries: sessionEntries(s) },
+      cookieKeyId: keyIdOfCookie(req.headers.cookie),
+      keys: await keyViews(backend.dataProtection),
+      cluster: clusterViewOf(req.headers['x-sharedstate-demo']),
+      revoked: typeof req.query.revoked === 'string' ? req.query.revoked : undefined,
+    };
+    res.type('html').send(renderShopPage(view));
   });
   app.post('/sign-in', async (req, res) => {
     const s = getSession<ShopSession>(req);

@@ -1,38 +1,50 @@
-// A person's view: a real Chromium signs in and fills a cart on two shop instances behind a round-robin
-// proxy; one instance is killed; after a reload the cart is still there. Saves a screenshot.
+// A person's view of `pnpm demo` with REDIS_URL: a real Chromium signs in and fills a cart, stops the
+// instance that served it, starts a new one and is served by it with the cart intact, then revokes the key
+// that protects its cookie and sees its session end and a new key protect the next one. Saves screenshots.
 import { existsSync, mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeWithService, isCI, services } from '@sharedstate/testing';
-import { chromium } from 'playwright-core';
-import { startRoundRobinProxy } from '../src/round-robin-proxy.ts';
-import { type ShopInstance, startShop } from './shop-instances.ts';
+import {
+  describeWithService,
+  freePort,
+  isCI,
+  ManagedProcess,
+  services,
+  waitUntil,
+} from '@sharedstate/testing';
+import { chromium, type Page } from 'playwright-core';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts', import.meta.url));
+const DEMO = fileURLToPath(new URL('../src/demo.ts', import.meta.url));
 const available = existsSync(CHROMIUM);
 if (!available && isCI())
   throw new Error(`Chromium is needed at ${CHROMIUM} on CI (apt-get install -y chromium).`);
 const describeIfChromium = available ? describe : describe.skip;
 
-describeIfChromium(
-  `a browser session across instances${available ? '' : ` (skipped: no Chromium at ${CHROMIUM}; apt-get install -y chromium)`}`,
-  () => {
-    describeWithService(services.redis({ spawn: true }), 'with Redis', (redis) => {
-      const shops: ShopInstance[] = [];
-      let proxy: Server | undefined;
-      afterAll(async () => {
-        proxy?.close();
-        await Promise.all(shops.map((shop) => shop.process.stop()));
-      });
+const text = async (page: Page, selector: string) => (await page.textContent(selector)) ?? '';
+const servedBy = async (page: Page) => (await text(page, '#instance')).match(/instance-[A-Z]/)?.[0];
+const cookieKeyId = async (page: Page) => (await text(page, '#cookie-key')).match(/[0-9a-f-]{36}/)?.[0];
+/** The status cell of one key's row in the key ring table. */
+const keyStatus = (page: Page, id: string) =>
+  page.locator('#keys tr', { hasText: id }).locator('td').last().textContent();
 
-      test('sign in, add to the cart, lose an instance, reload: the cart is still there', async () => {
-        const env = { REDIS_URL: redis().url, SHOP_CACHE: 'redis', SHOP_KEYS: 'redis' };
-        shops.push(...(await Promise.all([startShop('express', 'A', env), startShop('express', 'B', env)])));
-        proxy = await startRoundRobinProxy(shops.map((shop) => shop.url));
-        const address = proxy.address();
-        const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+/** Submits a form on the page and waits for the page it redirects to, so the next step sees its result. */
+async function submit(page: Page, button: string): Promise<void> {
+  await Promise.all([page.waitForURL(/.*/, { waitUntil: 'load' }), page.click(button)]);
+}
+
+describeIfChromium(
+  `the demo in a browser${available ? '' : ` (skipped: no Chromium at ${CHROMIUM}; apt-get install -y chromium)`}`,
+  () => {
+    describeWithService(services.redis({ spawn: true }), 'with REDIS_URL', (redis) => {
+      test('the cart survives replacing the instance that served it; revoking its key ends the session', async () => {
+        const port = await freePort();
+        const base = `http://127.0.0.1:${port}`;
+        const demo = new ManagedProcess(process.execPath, ['--conditions=source', DEMO], {
+          description: 'pnpm demo with REDIS_URL',
+          env: { ...process.env, PORT: String(port), REDIS_URL: redis().url, SHOP_KEY_RING_CHECK: '1s' },
+        });
         const browser = await chromium.launch({
           executablePath: CHROMIUM,
           args: [
@@ -45,42 +57,74 @@ describeIfChromium(
           ],
         });
         try {
+          await waitUntil(async () => demo.output.includes(base), 'the demo to print its URL', {
+            timeoutMs: 30_000,
+          });
           const page = await browser.newPage();
           await page.goto(base);
           await page.fill('#user', 'Ada');
           await page.check('#remember');
-          // Each step waits for the page its form posted to (303, then GET /) to show its result: a reload
-          // sent while that navigation is still settling can lose the page target (Chromium reports
-          // "Not attached to an active page"), which says nothing about the session.
-          await page.click('#sign-in');
-          await page.locator('#greeting').waitFor();
-          expect(await page.textContent('#remembered')).toContain('30 days');
+          await submit(page, '#sign-in');
+          expect(await text(page, '#remembered')).toContain('30 days');
           // "Remember me": the browser keeps the cookie for 30 days, not until it closes.
           const [cookie] = await page.context().cookies();
           expect(cookie?.expires).toBeGreaterThan(Date.now() / 1000 + 29 * 86_400);
-          await page.click('#add-tea');
-          await page.locator('#cart li').first().waitFor();
-          await page.click('#add-biscuits');
-          await page.locator('#cart li').nth(1).waitFor();
-          await page.waitForLoadState('load');
-          const servedBy = new Set<string>();
+          await submit(page, '#add-tea');
+          await submit(page, '#add-biscuits');
+          expect(await page.locator('#cart li').allTextContents()).toEqual(['Tea', 'Biscuits']);
+          // The page shows what the session holds, and which key of the ring protects the cookie.
+          expect(await text(page, '#session-entries')).toContain('["Tea","Biscuits"]');
+          const firstKey = (await cookieKeyId(page))!;
+          expect(firstKey).toBeDefined();
+          expect(await keyStatus(page, firstKey)).toContain('active (protects your cookie)');
+
+          const seen = new Set<string | undefined>();
           for (let i = 0; i < 4; i++) {
             await page.reload();
-            servedBy.add((await page.textContent('#instance')) ?? '');
-            expect(await page.textContent('#greeting')).toContain('Ada');
+            seen.add(await servedBy(page));
+            expect(await text(page, '#greeting')).toContain('Ada');
           }
-          expect(servedBy.size).toBe(2); // both instances served the same session
-          await shops[0]!.process.kill('SIGKILL');
-          await page.reload();
-          await page.reload();
-          expect(await page.textContent('#greeting')).toContain('Ada');
+          expect(seen).toEqual(new Set(['instance-A', 'instance-B']));
+
+          // Stop the instance that served this page, start a new one, and be served by the new one.
+          const stopped = (await servedBy(page))!;
+          await submit(page, `#stop-${stopped}`);
+          expect(await text(page, '#instances')).not.toContain(stopped);
+          await submit(page, '#start-instance');
+          expect(await text(page, '#instances')).toContain('instance-C');
+          for (let i = 0; i < 3 && (await servedBy(page)) !== 'instance-C'; i++) await page.reload();
+          expect(await servedBy(page)).toBe('instance-C');
+          expect(await text(page, '#greeting')).toContain('Ada');
           expect(await page.locator('#cart li').allTextContents()).toEqual(['Tea', 'Biscuits']);
           mkdirSync(ARTIFACTS, { recursive: true });
-          await page.screenshot({ path: join(ARTIFACTS, 'shop-after-instance-killed.png'), fullPage: true });
+          await page.screenshot({ path: join(ARTIFACTS, 'demo-instance-replaced.png'), fullPage: true });
+
+          // Revoke the cookie's key: once the instances notice, the cookie is refused and the session ends.
+          await submit(page, '#revoke-key');
+          expect(await text(page, '#notice')).toContain(firstKey);
+          await waitUntil(
+            async () => {
+              await page.reload();
+              return (await page.locator('#greeting').count()) === 0;
+            },
+            'the instances to refuse the revoked key',
+            { timeoutMs: 15_000, intervalMs: 300 },
+          );
+          expect(await text(page, '#cart')).toContain('Your cart is empty');
+          expect(await keyStatus(page, firstKey)).toContain('revoked');
+          // Signing in again gets a cookie protected with a new key.
+          await page.fill('#user', 'Ada');
+          await submit(page, '#sign-in');
+          const secondKey = await cookieKeyId(page);
+          expect(secondKey).toBeDefined();
+          expect(secondKey).not.toBe(firstKey);
+          expect(await keyStatus(page, secondKey!)).toContain('active (protects your cookie)');
+          await page.screenshot({ path: join(ARTIFACTS, 'demo-after-revocation.png'), fullPage: true });
         } finally {
           await browser.close();
+          await demo.stop();
         }
-      }, 90_000);
+      }, 120_000);
     });
   },
 );

@@ -23,14 +23,10 @@ test('pnpm demo serves the shop on the embedded default and keeps a session', as
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SHOP_KEY_DIR: keys };
   delete env.REDIS_URL;
-  const demo = new ManagedProcess(
-    process.execPath,
-    ['--conditions=source', DEMO],
-    {
-      description: 'pnpm demo',
-      env,
-    },
-  );
+  const demo = new ManagedProcess(process.execPath, ['--conditions=source', DEMO], {
+    description: 'pnpm demo',
+    env,
+  });
   try {
     await waitUntil(
       async () => demo.output.includes(`http://127.0.0.1:${port}`),
@@ -51,7 +47,13 @@ test('pnpm demo serves the shop on the embedded default and keeps a session', as
       await fetch(`http://127.0.0.1:${port}/`, { headers: { cookie: browser.cookie! } })
     ).text();
     expect(page).toContain('Signed in as <strong>ada</strong>');
-    expect(readdirSync(keys).filter((name) => name.startsWith('key-'))).toHaveLength(1);
+    const keyFiles = readdirSync(keys).filter((name) => name.startsWith('key-'));
+    expect(keyFiles).toHaveLength(1);
+    // Under the shop, the page tells the story: the session's entries and the key protecting its cookie.
+    const keyId = keyFiles[0]!.slice('key-'.length, -'.xml'.length);
+    expect(page).toContain(`Your session cookie is protected with key <code>${keyId}</code>`);
+    expect(page).toContain('<code>cart</code></td><td><code>[&quot;tea&quot;]</code>');
+    expect(page).not.toContain('id="instances"');
   } finally {
     await demo.stop();
     rmSync(keys, { recursive: true, force: true });
