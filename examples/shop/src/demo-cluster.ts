@@ -107,6 +107,11 @@ export class DemoCluster {
       work = this.start().then(() => done('/'));
     } else if (action === 'stop') {
       const name = form.get('name') ?? '';
+      // The page is served by the instances: with none left, nothing could show the button to start one.
+      if (this.#instances.size === 1 && this.#instances.has(name)) {
+        fail(409, `${name} is the last instance running: start another one before stopping it.`);
+        return true;
+      }
       work = this.stop(name).then((stopped) =>
         stopped ? done('/') : fail(404, `No running instance is named '${name}'.`),
       );

@@ -61,6 +61,36 @@ test('pnpm demo serves the shop on the embedded default and keeps a session', as
 });
 
 describeWithService(services.redis({ spawn: true }), 'with REDIS_URL', (redis) => {
+  test('the page can stop instances, but not the last one, which serves the button to start another', async () => {
+    const port = await freePort();
+    const demo = new ManagedProcess(process.execPath, ['--conditions=source', DEMO], {
+      description: 'pnpm demo with REDIS_URL',
+      env: { ...process.env, PORT: String(port), REDIS_URL: redis().url },
+    });
+    try {
+      await waitUntil(
+        async () => demo.output.includes(`http://127.0.0.1:${port}`),
+        'the demo to print its URL',
+        { timeoutMs: 30_000 },
+      );
+      const stop = (name: string) =>
+        fetch(`http://127.0.0.1:${port}/_demo/stop`, {
+          method: 'POST',
+          body: new URLSearchParams({ name }),
+          redirect: 'manual',
+        });
+      expect((await stop('instance-A')).status).toBe(303);
+      const last = await stop('instance-B');
+      expect(last.status).toBe(409);
+      expect(await last.text()).toContain('instance-B is the last instance running');
+      expect((await stop('instance-Z')).status).toBe(404);
+      const page = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+      expect(page).toContain('Served by instance <strong>instance-B</strong>');
+    } finally {
+      await demo.stop();
+    }
+  });
+
   test.each(['SIGINT', 'SIGTERM'] as const)(
     '%s to the demo stops both instances it started, then the demo',
     async (signal) => {
