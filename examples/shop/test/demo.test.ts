@@ -54,6 +54,12 @@ test('pnpm demo serves the shop on the embedded default and keeps a session', as
     expect(page).toContain(`Your session cookie is protected with key <code>${keyId}</code>`);
     expect(page).toContain('<code>cart</code></td><td><code>[&quot;tea&quot;]</code>');
     expect(page).not.toContain('id="instances"');
+    // A tampered cookie, not even valid percent-encoding, starts a fresh session: the page still answers.
+    const tampered = await fetch(`http://127.0.0.1:${port}/`, {
+      headers: { cookie: 'sharedstate.sid=%E0%A4%A' },
+    });
+    expect(tampered.status).toBe(200);
+    expect(await tampered.text()).toContain('Your cart is empty.');
   } finally {
     await demo.stop();
     rmSync(keys, { recursive: true, force: true });
