@@ -15,7 +15,7 @@ import {
   parseXmlDate,
   revocationFromXml,
   revocationToXml,
-} from '../src/internal.ts';
+} from './building-blocks.ts';
 import { aspNetCoreKeyFile, providerFor, TestClock, VECTOR_KEY_ID, VECTOR_MASTER_KEY } from './fixtures.ts';
 
 const ns = 'Microsoft.AspNetCore.DataProtection.AuthenticatedEncryption.ConfigurationModel.';

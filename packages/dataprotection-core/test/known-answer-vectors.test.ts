@@ -12,7 +12,7 @@ import {
   guidToBytes,
   hashParameters,
   type RandomSource,
-} from '../src/internal.ts';
+} from './building-blocks.ts';
 
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

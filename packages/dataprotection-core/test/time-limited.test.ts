@@ -4,7 +4,7 @@ import {
   PayloadInvalidError,
   TIME_LIMITED_PURPOSE,
 } from '@sharedstate/dataprotection-core';
-import { dateToTicks, ticksToDate } from '../src/internal.ts';
+import { dateToTicks, ticksToDate } from './building-blocks.ts';
 import { providerFor, TestClock } from './fixtures.ts';
 
 const be64 = (ticks: bigint) => {

@@ -1,4 +1,4 @@
-export { readAdapterFlags } from './adapter-flags.ts';
+export { readAdapterFlags } from './adapter-options.ts';
 export { Session } from './session.ts';
 export { protectSessionKey, SESSION_PURPOSE, unprotectSessionKey } from './session-cookie.ts';
 export { protectSessionCookie, unprotectSessionCookie } from './session-cookie-protection.ts';

@@ -1,4 +1,4 @@
-import { MEMBERS } from './members-of-other-libraries.ts';
+import { MEMBERS } from './other-library-habits.ts';
 import { PropertySessionCookie } from './property-session-cookie.ts';
 import type { Session } from './session.ts';
 import { SessionUsageError } from './session-errors.ts';

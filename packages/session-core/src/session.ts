@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Duration } from '@sharedstate/caching-abstractions';
 import { bytesToGuid } from '@sharedstate/dataprotection-core';
-import { FOR_LIBRARIES, refuseMembersOfOtherLibraries } from './members-of-other-libraries.ts';
+import { FOR_LIBRARIES, refuseMembersOfOtherLibraries } from './other-library-habits.ts';
 import {
   SessionStateError,
   SessionTooLargeError,
