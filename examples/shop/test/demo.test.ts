@@ -66,21 +66,31 @@ test('pnpm demo serves the shop on the embedded default and keeps a session', as
   }
 });
 
+/** `pnpm demo` with REDIS_URL on a free port, once it has printed its URL. */
+async function startRedisDemo(redisUrl: string): Promise<{ demo: ManagedProcess; base: string }> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const demo = new ManagedProcess(process.execPath, ['--conditions=source', DEMO], {
+    description: 'pnpm demo with REDIS_URL',
+    env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl },
+  });
+  try {
+    await waitUntil(async () => demo.output.includes(base), 'the demo to print its URL', {
+      timeoutMs: 30_000,
+    });
+  } catch (error) {
+    await demo.stop();
+    throw error;
+  }
+  return { demo, base };
+}
+
 describeWithService(services.redis({ spawn: true }), 'with REDIS_URL', (redis) => {
   test('the page can stop instances, but not the last one, which serves the button to start another', async () => {
-    const port = await freePort();
-    const demo = new ManagedProcess(process.execPath, ['--conditions=source', DEMO], {
-      description: 'pnpm demo with REDIS_URL',
-      env: { ...process.env, PORT: String(port), REDIS_URL: redis().url },
-    });
+    const { demo, base } = await startRedisDemo(redis().url);
     try {
-      await waitUntil(
-        async () => demo.output.includes(`http://127.0.0.1:${port}`),
-        'the demo to print its URL',
-        { timeoutMs: 30_000 },
-      );
       const stop = (name: string) =>
-        fetch(`http://127.0.0.1:${port}/_demo/stop`, {
+        fetch(`${base}/_demo/stop`, {
           method: 'POST',
           body: new URLSearchParams({ name }),
           redirect: 'manual',
@@ -90,7 +100,7 @@ describeWithService(services.redis({ spawn: true }), 'with REDIS_URL', (redis) =
       expect(last.status).toBe(409);
       expect(await last.text()).toContain('instance-B is the last instance running');
       expect((await stop('instance-Z')).status).toBe(404);
-      const page = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+      const page = await (await fetch(`${base}/`)).text();
       expect(page).toContain('Served by instance <strong>instance-B</strong>');
     } finally {
       await demo.stop();
@@ -100,17 +110,8 @@ describeWithService(services.redis({ spawn: true }), 'with REDIS_URL', (redis) =
   test.each(['SIGINT', 'SIGTERM'] as const)(
     '%s to the demo stops both instances it started, then the demo',
     async (signal) => {
-      const port = await freePort();
-      const demo = new ManagedProcess(process.execPath, ['--conditions=source', DEMO], {
-        description: 'pnpm demo with REDIS_URL',
-        env: { ...process.env, PORT: String(port), REDIS_URL: redis().url },
-      });
+      const { demo } = await startRedisDemo(redis().url);
       try {
-        await waitUntil(
-          async () => demo.output.includes(`http://127.0.0.1:${port}`),
-          'the demo to print its URL',
-          { timeoutMs: 30_000 },
-        );
         const pids = [...demo.output.matchAll(/pid (\d+);/g)].map((match) => Number(match[1]));
         expect(pids).toHaveLength(2);
         expect(pids.every(isAlive)).toBe(true);
