@@ -1,7 +1,8 @@
 // Instructions per request of one benchmark server, counted by valgrind's callgrind (apt install valgrind):
-//   node --conditions=source bench/http/count-instructions.ts <variant> [runs=3] [requests=15000]
-// e.g. express:get and express:sharedstate. Reads only (GET /read with the variant's cookie, or a stand-in
-// of the same size for a variant without a session; with BENCH_OTHER_COOKIES=1 among eight others). Unlike
+//   node --conditions=source bench/http/count-instructions.ts <variant> [runs=3] [requests=15000] [read|write]
+// e.g. express:get and express:sharedstate. A read is GET /read with the variant's cookie (or a stand-in of
+// the same size for a variant without a session; with BENCH_OTHER_COOKIES=1 among eight others); a write is
+// POST /write with it, which changes the session and saves it. Unlike
 // CPU time, the count does not move with whatever else the machine is doing, so two builds can be compared a
 // few thousand instructions apart (a larger garbage collection landing in the counted window moves it by
 // several thousand too: count more requests, or several runs).
@@ -14,9 +15,11 @@ import { freePort, LocalRedisServer } from '@sharedstate/testing';
 import autocannon from 'autocannon';
 import { cookieHeader, sessionCookie } from './request-cookies.ts';
 
-const [variant, runs = '3', requests = '15000'] = process.argv.slice(2);
-if (variant === undefined) {
-  console.error('usage: count-instructions.ts <variant, e.g. express:sharedstate> [runs] [requests]');
+const [variant, runs = '3', requests = '15000', request = 'read'] = process.argv.slice(2);
+if (variant === undefined || (request !== 'read' && request !== 'write')) {
+  console.error(
+    'usage: count-instructions.ts <variant, e.g. express:sharedstate> [runs] [requests] [read|write]',
+  );
   process.exit(2);
 }
 const SERVER = fileURLToPath(new URL('./http-server.ts', import.meta.url));
@@ -89,7 +92,8 @@ async function countOnce(redisUrl: string, dir: string, run: number): Promise<Co
     await started(child);
     const url = `http://127.0.0.1:${port}`;
     const options = {
-      url: `${url}/read`,
+      url: `${url}/${request}`,
+      method: request === 'write' ? ('POST' as const) : ('GET' as const),
       headers: { cookie: cookieHeader(await sessionCookie(url)) },
       connections: 32,
     };
@@ -110,7 +114,9 @@ async function countOnce(redisUrl: string, dir: string, run: number): Promise<Co
 const redis = await LocalRedisServer.start();
 const dir = mkdtempSync(join(tmpdir(), 'sharedstate-callgrind-'));
 try {
-  console.log(`${variant}: instructions per read request (${requests} counted after ${WARM_UP_REQUESTS})`);
+  console.log(
+    `${variant}: instructions per ${request} request (${requests} counted after ${WARM_UP_REQUESTS})`,
+  );
   console.log('| run | total | compilers | garbage collection | total without compilers |');
   console.log('|---|---:|---:|---:|---:|');
   for (let run = 1; run <= Number(runs); run++) {
