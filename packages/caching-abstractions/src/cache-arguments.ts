@@ -1,5 +1,5 @@
+import { refuseUnknownOptions } from '@sharedstate/shared-helpers';
 import { CacheArgumentError } from './cache-errors.ts';
-import { unknownOptionMessage } from './unknown-options.ts';
 
 /**
  * Argument checks every provider runs before I/O, so all caches reject the same mistakes with the same
@@ -32,6 +32,5 @@ export function assertKnownOptions(
   known: Readonly<Record<string, true>>,
   hints?: Readonly<Record<string, string>>,
 ): void {
-  const unknown = unknownOptionMessage(what, given, known, hints);
-  if (unknown !== undefined) throw new CacheArgumentError(unknown);
+  refuseUnknownOptions(CacheArgumentError, what, given, known, hints);
 }

@@ -1,5 +1,5 @@
+import { type Duration, parseDuration } from '@sharedstate/shared-helpers';
 import { CacheArgumentError } from './cache-errors.ts';
-import { type Duration, parseDuration } from './duration.ts';
 
 /** How long an entry lives. With none of these set, the entry lives until removed or evicted. */
 export interface CacheEntryOptions {
@@ -46,10 +46,11 @@ export function resolveEntryOptions(
   }
   if (absoluteExpirationRelativeToNow !== undefined) {
     resolved.absoluteExpiresAt =
-      now + parseDuration(absoluteExpirationRelativeToNow, 'absoluteExpirationRelativeToNow');
+      now +
+      parseDuration(absoluteExpirationRelativeToNow, 'absoluteExpirationRelativeToNow', CacheArgumentError);
   }
   if (slidingExpiration !== undefined) {
-    resolved.slidingMs = parseDuration(slidingExpiration, 'slidingExpiration');
+    resolved.slidingMs = parseDuration(slidingExpiration, 'slidingExpiration', CacheArgumentError);
   }
   return resolved;
 }

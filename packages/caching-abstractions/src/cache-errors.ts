@@ -1,10 +1,7 @@
+import { SharedStateError } from '@sharedstate/shared-helpers';
+
 /** Base class of every error raised by a sharedstate cache or by the cache abstractions. */
-export class CacheError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class CacheError extends SharedStateError {}
 
 /** A key, value or entry option that no cache could accept. Raised before any I/O happens. */
 export class CacheArgumentError extends CacheError {}

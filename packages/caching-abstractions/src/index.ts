@@ -1,3 +1,4 @@
+export type { Clock, Duration } from '@sharedstate/shared-helpers';
 export { assertKnownOptions, assertValidKey, assertValidValue } from './cache-arguments.ts';
 export {
   type CacheEntryOptions,
@@ -13,10 +14,7 @@ export {
   CacheError,
   CacheUnavailableError,
 } from './cache-errors.ts';
-export { type Clock, systemClock } from './clock.ts';
 export type { CacheOperationOptions, DistributedCache } from './distributed-cache.ts';
-export { type Duration, parseDuration } from './duration.ts';
 export { MemoryDistributedCache, type MemoryDistributedCacheOptions } from './memory-distributed-cache.ts';
 export { OperationDeadlines } from './operation-deadlines.ts';
 export { CacheValueFormatError, getJson, getString, setJson, setString } from './text-and-json.ts';
-export { unknownOptionMessage } from './unknown-options.ts';

@@ -1,3 +1,4 @@
+import { type Clock, type Duration, parseDuration, systemClock } from '@sharedstate/shared-helpers';
 import { assertKnownOptions, assertValidKey, assertValidValue } from './cache-arguments.ts';
 import {
   type CacheEntryOptions,
@@ -6,9 +7,7 @@ import {
   resolveEntryOptions,
 } from './cache-entry-options.ts';
 import { CacheArgumentError, CacheDisposedError, CacheEntryTooLargeError } from './cache-errors.ts';
-import { type Clock, systemClock } from './clock.ts';
 import type { CacheOperationOptions, DistributedCache } from './distributed-cache.ts';
-import { type Duration, parseDuration } from './duration.ts';
 
 export interface MemoryDistributedCacheOptions {
   /**
@@ -87,7 +86,10 @@ export class MemoryDistributedCache implements DistributedCache {
     }
     this.#sizeLimit = sizeLimit;
     this.#clock = clock;
-    this.#sweepTimer = setInterval(() => this.sweepExpired(), parseDuration(sweepInterval, 'sweepInterval'));
+    this.#sweepTimer = setInterval(
+      () => this.sweepExpired(),
+      parseDuration(sweepInterval, 'sweepInterval', CacheArgumentError),
+    );
     this.#sweepTimer.unref();
   }
 

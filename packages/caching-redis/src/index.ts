@@ -1,2 +1,3 @@
+export type { Logger } from '@sharedstate/shared-helpers';
 export { RedisCache } from './redis-cache.ts';
-export type { RedisCacheLogger, RedisCacheOptions } from './redis-cache-options.ts';
+export type { RedisCacheOptions } from './redis-cache-options.ts';

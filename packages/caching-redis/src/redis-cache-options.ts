@@ -1,11 +1,5 @@
-import type { Clock, Duration } from '@sharedstate/caching-abstractions';
+import type { Clock, Duration, Logger } from '@sharedstate/shared-helpers';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
-
-/** The logging shape sharedstate uses (pino-compatible). */
-export interface RedisCacheLogger {
-  warn(message: string, ...details: unknown[]): void;
-  error(message: string, ...details: unknown[]): void;
-}
 
 export interface RedisCacheOptions {
   /**
@@ -37,7 +31,7 @@ export interface RedisCacheOptions {
   /** Longest an operation may take before it fails with CacheUnavailableError. Default '5s'. */
   operationTimeout?: Duration;
   /** Warnings about connection trouble of a client the cache owns. Silent by default. */
-  logger?: RedisCacheLogger;
+  logger?: Logger;
   /**
    * Clock used for absolute expirations (the same clock ASP.NET Core uses: the client's) and, when given,
    * to time renewalSkipFraction (by default timed on the monotonic clock).

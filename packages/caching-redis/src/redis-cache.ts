@@ -14,10 +14,9 @@ import {
   type DistributedCache,
   expiresAtAfterTouch,
   OperationDeadlines,
-  parseDuration,
   resolveEntryOptions,
-  systemClock,
 } from '@sharedstate/caching-abstractions';
+import { parseDuration, systemClock } from '@sharedstate/shared-helpers';
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { type CacheCommands, cacheCommandsFor } from './cache-commands.ts';
 import { durationMsToTicks, epochMsToTicks, ticksToDurationMs, ticksToEpochMs } from './dotnet-ticks.ts';
@@ -97,7 +96,7 @@ export class RedisCache implements DistributedCache {
         ? undefined
         : new RecentRenewals(renewalSkipFraction, clock ? () => clock.now() : undefined);
     this.#deadlines = new OperationDeadlines(
-      parseDuration(options.operationTimeout ?? '5s', 'operationTimeout'),
+      parseDuration(options.operationTimeout ?? '5s', 'operationTimeout', CacheArgumentError),
     );
     this.#clock = options.clock ?? systemClock;
     this.#prefix = instanceName;

@@ -1,3 +1,4 @@
+export type { Logger } from '@sharedstate/shared-helpers';
 export { type CliOutput, runSqlCacheCli } from './sql-cache-cli.ts';
 export {
   deleteExpiredBatchCommand,

@@ -1,4 +1,4 @@
-import type { Clock, Duration } from '@sharedstate/caching-abstractions';
+import type { Clock, Duration, Logger } from '@sharedstate/shared-helpers';
 import type { ConnectionPool, config as SqlConfig } from 'mssql';
 
 export interface SqlServerCacheOptions {
@@ -20,7 +20,7 @@ export interface SqlServerCacheOptions {
   /** Rows deleted per statement by the sweep. Default 1000. */
   deleteBatchSize?: number;
   /** Errors of the background sweep go here (nothing else is logged). */
-  logger?: { warn(message: string, ...details: unknown[]): void };
+  logger?: Logger;
   clock?: Clock;
 }
 

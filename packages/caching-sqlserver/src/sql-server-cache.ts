@@ -9,11 +9,10 @@ import {
   CacheUnavailableError,
   type Clock,
   type DistributedCache,
-  parseDuration,
   type ResolvedEntryOptions,
   resolveEntryOptions,
-  systemClock,
 } from '@sharedstate/caching-abstractions';
+import { parseDuration, systemClock } from '@sharedstate/shared-helpers';
 import mssql, { type ConnectionPool } from 'mssql';
 import {
   deleteExpiredBatchCommand,
@@ -109,10 +108,13 @@ export class SqlServerCache implements DistributedCache {
     this.#defaultSlidingMs = parseDuration(
       options.defaultSlidingExpiration ?? '20m',
       'defaultSlidingExpiration',
+      CacheArgumentError,
     );
     const interval = options.expiredItemsDeletionInterval ?? '30m';
     this.#sweepIntervalMs =
-      interval === false ? undefined : parseDuration(interval, 'expiredItemsDeletionInterval');
+      interval === false
+        ? undefined
+        : parseDuration(interval, 'expiredItemsDeletionInterval', CacheArgumentError);
     if (this.#sweepIntervalMs !== undefined && this.#sweepIntervalMs < MIN_SWEEP_INTERVAL_MS) {
       throw new CacheArgumentError(
         "expiredItemsDeletionInterval must be at least '5m' (or false to turn the sweep off).",

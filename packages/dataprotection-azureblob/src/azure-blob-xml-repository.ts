@@ -10,10 +10,10 @@ import {
   documentElements,
   parseXmlElement,
   RepositoryUnavailableError,
-  refuseUnknownOptions,
   serializeCompact,
   type XmlRepository,
 } from '@sharedstate/dataprotection-core';
+import { refuseUnknownOptions } from '@sharedstate/shared-helpers';
 
 export interface AzureBlobXmlRepositoryOptions {
   /** The blob holding the key ring (e.g. from `containerClient.getBlockBlobClient('keys.xml')`). */
@@ -96,7 +96,7 @@ export class AzureBlobXmlRepository implements XmlRepository {
     if (options === null || typeof options !== 'object') {
       throw new DataProtectionConfigurationError('AzureBlobXmlRepository needs an options object.');
     }
-    refuseUnknownOptions('AzureBlobXmlRepository', options, OPTION_NAMES);
+    refuseUnknownOptions(DataProtectionConfigurationError, 'AzureBlobXmlRepository', options, OPTION_NAMES);
     refuseTwoBlobs(options);
     const blobName = options.blobName ?? 'keys.xml';
     if (options.blobClient) this.#blob = options.blobClient;

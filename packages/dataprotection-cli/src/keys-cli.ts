@@ -3,8 +3,8 @@ import {
   createDataProtection,
   DataProtectionConfigurationError,
   type DataProtectionProvider,
-  durationOption,
 } from '@sharedstate/dataprotection-core';
+import { parseDuration } from '@sharedstate/shared-helpers';
 import { describeKey, type KeyDescription } from './key-status.ts';
 import { KeysCliUsageError } from './keys-cli-errors.ts';
 import {
@@ -139,7 +139,11 @@ const COMMANDS: Record<string, Command> = {
   async new(provider, values, args, io) {
     if (args.length > 0) throw new KeysCliUsageError(`new takes no argument; got '${args[0]}'.`);
     const activation = dateOption(values.activation, '--activation') ?? new Date();
-    const lifetimeMs = durationOption(values.lifetime ?? '90d', '--lifetime');
+    const lifetimeMs = parseDuration(
+      values.lifetime ?? '90d',
+      '--lifetime',
+      DataProtectionConfigurationError,
+    );
     const key = await provider.keyManager.createKey(activation, new Date(activation.getTime() + lifetimeMs));
     const description = describeKey(key, Date.now());
     print(

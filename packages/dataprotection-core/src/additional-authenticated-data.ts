@@ -1,4 +1,4 @@
-import { guidToBytes } from './guid-bytes.ts';
+import { guidToBytes } from '@sharedstate/shared-helpers';
 
 export const MAGIC_HEADER = 0x09f0c9f0;
 /** Offset of the 16-byte key id in both the payload and the AAD. */

@@ -8,6 +8,7 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
+import { PayloadInvalidError } from '@sharedstate/dataprotection-abstractions';
 import {
   type CipherParameters,
   cipherParameters,
@@ -17,7 +18,6 @@ import {
   type ValidationAlgorithm,
 } from './algorithms.ts';
 import { cbcContextHeader, gcmContextHeader } from './context-header.ts';
-import { PayloadInvalidError } from './errors.ts';
 import { deriveKey } from './sp800-108.ts';
 
 /** Where random bytes come from; tests replace it to reproduce ASP.NET Core's known-answer vectors. */

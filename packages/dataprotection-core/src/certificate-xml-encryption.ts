@@ -9,9 +9,10 @@ import {
   randomBytes,
   X509Certificate,
 } from 'node:crypto';
+import { KeyDecryptionError } from '@sharedstate/dataprotection-abstractions';
 import type { Element } from '@xmldom/xmldom';
 import { dataProtectionTypeName } from './dotnet-type-name.ts';
-import { DataProtectionConfigurationError, KeyDecryptionError } from './errors.ts';
+import { DataProtectionConfigurationError } from './errors.ts';
 import {
   childElements,
   createElement,

@@ -1,3 +1,13 @@
+import type { DataProtectionProvider as ProtectionProvider } from '@sharedstate/dataprotection-abstractions';
+import {
+  type Clock,
+  type Duration,
+  type Logger,
+  parseDuration,
+  refuseUnknownOptions,
+  silentLogger,
+  systemClock,
+} from '@sharedstate/shared-helpers';
 import { type AlgorithmConfiguration, DEFAULT_ALGORITHMS, validateAlgorithms } from './algorithms.ts';
 import { type RandomSource, secureRandom } from './authenticated-encryptor.ts';
 import {
@@ -5,13 +15,10 @@ import {
   CertificateXmlDecryptor,
   CertificateXmlEncryptor,
 } from './certificate-xml-encryption.ts';
-import { type Clock, systemClock } from './clock.ts';
-import { type DataProtector, KeyRingBasedDataProtector } from './data-protector.ts';
+import { KeyRingBasedDataProtector } from './data-protector.ts';
 import { DataProtectionConfigurationError } from './errors.ts';
 import { KeyManager } from './key-manager.ts';
 import { KeyRingProvider, noDefaultKeyError } from './key-ring-provider.ts';
-import { type Logger, silentLogger } from './logger.ts';
-import { type Duration, durationOption, refuseUnknownOptions } from './options-parsing.ts';
 import { validatePurposes } from './purposes.ts';
 import { NullXmlDecryptor, type XmlDecryptor, type XmlEncryptor } from './xml-encryption.ts';
 import type { XmlRepository } from './xml-repository.ts';
@@ -55,11 +62,12 @@ export interface DataProtectionOptions {
   random?: RandomSource;
 }
 
-/** The entry point: makes protectors over a shared key ring. */
-export interface DataProtectionProvider {
-  readonly applicationName: string | null;
-  /** A protector for `[applicationName, purpose, ...subPurposes]`. */
-  createProtector(purpose: string, ...subPurposes: string[]): DataProtector;
+/**
+ * The entry point: makes protectors over a shared key ring, and manages its keys. A consumer (session-core,
+ * an app's own code) needs only the `DataProtectionProvider` of `@sharedstate/dataprotection-abstractions`,
+ * which this extends.
+ */
+export interface DataProtectionProvider extends ProtectionProvider {
   /** Create, revoke, list and delete keys. */
   readonly keyManager: KeyManager;
   /**
@@ -104,7 +112,7 @@ export function createDataProtection(options: DataProtectionOptions): DataProtec
   if (options === null || typeof options !== 'object') {
     throw new DataProtectionConfigurationError('createDataProtection needs an options object.');
   }
-  refuseUnknownOptions('data protection', options, OPTION_NAMES);
+  refuseUnknownOptions(DataProtectionConfigurationError, 'data protection', options, OPTION_NAMES);
   const { applicationName, repository } = options;
   if (applicationName !== null && (typeof applicationName !== 'string' || applicationName.trim() === '')) {
     throw new DataProtectionConfigurationError(
@@ -120,7 +128,11 @@ export function createDataProtection(options: DataProtectionOptions): DataProtec
       'repository must be an XmlRepository shared by every instance: RedisXmlRepository, AzureBlobXmlRepository, or FileSystemXmlRepository on a shared volume (EphemeralXmlRepository for tests).',
     );
   }
-  const keyLifetimeMs = durationOption(options.keyLifetime ?? '90d', 'keyLifetime');
+  const keyLifetimeMs = parseDuration(
+    options.keyLifetime ?? '90d',
+    'keyLifetime',
+    DataProtectionConfigurationError,
+  );
   if (keyLifetimeMs < MIN_KEY_LIFETIME_MS) {
     throw new DataProtectionConfigurationError(
       `keyLifetime must be at least one week ('7d'); got ${options.keyLifetime}.`,
@@ -163,14 +175,19 @@ export function createDataProtection(options: DataProtectionOptions): DataProtec
     logger,
     keyLifetimeMs,
     autoGenerateKeys: options.autoGenerateKeys ?? true,
-    unknownKeyRefreshIntervalMs: durationOption(
+    unknownKeyRefreshIntervalMs: parseDuration(
       options.unknownKeyRefreshInterval ?? '5s',
       'unknownKeyRefreshInterval',
+      DataProtectionConfigurationError,
     ),
     changeCheckIntervalMs:
       options.keyRingChangeCheckInterval === false
         ? undefined
-        : durationOption(options.keyRingChangeCheckInterval ?? '30s', 'keyRingChangeCheckInterval'),
+        : parseDuration(
+            options.keyRingChangeCheckInterval ?? '30s',
+            'keyRingChangeCheckInterval',
+            DataProtectionConfigurationError,
+          ),
   });
   const basePurposes = applicationName === null ? [] : [applicationName];
   const repositoryHint = keyManager.repositoryDescription;

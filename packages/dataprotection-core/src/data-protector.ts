@@ -1,13 +1,7 @@
 import {
-  aadForKey,
-  buildAadTemplate,
-  KEY_ID_OFFSET,
-  MAGIC_HEADER,
-  PAYLOAD_HEADER_LENGTH,
-} from './additional-authenticated-data.ts';
-import type { Clock } from './clock.ts';
-import {
+  type DangerousUnprotectResult,
   DataProtectionError,
+  type DataProtector,
   KeyDecryptionError,
   KeyNotFoundError,
   KeyRevokedError,
@@ -15,51 +9,25 @@ import {
   PayloadError,
   PayloadNotProtectedError,
   PayloadVersionError,
-} from './errors.ts';
-import { bytesToGuid } from './guid-bytes.ts';
+  type TimeLimitedDataProtector,
+} from '@sharedstate/dataprotection-abstractions';
+import { bytesToGuid, type Clock } from '@sharedstate/shared-helpers';
+import {
+  aadForKey,
+  buildAadTemplate,
+  KEY_ID_OFFSET,
+  MAGIC_HEADER,
+  PAYLOAD_HEADER_LENGTH,
+} from './additional-authenticated-data.ts';
 import type { Key } from './key.ts';
 import type { KeyRing } from './key-ring.ts';
 import { type KeyRingProvider, noDefaultKeyError } from './key-ring-provider.ts';
 import { decodeBase64Url } from './payload-text.ts';
 import { validatePurposes } from './purposes.ts';
-import { TimeLimitedDataProtector } from './time-limited-data-protector.ts';
+import { ExpiringPayloadProtector } from './time-limited-data-protector.ts';
 
 /** Protected payloads of more than this are refused unread: nothing this library protects is that big. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
-
-/** The result of dangerousUnprotect. */
-export interface DangerousUnprotectResult {
-  plaintext: Uint8Array;
-  /** Protected with a key that is not the current default (or revoked): re-protect it. */
-  requiresMigration: boolean;
-  wasRevoked: boolean;
-}
-
-/** Protects and unprotects data for one purpose chain. */
-export interface DataProtector {
-  readonly purposes: readonly string[];
-  /** A protector for a longer purpose chain: this one's purposes followed by these. */
-  createProtector(purpose: string, ...subPurposes: string[]): DataProtector;
-  /** Bytes in, payload bytes out. A string is encoded as UTF-8 and the payload returned as base64url. */
-  protect(plaintext: Uint8Array): Promise<Uint8Array>;
-  protect(plaintext: string): Promise<string>;
-  /** The inverse of protect. Throws a PayloadError subclass for anything it cannot unprotect. */
-  unprotect(payload: Uint8Array): Promise<Uint8Array>;
-  unprotect(payload: string): Promise<string>;
-  /** Unprotects even with a revoked key, and says whether the data should be re-protected. */
-  dangerousUnprotect(
-    payload: Uint8Array,
-    options?: { ignoreRevocationErrors?: boolean },
-  ): Promise<DangerousUnprotectResult>;
-  /** A protector whose payloads carry an expiration (ASP.NET Core's ToTimeLimitedDataProtector). */
-  toTimeLimited(): TimeLimitedDataProtector;
-  /**
-   * Protects without waiting, for callers that cannot (a response header written synchronously). Needs the
-   * key ring loaded (`await provider.initialize()`, or any earlier protect/unprotect); throws KeyRingError
-   * before that.
-   */
-  protectSync(plaintext: Uint8Array): Uint8Array;
-}
 
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -94,7 +62,7 @@ export class KeyRingBasedDataProtector implements DataProtector {
   }
 
   toTimeLimited(): TimeLimitedDataProtector {
-    return new TimeLimitedDataProtector(
+    return new ExpiringPayloadProtector(
       (purposes) =>
         new KeyRingBasedDataProtector(this.#provider, purposes, this.#repositoryHint, this.#clock),
       this.purposes,

@@ -1,6 +1,6 @@
+import { refuseUnknownOptions } from '@sharedstate/shared-helpers';
 import { DataProtectionConfigurationError } from './errors.ts';
 import { keyRingElementsFromXml } from './key-ring-xml-text.ts';
-import { refuseUnknownOptions } from './options-parsing.ts';
 import type { XmlRepository } from './xml-repository.ts';
 
 export interface EphemeralXmlRepositoryOptions {
@@ -27,7 +27,7 @@ export class EphemeralXmlRepository implements XmlRepository {
     if (options === null || typeof options !== 'object') {
       throw new DataProtectionConfigurationError('EphemeralXmlRepository takes an options object, or none.');
     }
-    refuseUnknownOptions('EphemeralXmlRepository', options, OPTION_NAMES);
+    refuseUnknownOptions(DataProtectionConfigurationError, 'EphemeralXmlRepository', options, OPTION_NAMES);
     const texts =
       options.xml === undefined ? [] : typeof options.xml === 'string' ? [options.xml] : options.xml;
     if (!Array.isArray(texts) || texts.some((text) => typeof text !== 'string')) {

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, link, mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { refuseUnknownOptions } from '@sharedstate/shared-helpers';
 import { DataProtectionConfigurationError } from './errors.ts';
-import { refuseUnknownOptions } from './options-parsing.ts';
 import { parseXmlElement, serializeCompact, serializeIndented } from './xml-document.ts';
 import type { XmlRepository } from './xml-repository.ts';
 
@@ -29,7 +29,12 @@ export class FileSystemXmlRepository implements XmlRepository {
 
   constructor(options: FileSystemXmlRepositoryOptions) {
     if (options !== null && typeof options === 'object') {
-      refuseUnknownOptions('FileSystemXmlRepository', options, OPTION_NAMES);
+      refuseUnknownOptions(
+        DataProtectionConfigurationError,
+        'FileSystemXmlRepository',
+        options,
+        OPTION_NAMES,
+      );
     }
     if (typeof options?.directory !== 'string' || options.directory.trim() === '') {
       throw new DataProtectionConfigurationError(

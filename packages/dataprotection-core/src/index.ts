@@ -1,23 +1,10 @@
-export type { AlgorithmConfiguration, EncryptionAlgorithm, ValidationAlgorithm } from './algorithms.ts';
-export type { RandomSource } from './authenticated-encryptor.ts';
-export type { AuthenticatedEncryptorDescriptor } from './authenticated-encryptor-descriptor.ts';
+// What a consumer of protection uses is defined by @sharedstate/dataprotection-abstractions; it is re-exported
+// here so an app that configures data protection imports from one package.
 export {
-  type CertificateInput,
-  type CertificateWithPrivateKey,
-  CertificateXmlDecryptor,
-  CertificateXmlEncryptor,
-} from './certificate-xml-encryption.ts';
-export { type Clock, systemClock } from './clock.ts';
-export {
-  createDataProtection,
-  type DataProtectionOptions,
-  type DataProtectionProvider,
-} from './data-protection-provider.ts';
-export type { DangerousUnprotectResult, DataProtector } from './data-protector.ts';
-export { EphemeralXmlRepository, type EphemeralXmlRepositoryOptions } from './ephemeral-xml-repository.ts';
-export {
-  DataProtectionConfigurationError,
+  type DangerousUnprotectResult,
   DataProtectionError,
+  type DataProtector,
+  type Expiration,
   KeyDecryptionError,
   KeyNotFoundError,
   KeyRevokedError,
@@ -28,24 +15,40 @@ export {
   PayloadNotProtectedError,
   PayloadVersionError,
   RepositoryUnavailableError,
-  XmlKeyFormatError,
-} from './errors.ts';
+  type TimeLimitedDataProtector,
+  type TimeLimitedUnprotectResult,
+} from '@sharedstate/dataprotection-abstractions';
+export {
+  bytesToGuid,
+  type Clock,
+  type Duration,
+  guidToBytes,
+  type Logger,
+} from '@sharedstate/shared-helpers';
+export type { AlgorithmConfiguration, EncryptionAlgorithm, ValidationAlgorithm } from './algorithms.ts';
+export type { RandomSource } from './authenticated-encryptor.ts';
+export type { AuthenticatedEncryptorDescriptor } from './authenticated-encryptor-descriptor.ts';
+export {
+  type CertificateInput,
+  type CertificateWithPrivateKey,
+  CertificateXmlDecryptor,
+  CertificateXmlEncryptor,
+} from './certificate-xml-encryption.ts';
+export {
+  createDataProtection,
+  type DataProtectionOptions,
+  type DataProtectionProvider,
+} from './data-protection-provider.ts';
+export { EphemeralXmlRepository, type EphemeralXmlRepositoryOptions } from './ephemeral-xml-repository.ts';
+export { DataProtectionConfigurationError, XmlKeyFormatError } from './errors.ts';
 export {
   FileSystemXmlRepository,
   type FileSystemXmlRepositoryOptions,
 } from './file-system-xml-repository.ts';
-export { bytesToGuid, guidToBytes } from './guid-bytes.ts';
 export type { Key } from './key.ts';
 export type { KeyManager } from './key-manager.ts';
 export { documentElements, keyRingElementsFromXml } from './key-ring-xml-text.ts';
-export { type Logger, silentLogger } from './logger.ts';
-export { type Duration, durationOption, refuseUnknownOptions } from './options-parsing.ts';
-export {
-  type Expiration,
-  TIME_LIMITED_PURPOSE,
-  type TimeLimitedDataProtector,
-  type TimeLimitedUnprotectResult,
-} from './time-limited-data-protector.ts';
+export { TIME_LIMITED_PURPOSE } from './time-limited-data-protector.ts';
 export { DATA_PROTECTION_NS, parseXmlElement, serializeCompact, serializeIndented } from './xml-document.ts';
 export {
   type EncryptedXml,

@@ -1,13 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { KeyRingError } from '@sharedstate/dataprotection-abstractions';
+import { type Clock, isGuid, type Logger } from '@sharedstate/shared-helpers';
 import type { Element } from '@xmldom/xmldom';
 import type { AlgorithmConfiguration } from './algorithms.ts';
 import type { RandomSource } from './authenticated-encryptor.ts';
-import type { Clock } from './clock.ts';
-import { KeyRingError, XmlKeyFormatError } from './errors.ts';
-import { isGuid } from './guid-bytes.ts';
+import { XmlKeyFormatError } from './errors.ts';
 import { Key } from './key.ts';
 import { keyFromXml, keyToXml, type Revocation, revocationFromXml, revocationToXml } from './key-xml.ts';
-import type { Logger } from './logger.ts';
 import { formatCompactUtc } from './xml-date.ts';
 import { parseXmlElement, serializeCompact } from './xml-document.ts';
 import type { XmlDecryptor, XmlEncryptor } from './xml-encryption.ts';

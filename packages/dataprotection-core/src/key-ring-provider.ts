@@ -1,10 +1,9 @@
-import type { Clock } from './clock.ts';
+import { KeyRingError } from '@sharedstate/dataprotection-abstractions';
+import type { Clock, Logger } from '@sharedstate/shared-helpers';
 import { resolveDefaultKey } from './default-key-resolver.ts';
-import { KeyRingError } from './errors.ts';
 import type { Key } from './key.ts';
 import type { KeyManager } from './key-manager.ts';
 import { KeyRing } from './key-ring.ts';
-import type { Logger } from './logger.ts';
 
 const HOUR = 60 * 60 * 1000;
 const REFRESH_PERIOD_MS = 24 * HOUR;

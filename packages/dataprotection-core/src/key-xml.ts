@@ -1,3 +1,4 @@
+import { isGuid } from '@sharedstate/shared-helpers';
 import type { Element } from '@xmldom/xmldom';
 import {
   type AuthenticatedEncryptorDescriptor,
@@ -6,7 +7,6 @@ import {
   descriptorToXml,
 } from './authenticated-encryptor-descriptor.ts';
 import { XmlKeyFormatError } from './errors.ts';
-import { isGuid } from './guid-bytes.ts';
 import { formatXmlDate, parseXmlDate } from './xml-date.ts';
 import {
   adopt,

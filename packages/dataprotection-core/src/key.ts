@@ -1,10 +1,10 @@
+import { guidToBytes } from '@sharedstate/shared-helpers';
 import {
   type AuthenticatedEncryptor,
   createAuthenticatedEncryptor,
   type RandomSource,
 } from './authenticated-encryptor.ts';
 import type { AuthenticatedEncryptorDescriptor } from './authenticated-encryptor-descriptor.ts';
-import { guidToBytes } from './guid-bytes.ts';
 import type { KeyRecord } from './key-xml.ts';
 import type { XmlDecryptor } from './xml-encryption.ts';
 

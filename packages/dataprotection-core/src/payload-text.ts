@@ -1,4 +1,4 @@
-import { PayloadNotProtectedError } from './errors.ts';
+import { PayloadNotProtectedError } from '@sharedstate/dataprotection-abstractions';
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 

@@ -1,4 +1,4 @@
-import { DataProtectionError } from './errors.ts';
+import { DataProtectionError } from '@sharedstate/dataprotection-abstractions';
 
 /** Purposes are non-empty lists of strings, as ASP.NET Core requires. */
 export function validatePurposes(purposes: readonly unknown[]): asserts purposes is string[] {

@@ -1,7 +1,13 @@
-import type { Clock } from './clock.ts';
-import type { DataProtector } from './data-protector.ts';
-import { DataProtectionError, PayloadExpiredError, PayloadInvalidError } from './errors.ts';
-import { type Duration, durationOption } from './options-parsing.ts';
+import {
+  DataProtectionError,
+  type DataProtector,
+  type Expiration,
+  PayloadExpiredError,
+  PayloadInvalidError,
+  type TimeLimitedDataProtector,
+  type TimeLimitedUnprotectResult,
+} from '@sharedstate/dataprotection-abstractions';
+import { type Clock, parseDuration } from '@sharedstate/shared-helpers';
 import { decodeBase64Url } from './payload-text.ts';
 import { validatePurposes } from './purposes.ts';
 
@@ -23,25 +29,17 @@ export function ticksToDate(ticks: bigint): Date | undefined {
 }
 
 /** When a time-limited payload expires: a date, a lifetime from now, or never (omit). */
-export type Expiration = Date | { lifetime: Duration };
-
-export interface TimeLimitedUnprotectResult<T> {
-  plaintext: T;
-  /** undefined when the payload never expires. */
-  expiration: Date | undefined;
-}
-
 /**
  * Payloads that stop unprotecting after a time, byte-compatible with ASP.NET Core's
  * ToTimeLimitedDataProtector(): the expiration travels inside the protected data, under an extra purpose.
  */
-export class TimeLimitedDataProtector {
+export class ExpiringPayloadProtector implements TimeLimitedDataProtector {
   readonly #inner: DataProtector;
   readonly #clock: Clock;
   readonly #purposes: readonly string[];
   readonly #createInner: (purposes: readonly string[]) => DataProtector;
 
-  /** Made by `protector.toTimeLimited()`; the constructor is not part of the public API. */
+  /** Made by `protector.toTimeLimited()`. */
   constructor(
     createInner: (purposes: readonly string[]) => DataProtector,
     purposes: readonly string[],
@@ -60,7 +58,7 @@ export class TimeLimitedDataProtector {
   /** A time-limited protector whose purposes are these plus `purpose` (inserted before the time-limit suffix). */
   createProtector(purpose: string, ...subPurposes: string[]): TimeLimitedDataProtector {
     validatePurposes([purpose, ...subPurposes]);
-    return new TimeLimitedDataProtector(
+    return new ExpiringPayloadProtector(
       this.#createInner,
       [...this.#purposes, purpose, ...subPurposes],
       this.#clock,
@@ -107,6 +105,8 @@ export class TimeLimitedDataProtector {
         throw new DataProtectionError('The expiration is not a valid Date.');
       return dateToTicks(expiration);
     }
-    return dateToTicks(new Date(this.#clock.now() + durationOption(expiration.lifetime, 'lifetime')));
+    return dateToTicks(
+      new Date(this.#clock.now() + parseDuration(expiration.lifetime, 'lifetime', DataProtectionError)),
+    );
   }
 }

@@ -1,6 +1,6 @@
+import { KeyDecryptionError } from '@sharedstate/dataprotection-abstractions';
 import type { Element } from '@xmldom/xmldom';
 import { dataProtectionTypeName, fullTypeName, sameDotnetType } from './dotnet-type-name.ts';
-import { KeyDecryptionError } from './errors.ts';
 import { adopt, appendComment, childElements, createElement, DATA_PROTECTION_NS } from './xml-document.ts';
 
 /** What an XmlEncryptor produces: the element to store, and the .NET type that can decrypt it. */

@@ -1,4 +1,6 @@
 // Building blocks of this package that its tests exercise directly; not part of the public API.
+
+export { bytesToGuid, guidToBytes } from '@sharedstate/shared-helpers';
 export { buildAad, buildAadTemplate } from '../src/additional-authenticated-data.ts';
 export { cipherParameters, hashParameters } from '../src/algorithms.ts';
 export {
@@ -14,7 +16,6 @@ export {
 } from '../src/authenticated-encryptor-descriptor.ts';
 export { cbcContextHeader, gcmContextHeader } from '../src/context-header.ts';
 export { resolveDefaultKey } from '../src/default-key-resolver.ts';
-export { bytesToGuid, guidToBytes } from '../src/guid-bytes.ts';
 export { keyFromXml, keyToXml, revocationFromXml, revocationToXml } from '../src/key-xml.ts';
 export { deriveKey } from '../src/sp800-108.ts';
 export { dateToTicks, ticksToDate } from '../src/time-limited-data-protector.ts';

@@ -1,11 +1,10 @@
 import {
   DataProtectionConfigurationError,
   type Duration,
-  durationOption,
   RepositoryUnavailableError,
-  refuseUnknownOptions,
   type XmlRepository,
 } from '@sharedstate/dataprotection-core';
+import { parseDuration, refuseUnknownOptions } from '@sharedstate/shared-helpers';
 import type { Cluster, Redis } from 'ioredis';
 
 export interface RedisXmlRepositoryOptions {
@@ -38,7 +37,7 @@ export class RedisXmlRepository implements XmlRepository {
 
   constructor(options: RedisXmlRepositoryOptions) {
     if (options !== null && typeof options === 'object') {
-      refuseUnknownOptions('RedisXmlRepository', options, OPTION_NAMES);
+      refuseUnknownOptions(DataProtectionConfigurationError, 'RedisXmlRepository', options, OPTION_NAMES);
     }
     const { redis, key = DEFAULT_KEY_RING_KEY } = options ?? ({} as RedisXmlRepositoryOptions);
     if (!redis || typeof (redis as Partial<Redis>).lrange !== 'function') {
@@ -51,7 +50,11 @@ export class RedisXmlRepository implements XmlRepository {
     }
     this.#redis = redis;
     this.#key = key;
-    this.#timeoutMs = durationOption(options.operationTimeout ?? '5s', 'operationTimeout');
+    this.#timeoutMs = parseDuration(
+      options.operationTimeout ?? '5s',
+      'operationTimeout',
+      DataProtectionConfigurationError,
+    );
     this.description = `RedisXmlRepository '${key}'`;
   }
 

@@ -1,4 +1,4 @@
-import { unknownOptionMessage } from '@sharedstate/caching-abstractions';
+import { unknownOptionMessage } from '@sharedstate/shared-helpers';
 import { SessionConfigurationError } from './session-errors.ts';
 
 /**

@@ -12,12 +12,11 @@ export {
   SessionUsageError,
   SessionValueFormatError,
 } from './session-errors.ts';
-export { SessionHandler } from './session-handler.ts';
+export { SessionHandler, type SessionReceiver } from './session-handler.ts';
 export { aspnetCoreCompat, type SessionCookieOptions, type SessionOptions } from './session-options.ts';
 export { createPropertySession, PropertySession } from './session-properties.ts';
 export {
   forwardedProto,
-  type SessionReceiver,
   type SessionRequest,
   type SessionResponseHeaders,
 } from './session-request.ts';

@@ -22,7 +22,7 @@ export class PropertySessionCookie {
    */
   get maxAge(): number | null {
     const expiresAt = this.#expiresAtMs();
-    return expiresAt === undefined ? null : Math.max(0, expiresAt - Date.now());
+    return expiresAt === undefined ? null : Math.max(0, expiresAt - this.#session[SESSION_STATE].clock.now());
   }
 
   /** The lifetime rememberFor() gave the session, in milliseconds, as express-session's originalMaxAge. */
@@ -52,7 +52,7 @@ export class PropertySessionCookie {
     if (value === false || value === null || value === undefined) this.#session.rememberFor(false);
     else if (!(value instanceof Date))
       throw new SessionUsageError('session.cookie.expires takes a Date, false or null.');
-    else this.#rememberFor(value.getTime() - Date.now());
+    else this.#rememberFor(value.getTime() - this.#session[SESSION_STATE].clock.now());
   }
 
   #rememberFor(ms: number): void {
@@ -70,7 +70,8 @@ export class PropertySessionCookie {
     const lifetimeMs = this.#session.rememberedForMs;
     if (lifetimeMs === undefined) return undefined;
     // A stored lifetime that does not say when its cookie was sent (an older stored form): read as sent now.
-    const sentAt = this.#session[SESSION_STATE].cookieSentAtMs ?? Date.now();
+    const state = this.#session[SESSION_STATE];
+    const sentAt = state.cookieSentAtMs ?? state.clock.now();
     return sentAt + lifetimeMs;
   }
 }

@@ -1,4 +1,7 @@
-import { type DataProtectionProvider, RepositoryUnavailableError } from '@sharedstate/dataprotection-core';
+import {
+  type DataProtectionProvider,
+  RepositoryUnavailableError,
+} from '@sharedstate/dataprotection-abstractions';
 import { cookieValueOf, SESSION_KEY, SESSION_PURPOSE, unprotectSessionKey } from './session-cookie.ts';
 import { SessionUsageError } from './session-errors.ts';
 

@@ -1,4 +1,5 @@
-import { bytesToGuid, type DataProtector } from '@sharedstate/dataprotection-core';
+import type { DataProtector } from '@sharedstate/dataprotection-abstractions';
+import { bytesToGuid } from '@sharedstate/shared-helpers';
 import { type SerializeOptions, serialize } from 'cookie';
 import type { ResolvedSessionOptions } from './session-options.ts';
 
@@ -122,11 +123,12 @@ export function sessionCookieHeader(
   value: string,
   secure: boolean,
   maxAgeMs: number | undefined,
+  nowMs: number,
 ): string {
   const attributes = cookieAttributes(options, secure);
   if (maxAgeMs !== undefined) {
     attributes.maxAge = Math.floor(maxAgeMs / 1000);
-    attributes.expires = new Date(Date.now() + maxAgeMs);
+    attributes.expires = new Date(nowMs + maxAgeMs);
   }
   return serialize(options.name, value, attributes);
 }

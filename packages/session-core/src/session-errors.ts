@@ -1,10 +1,7 @@
+import { SharedStateError } from '@sharedstate/shared-helpers';
+
 /** Base class of every session error. */
-export class SessionError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export class SessionError extends SharedStateError {}
 
 /** The session store could not be read: the request runs, but the session cannot be changed. */
 export class SessionUnavailableError extends SessionError {}

@@ -4,7 +4,7 @@ import {
   type CacheEntryOptions,
   OperationDeadlines,
 } from '@sharedstate/caching-abstractions';
-import { type DataProtector, RepositoryUnavailableError } from '@sharedstate/dataprotection-core';
+import { type DataProtector, RepositoryUnavailableError } from '@sharedstate/dataprotection-abstractions';
 import { Session, type SessionHost } from './session.ts';
 import {
   decodeCookieValue,
@@ -27,11 +27,22 @@ import {
   resolveSessionOptions,
   type SessionOptions,
 } from './session-options.ts';
-import { syncPropertySession } from './session-properties.ts';
-import type { SessionReceiver, SessionRequest, SessionResponseHeaders } from './session-request.ts';
+import type { SessionRequest, SessionResponseHeaders } from './session-request.ts';
 import { deserializeSession, serializeSession } from './session-serialization.ts';
 import { SESSION_STATE, type SessionState } from './session-state.ts';
 import { UnprotectedCookieCache } from './unprotected-cookie-cache.ts';
+
+/**
+ * Where SessionHandler.beginThen hands the session (or the error) to an adapter that carries on in a
+ * callback, such as Express's `next()`. An adapter's per-request object can be its own receiver, so a
+ * request needs no closure for it.
+ */
+export interface SessionReceiver {
+  /** The session is ready: loaded, or unavailable for this request if the cache failed (never an error). */
+  sessionReady(session: Session): void;
+  /** The request cannot have a session (as when begin() rejects). */
+  sessionFailed(error: unknown): void;
+}
 
 /**
  * Hands a loaded session to an adapter's receiver. A receiver that throws gets the error back as a failure
@@ -78,8 +89,7 @@ function misuseOf(session: Session<object>): SessionUsageError | undefined {
 
 /** Writes what changed in the session's property view (adapters' `properties` option), if it has one. */
 function syncView(session: Session<object>): void {
-  const { view } = session[SESSION_STATE];
-  if (view !== undefined) syncPropertySession(view);
+  session[SESSION_STATE].syncView?.();
 }
 
 /** A value in the session's place that is another middleware's session (a class instance), not the app's data. */
@@ -160,6 +170,7 @@ export class SessionHandler {
       newKey: () => randomUUID(),
       cookieValueFor: (key) => protectSessionKey(this.#protector, key),
       maxSessionSize: this.options.maxSessionSize,
+      clock: this.options.clock,
     };
   }
 
@@ -342,6 +353,7 @@ export class SessionHandler {
           value,
           this.#secure(state),
           state.lifetimeMs ?? this.options.cookie.maxAgeMs,
+          this.options.clock.now(),
         ),
         cacheControl: NO_CACHE,
       };

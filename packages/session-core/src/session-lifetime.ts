@@ -1,4 +1,4 @@
-import { type Duration, parseDuration } from '@sharedstate/caching-abstractions';
+import { type Duration, parseDuration } from '@sharedstate/shared-helpers';
 import { SessionUsageError } from './session-errors.ts';
 
 /**
@@ -13,12 +13,7 @@ export const MAX_LIFETIME_MS = 400 * 86_400_000;
 
 /** A rememberFor() argument in whole seconds (a cookie's Max-Age is in seconds), as milliseconds. */
 export function parseLifetime(value: Duration): number {
-  let ms: number;
-  try {
-    ms = parseDuration(value, 'rememberFor()');
-  } catch (error) {
-    throw new SessionUsageError((error as Error).message);
-  }
+  const ms = parseDuration(value, 'rememberFor()', SessionUsageError);
   if (ms < 1000 || ms > MAX_LIFETIME_MS) {
     throw new SessionUsageError(
       `rememberFor() takes a lifetime from one second to 400 days (browsers cap a cookie's lifetime at 400 days); got ${String(value)}.`,

@@ -1,7 +1,14 @@
-import { type DistributedCache, type Duration, parseDuration } from '@sharedstate/caching-abstractions';
-import type { DataProtectionProvider, Logger } from '@sharedstate/dataprotection-core';
+import type { DistributedCache } from '@sharedstate/caching-abstractions';
+import type { DataProtectionProvider } from '@sharedstate/dataprotection-abstractions';
+import {
+  type Clock,
+  type Duration,
+  type Logger,
+  parseDuration,
+  systemClock,
+  unknownOptionMessage,
+} from '@sharedstate/shared-helpers';
 import { type SerializeOptions, serialize } from 'cookie';
-import { refuseUnknownOptions } from './known-option-names.ts';
 import { type SessionCommitError, SessionConfigurationError } from './session-errors.ts';
 import { MAX_LIFETIME_MS } from './session-lifetime.ts';
 
@@ -53,6 +60,8 @@ export interface SessionOptions {
   onCommitError?: (error: SessionCommitError) => void;
   /** pino-compatible; silent by default. Cookie values and session contents are never logged. */
   logger?: Logger;
+  /** Where the time comes from (a remembered session's lifetime, a persistent cookie's Expires); for tests. */
+  clock?: Clock;
 }
 
 export interface ResolvedSessionOptions {
@@ -68,6 +77,78 @@ export interface ResolvedSessionOptions {
   maxSessionSize: number;
   onCommitError: ((error: SessionCommitError) => void) | undefined;
   logger: Logger | undefined;
+  clock: Clock;
+}
+
+// Records over the interfaces' keys, so the compiler keeps these lists complete and exact.
+const OPTION_NAMES: Record<keyof SessionOptions, true> = {
+  cache: true,
+  dataProtection: true,
+  idleTimeout: true,
+  ioTimeout: true,
+  cookie: true,
+  load: true,
+  maxSessionSize: true,
+  onCommitError: true,
+  logger: true,
+  clock: true,
+};
+const COOKIE_OPTION_NAMES: Record<keyof SessionCookieOptions, true> = {
+  name: true,
+  path: true,
+  domain: true,
+  httpOnly: true,
+  sameSite: true,
+  secure: true,
+  partitioned: true,
+  maxAge: true,
+};
+
+const RENEWED = 'every request with the session cookie renews the idle timeout (`idleTimeout`) on the server';
+
+/**
+ * Options of express-session and koa-session that have no counterpart here, and what to do instead. Passed
+ * out of habit (from JavaScript, or a spread config object), they would otherwise be ignored without a word:
+ * a `maxAge` that is silently not applied is a session that ends when nobody expects it.
+ */
+const FROM_OTHER_LIBRARIES: Record<string, string> = {
+  // express-session's `name`, and koa-session's cookie attributes, sit at the top level (koa-session's
+  // `maxAge`, below, is the session's lifetime).
+  ...Object.fromEntries(Object.keys(COOKIE_OPTION_NAMES).map((name) => [name, `use \`cookie.${name}\``])),
+  store: 'use `cache`: a DistributedCache such as new RedisCache({ redis })',
+  secret:
+    'the cookie is protected by `dataProtection` (a key ring every instance shares); there is no secret to set',
+  key: 'use `cookie.name`',
+  maxAge:
+    'use `idleTimeout` for how long an unused session lives (sliding, on the server), or `cookie.maxAge` for ' +
+    'a cookie that outlives the browser session',
+  rolling: `remove it: ${RENEWED}`,
+  renew: `remove it: ${RENEWED}`,
+  resave: 'remove it: an unchanged session is never rewritten',
+  saveUninitialized: 'remove it: nothing is stored and no cookie is sent until a value is set',
+  genid: "remove it: session keys are random GUIDs (ASP.NET Core's format)",
+  unset: 'remove it: `req.session = null` or `session.destroy()` ends the session',
+  proxy: "remove it: `cookie.secure: 'auto'` follows the framework's trust-proxy setting",
+  signed: 'remove it: the cookie is always encrypted and authenticated by `dataProtection`',
+  autoCommit: 'remove it: the session is always saved before the response is sent',
+  overwrite: 'remove it: the session cookie is set once, when the session starts',
+  trustProxy:
+    "the Hono adapter takes it as its second argument, session(options, { trustProxy: true }); Express's and " +
+    "Koa's adapters follow the framework's own trust-proxy setting",
+};
+
+const COOKIE_FROM_OTHER_LIBRARIES: Record<string, string> = {
+  expires: 'use `cookie.maxAge`: the cookie expires that long after the session is established',
+  signed: 'remove it: the cookie is always encrypted and authenticated by `dataProtection`',
+  priority: 'remove it: the session cookie is sent without a priority',
+};
+
+/** Refuses option names this library does not have, saying what to use for those of express-session and koa-session. */
+function refuseUnknownSessionOptions(options: object, cookie: object): void {
+  const message =
+    unknownOptionMessage('session', options, OPTION_NAMES, FROM_OTHER_LIBRARIES) ??
+    unknownOptionMessage('session', cookie, COOKIE_OPTION_NAMES, COOKIE_FROM_OTHER_LIBRARIES, 'cookie.');
+  if (message !== undefined) throw new SessionConfigurationError(message);
 }
 
 /** The options that make sessions interoperable with ASP.NET Core's session middleware. */
@@ -178,11 +259,7 @@ function resolveSecure(
 }
 
 function duration(value: Duration, name: string): number {
-  try {
-    return parseDuration(value, name);
-  } catch (error) {
-    throw new SessionConfigurationError((error as Error).message);
-  }
+  return parseDuration(value, name, SessionConfigurationError);
 }
 
 /** Validates the options once, when the middleware is created, naming what to fix. */
@@ -192,7 +269,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
   const cookie = options.cookie ?? {};
   if (typeof cookie !== 'object')
     throw new SessionConfigurationError('cookie must be an object of cookie options.');
-  refuseUnknownOptions(options, cookie);
+  refuseUnknownSessionOptions(options, cookie);
   const { cache, dataProtection } = options;
   if (
     !cache ||
@@ -276,5 +353,6 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     maxSessionSize,
     onCommitError: options.onCommitError,
     logger: options.logger,
+    clock: options.clock ?? systemClock,
   };
 }

@@ -114,7 +114,7 @@ export class PropertySession {
     const state = this[VIEW];
     state.session.destroy();
     state.detached = true;
-    state.session[SESSION_STATE].view = undefined;
+    state.session[SESSION_STATE].syncView = undefined;
     state.replace(undefined);
     callback?.();
     return this;
@@ -191,7 +191,7 @@ export function createPropertySession(
   const written = new Map<string, string>();
   const state: ViewState = { session, written, replace, detached: false, callbackFailed };
   Object.defineProperty(view, VIEW, { value: state });
-  session[SESSION_STATE].view = view;
+  session[SESSION_STATE].syncView = () => syncPropertySession(view);
   if (session.isLoaded) {
     const values = view as unknown as Record<string, unknown>;
     for (const name of session.keys()) {

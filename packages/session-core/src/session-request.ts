@@ -1,5 +1,3 @@
-import type { Session } from './session.ts';
-
 /** What an adapter tells the handler about the request. */
 export interface SessionRequest {
   /** The raw Cookie header. */
@@ -17,18 +15,6 @@ export interface SessionRequest {
    * `secure: 'auto'`, to warn that a proxy terminates HTTPS the framework was not told to trust.
    */
   readonly forwardedProto?: string | undefined;
-}
-
-/**
- * Where SessionHandler.beginThen hands the session (or the error) to an adapter that carries on in a
- * callback, such as Express's `next()`. An adapter's per-request object can be its own receiver, so a
- * request needs no closure for it.
- */
-export interface SessionReceiver {
-  /** The session is ready: loaded, or unavailable for this request if the cache failed (never an error). */
-  sessionReady(session: Session): void;
-  /** The request cannot have a session (as when begin() rejects). */
-  sessionFailed(error: unknown): void;
 }
 
 /**

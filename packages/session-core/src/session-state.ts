@@ -1,5 +1,5 @@
+import type { Clock } from '@sharedstate/shared-helpers';
 import type { SessionUsageError } from './session-errors.ts';
-import type { PropertySession } from './session-properties.ts';
 import type { SessionRequest } from './session-request.ts';
 
 /**
@@ -19,6 +19,8 @@ export class SessionState {
   /** The cookie value the request came with (valid or not), to tell whether the browser holds the current one. */
   readonly requestCookie: string | undefined;
   readonly request: SessionRequest;
+  /** The middleware's clock: when a remembered session's cookie was sent, and when it expires. */
+  readonly clock: Clock;
   loaded: boolean;
   available = true;
   modified = false;
@@ -38,13 +40,24 @@ export class SessionState {
    * lifetime does not say.
    */
   cookieSentAtMs: number | undefined = undefined;
-  /** The express-session-style view the app uses (adapters' `properties` option), synced before saves. */
-  view: PropertySession | undefined = undefined;
+  /**
+   * Writes into the session what the app changed in a view made over it (the express-session-style object
+   * of the adapters' `properties` option); set by that view, run before the response headers, before a
+   * commit and at the end of the request.
+   */
+  syncView: (() => void) | undefined = undefined;
   /** Something the app put in the session's place that cannot be stored; fails the request at its end. */
   misuse: SessionUsageError | undefined = undefined;
 
-  constructor(request: SessionRequest, key: string, requestCookie: string | undefined, hadCookie: boolean) {
+  constructor(
+    request: SessionRequest,
+    key: string,
+    requestCookie: string | undefined,
+    hadCookie: boolean,
+    clock: Clock,
+  ) {
     this.request = request;
+    this.clock = clock;
     this.key = key;
     this.requestCookie = requestCookie;
     this.hadCookie = hadCookie;

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Duration } from '@sharedstate/caching-abstractions';
-import { bytesToGuid } from '@sharedstate/dataprotection-core';
+import { bytesToGuid, type Clock, type Duration } from '@sharedstate/shared-helpers';
 import { FOR_LIBRARIES, refuseMembersOfOtherLibraries } from './other-library-habits.ts';
 import {
   SessionStateError,
@@ -33,6 +32,8 @@ export interface SessionHost {
   /** The protected cookie value for a key (synchronous: made when the session is established). */
   cookieValueFor(key: string): string;
   readonly maxSessionSize: number;
+  /** The middleware's clock (SessionOptions.clock). */
+  readonly clock: Clock;
 }
 
 /** Bytes a key/value pair adds to the serialized blob. */
@@ -76,7 +77,7 @@ export class Session<TData extends object = Record<string, unknown>> {
     hadCookie: boolean,
   ) {
     this.#host = host;
-    this[SESSION_STATE] = new SessionState(request, key, requestCookie, hadCookie);
+    this[SESSION_STATE] = new SessionState(request, key, requestCookie, hadCookie, host.clock);
   }
 
   /** The session's id (kept inside the stored session, as ASP.NET Core's ISession.Id); '' when unavailable. */
@@ -389,7 +390,7 @@ export class Session<TData extends object = Record<string, unknown>> {
   #applyLifetime(state: SessionState, stored: StoredLifetime, available: boolean): void {
     state.lifetimeMs = stored.lifetimeMs;
     state.cookieSentAtMs = stored.cookieSentAtMs;
-    const now = Date.now();
+    const now = state.clock.now();
     if (available && cookieRenewalDue(stored, now) && !state.request.responseStarted()) {
       this.#stampLifetime(state, stored.lifetimeMs);
       state.lifetimeChanged = true;
@@ -398,7 +399,7 @@ export class Session<TData extends object = Record<string, unknown>> {
 
   /** Stores the lifetime with the time its cookie goes out (now), which cookie.maxAge counts down from. */
   #stampLifetime(state: SessionState, lifetimeMs: number): void {
-    const now = Date.now();
+    const now = state.clock.now();
     this.#write(LIFETIME_KEY, encodeLifetime(lifetimeMs, now));
     state.cookieSentAtMs = now;
   }

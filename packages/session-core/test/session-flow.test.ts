@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
+import { ManualClock } from '@sharedstate/caching-abstractions/testing';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import {
   aspnetCoreCompat,
@@ -437,6 +438,25 @@ describe('a session across requests', () => {
     expect((await cache.get(sessionKey(session)))?.[0]).toBe(2);
   });
 
+  test("time comes from the injected clock: a remembered cookie's Expires, and its renewal past half its lifetime", async () => {
+    const day = 86_400_000;
+    const clock = new ManualClock(Date.UTC(2030, 0, 1));
+    const { handler } = setup({ clock });
+    const expiresOf = (header: string | undefined) =>
+      Date.parse(/Expires=([^;]+)/.exec(header ?? '')?.[1] ?? '');
+    const first = await visit(handler, undefined, (s) => {
+      s.setString('user', 'ada');
+      s.rememberFor('30d');
+    });
+    expect(expiresOf(first.headers.setCookie)).toBe(Date.UTC(2030, 0, 31));
+    const cookie = cookieFrom(first.headers.setCookie);
+    clock.advance(14 * day);
+    expect((await visit(handler, cookie, (s) => s.getString('user'))).headers.setCookie).toBeUndefined();
+    clock.advance(2 * day);
+    const renewed = await visit(handler, cookie, (s) => expect(s.getString('user')).toBe('ada'));
+    expect(expiresOf(renewed.headers.setCookie)).toBe(Date.UTC(2030, 0, 17) + 30 * day);
+  });
+
   test('cookie.maxAge makes the cookie persistent, set once when the session is established', async () => {
     const { handler } = setup({ cookie: { maxAge: '30d' } });
     const before = Date.now();
@@ -711,7 +731,7 @@ describe('a session across requests', () => {
     expect(withCookie({ path: `/${'a'.repeat(1024)}` })).toThrow(
       "cookie.path is 1025 characters; browsers ignore a cookie's Path longer than 1024",
     );
-    expect(withCookie({ domain: `${'a'.repeat(60)}.`.repeat(17) + 'com' })).toThrow(
+    expect(withCookie({ domain: `${`${'a'.repeat(60)}.`.repeat(17)}com` })).toThrow(
       /cookie\.domain is 1040 characters; browsers ignore a cookie's Domain/,
     );
     expect(withCookie({ path: `/${'a'.repeat(1023)}` })).not.toThrow();
@@ -792,7 +812,7 @@ describe('a session across requests', () => {
     expect(withOptions({ cookie: { maxAge: 500 } })).toThrow(/cookie\.maxAge must be at least one second/);
     expect(withOptions({ cookie: { maxAge: 'forever' } })).toThrow(/cookie\.maxAge/);
     expect(withOptions({ idleTimout: '5m' })).toThrow(
-      "Unknown session option 'idleTimout': the options are cache, dataProtection, idleTimeout, ioTimeout, cookie, load, maxSessionSize, onCommitError, logger.",
+      "Unknown session option 'idleTimout': the options are cache, dataProtection, idleTimeout, ioTimeout, cookie, load, maxSessionSize, onCommitError, logger, clock.",
     );
     expect(withOptions({ cookie: { sameSite: 'lax', sameSitee: 'strict' } })).toThrow(
       /'cookie\.sameSitee': the options are name, path, domain/,

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.ts';
+import type { Clock } from '@sharedstate/shared-helpers';
 import type { ConformanceTiming } from './conformance-options.ts';
 
 /** A clock that only moves when told to: for providers that accept an injected clock. */

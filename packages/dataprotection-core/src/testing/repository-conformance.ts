@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
+import { KeyRevokedError } from '@sharedstate/dataprotection-abstractions';
+import { bytesToGuid } from '@sharedstate/shared-helpers';
 import { createDataProtection } from '../data-protection-provider.ts';
-import { KeyRevokedError } from '../errors.ts';
-import { bytesToGuid } from '../guid-bytes.ts';
 import { parseXmlElement, serializeCompact } from '../xml-document.ts';
 import type { XmlRepository } from '../xml-repository.ts';
 

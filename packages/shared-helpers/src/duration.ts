@@ -1,17 +1,16 @@
 import ms from 'ms';
-import { CacheArgumentError } from './cache-errors.ts';
+import type { OptionErrorClass } from './option-error.ts';
 
 /** A duration: milliseconds, or a string such as '500ms', '30s', '20m', '12h', '90d'. */
 export type Duration = number | string;
 
 /**
- * Converts a duration option to milliseconds. The caching and session packages parse durations through
- * this function, and dataprotection-core's options use the same `ms` grammar, so '20m' means the same
- * thing in a cache entry, a session idle timeout and a key lifetime.
+ * Converts a duration option to milliseconds, in the `ms` grammar every sharedstate package uses, so '20m'
+ * means the same thing in a cache entry, a session idle timeout and a key lifetime.
  *
  * @param optionName the option's name, quoted in the error so the caller knows what to fix.
  */
-export function parseDuration(value: Duration, optionName: string): number {
+export function parseDuration(value: Duration, optionName: string, OptionError: OptionErrorClass): number {
   let millis: number | undefined;
   if (typeof value === 'number') {
     millis = value;
@@ -20,12 +19,12 @@ export function parseDuration(value: Duration, optionName: string): number {
     millis = value.trim() === '' ? undefined : ms(value.trim() as ms.StringValue);
   }
   if (millis === undefined || !Number.isFinite(millis)) {
-    throw new CacheArgumentError(
+    throw new OptionError(
       `${optionName} must be a number of milliseconds or a duration string such as '30s', '20m' or '90d'; got ${describe(value)}.`,
     );
   }
   if (millis <= 0) {
-    throw new CacheArgumentError(`${optionName} must be a positive duration; got ${describe(value)}.`);
+    throw new OptionError(`${optionName} must be a positive duration; got ${describe(value)}.`);
   }
   return millis;
 }

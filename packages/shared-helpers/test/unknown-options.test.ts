@@ -1,4 +1,4 @@
-import { unknownOptionMessage } from '@sharedstate/caching-abstractions';
+import { refuseUnknownOptions, unknownOptionMessage } from '../src/unknown-options.ts';
 
 const KNOWN = { cache: true, idleTimeout: true } as const;
 
@@ -21,5 +21,16 @@ describe('unknownOptionMessage', () => {
     expect(unknownOptionMessage('session', { toString: 1 }, KNOWN)).toBe(
       "Unknown session option 'toString': the options are cache, idleTimeout.",
     );
+  });
+});
+
+describe('refuseUnknownOptions', () => {
+  class OptionError extends Error {}
+
+  test("throws the caller's error class with the message, and passes known names", () => {
+    expect(() =>
+      refuseUnknownOptions(OptionError, 'RedisXmlRepository', { keyName: 'k' }, { key: true }),
+    ).toThrow(new OptionError("Unknown RedisXmlRepository option 'keyName': the options are key."));
+    expect(() => refuseUnknownOptions(OptionError, 'x', { key: 'k' }, { key: true })).not.toThrow();
   });
 });

@@ -1,4 +1,6 @@
-import { CacheArgumentError, parseDuration } from '@sharedstate/caching-abstractions';
+import { parseDuration } from '../src/duration.ts';
+
+class OptionError extends Error {}
 
 describe('parseDuration', () => {
   test.each([
@@ -10,14 +12,14 @@ describe('parseDuration', () => {
     ['90d', 7_776_000_000],
     [' 2 days ', 172_800_000],
   ])('reads %p as %p milliseconds', (input, expected) => {
-    expect(parseDuration(input, 'idleTimeout')).toBe(expected);
+    expect(parseDuration(input, 'idleTimeout', OptionError)).toBe(expected);
   });
 
   test.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, '', 'soon', '-5m', '0s'])(
     'rejects %p with an error naming the option',
     (input) => {
-      expect(() => parseDuration(input, 'idleTimeout')).toThrow(CacheArgumentError);
-      expect(() => parseDuration(input, 'idleTimeout')).toThrow(/idleTimeout/);
+      expect(() => parseDuration(input, 'idleTimeout', OptionError)).toThrow(OptionError);
+      expect(() => parseDuration(input, 'idleTimeout', OptionError)).toThrow(/idleTimeout/);
     },
   );
 });

@@ -1,5 +1,3 @@
-import { PayloadNotProtectedError } from './errors.ts';
-
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function isGuid(text: string): boolean {
@@ -8,11 +6,12 @@ export function isGuid(text: string): boolean {
 
 /**
  * A GUID's 16 bytes in .NET's Guid.ToByteArray() order: the first three groups little-endian, the rest as
- * written. Key ids travel in this order inside payloads and the AAD.
+ * written. Key ids travel in this order inside protected payloads and their AAD, and session keys inside
+ * ASP.NET Core's session serialization.
  */
 export function guidToBytes(guid: string): Uint8Array {
   const hex = guid.toLowerCase();
-  if (!GUID.test(hex)) throw new PayloadNotProtectedError(`'${guid}' is not a GUID.`);
+  if (!GUID.test(hex)) throw new TypeError(`'${guid}' is not a GUID.`);
   const plain = Buffer.from(hex.replaceAll('-', ''), 'hex');
   const out = Buffer.from(plain);
   out[0] = plain[3]!;

@@ -1,0 +1,7 @@
+export { type Clock, systemClock } from './clock.ts';
+export { type Duration, parseDuration } from './duration.ts';
+export { bytesToGuid, guidToBytes, isGuid } from './guid-bytes.ts';
+export { type Logger, silentLogger } from './logger.ts';
+export type { OptionErrorClass } from './option-error.ts';
+export { SharedStateError } from './sharedstate-error.ts';
+export { refuseUnknownOptions, unknownOptionMessage } from './unknown-options.ts';
