@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 const OURS = [
   'caching-abstractions',
   'caching-redis',
+  'dataprotection-abstractions',
   'dataprotection-core',
   'dataprotection-redis',
   'session-core',

@@ -124,6 +124,7 @@ new RedisXmlRepository({ redis: cluster });
 const SCRIPTS = [
   { name: 'caching-abstractions', prints: ["{ items: [ 'book' ] }"] },
   { name: 'caching-redis', prints: ["{ items: [ 'book' ] }"] },
+  { name: 'dataprotection-abstractions', prints: ['reset password for ada', 'undefined'] },
   { name: 'dataprotection-core', prints: ['order 42', 'reset password for ada'] },
   { name: 'dataprotection-redis', prints: ['order 42'] },
   { name: 'dataprotection-cli', prints: ['Created key', ' active '] },
@@ -328,6 +329,34 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
     const version = JSON.parse(await readFile(join(copies[0]!, 'package.json'), 'utf8')).version;
     expect(version).toBe(APP_DEPENDENCIES.ioredis);
   });
+
+  test('an app that installs session-express alone gets neither dataprotection-core nor xmldom', async () => {
+    // npm would fetch our packages from the registry by name; the packed ones stand in for them.
+    const alone = join(app, 'session-express-alone');
+    await mkdir(alone);
+    const tarball = async (name: string) =>
+      `file:../packages/${(await readdir(join(app, 'packages'))).find((file) => file.startsWith(`sharedstate-${name}-`))}`;
+    const dependencies: Record<string, string> = { express: APP_DEPENDENCIES.express };
+    for (const name of [
+      'session-express',
+      'session-core',
+      'caching-abstractions',
+      'dataprotection-abstractions',
+    ])
+      dependencies[`@sharedstate/${name}`] = await tarball(name);
+    await writeFile(
+      join(alone, 'package.json'),
+      JSON.stringify({ name: 'alone', private: true, dependencies }),
+    );
+    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: alone,
+      timeout: 180_000,
+    });
+    const { stdout } = await run('npm', ['ls', '--all', '--parseable'], { cwd: alone });
+    const installed = stdout.split('\n').map((path) => path.slice(join(alone, 'node_modules').length + 1));
+    expect(installed).toEqual(expect.arrayContaining(['@sharedstate/session-core', 'cookie', 'ms']));
+    expect(installed.filter((name) => /dataprotection-core|xmldom|ioredis/.test(name))).toEqual([]);
+  }, 200_000);
 
   test('every package README example is run, or named with the reason it is not', () => {
     const placed = [...SCRIPTS.map((script) => script.name), ...Object.keys(NOT_SCRIPTS)];

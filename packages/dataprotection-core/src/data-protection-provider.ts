@@ -19,7 +19,7 @@ import { KeyRingBasedDataProtector } from './data-protector.ts';
 import { DataProtectionConfigurationError } from './errors.ts';
 import { KeyManager } from './key-manager.ts';
 import { KeyRingProvider, noDefaultKeyError } from './key-ring-provider.ts';
-import { validatePurposes } from './purposes.ts';
+import { validatePurposes } from './payload-format.ts';
 import { NullXmlDecryptor, type XmlDecryptor, type XmlEncryptor } from './xml-encryption.ts';
 import type { XmlRepository } from './xml-repository.ts';
 

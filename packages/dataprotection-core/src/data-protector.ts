@@ -12,18 +12,18 @@ import {
   type TimeLimitedDataProtector,
 } from '@sharedstate/dataprotection-abstractions';
 import { bytesToGuid, type Clock } from '@sharedstate/shared-helpers';
-import {
-  aadForKey,
-  buildAadTemplate,
-  KEY_ID_OFFSET,
-  MAGIC_HEADER,
-  PAYLOAD_HEADER_LENGTH,
-} from './additional-authenticated-data.ts';
 import type { Key } from './key.ts';
 import type { KeyRing } from './key-ring.ts';
 import { type KeyRingProvider, noDefaultKeyError } from './key-ring-provider.ts';
-import { decodeBase64Url } from './payload-text.ts';
-import { validatePurposes } from './purposes.ts';
+import {
+  aadForKey,
+  buildAadTemplate,
+  decodeBase64Url,
+  KEY_ID_OFFSET,
+  MAGIC_HEADER,
+  PAYLOAD_HEADER_LENGTH,
+  validatePurposes,
+} from './payload-format.ts';
 import { ExpiringPayloadProtector } from './time-limited-data-protector.ts';
 
 /** Protected payloads of more than this are refused unread: nothing this library protects is that big. */

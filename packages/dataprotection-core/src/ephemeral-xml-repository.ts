@@ -1,6 +1,6 @@
 import { refuseUnknownOptions } from '@sharedstate/shared-helpers';
 import { DataProtectionConfigurationError } from './errors.ts';
-import { keyRingElementsFromXml } from './key-ring-xml-text.ts';
+import { keyRingElementsFromXml } from './xml-document.ts';
 import type { XmlRepository } from './xml-repository.ts';
 
 export interface EphemeralXmlRepositoryOptions {

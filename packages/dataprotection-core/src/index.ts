@@ -47,9 +47,15 @@ export {
 } from './file-system-xml-repository.ts';
 export type { Key } from './key.ts';
 export type { KeyManager } from './key-manager.ts';
-export { documentElements, keyRingElementsFromXml } from './key-ring-xml-text.ts';
 export { TIME_LIMITED_PURPOSE } from './time-limited-data-protector.ts';
-export { DATA_PROTECTION_NS, parseXmlElement, serializeCompact, serializeIndented } from './xml-document.ts';
+export {
+  DATA_PROTECTION_NS,
+  documentElements,
+  keyRingElementsFromXml,
+  parseXmlElement,
+  serializeCompact,
+  serializeIndented,
+} from './xml-document.ts';
 export {
   type EncryptedXml,
   NullXmlDecryptor,

@@ -8,8 +8,7 @@ import {
   type TimeLimitedUnprotectResult,
 } from '@sharedstate/dataprotection-abstractions';
 import { type Clock, parseDuration } from '@sharedstate/shared-helpers';
-import { decodeBase64Url } from './payload-text.ts';
-import { validatePurposes } from './purposes.ts';
+import { decodeBase64Url, validatePurposes } from './payload-format.ts';
 
 export const TIME_LIMITED_PURPOSE = 'Microsoft.AspNetCore.DataProtection.TimeLimitedDataProtector.v1';
 

@@ -1,7 +1,6 @@
 // Building blocks of this package that its tests exercise directly; not part of the public API.
 
 export { bytesToGuid, guidToBytes } from '@sharedstate/shared-helpers';
-export { buildAad, buildAadTemplate } from '../src/additional-authenticated-data.ts';
 export { cipherParameters, hashParameters } from '../src/algorithms.ts';
 export {
   CbcHmacAuthenticatedEncryptor,
@@ -17,6 +16,7 @@ export {
 export { cbcContextHeader, gcmContextHeader } from '../src/context-header.ts';
 export { resolveDefaultKey } from '../src/default-key-resolver.ts';
 export { keyFromXml, keyToXml, revocationFromXml, revocationToXml } from '../src/key-xml.ts';
+export { buildAad, buildAadTemplate } from '../src/payload-format.ts';
 export { deriveKey } from '../src/sp800-108.ts';
 export { dateToTicks, ticksToDate } from '../src/time-limited-data-protector.ts';
 export { formatCompactUtc, formatXmlDate, parseXmlDate } from '../src/xml-date.ts';

@@ -1,3 +1,6 @@
+// The protected payload's layout, as ASP.NET Core writes it: magic header || key id || encrypted body, the
+// body authenticated with an AAD that binds it to the purpose chain; as text, base64url without padding.
+import { DataProtectionError, PayloadNotProtectedError } from '@sharedstate/dataprotection-abstractions';
 import { guidToBytes } from '@sharedstate/shared-helpers';
 
 export const MAGIC_HEADER = 0x09f0c9f0;
@@ -48,4 +51,23 @@ export function aadForKey(template: Buffer, keyIdBytes: Uint8Array): Buffer {
 
 export function buildAad(keyId: string, purposes: readonly string[]): Buffer {
   return aadForKey(buildAadTemplate(purposes), guidToBytes(keyId));
+}
+
+/** Purposes are non-empty lists of strings, as ASP.NET Core requires. */
+export function validatePurposes(purposes: readonly unknown[]): asserts purposes is string[] {
+  if (purposes.length === 0) throw new DataProtectionError('A protector needs at least one purpose.');
+  for (const purpose of purposes) {
+    if (typeof purpose !== 'string')
+      throw new DataProtectionError(`A purpose must be a string; got ${typeof purpose}.`);
+  }
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/** Strictly decodes the base64url text (no padding) that string protection produces. */
+export function decodeBase64Url(text: string): Buffer {
+  if (typeof text !== 'string' || !BASE64URL.test(text) || text.length % 4 === 1) {
+    throw new PayloadNotProtectedError('The protected payload is not a base64url string.');
+  }
+  return Buffer.from(text, 'base64url');
 }
