@@ -1,27 +1,9 @@
 // What a consumer of protection uses is defined by @sharedstate/dataprotection-abstractions; it is re-exported
 // here so an app that configures data protection imports from one package.
-export {
-  type DangerousUnprotectResult,
-  DataProtectionError,
-  type DataProtector,
-  type Expiration,
-  KeyDecryptionError,
-  KeyNotFoundError,
-  KeyRevokedError,
-  KeyRingError,
-  PayloadError,
-  PayloadExpiredError,
-  PayloadInvalidError,
-  PayloadNotProtectedError,
-  PayloadVersionError,
-  RepositoryUnavailableError,
-  type TimeLimitedDataProtector,
-  type TimeLimitedUnprotectResult,
-} from '@sharedstate/dataprotection-abstractions';
+export * from '@sharedstate/dataprotection-abstractions';
 export {
   bytesToGuid,
   type Clock,
-  type Duration,
   guidToBytes,
   type Logger,
 } from '@sharedstate/shared-helpers';
