@@ -5,6 +5,7 @@ export { findExecutable } from './executable.ts';
 export { freePort, freePortPair } from './free-port.ts';
 export { CookieJarClient, httpApps, type ListeningApp } from './http-apps.ts';
 export { ManagedProcess } from './managed-process.ts';
+export { LocalPostgresServer, postgresAvailability, startPostgres } from './postgres-server.ts';
 export { type RecordingLogger, recordingLogger } from './recording-logger.ts';
 export { redisCli } from './redis-cli.ts';
 export {

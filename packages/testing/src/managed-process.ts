@@ -19,7 +19,14 @@ export class ManagedProcess {
   constructor(
     command: string,
     args: string[],
-    options: { description: string; cwd?: string; cleanupDirs?: string[]; env?: NodeJS.ProcessEnv },
+    options: {
+      description: string;
+      cwd?: string;
+      cleanupDirs?: string[];
+      env?: NodeJS.ProcessEnv;
+      /** Run as this user (PostgreSQL refuses to run as root). */
+      user?: { uid: number; gid: number };
+    },
   ) {
     this.#description = options.description;
     this.#cleanupDirs = options.cleanupDirs ?? [];
@@ -27,6 +34,7 @@ export class ManagedProcess {
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: options.env ?? process.env,
+      ...options.user,
     });
     const keep = (chunk: Buffer) => {
       this.#output = (this.#output + chunk.toString()).slice(-8_000);

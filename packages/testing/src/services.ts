@@ -1,5 +1,6 @@
 import { type AzuriteBlob, azuriteAvailability, startAzurite } from './azurite.ts';
 import type { TestService } from './describe-with-service.ts';
+import { LocalPostgresServer, postgresAvailability } from './postgres-server.ts';
 import {
   type RedisCluster,
   redisClusterAvailability,
@@ -39,6 +40,13 @@ export const services = {
     requiredInCI: true,
     start: () => startAzurite(options),
     stop: (azurite) => azurite.stop(),
+  }),
+  postgres: (): TestService<LocalPostgresServer> => ({
+    name: 'PostgreSQL',
+    unavailable: postgresAvailability,
+    requiredInCI: true,
+    start: () => LocalPostgresServer.start(),
+    stop: (server) => server.stop(),
   }),
   sqlServer: (): TestService<SqlServerInstance> => ({
     name: 'SQL Server',
