@@ -69,10 +69,12 @@ const APP_DEPENDENCIES = {
   '@types/koa': '3.0.3',
   '@types/mssql': '12.3.0',
   '@types/node': '24.19.2',
+  '@types/pg': '8.23.1',
   express: '5.3.0',
   hono: '4.13.19',
   ioredis: '6.0.0',
   koa: '3.3.0',
+  pg: '8.23.1',
   mssql: '12.7.14',
 };
 
@@ -133,6 +135,7 @@ const SCRIPTS = [
 /** The other packages' examples, and why they are not among SCRIPTS (a new package must be placed). */
 const NOT_SCRIPTS: Record<string, string> = {
   'dataprotection-azureblob': 'a script too, run on Azurite below',
+  'caching-postgres': 'a script too, run on PostgreSQL below',
   'session-koa': 'a server, run as two processes below',
   'session-hono': 'a server, run as two processes below',
   'session-express': 'a server, run as two processes below',
@@ -437,6 +440,13 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
     },
     40_000,
   );
+
+  describeWithService(services.postgres(), 'on PostgreSQL', (postgres) => {
+    test('the caching-postgres README example runs to its end and prints the cart', async () => {
+      const printed = await runScript('caching-postgres', { DATABASE_URL: postgres().url });
+      expect(printed).toContain("{ items: [ 'book' ] }");
+    }, 40_000);
+  });
 
   describeWithService(services.azurite(), 'on Azurite', (azurite) => {
     test('the dataprotection-azureblob README example runs to its end and round-trips a payload', async () => {

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { type CliOutput, readCommandLine } from '@sharedstate/shared-helpers';
 import mssql from 'mssql';
 import { createTableScript, createTableStatements, sqlTable, tableExistsQuery } from './sql-table.ts';
 
@@ -11,25 +11,22 @@ create   makes the cache table and its index (the same DDL as \`dotnet sql-cache
          transaction; fails if the table exists.
 script   prints that DDL (--idempotent: only if the table does not exist yet).`;
 
-export interface CliOutput {
-  out(text: string): void;
-  err(text: string): void;
-}
+export type { CliOutput };
+
+const OPTIONS = {
+  connection: { type: 'string', short: 'c' },
+  schema: { type: 'string', short: 's' },
+  table: { type: 'string', short: 't' },
+  idempotent: { type: 'boolean', short: 'i' },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** Runs the CLI; returns the exit code. */
 export async function runSqlCacheCli(argv: string[], io: CliOutput): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    io.err(`${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = readCommandLine(argv, OPTIONS, USAGE, io);
+  if (typeof parsed === 'number') return parsed;
   const { command, values } = parsed;
-  if (command === undefined || values.help) {
-    io.out(`${USAGE}\n`);
-    return command === undefined && !values.help ? 2 : 0;
-  }
   if (!values.schema || !values.table) {
     io.err(`--schema and --table are required.\n\n${USAGE}\n`);
     return 2;
@@ -81,20 +78,4 @@ export async function runSqlCacheCli(argv: string[], io: CliOutput): Promise<num
   }
   io.err(`Unknown command '${command}'.\n\n${USAGE}\n`);
   return 2;
-}
-
-function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      connection: { type: 'string', short: 'c' },
-      schema: { type: 'string', short: 's' },
-      table: { type: 'string', short: 't' },
-      idempotent: { type: 'boolean', short: 'i' },
-      output: { type: 'string', short: 'o' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  return { command: positionals[0], values };
 }

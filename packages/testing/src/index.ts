@@ -1,5 +1,6 @@
 export { type AzuriteBlob, azuriteAvailability, startAzurite } from './azurite.ts';
 export { describeBackendOutage, type OutageApp } from './backend-outage-suite.ts';
+export { type CapturedOutput, capturedOutput } from './captured-output.ts';
 export { describeWithService, type TestService } from './describe-with-service.ts';
 export { findExecutable } from './executable.ts';
 export { freePort, freePortPair } from './free-port.ts';

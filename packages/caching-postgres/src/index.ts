@@ -1,0 +1,10 @@
+export type { Logger } from '@sharedstate/shared-helpers';
+export { PostgresCache, postgresExpiration } from './postgres-cache.ts';
+export { type CliOutput, runPostgresCacheCli } from './postgres-cache-cli.ts';
+export type { PostgresCacheOptions } from './postgres-cache-options.ts';
+export {
+  createTableScript,
+  createTableStatements,
+  type PostgresTable,
+  postgresTable,
+} from './postgres-table.ts';

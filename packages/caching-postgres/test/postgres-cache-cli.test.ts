@@ -1,0 +1,36 @@
+import { runPostgresCacheCli } from '@sharedstate/caching-postgres';
+import { capturedOutput as capture } from '@sharedstate/testing';
+
+test('script prints the idempotent DDL of the table, its index and schema', async () => {
+  const io = capture();
+  expect(await runPostgresCacheCli(['script', '--schema', 'Cache', '--table', 'DistributedCache'], io)).toBe(
+    0,
+  );
+  expect(io.stdout).toBe(
+    [
+      'CREATE SCHEMA IF NOT EXISTS "cache";',
+      'CREATE TABLE IF NOT EXISTS "cache"."distributedcache" (',
+      '  id VARCHAR(449) COLLATE "C" PRIMARY KEY,',
+      '  value BYTEA NOT NULL,',
+      '  expiresattime TIMESTAMPTZ NOT NULL,',
+      '  slidingexpirationinseconds BIGINT NULL,',
+      '  absoluteexpiration TIMESTAMPTZ NULL',
+      ');',
+      'CREATE INDEX IF NOT EXISTS ix_expiresattime ON "cache"."distributedcache" (expiresattime);',
+      '',
+    ].join('\n'),
+  );
+  const unlogged = capture();
+  await runPostgresCacheCli(['script', '--unlogged'], unlogged);
+  expect(unlogged.stdout).toContain('CREATE UNLOGGED TABLE IF NOT EXISTS "public"."distributed_cache"');
+});
+
+test('create without a connection, a bad name or an unknown command fails with the reason and exit code 2', async () => {
+  const io = capture();
+  expect(await runPostgresCacheCli(['create'], io, {})).toBe(2);
+  expect(io.stderr).toContain('create needs --connection');
+  expect(await runPostgresCacheCli(['script', '--table', 'a-b'], io)).toBe(2);
+  expect(io.stderr).toContain('tableName must be a plain PostgreSQL name');
+  expect(await runPostgresCacheCli(['drop'], io)).toBe(2);
+  expect(io.stderr).toContain("Unknown command 'drop'");
+});
