@@ -136,6 +136,7 @@ const SCRIPTS = [
 const NOT_SCRIPTS: Record<string, string> = {
   'dataprotection-azureblob': 'a script too, run on Azurite below',
   'caching-postgres': 'a script too, run on PostgreSQL below',
+  'dataprotection-postgres': 'a script too, run on PostgreSQL below',
   'session-koa': 'a server, run as two processes below',
   'session-hono': 'a server, run as two processes below',
   'session-express': 'a server, run as two processes below',
@@ -445,6 +446,11 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
     test('the caching-postgres README example runs to its end and prints the cart', async () => {
       const printed = await runScript('caching-postgres', { DATABASE_URL: postgres().url });
       expect(printed).toContain("{ items: [ 'book' ] }");
+    }, 40_000);
+
+    test('the dataprotection-postgres README example runs to its end and round-trips a payload', async () => {
+      const printed = await runScript('dataprotection-postgres', { DATABASE_URL: postgres().url });
+      expect(printed).toContain('order 42');
     }, 40_000);
   });
 

@@ -12,7 +12,13 @@ import {
   type ResolvedEntryOptions,
   resolveEntryOptions,
 } from '@sharedstate/caching-abstractions';
-import { type Clock, type Logger, parseDuration, systemClock } from '@sharedstate/shared-helpers';
+import {
+  type Clock,
+  type Logger,
+  parseDuration,
+  runLockedDdl,
+  systemClock,
+} from '@sharedstate/shared-helpers';
 import type { Pool, QueryResult } from 'pg';
 import {
   POSTGRES_CACHE_OPTION_HINTS,
@@ -220,21 +226,11 @@ export class PostgresCache implements DistributedCache {
 
   /** Creates the schema, table and index once (createIfNotExists), under an advisory lock. */
   #ensureTable(): Promise<void> {
-    this.#created ??= (async () => {
-      const client = await this.#pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK]);
-        for (const statement of createTableStatements(this.#table, this.#unlogged))
-          await client.query(statement);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
-    })().catch((error: unknown) => {
+    this.#created ??= runLockedDdl(
+      this.#pool,
+      DDL_LOCK,
+      createTableStatements(this.#table, this.#unlogged),
+    ).catch((error: unknown) => {
       this.#created = undefined;
       throw error;
     });

@@ -8,34 +8,24 @@ import {
   recordingLogger,
   services,
 } from '@sharedstate/testing';
+import { type CountingPool, countingPool } from '@sharedstate/testing/postgres';
 import pg from 'pg';
 
 const quiet = { out: () => {}, err: () => {} };
 const UNICODE_CASE = 'unicode and binary-looking keys are distinct and round-trip';
 
-/** A pool that counts the statements it is asked to run, so a test can say how many an operation sends. */
-function countingPool(url: string): pg.Pool & { statements: string[] } {
-  const pool = new pg.Pool({ connectionString: url, max: 4 }) as pg.Pool & { statements: string[] };
-  pool.statements = [];
-  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
-  (pool as { query: unknown }).query = (...args: unknown[]) => {
-    const first = args[0] as string | { text: string };
-    pool.statements.push(typeof first === 'string' ? first : first.text);
-    return query(...args);
-  };
-  return pool;
-}
-
 describeWithService(
   services.postgres(),
   'PostgresCache on PostgreSQL',
   (server: () => LocalPostgresServer) => {
-    let pool: ReturnType<typeof countingPool>;
+    let pool: CountingPool;
     beforeAll(async () => {
       expect(
         await runPostgresCacheCli(['create', '--connection', server().url, '--table', 'sessions'], quiet),
       ).toBe(0);
-      pool = countingPool(server().url);
+      pool = countingPool({ connectionString: server().url, max: 4 });
+      // pool.end() resolves before its connections have closed; the server's shutdown then reaches them.
+      pool.on('error', () => {});
     });
     afterAll(async () => {
       await pool.end();
@@ -216,6 +206,7 @@ describeWithService(
       expect(await runPostgresCacheCli(['create', '--connection', server().url], quiet)).toBe(0);
       const logger = recordingLogger();
       const pool = new pg.Pool({ connectionString: server().url, max: 2 });
+      pool.on('error', () => {});
       const c = new PostgresCache({ pool, operationTimeout: '2s', logger: logger.logger });
       await c.set('survivor', Buffer.from('committed'));
 
@@ -239,6 +230,7 @@ describeWithService(
 
     test('a statement the server refuses is a CacheError, not an outage', async () => {
       const pool = new pg.Pool({ connectionString: server().url, max: 1 });
+      pool.on('error', () => {});
       await pool.query(
         'CREATE TABLE tiny (id VARCHAR(449) COLLATE "C" PRIMARY KEY, value BYTEA NOT NULL, expiresattime TIMESTAMPTZ NOT NULL, slidingexpirationinseconds BIGINT NULL, absoluteexpiration TIMESTAMPTZ NULL, CHECK (octet_length(value) < 4))',
       );

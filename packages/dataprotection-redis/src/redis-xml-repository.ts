@@ -4,7 +4,7 @@ import {
   RepositoryUnavailableError,
   type XmlRepository,
 } from '@sharedstate/dataprotection-core';
-import { parseDuration, refuseUnknownOptions } from '@sharedstate/shared-helpers';
+import { boundedCall, parseDuration, refuseUnknownOptions } from '@sharedstate/shared-helpers';
 import type { Cluster, Redis } from 'ioredis';
 
 export interface RedisXmlRepositoryOptions {
@@ -86,22 +86,13 @@ export class RedisXmlRepository implements XmlRepository {
 
   /** Bounds a command by operationTimeout and reports failures as RepositoryUnavailableError. */
   async #bounded<T>(what: string, command: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${this.#timeoutMs} ms (operationTimeout)`)),
-        this.#timeoutMs,
-      );
-    });
     try {
-      return await Promise.race([command(), timeout]);
+      return await boundedCall(command, this.#timeoutMs);
     } catch (error) {
       throw new RepositoryUnavailableError(
         `Could not ${what} the key ring in ${this.description}: ${(error as Error).message}`,
         { cause: error },
       );
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -1,8 +1,10 @@
+export { boundedCall } from './bounded-call.ts';
 export { type Clock, systemClock } from './clock.ts';
 export { type CliOutput, readCommandLine } from './command-line.ts';
 export { type Duration, parseDuration } from './duration.ts';
 export { bytesToGuid, guidToBytes, isGuid } from './guid-bytes.ts';
 export { type Logger, silentLogger } from './logger.ts';
 export type { OptionErrorClass } from './option-error.ts';
+export { type PostgresPoolLike, runLockedDdl } from './postgres-ddl.ts';
 export { SharedStateError } from './sharedstate-error.ts';
 export { refuseUnknownOptions, unknownOptionMessage } from './unknown-options.ts';

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -170,10 +170,14 @@ export class LocalPostgresServer {
     return stdout.trim();
   }
 
-  /** Kills the server as a crash would (SIGKILL of the postmaster). */
+  /**
+   * Kills the server as a crash of its machine would: the postmaster and every backend at once (SIGKILL),
+   * so that nothing holds its shared memory when it starts again.
+   */
   async kill(): Promise<void> {
+    const pid = this.#process?.pid;
+    if (pid !== undefined) for (const child of childProcesses(pid)) killQuietly(child);
     await this.#process?.kill('SIGKILL');
-    // The postmaster's children notice it is gone and exit; a restart waits for the shared memory to free.
   }
 
   /** Starts the server again on the same port and data folder (after kill() or stopServer()). */
@@ -203,6 +207,31 @@ export class LocalPostgresServer {
     await this.stopServer();
     this.#process = undefined;
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The ids of a process's children (Linux: from /proc). */
+function childProcesses(parent: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The stat line is "pid (comm) state ppid ...", and comm may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent) children.push(Number(entry));
+    } catch {
+      // the process ended while the list was read
+    }
+  }
+  return children;
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
   }
 }
 

@@ -14,6 +14,8 @@ export async function waitUntil(
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+  // Not `instanceof Error`: an error from another realm (a jest sandbox, a worker) is one too.
+  const message = (lastError as { message?: unknown } | undefined)?.message;
+  const detail = typeof message === 'string' ? ` (last error: ${message})` : '';
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
 }

@@ -1,0 +1,5 @@
+export {
+  dataProtectionKeysTableStatements,
+  PostgresXmlRepository,
+  type PostgresXmlRepositoryOptions,
+} from './postgres-xml-repository.ts';
