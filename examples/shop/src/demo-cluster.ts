@@ -19,7 +19,8 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * The multi-instance demo's controller: starts and stops shop instances (separate processes sharing Redis),
+ * The multi-instance demo's controller: starts and stops shop instances (separate processes sharing Redis or
+ * PostgreSQL),
  * tells each instance what runs beside it, and answers the page's control buttons (/_demo/start,
  * /_demo/stop, /_demo/revoke) at the proxy, so a person can replace instances and revoke a key from the
  * browser and watch what happens to their session.
@@ -27,12 +28,14 @@ async function freePort(): Promise<number> {
 export class DemoCluster {
   readonly #instances = new Map<string, RunningInstance>();
   readonly #keyRingCheck: string;
+  readonly #store: string;
   /** The controller's own view of the shared key ring, as an operator's tool would have. */
   readonly #backend: ShopBackend;
   #started = 0;
 
-  constructor(keyRingCheck: string) {
+  constructor(keyRingCheck: string, store: string) {
     this.#keyRingCheck = keyRingCheck;
+    this.#store = store;
     this.#backend = backendFromEnv();
     // The last resort when the demo exits some other way than by a signal: no instance outlives it.
     process.once('exit', () => {
@@ -86,6 +89,7 @@ export class DemoCluster {
     return {
       instances: [...this.#instances.values()].map(({ name, pid, port }) => ({ name, pid, port })),
       keyRingCheck: this.#keyRingCheck,
+      store: this.#store,
     };
   }
 

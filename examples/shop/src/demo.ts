@@ -1,6 +1,6 @@
 // pnpm demo: the shop on the embedded default (memory cache, key ring in .sharedstate-demo/keys), or with
-// REDIS_URL set, instances sharing Redis behind a round-robin proxy, with buttons on the page to stop and
-// start instances and to revoke the key that protects the cookie.
+// REDIS_URL (or DATABASE_URL) set, instances sharing Redis (or PostgreSQL) behind a round-robin proxy, with
+// buttons on the page to stop and start instances and to revoke the key that protects the cookie.
 import { createServer } from 'node:http';
 import { backendFromEnv } from './backend.ts';
 import { DemoCluster } from './demo-cluster.ts';
@@ -20,8 +20,9 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-if (process.env.REDIS_URL) {
-  const running = new DemoCluster(KEY_RING_CHECK);
+const sharedStore = process.env.REDIS_URL ? 'Redis' : process.env.DATABASE_URL ? 'PostgreSQL' : undefined;
+if (sharedStore) {
+  const running = new DemoCluster(KEY_RING_CHECK, sharedStore);
   cluster = running;
   await running.start();
   await running.start();
@@ -31,7 +32,7 @@ if (process.env.REDIS_URL) {
     headers: () => ({ 'x-sharedstate-demo': JSON.stringify(running.view()) }),
   });
   console.log(
-    `\nsharedstate shop: http://127.0.0.1:${port}  (two instances behind a round-robin proxy, sessions and keys in Redis)`,
+    `\nsharedstate shop: http://127.0.0.1:${port}  (two instances behind a round-robin proxy, sessions and keys in ${sharedStore})`,
   );
   console.log(
     'Sign in, add to the cart, reload (watch the instance change), stop an instance, start a new one, revoke the key: the page shows what each does.',
@@ -42,6 +43,8 @@ if (process.env.REDIS_URL) {
   const server = createServer(expressShop(backend, 'embedded'));
   server.listen(port, '127.0.0.1', () => {
     console.log(`sharedstate shop: http://127.0.0.1:${port}  (${backend.description})`);
-    console.log('Set REDIS_URL to run two instances sharing Redis behind a round-robin proxy.');
+    console.log(
+      'Set REDIS_URL (or DATABASE_URL) to run two instances sharing Redis (or PostgreSQL) behind a round-robin proxy.',
+    );
   });
 }

@@ -66,7 +66,7 @@ function clusterSection(view: ShopView, cluster: ClusterView): string {
 <table id="instances"><tr><th>instance</th><th>process</th><th>port</th><th></th></tr>${rows}</table>
 <form method="post" action="/_demo/start"><button id="start-instance">Start a new instance</button></form>
 ${revoke}
-<p class="note">Sessions live in Redis and every instance reads the same key ring, so stopping an instance loses
+<p class="note">Sessions live in ${escapeHtml(cluster.store)} and every instance reads the same key ring, so stopping an instance loses
 no cart. Revoking a key reaches every instance within ${escapeHtml(cluster.keyRingCheck)}: from then on the
 cookies it protects are refused (their sessions start afresh) and a new key protects new cookies.</p>`;
 }

@@ -26,6 +26,8 @@ export interface ClusterView {
   instances: InstanceView[];
   /** How soon every instance notices a key created or revoked elsewhere. */
   keyRingCheck: string;
+  /** Where the instances share sessions and keys: 'Redis' or 'PostgreSQL'. */
+  store: string;
 }
 
 /** Everything the shop page shows: the shop itself and the story under it. */

@@ -66,13 +66,15 @@ test('pnpm demo serves the shop on the embedded default and keeps a session', as
   }
 });
 
-/** `pnpm demo` with REDIS_URL on a free port, once it has printed its URL. */
-async function startRedisDemo(redisUrl: string): Promise<{ demo: ManagedProcess; base: string }> {
+/** `pnpm demo` with REDIS_URL or DATABASE_URL on a free port, once it has printed its URL. */
+async function startSharedDemo(
+  store: { REDIS_URL: string } | { DATABASE_URL: string },
+): Promise<{ demo: ManagedProcess; base: string }> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const demo = new ManagedProcess(process.execPath, ['--conditions=source', DEMO], {
-    description: 'pnpm demo with REDIS_URL',
-    env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl },
+    description: `pnpm demo with ${Object.keys(store)[0]}`,
+    env: { ...process.env, REDIS_URL: '', DATABASE_URL: '', PORT: String(port), ...store },
   });
   try {
     await waitUntil(async () => demo.output.includes(base), 'the demo to print its URL', {
@@ -87,7 +89,7 @@ async function startRedisDemo(redisUrl: string): Promise<{ demo: ManagedProcess;
 
 describeWithService(services.redis({ spawn: true }), 'with REDIS_URL', (redis) => {
   test('the page can stop instances, but not the last one, which serves the button to start another', async () => {
-    const { demo, base } = await startRedisDemo(redis().url);
+    const { demo, base } = await startSharedDemo({ REDIS_URL: redis().url });
     try {
       const stop = (name: string) =>
         fetch(`${base}/_demo/stop`, {
@@ -110,7 +112,7 @@ describeWithService(services.redis({ spawn: true }), 'with REDIS_URL', (redis) =
   test.each(['SIGINT', 'SIGTERM'] as const)(
     '%s to the demo stops both instances it started, then the demo',
     async (signal) => {
-      const { demo } = await startRedisDemo(redis().url);
+      const { demo } = await startSharedDemo({ REDIS_URL: redis().url });
       try {
         const pids = [...demo.output.matchAll(/pid (\d+);/g)].map((match) => Number(match[1]));
         expect(pids).toHaveLength(2);
@@ -124,4 +126,39 @@ describeWithService(services.redis({ spawn: true }), 'with REDIS_URL', (redis) =
       }
     },
   );
+});
+
+describeWithService(services.postgres(), 'with DATABASE_URL (PostgreSQL, no Redis)', (postgres) => {
+  test('two instances share sessions and keys in PostgreSQL: the cart outlives the instance that served it', async () => {
+    const { demo, base } = await startSharedDemo({ DATABASE_URL: postgres().url });
+    try {
+      expect(demo.output).toContain('sessions and keys in PostgreSQL');
+      const browser = new Browser();
+      await browser.post(`${base}/sign-in?user=ada`);
+      await browser.post(`${base}/cart?item=tea`);
+      const served = (await browser.state(base)).instance;
+      const stopped = await fetch(`${base}/_demo/stop`, {
+        method: 'POST',
+        body: new URLSearchParams({ name: served }),
+        redirect: 'manual',
+      });
+      expect(stopped.status).toBe(303);
+      const started = await fetch(`${base}/_demo/start`, { method: 'POST', redirect: 'manual' });
+      expect(started.status).toBe(303);
+      for (let i = 0; i < 4; i++) {
+        const state = await browser.state(base);
+        expect(state).toMatchObject({ user: 'ada', cart: ['tea'] });
+        expect(state.instance).not.toBe(served);
+      }
+      expect(await postgres().psql('SELECT count(*) > 0 FROM shop_sessions')).toBe('t');
+      // Two instances starting on an empty ring may each create a key; both are in the shared ring.
+      expect(
+        Number(await postgres().psql('SELECT count(*) FROM "DataProtectionKeys"')),
+      ).toBeGreaterThanOrEqual(1);
+      const page = await (await fetch(`${base}/`, { headers: { cookie: browser.cookie! } })).text();
+      expect(page).toContain('Sessions live in PostgreSQL');
+    } finally {
+      await demo.stop();
+    }
+  }, 60_000);
 });

@@ -1,26 +1,82 @@
 // The product's promise, proven with real processes: a session survives when the instance that created it
-// disappears, for every framework, when sessions and keys are shared (Redis). The negative controls show
-// the test can fail: without a shared key ring, or without a shared cache, the session is lost.
-import { describeWithService, services } from '@sharedstate/testing';
+// disappears, for every framework, when sessions and keys are shared (in Redis, or in PostgreSQL alone).
+// The negative controls show the test can fail: without a shared key ring, or without a shared cache, the
+// session is lost.
+import {
+  describeWithService,
+  type LocalPostgresServer,
+  type RedisServer,
+  services,
+  type TestService,
+} from '@sharedstate/testing';
 import { Redis } from 'ioredis';
 import { Browser, type ShopInstance, startShop } from './shop-instances.ts';
 
 const frameworks = ['express', 'koa', 'hono'] as const;
 
-describe.each(frameworks)('%s behind several instances', (framework) => {
-  describeWithService(services.redis({ spawn: true }), 'with Redis', (redis) => {
+/** A shared store the shop's instances can use: how to reach it, and how long each session entry has left. */
+interface SharedStore<T> {
+  name: string;
+  service: TestService<T>;
+  /** The environment that points an instance at the store, and at nothing else shared. */
+  env(server: T): Record<string, string>;
+  /** SHOP_CACHE / SHOP_KEYS value naming this store. */
+  kind: string;
+  /** Milliseconds left for each stored session, by its cache key. */
+  entryLifetimes(server: T): Promise<Map<string, number>>;
+}
+
+const redisStore: SharedStore<RedisServer> = {
+  name: 'Redis',
+  service: services.redis({ spawn: true }),
+  env: (server) => ({ REDIS_URL: server.url, DATABASE_URL: '' }),
+  kind: 'redis',
+  async entryLifetimes(server) {
+    const client = new Redis(server.url);
+    try {
+      const lifetimes = new Map<string, number>();
+      for (const key of await client.keys('shop:*'))
+        if ((await client.type(key)) === 'hash') lifetimes.set(key, await client.pttl(key));
+      return lifetimes;
+    } finally {
+      client.disconnect();
+    }
+  },
+};
+
+const postgresStore: SharedStore<LocalPostgresServer> = {
+  name: 'PostgreSQL alone (no Redis)',
+  service: services.postgres(),
+  env: (server) => ({ DATABASE_URL: server.url, REDIS_URL: '' }),
+  kind: 'postgres',
+  async entryLifetimes(server) {
+    const rows = await server.psql(
+      `SELECT id || '|' || (EXTRACT(EPOCH FROM expiresattime - now()) * 1000)::bigint FROM shop_sessions`,
+    );
+    return new Map(
+      rows
+        .split('\n')
+        .filter(Boolean)
+        .map((row) => row.split('|') as [string, string])
+        .map(([id, left]) => [id, Number(left)]),
+    );
+  },
+};
+
+function describeScaleOut<T>(framework: (typeof frameworks)[number], store: SharedStore<T>): void {
+  describeWithService(store.service, `sharing ${store.name}`, (server) => {
     const started: ShopInstance[] = [];
     const start = async (name: string, env: Record<string, string>) => {
-      const instance = await startShop(framework, name, { REDIS_URL: redis().url, ...env });
+      const instance = await startShop(framework, name, { ...store.env(server()), ...env });
       started.push(instance);
       return instance;
     };
     afterAll(async () => {
       await Promise.all(started.map((instance) => instance.process.stop()));
     });
+    const shared = { SHOP_CACHE: store.kind, SHOP_KEYS: store.kind };
 
     test('a session made on A is seen on B, and on a brand-new C after A is killed', async () => {
-      const shared = { SHOP_CACHE: 'redis', SHOP_KEYS: 'redis' };
       const [a, b] = await Promise.all([start('A', shared), start('B', shared)]);
       const browser = new Browser();
       expect((await browser.post(`${a!.url}/sign-in?user=ada`)).status).toBe(303);
@@ -42,48 +98,36 @@ describe.each(frameworks)('%s behind several instances', (framework) => {
     }, 90_000);
 
     test('"remember me" on A gives a 30-day cookie, and the entry keeps 30 days through a save on B', async () => {
-      const shared = { SHOP_CACHE: 'redis', SHOP_KEYS: 'redis' };
       const [a, b] = await Promise.all([start('A-remember', shared), start('B-remember', shared)]);
-      const client = new Redis(redis().url);
-      try {
-        /** The TTL in ms of each session entry the steps since `before` created. */
-        const newEntries = async (before: Set<string>) => {
-          const keys = (await client.keys('shop:*')).filter((key) => !before.has(key));
-          const sessions = [];
-          for (const key of keys) if ((await client.type(key)) === 'hash') sessions.push(key);
-          return Promise.all(sessions.map((key) => client.pttl(key)));
-        };
-        const before = new Set(await client.keys('shop:*'));
-        const remembered = new Browser();
-        await remembered.post(`${a!.url}/sign-in?user=ada&remember=1`);
-        expect(remembered.lastSetCookie).toMatch(/; Max-Age=2592000; /);
-        // B never saw the sign-in: it learns the lifetime from the stored session, and saves with it.
-        await remembered.post(`${b!.url}/cart?item=tea`);
-        expect(await remembered.state(b!.url)).toMatchObject({
-          user: 'ada',
-          cart: ['tea'],
-          remembered: true,
-        });
-        const [rememberedTtl] = await newEntries(before);
-        expect(rememberedTtl).toBeGreaterThan(29 * 86_400_000);
+      /** The lifetime in ms of each session entry the steps since `before` created. */
+      const newEntries = async (before: Map<string, number>) =>
+        [...(await store.entryLifetimes(server())).entries()]
+          .filter(([key]) => !before.has(key))
+          .map(([, left]) => left);
+      const before = await store.entryLifetimes(server());
+      const remembered = new Browser();
+      await remembered.post(`${a!.url}/sign-in?user=ada&remember=1`);
+      expect(remembered.lastSetCookie).toMatch(/; Max-Age=2592000; /);
+      // B never saw the sign-in: it learns the lifetime from the stored session, and saves with it.
+      await remembered.post(`${b!.url}/cart?item=tea`);
+      expect(await remembered.state(b!.url)).toMatchObject({ user: 'ada', cart: ['tea'], remembered: true });
+      const [rememberedLifetime] = await newEntries(before);
+      expect(rememberedLifetime).toBeGreaterThan(29 * 86_400_000);
 
-        // The control: the same steps without the box ticked keep the 20-minute idle timeout.
-        const alsoBefore = new Set(await client.keys('shop:*'));
-        const plain = new Browser();
-        await plain.post(`${a!.url}/sign-in?user=bob`);
-        expect(plain.lastSetCookie).not.toMatch(/Max-Age/);
-        await plain.post(`${b!.url}/cart?item=tea`);
-        expect(await plain.state(b!.url)).toMatchObject({ user: 'bob', remembered: false });
-        const [plainTtl] = await newEntries(alsoBefore);
-        expect(plainTtl).toBeGreaterThan(0);
-        expect(plainTtl).toBeLessThanOrEqual(20 * 60_000);
-      } finally {
-        client.disconnect();
-      }
+      // The control: the same steps without the box ticked keep the 20-minute idle timeout.
+      const alsoBefore = await store.entryLifetimes(server());
+      const plain = new Browser();
+      await plain.post(`${a!.url}/sign-in?user=bob`);
+      expect(plain.lastSetCookie).not.toMatch(/Max-Age/);
+      await plain.post(`${b!.url}/cart?item=tea`);
+      expect(await plain.state(b!.url)).toMatchObject({ user: 'bob', remembered: false });
+      const [plainLifetime] = await newEntries(alsoBefore);
+      expect(plainLifetime).toBeGreaterThan(0);
+      expect(plainLifetime).toBeLessThanOrEqual(20 * 60_000);
     }, 90_000);
 
     test('control: with a key ring per instance, B cannot read A’s cookie and the session is lost', async () => {
-      const perInstanceKeys = { SHOP_CACHE: 'redis', SHOP_KEYS: 'ephemeral' };
+      const perInstanceKeys = { SHOP_CACHE: store.kind, SHOP_KEYS: 'ephemeral' };
       const [a, b] = await Promise.all([
         start('A-ephemeral', perInstanceKeys),
         start('B-ephemeral', perInstanceKeys),
@@ -97,7 +141,7 @@ describe.each(frameworks)('%s behind several instances', (framework) => {
     }, 90_000);
 
     test('control: with a memory cache per instance, B does not have A’s session data', async () => {
-      const perInstanceCache = { SHOP_CACHE: 'memory', SHOP_KEYS: 'redis' };
+      const perInstanceCache = { SHOP_CACHE: 'memory', SHOP_KEYS: store.kind };
       const [a, b] = await Promise.all([
         start('A-memory', perInstanceCache),
         start('B-memory', perInstanceCache),
@@ -108,4 +152,9 @@ describe.each(frameworks)('%s behind several instances', (framework) => {
       expect((await browser.state(b!.url)).user).toBeUndefined();
     }, 90_000);
   });
+}
+
+describe.each(frameworks)('%s behind several instances', (framework) => {
+  describeScaleOut(framework, redisStore);
+  describeScaleOut(framework, postgresStore);
 });
