@@ -1,10 +1,11 @@
 // pnpm bench http: the session middlewares under HTTP load (autocannon, loopback, bounded), each beside
 // the same framework bare, with one Redis GET per request (the read floor) and with a GET and, on a write, a
-// SET (the write floor), interleaved, medians of rounds.
+// SET (the write floor); on PostgreSQL, Express with sharedstate and with express-session + connect-pg-simple
+// beside one SELECT by primary key (and an upsert on a write). Interleaved, medians of rounds.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort, LocalRedisServer } from '@sharedstate/testing';
+import { freePort, LocalPostgresServer, LocalRedisServer } from '@sharedstate/testing';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { cookieHeader, OTHER_COOKIES, sessionCookie } from './http/request-cookies.ts';
@@ -41,6 +42,10 @@ const VARIANTS = [
   'hono:get',
   'hono:get-set',
   'hono:sharedstate',
+  'express:pg-get',
+  'express:pg-get-set',
+  'express:sharedstate-pg',
+  'express:connect-pg-simple',
 ];
 const SCENARIOS = ['read', 'write'] as const;
 /** BENCH_VARIANTS=koa:bare,koa:get,... runs a subset (for investigations); the default is all of the above. */
@@ -58,14 +63,47 @@ interface Measurement {
   p50: number;
   p99: number;
   cpuPerReq: number;
-  redisPerReq: number;
-  /** redis-server's own CPU per request: a script costs the server more than a GET. */
-  redisCpuPerReq: number;
+  /** Round trips to the store per request: Redis commands, or SQL statements. */
+  storePerReq: number;
+  /** The store's own CPU per request (redis-server, or PostgreSQL's backends): a script costs more than a GET. */
+  storeCpuPerReq: number;
 }
 
-async function startServer(variant: string, redisUrl: string): Promise<{ child: ChildProcess; url: string }> {
+/** The store a variant uses: PostgreSQL for the pg kinds, Redis for the others (bare uses neither). */
+const onPostgres = (variant: string) => /:(pg-|sharedstate-pg|connect-pg-simple)/.test(variant);
+
+/** The two stores the variants run on, and how each counts round trips and its own CPU. */
+interface Stores {
+  redisUrl: string;
+  postgresUrl: string | undefined;
+  redis: Redis;
+  redisPid: number;
+  postgresPid: number | undefined;
+}
+
+/** CPU of the PostgreSQL server: the postmaster's children (the pool's backends stay for the whole run). */
+function postgresCpuMicros(postmaster: number): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) * 10_000;
+    } catch {
+      // the process ended while the list was read
+    }
+  }
+  return total;
+}
+
+const statementsSent = async (url: string) =>
+  ((await (await fetch(`${url}/_statements`)).json()) as { statements: number }).statements;
+
+async function startServer(variant: string, stores: Stores): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--conditions=source', SERVER, variant, String(port), redisUrl], {
+  const args = [variant, String(port), stores.redisUrl, ...(stores.postgresUrl ? [stores.postgresUrl] : [])];
+  const child = spawn(process.execPath, ['--conditions=source', SERVER, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -78,11 +116,12 @@ async function startServer(variant: string, redisUrl: string): Promise<{ child: 
 async function measure(
   variant: string,
   scenario: (typeof SCENARIOS)[number],
-  redisUrl: string,
-  redis: Redis,
-  redisPid: number,
+  stores: Stores,
 ): Promise<Measurement> {
-  const { child, url } = await startServer(variant, redisUrl);
+  const { child, url } = await startServer(variant, stores);
+  const postgres = onPostgres(variant);
+  const storeCounter = () => (postgres ? statementsSent(url) : commandsProcessed(stores.redis));
+  const storeCpu = () => (postgres ? postgresCpuMicros(stores.postgresPid!) : cpuMicros(stores.redisPid));
   try {
     // The variant's own session cookie, or for one without a session a stand-in of the same size.
     const headers = { cookie: cookieHeader(await sessionCookie(url)) };
@@ -96,13 +135,14 @@ async function measure(
     // Warm up the JIT and the connections, flat out even when the run is held at a rate: the optimizing
     // compiler should be done before the measured run starts.
     await autocannon({ ...options, overallRate: undefined, duration: 1 });
-    const commandsBefore = await commandsProcessed(redis);
+    const roundTripsBefore = await storeCounter();
     const cpuBefore = cpuMicros(child.pid!);
-    const redisCpuBefore = cpuMicros(redisPid);
+    const storeCpuBefore = storeCpu();
     const result = await autocannon({ ...options, duration: DURATION_S });
     const cpu = cpuMicros(child.pid!) - cpuBefore;
-    const redisCpu = cpuMicros(redisPid) - redisCpuBefore;
-    const commands = (await commandsProcessed(redis)) - commandsBefore - 1;
+    const storeCpuUsed = storeCpu() - storeCpuBefore;
+    // Redis counts the INFO command that read its counter; the statement counter reads nothing.
+    const roundTrips = (await storeCounter()) - roundTripsBefore - (postgres ? 0 : 1);
     const requests = result.requests.total;
     if (result.non2xx > 0 || result.errors > 0)
       throw new Error(`${variant} ${scenario}: ${result.non2xx} non-2xx, ${result.errors} errors`);
@@ -111,8 +151,8 @@ async function measure(
       p50: result.latency.p50,
       p99: result.latency.p99,
       cpuPerReq: cpu / requests,
-      redisPerReq: commands / requests,
-      redisCpuPerReq: redisCpu / requests,
+      storePerReq: roundTrips / requests,
+      storeCpuPerReq: storeCpuUsed / requests,
     };
   } finally {
     child.kill();
@@ -139,7 +179,14 @@ async function commandsProcessed(redis: Redis): Promise<number> {
 const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 /** The variants without a session (the framework alone and the floors), as against a session middleware. */
-const withoutSession = (kind: string | undefined) => kind === 'bare' || kind === 'get' || kind === 'get-set';
+const withoutSession = (kind: string | undefined) =>
+  kind === 'bare' || kind === 'get' || kind === 'get-set' || kind === 'pg-get' || kind === 'pg-get-set';
+/** A variant's floor for a scenario: the least its store's sessions cost (one read; a read and a write). */
+const floorOf = (variant: string, scenario: string) => {
+  const [framework] = variant.split(':');
+  const pg = onPostgres(variant) ? 'pg-' : '';
+  return `${framework}:${pg}${scenario === 'read' ? 'get' : 'get-set'}`;
+};
 
 /**
  * How far each round's order turns: the whole list's variants spread over the rounds (3 places for the 15
@@ -151,7 +198,15 @@ const ROTATION = Math.max(1, Math.floor(SELECTED.length / ROUNDS));
 
 export async function runHttp(): Promise<string> {
   const server = await LocalRedisServer.start();
+  const postgresServer = SELECTED.some(onPostgres) ? await LocalPostgresServer.start() : undefined;
   const redis = new Redis(server.url);
+  const stores: Stores = {
+    redisUrl: server.url,
+    postgresUrl: postgresServer?.url,
+    redis,
+    redisPid: server.pid!,
+    postgresPid: postgresServer?.pid,
+  };
   const samples = new Map<string, Measurement[]>();
   try {
     for (let round = 0; round < ROUNDS; round++) {
@@ -161,19 +216,17 @@ export async function runHttp(): Promise<string> {
         for (const variant of order) {
           if (variant.endsWith(':bare') && scenario === 'write') continue;
           // Without a write, get-set is get.
-          if (variant.endsWith(':get-set') && scenario === 'read') continue;
+          if (variant.endsWith('get-set') && scenario === 'read') continue;
           process.stderr.write(`round ${round + 1}/${ROUNDS} ${scenario} ${variant}\n`);
           const key = `${variant}|${scenario}`;
-          samples.set(key, [
-            ...(samples.get(key) ?? []),
-            await measure(variant, scenario, server.url, redis, server.pid!),
-          ]);
+          samples.set(key, [...(samples.get(key) ?? []), await measure(variant, scenario, stores)]);
         }
       }
     }
   } finally {
     redis.disconnect();
     await server.stop();
+    await postgresServer?.stop();
   }
   const pick = (key: string, field: keyof Measurement) =>
     median((samples.get(key) ?? []).map((m) => m[field]));
@@ -184,7 +237,7 @@ export async function runHttp(): Promise<string> {
   const lines = [
     `HTTP, ${load}${OTHER_COOKIES.length > 0 ? `, ${OTHER_COOKIES.length} other cookies per request` : ''}, ${DURATION_S} s per run, median of ${ROUNDS} interleaved rounds; CPU = server process utime+stime per request.`,
     '',
-    '| framework | scenario | middleware | req/s | p50 ms | p99 ms | CPU µs/req | CPU over bare | CPU over floor | Redis cmds/req | Redis CPU µs/req | req/s vs bare+GET |',
+    '| framework | scenario | middleware | req/s | p50 ms | p99 ms | CPU µs/req | CPU over bare | CPU over floor | store round trips/req | store CPU µs/req | req/s vs floor |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   let fellShort = false;
@@ -194,12 +247,10 @@ export async function runHttp(): Promise<string> {
       if (!samples.has(key)) continue;
       const [framework, kind] = variant.split(':');
       const bareCpu = pick(`${framework}:bare|read`, 'cpuPerReq');
-      const floor = pick(`${framework}:get|${scenario}`, 'reqPerSec');
-      // The least any Redis-backed session costs: one GET for a read, a GET and a SET for a write.
-      const floorKind = scenario === 'read' ? 'get' : 'get-set';
-      const floorCpu = samples.has(`${framework}:${floorKind}|${scenario}`)
-        ? pick(`${framework}:${floorKind}|${scenario}`, 'cpuPerReq')
-        : undefined;
+      // The least any session on the variant's store costs: one read, or a read and a write.
+      const floorKey = `${floorOf(variant, scenario)}|${scenario}`;
+      const floor = pick(floorKey, 'reqPerSec');
+      const floorCpu = samples.has(floorKey) ? pick(floorKey, 'cpuPerReq') : undefined;
       const isFloor = withoutSession(kind);
       // Held at a rate, a variant that answered fewer requests than asked was saturated: its CPU per
       // request is not comparable with the others'.
@@ -211,7 +262,7 @@ export async function runHttp(): Promise<string> {
           ? ''
           : `${(pick(key, 'reqPerSec') / floor).toFixed(2)}x`;
       lines.push(
-        `| ${framework} | ${scenario} | ${kind} | ${Math.round(pick(key, 'reqPerSec'))}${short ? ' (short)' : ''} | ${pick(key, 'p50').toFixed(1)} | ${pick(key, 'p99').toFixed(1)} | ${pick(key, 'cpuPerReq').toFixed(1)} | ${kind === 'bare' ? '' : signed(pick(key, 'cpuPerReq') - bareCpu)} | ${isFloor || floorCpu === undefined ? '' : signed(pick(key, 'cpuPerReq') - floorCpu)} | ${pick(key, 'redisPerReq').toFixed(2)} | ${pick(key, 'redisCpuPerReq').toFixed(1)} | ${ratio} |`,
+        `| ${framework} | ${scenario} | ${kind} | ${Math.round(pick(key, 'reqPerSec'))}${short ? ' (short)' : ''} | ${pick(key, 'p50').toFixed(1)} | ${pick(key, 'p99').toFixed(1)} | ${pick(key, 'cpuPerReq').toFixed(1)} | ${kind === 'bare' ? '' : signed(pick(key, 'cpuPerReq') - bareCpu)} | ${isFloor || floorCpu === undefined ? '' : signed(pick(key, 'cpuPerReq') - floorCpu)} | ${pick(key, 'storePerReq').toFixed(2)} | ${pick(key, 'storeCpuPerReq').toFixed(1)} | ${ratio} |`,
       );
     }
   }
@@ -232,7 +283,7 @@ function perRoundRatios(samples: Map<string, Measurement[]>): string[] {
     const [framework, kind] = variant.split(':');
     if (withoutSession(kind)) continue;
     const ours = samples.get(`${variant}|read`);
-    const floor = samples.get(`${framework}:get|read`);
+    const floor = samples.get(`${floorOf(variant, 'read')}|read`);
     if (ours === undefined || floor === undefined || ours.length < 2) continue;
     const ratios = ours.map((m, round) => m.reqPerSec / floor[round]!.reqPerSec);
     lines.push(
@@ -240,5 +291,5 @@ function perRoundRatios(samples: Map<string, Measurement[]>): string[] {
     );
   }
   if (lines.length === 0) return [];
-  return ['', "Reads, req/s vs bare+GET in each round (the same round's floor):", '', ...lines];
+  return ['', "Reads, req/s vs the floor in each round (the same round's):", '', ...lines];
 }

@@ -8,6 +8,7 @@ const suites: Record<string, () => Promise<{ run(): Promise<ComparisonRow[]> }>>
   memory: () => import('./memory-cache.bench.ts'),
   'data-protection': () => import('./data-protection.bench.ts'),
   redis: () => import('./redis-cache.bench.ts'),
+  postgres: () => import('./postgres-cache.bench.ts'),
 };
 
 const wanted = process.argv.slice(2);

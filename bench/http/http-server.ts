@@ -1,18 +1,25 @@
 // One benchmark server, run as its own process so its CPU time can be read from /proc:
-//   node --conditions=source bench/http/http-server.ts <variant> <port> <redis-url>
+//   node --conditions=source bench/http/http-server.ts <variant> <port> <redis-url> [<postgres-url>]
 // Routes: GET /read reads a counter from the session; POST /write increments it.
 // Kinds: bare (the framework alone), get (one Redis GET per request: the read floor), get-set (the same GET,
 // and a write also SETs a session-sized binary value before replying: the write floor, the two round trips
 // any Redis-backed session write needs), and the session middlewares (`properties`: ours with the Express
-// adapter's properties option, the counter read and written as a property of req.session).
+// adapter's properties option, the counter read and written as a property of req.session). On PostgreSQL
+// (Express only): pg-get (one SELECT by primary key: the read floor), pg-get-set (and an upsert on a write),
+// sharedstate-pg (PostgresCache and PostgresXmlRepository) and connect-pg-simple (express-session's store);
+// GET /_statements answers how many statements the server's pool has sent.
 import { createServer, type RequestListener } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
+import { PostgresCache } from '@sharedstate/caching-postgres';
 import { RedisCache } from '@sharedstate/caching-redis';
 import { createDataProtection } from '@sharedstate/dataprotection-core';
+import { PostgresXmlRepository } from '@sharedstate/dataprotection-postgres';
 import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
 import { getSession as expressSession, session as sharedExpress } from '@sharedstate/session-express';
 import { type SessionEnv, session as sharedHono } from '@sharedstate/session-hono';
 import { getSession as koaSessionOf, session as sharedKoa } from '@sharedstate/session-koa';
+import { countingPool } from '@sharedstate/testing/postgres';
+import connectPgSimple from 'connect-pg-simple';
 import { RedisStore } from 'connect-redis';
 import express from 'express';
 import expressSessionMiddleware from 'express-session';
@@ -22,7 +29,7 @@ import Koa from 'koa';
 import koaSession from 'koa-session';
 import { createClient } from 'redis';
 
-const [variant = '', port = '0', redisUrl = 'redis://127.0.0.1:6379'] = process.argv.slice(2);
+const [variant = '', port = '0', redisUrl = 'redis://127.0.0.1:6379', postgresUrl] = process.argv.slice(2);
 // Auto-pipelining batches commands issued in the same tick into one socket write: the usual production setting.
 const redis = new Redis(redisUrl, { enableAutoPipelining: true });
 // About the size of the benchmark's session blob (a 16-byte id and one small entry), with bytes over 0x7f.
@@ -44,8 +51,32 @@ const shared = () => ({
   }),
 });
 
+const PG_KINDS = new Set(['pg-get', 'pg-get-set', 'sharedstate-pg', 'connect-pg-simple']);
+/** Every statement this process sends to PostgreSQL goes through this pool, and is counted. */
+const pool = postgresUrl ? countingPool({ connectionString: postgresUrl, max: 10 }) : undefined;
+const usePool = () => {
+  if (!pool) throw new Error(`${variant} needs a PostgreSQL URL as the fourth argument`);
+  return pool;
+};
+const PG_FLOOR_KEY = 'bench:floor';
+/** The PostgreSQL floors: a SELECT by primary key of a session-sized value, and an upsert of one. */
+// Prepared by name, as the cache's statements are.
+const pgReadFloor = () =>
+  usePool().query({
+    name: 'floor_read',
+    text: 'SELECT value FROM pg_floor WHERE id = $1',
+    values: [PG_FLOOR_KEY],
+  });
+const pgFloorSave = () =>
+  usePool().query({
+    name: 'floor_save',
+    text: 'INSERT INTO pg_floor (id, value) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET value = EXCLUDED.value',
+    values: ['bench:floor:saved', FLOOR_VALUE],
+  });
+
 async function listener(): Promise<RequestListener> {
   const [framework, kind] = variant.split(':');
+  if (kind !== undefined && PG_KINDS.has(kind)) return postgresListener(kind);
   if (readsFloor(kind)) await redis.set('bench:floor', FLOOR_VALUE);
   if (framework === 'express') {
     const app = express();
@@ -165,6 +196,65 @@ async function listener(): Promise<RequestListener> {
     return getRequestListener(app.fetch);
   }
   throw new Error(`unknown variant '${variant}'`);
+}
+
+/** Express on PostgreSQL: the floors, sharedstate, and express-session with connect-pg-simple. */
+async function postgresListener(kind: string): Promise<RequestListener> {
+  const db = usePool();
+  await db.query('CREATE TABLE IF NOT EXISTS pg_floor (id text PRIMARY KEY, value bytea NOT NULL)');
+  await db.query(
+    'INSERT INTO pg_floor (id, value) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET value = EXCLUDED.value',
+    [PG_FLOOR_KEY, FLOOR_VALUE],
+  );
+  const app = express();
+  if (kind === 'pg-get' || kind === 'pg-get-set')
+    app.use((_req, _res, next) => void pgReadFloor().then(() => next(), next));
+  if (kind === 'sharedstate-pg') {
+    const dataProtection = createDataProtection({
+      applicationName: 'bench',
+      repository: new PostgresXmlRepository({ pool: db, createIfNotExists: true }),
+    });
+    await dataProtection.initialize();
+    app.use(
+      sharedExpress({ cache: new PostgresCache({ pool: db, createIfNotExists: true }), dataProtection }),
+    );
+  }
+  if (kind === 'connect-pg-simple') {
+    const PgStore = connectPgSimple(expressSessionMiddleware);
+    app.use(
+      expressSessionMiddleware({
+        store: new PgStore({ pool: db, createTableIfMissing: true, pruneSessionInterval: false }),
+        secret: 'benchmark secret',
+        resave: false,
+        saveUninitialized: false,
+      }),
+    );
+  }
+  const counter = (req: express.Request): { get(): number; set(n: number): void } => {
+    if (kind === 'sharedstate-pg') {
+      const s = expressSession<{ n: number }>(req);
+      return { get: () => s.getJson('n') ?? 0, set: (n) => s.setJson('n', n) };
+    }
+    if (kind === 'connect-pg-simple') {
+      const s = (req as unknown as { session: Record<string, number> }).session;
+      return {
+        get: () => s.n ?? 0,
+        set: (n) => {
+          s.n = n;
+        },
+      };
+    }
+    return { get: () => 0, set: () => {} };
+  };
+  app.get('/_statements', (_req, res) => void res.json({ statements: db.statements.length }));
+  app.get('/read', (req, res) => void res.send(String(counter(req).get())));
+  app.post('/write', (req, res, next) => {
+    const c = counter(req);
+    c.set(c.get() + 1);
+    if (kind === 'pg-get-set') void pgFloorSave().then(() => res.send(String(c.get())), next);
+    else res.send(String(c.get()));
+  });
+  return app;
 }
 
 const server = createServer(await listener());
