@@ -34,6 +34,12 @@ const UNAVAILABLE_CLASSES = new Set(['08', '53', '57', '58']);
 /** An advisory lock key of our own, so instances creating the table at once do not race each other. */
 const DDL_LOCK = 0x5348_4152;
 
+/**
+ * The tables a sweep runs on now, per pool: caches of one process on the same table (several middlewares,
+ * say) take turns instead of deleting side by side.
+ */
+const sweepsRunning = new WeakMap<Pool, Set<string>>();
+
 /** A row's expiration columns for an entry, in ASP.NET Core's terms; the table keeps whole seconds of sliding. */
 export function postgresExpiration(
   resolved: ResolvedEntryOptions,
@@ -211,7 +217,10 @@ export class PostgresCache implements DistributedCache {
   }
 
   #sweep(): void {
-    if (this.#sweeping || this.#closed) return;
+    const running = sweepsRunning.get(this.#pool) ?? new Set<string>();
+    sweepsRunning.set(this.#pool, running);
+    if (this.#closed || running.has(this.#table.qualified)) return;
+    running.add(this.#table.qualified);
     this.#sweeping = this.deleteExpired();
     this.#sweeping
       .catch((error: unknown) =>
@@ -220,6 +229,7 @@ export class PostgresCache implements DistributedCache {
         ),
       )
       .finally(() => {
+        running.delete(this.#table.qualified);
         this.#sweeping = undefined;
       });
   }

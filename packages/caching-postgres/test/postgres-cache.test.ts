@@ -7,6 +7,7 @@ import {
   type LocalPostgresServer,
   recordingLogger,
   services,
+  waitUntil,
 } from '@sharedstate/testing';
 import { type CountingPool, countingPool } from '@sharedstate/testing/postgres';
 import pg from 'pg';
@@ -182,6 +183,42 @@ describeWithService(
       expect(await c.deleteExpired()).toBe(5);
       expect(await server().psql('SELECT id FROM sweep')).toBe('kept');
       await c.close();
+    });
+
+    test('the sweep runs on its timer, off the request path, and one at a time per table in a process', async () => {
+      // Only the interval timers are simulated; the statements run for real.
+      jest.useFakeTimers({
+        doNotFake: [
+          'Date',
+          'hrtime',
+          'nextTick',
+          'performance',
+          'queueMicrotask',
+          'setImmediate',
+          'setTimeout',
+          'clearTimeout',
+        ],
+      });
+      try {
+        const options = { tableName: 'sessions', expiredItemsDeletionInterval: '1m' } as const;
+        const caches = [
+          cache(options),
+          cache(options),
+          cache({ ...options, tableName: 'sweep_other', createIfNotExists: true }),
+        ];
+        await caches[2]!.set('k', Uint8Array.of(1));
+        const sweeps = () => pool.statements.filter((text) => text.includes('FOR UPDATE SKIP LOCKED')).length;
+        const before = sweeps();
+        await caches[0]!.get('nothing-swept-here');
+        expect(sweeps()).toBe(before);
+        jest.advanceTimersByTime(60_000);
+        await waitUntil(async () => sweeps() >= before + 2, 'the sweeps to run');
+        await Promise.all(caches.map((c) => c.close()));
+        // One for "sessions" (the second cache found it running), one for "sweep_other".
+        expect(sweeps()).toBe(before + 2);
+      } finally {
+        jest.useRealTimers();
+      }
     });
 
     test('options are checked when the cache is made, with what to use instead', () => {

@@ -17,6 +17,8 @@ export interface RepositoryOptions {
   'azure-connection-string'?: string | undefined;
   'azure-container'?: string | undefined;
   'azure-blob'?: string | undefined;
+  postgres?: string | undefined;
+  'postgres-table'?: string | undefined;
   certificate?: string | undefined;
   'private-key'?: string | undefined;
 }
@@ -32,6 +34,8 @@ export const REPOSITORY_ARGS = {
   'azure-connection-string': { type: 'string' },
   'azure-container': { type: 'string' },
   'azure-blob': { type: 'string' },
+  postgres: { type: 'string' },
+  'postgres-table': { type: 'string' },
   certificate: { type: 'string' },
   'private-key': { type: 'string' },
 } as const;
@@ -50,6 +54,8 @@ export const REPOSITORY_USAGE = `Repository (exactly one):
   --redis-key <key>                     the Redis list (default DataProtection-Keys)
   --azure-connection-string <string>    an Azure storage account (or AZURE_STORAGE_CONNECTION_STRING),
                                         with --azure-container <name> [--azure-blob <name>, default keys.xml]
+  --postgres <url>                      a PostgreSQL database, postgres:// (PostgresXmlRepository), with
+                                        [--postgres-table <name>, default DataProtectionKeys]
 Keys at rest (as the app's protectKeysWithCertificate):
   --certificate <pem file> --private-key <pem file>`;
 
@@ -89,12 +95,13 @@ export async function openRepository(
       ['--redis-cluster', options['redis-cluster']],
       ['--redis-sentinel', options['redis-sentinel']],
       ['--azure-connection-string', azure ?? options['azure-container']],
+      ['--postgres', options.postgres],
     ] as const
   ).filter(([, value]) => value !== undefined);
   if (given.length !== 1) {
     throw new KeysCliUsageError(
       given.length === 0
-        ? 'Name the key ring repository the app uses: --dir, --redis, --redis-cluster, --redis-sentinel or --azure-connection-string.'
+        ? 'Name the key ring repository the app uses: --dir, --redis, --redis-cluster, --redis-sentinel, --azure-connection-string or --postgres.'
         : `Name one repository, not ${given.map(([name]) => name).join(' and ')}.`,
     );
   }
@@ -103,6 +110,9 @@ export async function openRepository(
     !(options.redis || options['redis-cluster'] || options['redis-sentinel'])
   ) {
     throw new KeysCliUsageError('--redis-key goes with --redis, --redis-cluster or --redis-sentinel.');
+  }
+  if (options['postgres-table'] !== undefined && options.postgres === undefined) {
+    throw new KeysCliUsageError('--postgres-table goes with --postgres.');
   }
   if (options.dir !== undefined) {
     return { repository: new FileSystemXmlRepository({ directory: options.dir }), close: async () => {} };
@@ -124,6 +134,21 @@ export async function openRepository(
       ...(options['azure-blob'] === undefined ? {} : { blobName: options['azure-blob'] }),
     });
     return { repository, close: async () => {} };
+  }
+  if (options.postgres !== undefined) {
+    const [{ PostgresXmlRepository }, { default: pg }] = await peer(
+      () => Promise.all([import('@sharedstate/dataprotection-postgres'), import('pg')]),
+      '--postgres',
+      '@sharedstate/dataprotection-postgres pg',
+    );
+    // One connection, and an operator's tool says "unreachable" within the timeout instead of waiting on.
+    const pool = new pg.Pool({ connectionString: options.postgres, max: 1, connectionTimeoutMillis: 5_000 });
+    pool.on('error', () => {});
+    const repository = new PostgresXmlRepository({
+      pool,
+      ...(options['postgres-table'] === undefined ? {} : { tableName: options['postgres-table'] }),
+    });
+    return { repository, close: () => pool.end() };
   }
   const [{ RedisXmlRepository }, { Cluster, Redis }] = await peer(
     () => Promise.all([import('@sharedstate/dataprotection-redis'), import('ioredis')]),
