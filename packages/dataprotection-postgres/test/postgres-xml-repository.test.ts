@@ -92,7 +92,8 @@ describeWithService(
       for (const statement of dataProtectionKeysTableStatements('public', tableName))
         await pool(1).query(statement);
       const module = fileURLToPath(new URL('../src/index.ts', import.meta.url));
-      const startAt = Date.now() + 1_500;
+      // Each writer connects first, then all store at one moment; the lead leaves a slow machine time to start them.
+      const startAt = Date.now() + 3_000;
       const writers = Array.from(
         { length: 10 },
         (_, i) =>
@@ -107,7 +108,7 @@ import pg from 'pg';
              const pool = new pg.Pool({ connectionString: ${JSON.stringify(server().url)} });
              const repository = new PostgresXmlRepository({ pool, tableName: ${JSON.stringify(tableName)} });
              await repository.getAllElements();
-             await new Promise((resolve) => setTimeout(resolve, ${startAt} - Date.now()));
+             await new Promise((resolve) => setTimeout(resolve, Math.max(0, ${startAt} - Date.now())));
              await repository.storeElement(${JSON.stringify(keyElement(500 + i))}, 'key-${i}');
              await pool.end();`,
             ],
