@@ -7,6 +7,7 @@ import {
   resolveEntryOptions,
 } from './cache-entry-options.ts';
 import { CacheArgumentError, CacheDisposedError, CacheEntryTooLargeError } from './cache-errors.ts';
+import { type ConditionalSet, sameBytes } from './conditional-set.ts';
 import type { CacheOperationOptions, DistributedCache } from './distributed-cache.ts';
 
 export interface MemoryDistributedCacheOptions {
@@ -54,7 +55,7 @@ const entrySize = (key: string, value: Uint8Array) => value.byteLength + key.len
  * The embedded default cache: one process's memory behind the DistributedCache interface. Good for a
  * single instance and for development; a scaled-out app needs a shared provider (Redis, SQL Server).
  */
-export class MemoryDistributedCache implements DistributedCache {
+export class MemoryDistributedCache implements DistributedCache, ConditionalSet {
   readonly #entries = new Map<string, MemoryEntry>();
   /**
    * The recency list, least recently used first. A linked list rather than the Map's own order: taking
@@ -143,6 +144,27 @@ export class MemoryDistributedCache implements DistributedCache {
     this.#link(entry);
     this.#size += size;
     this.#evictToLimit();
+  }
+
+  /** Sets only if the live entry holds `expected` (or, for undefined, there is none): see ConditionalSet. */
+  async setIfUnchanged(
+    key: string,
+    value: Uint8Array,
+    expected: Uint8Array | undefined,
+    entryOptions?: CacheEntryOptions,
+    options?: CacheOperationOptions,
+  ): Promise<boolean> {
+    this.#checkUsable(options);
+    assertValidKey(key);
+    assertValidValue(value);
+    if (expected !== undefined) assertValidValue(expected);
+    const current = this.#entries.get(key);
+    const live = current !== undefined && !isExpired(current, this.#clock.now()) ? current : undefined;
+    if (expected === undefined ? live !== undefined : live === undefined || !sameBytes(live.value, expected))
+      return false;
+    // Nothing is awaited between the check and the write: no other operation can come between them.
+    await this.set(key, value, entryOptions);
+    return true;
   }
 
   async refresh(key: string, options?: CacheOperationOptions): Promise<void> {

@@ -7,4 +7,5 @@ describeCacheConformance('MemoryDistributedCache', {
   createCache: () => new MemoryDistributedCache({ clock }),
   disposeCache: (cache) => (cache as MemoryDistributedCache).dispose(),
   timing: clock.timing(),
+  conditionalSet: true,
 });

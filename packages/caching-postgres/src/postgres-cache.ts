@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   assertKnownOptions,
   assertValidKey,
@@ -7,6 +8,7 @@ import {
   CacheError,
   type CacheOperationOptions,
   CacheUnavailableError,
+  type ConditionalSet,
   type DistributedCache,
   OperationDeadlines,
   type ResolvedEntryOptions,
@@ -62,7 +64,7 @@ export function postgresExpiration(
  * so an ASP.NET Core app using that package on the same table shares entries. One statement per operation:
  * a get renews a sliding entry and returns its value together.
  */
-export class PostgresCache implements DistributedCache {
+export class PostgresCache implements DistributedCache, ConditionalSet {
   readonly #pool: Pool;
   readonly #table: PostgresTable;
   readonly #statements: CacheStatements;
@@ -176,6 +178,38 @@ export class PostgresCache implements DistributedCache {
       slidingSeconds,
       absolute,
     ]);
+  }
+
+  /**
+   * ConditionalSet: one statement writes only if the live entry's value still has the SHA-256 of the bytes
+   * read (or, for `expected` undefined, there is no live entry). Only the hash travels back to the server.
+   */
+  async setIfUnchanged(
+    key: string,
+    value: Uint8Array,
+    expected: Uint8Array | undefined,
+    entry?: CacheEntryOptions,
+    options?: CacheOperationOptions,
+  ): Promise<boolean> {
+    assertValidPostgresKey(key);
+    assertValidValue(value);
+    if (expected !== undefined) assertValidValue(expected);
+    const now = this.#clock.now();
+    const { expiresAt, slidingSeconds, absolute } = postgresExpiration(
+      resolveEntryOptions(entry, now),
+      this.#defaultSlidingMs,
+      now,
+    );
+    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const columns = [key, bytes, expiresAt, slidingSeconds, absolute, new Date(now)];
+    const result =
+      expected === undefined
+        ? await this.#run('set', key, options?.signal, this.#statements.setIfAbsent, columns)
+        : await this.#run('set', key, options?.signal, this.#statements.setIfValue, [
+            ...columns,
+            createHash('sha256').update(expected).digest(),
+          ]);
+    return result.rowCount === 1;
   }
 
   async refresh(key: string, options?: CacheOperationOptions): Promise<void> {

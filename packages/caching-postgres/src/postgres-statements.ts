@@ -16,6 +16,10 @@ export interface CacheStatements {
   set: PostgresStatement;
   /** $1 id */
   remove: PostgresStatement;
+  /** As `set`, then $6 now, $7 SHA-256 of the value read: writes only over a live entry holding those bytes. */
+  setIfValue: PostgresStatement;
+  /** As `set`, then $6 now: writes only where there is no live entry (none, or an expired one). */
+  setIfAbsent: PostgresStatement;
   /** $1 now, $2 batch size: deletes up to that many expired rows, skipping rows another sweeper holds. */
   deleteExpiredBatch: PostgresStatement;
 }
@@ -52,6 +56,19 @@ ON CONFLICT (id) DO UPDATE SET value = EXCLUDED.value, expiresattime = EXCLUDED.
 slidingexpirationinseconds = EXCLUDED.slidingexpirationinseconds, absoluteexpiration = EXCLUDED.absoluteexpiration`,
     },
     remove: { name: `${prefix}_remove`, text: `DELETE FROM ${t} WHERE id = $1` },
+    setIfValue: {
+      name: `${prefix}_set_if_value`,
+      text: `UPDATE ${t} SET value = $2, expiresattime = $3, slidingexpirationinseconds = $4, absoluteexpiration = $5
+WHERE id = $1 AND expiresattime >= $6::timestamptz AND sha256(value) = $7`,
+    },
+    setIfAbsent: {
+      name: `${prefix}_set_if_absent`,
+      text: `INSERT INTO ${t} AS existing (id, value, expiresattime, slidingexpirationinseconds, absoluteexpiration)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (id) DO UPDATE SET value = EXCLUDED.value, expiresattime = EXCLUDED.expiresattime,
+slidingexpirationinseconds = EXCLUDED.slidingexpirationinseconds, absoluteexpiration = EXCLUDED.absoluteexpiration
+WHERE existing.expiresattime < $6::timestamptz`,
+    },
     deleteExpiredBatch: {
       name: `${prefix}_sweep`,
       text: `DELETE FROM ${t} WHERE id IN (

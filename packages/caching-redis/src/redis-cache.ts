@@ -1,5 +1,6 @@
 // Imported, not the global: the global `Buffer` is a getter, run on every use (each read copies its reply).
 import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import {
   assertKnownOptions,
   assertValidKey,
@@ -11,6 +12,7 @@ import {
   type CacheOperationOptions,
   CacheUnavailableError,
   type Clock,
+  type ConditionalSet,
   type DistributedCache,
   expiresAtAfterTouch,
   OperationDeadlines,
@@ -26,7 +28,20 @@ import {
   REDIS_CACHE_OPTION_NAMES,
   type RedisCacheOptions,
 } from './redis-cache-options.ts';
-import { GET_AND_REFRESH_SCRIPT, REFRESH_SCRIPT, SET_SCRIPT } from './redis-scripts.ts';
+import {
+  GET_AND_REFRESH_SCRIPT,
+  REFRESH_SCRIPT,
+  SET_IF_UNCHANGED_SCRIPT,
+  SET_SCRIPT,
+} from './redis-scripts.ts';
+
+/** What a write stores besides the data: ASP.NET Core's expiration fields, and the key's TTL. */
+interface WriteFields {
+  absexp: string;
+  sldexp: string;
+  ttlMs: string;
+  slidingMs: number | undefined;
+}
 
 type Client = Redis | Cluster;
 
@@ -101,6 +116,7 @@ export class RedisCache implements DistributedCache {
     this.#clock = options.clock ?? systemClock;
     this.#prefix = instanceName;
     this.#useScripts = useScripts;
+    this.setIfUnchanged = useScripts ? this.#setIfUnchanged.bind(this) : undefined;
     if (redis !== undefined) {
       if (typeof (redis as Partial<Redis>).hmgetBuffer !== 'function') {
         throw new CacheArgumentError(
@@ -171,6 +187,20 @@ export class RedisCache implements DistributedCache {
     });
   }
 
+  /** The hash's expiration fields and TTL for a write, as ASP.NET Core computes them. */
+  #writeFields(entry: CacheEntryOptions | undefined): WriteFields {
+    const now = this.#clock.now();
+    const resolved = resolveEntryOptions(entry, now);
+    const slidingMs = resolved.slidingMs;
+    const expiresAt = expiresAtAfterTouch(resolved, now);
+    return {
+      absexp: resolved.absoluteExpiresAt === undefined ? '-1' : epochMsToTicks(resolved.absoluteExpiresAt),
+      sldexp: slidingMs === undefined ? '-1' : durationMsToTicks(slidingMs),
+      ttlMs: expiresAt === undefined ? '-1' : String(Math.max(1, Math.floor(expiresAt - now))),
+      slidingMs,
+    };
+  }
+
   set(
     key: string,
     value: Uint8Array,
@@ -180,26 +210,18 @@ export class RedisCache implements DistributedCache {
     const signal = options?.signal;
     const refused = refuse(key, signal);
     if (refused) return refused;
-    let absexp: string;
-    let sldexp: string;
-    let ttlMs: string;
-    let slidingMs: number | undefined;
+    let fields: WriteFields;
     try {
       assertValidValue(value);
-      const now = this.#clock.now();
-      const resolved = resolveEntryOptions(entry, now);
-      absexp = resolved.absoluteExpiresAt === undefined ? '-1' : epochMsToTicks(resolved.absoluteExpiresAt);
-      slidingMs = resolved.slidingMs;
-      sldexp = slidingMs === undefined ? '-1' : durationMsToTicks(slidingMs);
-      const expiresAt = expiresAtAfterTouch(resolved, now);
-      ttlMs = expiresAt === undefined ? '-1' : String(Math.max(1, Math.floor(expiresAt - now)));
+      fields = this.#writeFields(entry);
     } catch (error) {
       return Promise.reject(error);
     }
+    const { absexp, sldexp, ttlMs } = fields;
     const redisKey = this.#prefix + key;
     // Noted when sent, not when answered: if the write fails, the worst case is reads within the skip window
     // that do not renew the entry already there.
-    this.#renewals?.renewed(key, slidingMs, redisKey);
+    this.#renewals?.renewed(key, fields.slidingMs, redisKey);
     const data = asBuffer(value);
     if (this.#useScripts) {
       const reply = this.#commands.script(SET_SCRIPT, redisKey, [absexp, sldexp, ttlMs, data], false);
@@ -213,6 +235,46 @@ export class RedisCache implements DistributedCache {
         : this.#commands.send('pexpire', [redisKey, ttlMs], false),
     ]);
     return this.#run('set', key, signal, written, toVoid);
+  }
+
+  /**
+   * ConditionalSet, with server-side scripts (the default): one script compares the SHA-1 of the stored data
+   * with that of `expected` and writes only if they match. Undefined with `useScripts: false`, which has no
+   * atomic way to do it, so the session middleware's merge mode refuses such a cache at startup.
+   */
+  readonly setIfUnchanged: ConditionalSet['setIfUnchanged'] | undefined;
+
+  #setIfUnchanged(
+    key: string,
+    value: Uint8Array,
+    expected: Uint8Array | undefined,
+    entry?: CacheEntryOptions,
+    options?: CacheOperationOptions,
+  ): Promise<boolean> {
+    const signal = options?.signal;
+    const refused = refuse(key, signal);
+    if (refused) return refused;
+    let fields: WriteFields;
+    try {
+      assertValidValue(value);
+      if (expected !== undefined) assertValidValue(expected);
+      fields = this.#writeFields(entry);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const redisKey = this.#prefix + key;
+    const expectedHash = expected === undefined ? '' : createHash('sha1').update(expected).digest('hex');
+    const reply = this.#commands.script(
+      SET_IF_UNCHANGED_SCRIPT,
+      redisKey,
+      [fields.absexp, fields.sldexp, fields.ttlMs, asBuffer(value), expectedHash],
+      false,
+    );
+    return this.#run('set', key, signal, reply, (written) => {
+      if (Number(written) !== 1) return false;
+      this.#renewals?.renewed(key, fields.slidingMs, redisKey);
+      return true;
+    });
   }
 
   refresh(key: string, options?: CacheOperationOptions): Promise<void> {

@@ -48,8 +48,8 @@ if not fields[2] then return false end
 return slide(fields)
 `;
 
-/** ARGV = absexp, sldexp, ttl in ms (or -1), data. Writes the hash and its TTL atomically. */
-const SET = `
+/** ARGV = absexp, sldexp, ttl in ms (or -1), data. Writes the hash and its TTL. */
+const WRITE = `
 redis.call('HSET', KEYS[1], 'absexp', ARGV[1], 'sldexp', ARGV[2], 'data', ARGV[4])
 if ARGV[3] ~= '-1' then
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -58,6 +58,23 @@ else
 end
 return 1
 `;
+
+/** Writes the hash and its TTL atomically. */
+const SET = WRITE;
+
+/**
+ * ARGV as SET's, then the SHA-1 (hex) of the data the caller read, or '' for "no entry": writes only if
+ * the entry's data is still that (ConditionalSet). Returns 1 when it wrote, 0 when the entry had changed.
+ * Only the hash travels: the data read is not sent back.
+ */
+const SET_IF_UNCHANGED = `
+local current = redis.call('HGET', KEYS[1], 'data')
+if ARGV[5] == '' then
+  if current then return 0 end
+elseif not current or redis.sha1hex(current) ~= ARGV[5] then
+  return 0
+end
+${WRITE}`;
 
 /** A script of the cache's: its source, the SHA-1 EVALSHA names it by, and the name ioredis defines it under. */
 export interface CacheScript {
@@ -72,4 +89,10 @@ const script = (name: string, lua: string): CacheScript =>
 export const GET_AND_REFRESH_SCRIPT = script('sharedstateGetAndRefresh', GET_AND_REFRESH);
 export const REFRESH_SCRIPT = script('sharedstateRefresh', REFRESH);
 export const SET_SCRIPT = script('sharedstateSet', SET);
-export const CACHE_SCRIPTS: readonly CacheScript[] = [GET_AND_REFRESH_SCRIPT, REFRESH_SCRIPT, SET_SCRIPT];
+export const SET_IF_UNCHANGED_SCRIPT = script('sharedstateSetIfUnchanged', SET_IF_UNCHANGED);
+export const CACHE_SCRIPTS: readonly CacheScript[] = [
+  GET_AND_REFRESH_SCRIPT,
+  REFRESH_SCRIPT,
+  SET_SCRIPT,
+  SET_IF_UNCHANGED_SCRIPT,
+];

@@ -41,10 +41,12 @@ describeWithService(services.redis(), 'RedisCache when the app’s ioredis is 6'
   describeCacheConformance('RedisCache (ioredis 6 as the peer, RESP3)', {
     createCache: () => new RedisCache({ redis: asClient(client()), instanceName: 'peer6:' }),
     timing,
+    conditionalSet: true,
   });
   describeCacheConformance("RedisCache (ioredis 6 as the peer, replyMapping 'resp3')", {
     createCache: () => new RedisCache({ redis: asClient(client('resp3')), instanceName: 'peer6-resp3:' }),
     timing,
+    conditionalSet: true,
   });
   describeCacheConformance('RedisCache (ioredis 6 as the peer, without scripts)', {
     createCache: () =>

@@ -29,6 +29,7 @@ describeWithService(services.redis(), 'RedisCache with an ioredis 6 client', (re
       return new RedisCache({ redis: asClient(client), instanceName: 'ioredis6:' });
     },
     timing,
+    conditionalSet: true,
   });
   describeCacheConformance("RedisCache (ioredis 6, replyMapping 'resp3')", {
     createCache: () => {
@@ -37,6 +38,7 @@ describeWithService(services.redis(), 'RedisCache with an ioredis 6 client', (re
       return new RedisCache({ redis: asClient(client), instanceName: 'ioredis6-resp3:' });
     },
     timing,
+    conditionalSet: true,
   });
 
   it('speaks RESP3 to the server, so the cases above cover its replies', async () => {
@@ -60,6 +62,7 @@ describeWithService(
         return new RedisCache({ redis: asClient(client), instanceName: 'ioredis6-cluster:' });
       },
       timing,
+      conditionalSet: true,
     });
   },
 );

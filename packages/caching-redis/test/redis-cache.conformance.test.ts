@@ -12,6 +12,7 @@ describeWithService(services.redis(), 'RedisCache on a standalone Redis', (redis
     createCache: () => new RedisCache({ connection: redis().url, instanceName: 'conformance:' }),
     disposeCache: close,
     timing,
+    conditionalSet: true,
   });
   // Auto-pipelining (the usual production setting) sends the script calls through ioredis's pipelines.
   const pipelined: Redis[] = [];
@@ -25,6 +26,7 @@ describeWithService(services.redis(), 'RedisCache on a standalone Redis', (redis
       return new RedisCache({ redis: client, instanceName: 'pipelined:' });
     },
     timing,
+    conditionalSet: true,
   });
   describeCacheConformance('RedisCache (useScripts: false)', {
     createCache: () =>
@@ -49,6 +51,7 @@ describeWithService(
         return new RedisCache({ redis: client, instanceName: 'cluster:' });
       },
       timing,
+      conditionalSet: true,
     });
   },
 );
@@ -65,5 +68,6 @@ describeWithService(services.redisSentinel(), 'RedisCache through Redis Sentinel
       return new RedisCache({ redis: client, instanceName: 'sentinel:' });
     },
     timing,
+    conditionalSet: true,
   });
 });

@@ -9,6 +9,7 @@ export {
   type SqlParameter,
   type SqlParameterType,
   setCommand,
+  setIfUnchangedCommand,
 } from './sql-commands.ts';
 export { SqlServerCache, sqlExpiration } from './sql-server-cache.ts';
 export type { SqlServerCacheOptions } from './sql-server-cache-options.ts';

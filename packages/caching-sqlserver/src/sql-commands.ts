@@ -67,6 +67,46 @@ export function setCommand(
   };
 }
 
+/**
+ * The conditional write (ConditionalSet) in one batch: with @Expected (the SHA-256 of the bytes read), an
+ * update of the live row holding them; without, an insert where no live row is (an expired one is deleted
+ * first). Answers one row, Written: 1 when it wrote, 0 when the entry had changed. Two inserts racing for a
+ * new key end with one duplicate-key error, which the cache reads as "changed".
+ */
+export function setIfUnchangedCommand(
+  table: SqlTable,
+  key: string,
+  value: Uint8Array,
+  expectedHash: Uint8Array | null,
+  slidingSeconds: number | null,
+  absolute: Date | null,
+  now: Date,
+): SqlCommand {
+  const columns =
+    'Value = @Value, ExpiresAtTime = @ExpiresAtTime, SlidingExpirationInSeconds = @SlidingExpirationInSeconds, AbsoluteExpiration = @AbsoluteExpiration';
+  return {
+    text:
+      'DECLARE @ExpiresAtTime DATETIMEOFFSET; DECLARE @Written INT = 0;' +
+      'SET @ExpiresAtTime = (CASE WHEN (@SlidingExpirationInSeconds IS NUll) THEN @AbsoluteExpiration ELSE DATEADD(SECOND, Convert(bigint, @SlidingExpirationInSeconds), @UtcNow) END);' +
+      'IF (@Expected IS NULL) BEGIN ' +
+      `DELETE FROM ${table.qualified} WHERE Id = @Id AND @UtcNow > ExpiresAtTime; ` +
+      `IF NOT EXISTS (SELECT 1 FROM ${table.qualified} WHERE Id = @Id) BEGIN ` +
+      `INSERT INTO ${table.qualified} (Id, Value, ExpiresAtTime, SlidingExpirationInSeconds, AbsoluteExpiration) VALUES (@Id, @Value, @ExpiresAtTime, @SlidingExpirationInSeconds, @AbsoluteExpiration); ` +
+      'SET @Written = @@ROWCOUNT; END END ELSE BEGIN ' +
+      `UPDATE ${table.qualified} SET ${columns} WHERE Id = @Id AND @UtcNow <= ExpiresAtTime AND HASHBYTES('SHA2_256', Value) = @Expected; ` +
+      'SET @Written = @@ROWCOUNT; END ' +
+      'SELECT @Written AS Written;',
+    parameters: [
+      id(key),
+      { name: 'Value', type: 'VarBinary(MAX)', value },
+      { name: 'Expected', type: 'VarBinary(MAX)', value: expectedHash },
+      { name: 'SlidingExpirationInSeconds', type: 'BigInt', value: slidingSeconds },
+      { name: 'AbsoluteExpiration', type: 'DateTimeOffset', value: absolute },
+      utcNow(now),
+    ],
+  };
+}
+
 export function removeCommand(table: SqlTable, key: string): SqlCommand {
   return { text: `DELETE FROM ${table.qualified} WHERE Id = @Id`, parameters: [id(key)] };
 }

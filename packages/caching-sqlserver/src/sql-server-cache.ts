@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   assertKnownOptions,
   assertValidKey,
@@ -8,6 +9,7 @@ import {
   type CacheOperationOptions,
   CacheUnavailableError,
   type Clock,
+  type ConditionalSet,
   type DistributedCache,
   type ResolvedEntryOptions,
   resolveEntryOptions,
@@ -22,6 +24,7 @@ import {
   type SqlCommand,
   type SqlParameterType,
   setCommand,
+  setIfUnchangedCommand,
 } from './sql-commands.ts';
 import {
   SQL_SERVER_CACHE_OPTION_HINTS,
@@ -77,7 +80,7 @@ function sqlType(type: SqlParameterType) {
  * A DistributedCache on SQL Server through mssql, using ASP.NET Core's table, statements and parameter
  * types, so an ASP.NET Core app configured with AddDistributedSqlServerCache on the same table shares entries.
  */
-export class SqlServerCache implements DistributedCache {
+export class SqlServerCache implements DistributedCache, ConditionalSet {
   readonly #pool: ConnectionPool;
   readonly #ownsPool: boolean;
   #connecting: Promise<ConnectionPool> | undefined;
@@ -169,6 +172,43 @@ export class SqlServerCache implements DistributedCache {
     } catch (error) {
       // Two writers inserted the same new key at once; the other's value stands, as in ASP.NET Core.
       if ((error as { cause?: { number?: number } }).cause?.number === DUPLICATE_KEY) return;
+      throw error;
+    }
+  }
+
+  /** ConditionalSet: see setIfUnchangedCommand. Only the SHA-256 of the bytes read travels back. */
+  async setIfUnchanged(
+    key: string,
+    value: Uint8Array,
+    expected: Uint8Array | undefined,
+    entry?: CacheEntryOptions,
+    options?: CacheOperationOptions,
+  ): Promise<boolean> {
+    options?.signal?.throwIfAborted();
+    assertValidKey(key);
+    assertValidValue(value);
+    if (expected !== undefined) assertValidValue(expected);
+    const now = this.#clock.now();
+    const { slidingSeconds, absolute } = sqlExpiration(
+      resolveEntryOptions(entry, now),
+      this.#defaultSlidingMs,
+    );
+    const hash = expected === undefined ? null : createHash('sha256').update(expected).digest();
+    const command = setIfUnchangedCommand(
+      this.#table,
+      key,
+      value,
+      hash,
+      slidingSeconds,
+      absolute,
+      new Date(now),
+    );
+    try {
+      const result = await this.#execute('set', key, command, options?.signal);
+      return (result.recordset?.[0] as { Written?: number } | undefined)?.Written === 1;
+    } catch (error) {
+      // Another writer inserted the new key first: the entry changed.
+      if ((error as { cause?: { number?: number } }).cause?.number === DUPLICATE_KEY) return false;
       throw error;
     }
   }

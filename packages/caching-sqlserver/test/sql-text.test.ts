@@ -8,6 +8,7 @@ import {
   refreshCommand,
   removeCommand,
   setCommand,
+  setIfUnchangedCommand,
   sqlExpiration,
   sqlTable,
 } from '@sharedstate/caching-sqlserver';
@@ -72,6 +73,35 @@ describe('statements and parameter types (§5.2)', () => {
       ['SlidingExpirationInSeconds', 'BigInt'],
       ['AbsoluteExpiration', 'DateTimeOffset'],
       ['UtcNow', 'DateTimeOffset'],
+    ]);
+  });
+
+  test('the conditional write updates the live row holding the hash read, or inserts where none is live', () => {
+    const hash = Uint8Array.of(9, 9);
+    const command = setIfUnchangedCommand(
+      table,
+      "'; DROP TABLE x; --",
+      Uint8Array.of(1),
+      hash,
+      1200,
+      null,
+      now,
+    );
+    expect(command.text).toContain(
+      "UPDATE [dbo].[SessionCache] SET Value = @Value, ExpiresAtTime = @ExpiresAtTime, SlidingExpirationInSeconds = @SlidingExpirationInSeconds, AbsoluteExpiration = @AbsoluteExpiration WHERE Id = @Id AND @UtcNow <= ExpiresAtTime AND HASHBYTES('SHA2_256', Value) = @Expected;",
+    );
+    expect(command.text).toContain(
+      'DELETE FROM [dbo].[SessionCache] WHERE Id = @Id AND @UtcNow > ExpiresAtTime;',
+    );
+    expect(command.text.endsWith('SELECT @Written AS Written;')).toBe(true);
+    expect(command.text).not.toContain('DROP TABLE');
+    expect(command.parameters.map((p) => [p.name, p.type, p.value])).toEqual([
+      ['Id', 'NVarChar(449)', "'; DROP TABLE x; --"],
+      ['Value', 'VarBinary(MAX)', Uint8Array.of(1)],
+      ['Expected', 'VarBinary(MAX)', hash],
+      ['SlidingExpirationInSeconds', 'BigInt', 1200],
+      ['AbsoluteExpiration', 'DateTimeOffset', null],
+      ['UtcNow', 'DateTimeOffset', now],
     ]);
   });
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { supportsConditionalSet } from '../conditional-set.ts';
 import type { DistributedCache } from '../distributed-cache.ts';
 import type { ConformanceTiming } from './conformance-options.ts';
 import { InconclusiveStepError, TimedSteps } from './timed-steps.ts';
@@ -8,12 +9,16 @@ export interface ConformanceContext {
   timing: ConformanceTiming;
   /** A key unique to this case run, so providers sharing a server do not see each other's leftovers. */
   key(name: string): string;
+  /** Whether the provider's test says it offers conditional writes (CacheConformanceOptions.conditionalSet). */
+  conditionalSet: boolean;
 }
 
 export interface ConformanceCase {
   name: string;
   /** True for cases that wait for time to pass. */
   timed?: boolean;
+  /** An optional capability the case tests: it runs only for providers that offer it. */
+  requires?: 'conditionalSet';
   run(context: ConformanceContext): Promise<void>;
 }
 
@@ -402,6 +407,75 @@ export const conformanceCases: readonly ConformanceCase[] = [
         { after: write.end + 3 * u, before: second.start + 2 * u },
         'sliding renewals outlived the absolute expiration',
       );
+    },
+  },
+  {
+    name: 'the optional capabilities the provider declares are the ones it has',
+    async run({ cache, conditionalSet }) {
+      assert.equal(
+        supportsConditionalSet(cache),
+        conditionalSet,
+        conditionalSet
+          ? 'the test declares conditionalSet, but the cache has no setIfUnchanged method'
+          : 'the cache has setIfUnchanged: declare conditionalSet: true so that the suite tests it',
+      );
+    },
+  },
+  {
+    name: 'setIfUnchanged writes only over the bytes the caller read, or over no entry',
+    requires: 'conditionalSet',
+    async run({ cache, key }) {
+      assert.ok(supportsConditionalSet(cache));
+      const k = key('cas');
+      assert.equal(
+        await cache.setIfUnchanged(k, text('one'), undefined),
+        true,
+        'a first write over no entry',
+      );
+      assertBytes(await cache.get(k), text('one'));
+      assert.equal(
+        await cache.setIfUnchanged(k, text('two'), undefined),
+        false,
+        'over an entry, expecting none',
+      );
+      assert.equal(await cache.setIfUnchanged(k, text('two'), text('other')), false, 'over other bytes');
+      assertBytes(await cache.get(k), text('one'), 'a refused write changed the entry');
+      // A read renews a sliding entry; the entry's value, which is what is compared, is unchanged.
+      assert.equal(await cache.setIfUnchanged(k, text('two'), text('one')), true, 'over the bytes read');
+      assertBytes(await cache.get(k), text('two'));
+      await cache.remove(k);
+      assert.equal(await cache.setIfUnchanged(k, text('three'), text('two')), false, 'over a removed entry');
+      assert.equal(await cache.get(k), undefined, 'a refused write created the entry');
+      assert.equal(
+        await cache.setIfUnchanged(k, text('three'), undefined),
+        true,
+        'over a removed entry, expecting none',
+      );
+      const big = new Uint8Array(256 * 1024).fill(7);
+      assert.equal(await cache.setIfUnchanged(k, big, text('three')), true);
+      assert.equal(await cache.setIfUnchanged(k, text('four'), big), true, 'over a large value read');
+    },
+  },
+  {
+    name: 'concurrent read-modify-write loops with setIfUnchanged lose no update',
+    requires: 'conditionalSet',
+    async run({ cache, key }) {
+      assert.ok(supportsConditionalSet(cache));
+      const k = key('counter');
+      const increment = async () => {
+        for (let attempt = 0; attempt < 200; attempt++) {
+          const read = await cache.get(k);
+          const next = read === undefined ? 1 : Number(new TextDecoder().decode(read)) + 1;
+          if (await cache.setIfUnchanged(k, text(String(next)), read)) return;
+        }
+        throw new Error('an increment found the entry changed 200 times in a row');
+      };
+      await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          for (let i = 0; i < 5; i++) await increment();
+        }),
+      );
+      assert.equal(new TextDecoder().decode(await cache.get(k)), '50', 'increments were lost');
     },
   },
 ];

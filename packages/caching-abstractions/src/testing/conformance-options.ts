@@ -22,6 +22,11 @@ export interface CacheConformanceOptions {
   timing: ConformanceTiming;
   /** Case names to leave out, each with the reason shown in the test title. */
   skip?: Record<string, string>;
+  /**
+   * The provider offers conditional writes (setIfUnchanged, see ConditionalSet): their cases run. The suite
+   * checks the claim both ways, so a provider that has the method must say so here.
+   */
+  conditionalSet?: boolean;
 }
 
 /** Real time, for providers whose server decides expiry. */

@@ -1,6 +1,6 @@
 import { conformanceCases } from './conformance-cases.ts';
 import type { CacheConformanceOptions } from './conformance-options.ts';
-import { runConformanceCase } from './run-conformance.ts';
+import { runConformanceCase, unsupported } from './run-conformance.ts';
 
 type Body = () => unknown;
 interface TestGlobals {
@@ -23,7 +23,7 @@ export function describeCacheConformance(providerName: string, options: CacheCon
   }
   describe(`${providerName} conforms to DistributedCache`, () => {
     for (const testCase of conformanceCases) {
-      const skipReason = options.skip?.[testCase.name];
+      const skipReason = options.skip?.[testCase.name] ?? unsupported(testCase, options);
       if (skipReason !== undefined) {
         test.skip(`${testCase.name} (skipped: ${skipReason})`, () => {});
         continue;

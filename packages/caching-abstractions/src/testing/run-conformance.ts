@@ -26,7 +26,12 @@ async function runOnce(
   const cache = await options.createCache();
   const prefix = `conformance:${randomUUID()}:`;
   try {
-    await testCase.run({ cache, timing, key: (name) => prefix + name });
+    await testCase.run({
+      cache,
+      timing,
+      key: (name) => prefix + name,
+      conditionalSet: options.conditionalSet === true,
+    });
   } finally {
     await options.disposeCache?.(cache);
   }
@@ -61,11 +66,18 @@ export async function runConformanceCase(
   );
 }
 
+/** Why a case does not apply to the provider (an optional capability it does not offer), or undefined. */
+export function unsupported(testCase: ConformanceCase, options: CacheConformanceOptions): string | undefined {
+  if (testCase.requires === 'conditionalSet' && options.conditionalSet !== true)
+    return 'the provider does not offer setIfUnchanged, an optional capability';
+  return undefined;
+}
+
 /** Runs every case outside any test framework and reports which passed: used to test the suite itself. */
 export async function runCacheConformance(options: CacheConformanceOptions): Promise<ConformanceResult[]> {
   const results: ConformanceResult[] = [];
   for (const testCase of conformanceCases) {
-    if (options.skip?.[testCase.name] !== undefined) continue;
+    if (options.skip?.[testCase.name] !== undefined || unsupported(testCase, options)) continue;
     const unitsTried: number[] = [];
     const timed = testCase.timed ? { unitsTried } : {};
     try {
