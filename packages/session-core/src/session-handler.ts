@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   CacheEntryConflictError,
   type CacheEntryOptions,
+  type ConditionalSet,
+  type DistributedCache,
   OperationDeadlines,
 } from '@sharedstate/caching-abstractions';
 import { type DataProtector, RepositoryUnavailableError } from '@sharedstate/dataprotection-abstractions';
@@ -99,6 +101,12 @@ const isForeignSession = (value: unknown): boolean => {
   return prototype !== Object.prototype && prototype !== null;
 };
 
+/**
+ * How many times a save in the merge mode tries before it fails: each failed try means another request of
+ * the same session saved in between, so this many requests would have to overlap one another.
+ */
+const MERGE_ATTEMPTS = 100;
+
 /** While the key ring cannot be loaded, requests do not wait for it; a new load is tried this often. */
 const RING_RETRY_MS = 1_000;
 /** Stands for the key of a session that could not be read: never stored, never sent. */
@@ -171,6 +179,7 @@ export class SessionHandler {
       cookieValueFor: (key) => protectSessionKey(this.#protector, key),
       maxSessionSize: this.options.maxSessionSize,
       clock: this.options.clock,
+      mergeUpdates: this.options.merge,
     };
   }
 
@@ -485,6 +494,9 @@ export class SessionHandler {
         return Promise.reject(error).then(undefined, onFailure);
       }
       const key = state.key;
+      // After a regenerate() the key is new to the cache: nothing to merge with.
+      if (this.options.merge && state.replacedKey === undefined)
+        return this.#mergeCommit(session, blob).then(undefined, onFailure);
       const entryOptions = this.#entryOptionsFor(state);
       return this.#io('commit', () => this.options.cache.set(key, blob, entryOptions)).then(
         () =>
@@ -500,6 +512,39 @@ export class SessionHandler {
       return this.#io('refresh', () => this.options.cache.refresh(key)).then(undefined, onFailure);
     }
     return Promise.resolve();
+  }
+
+  /**
+   * The merge mode's save: writes only over the bytes the session was loaded from. When another request
+   * saved first, reads what it saved, applies this request's changes to it again and tries again, after a
+   * short random pause that grows with each try (so that requests racing on one session spread out).
+   */
+  async #mergeCommit(session: Session<object>, first: Buffer): Promise<void> {
+    const state = session[SESSION_STATE];
+    const cache = this.options.cache as DistributedCache & ConditionalSet;
+    const key = state.key;
+    let blob = first;
+    for (let attempt = 1; ; attempt++) {
+      const expected = state.stored;
+      const entryOptions = this.#entryOptionsFor(state);
+      if (await this.#io('commit', () => cache.setIfUnchanged(key, blob, expected, entryOptions))) {
+        state.stored = blob;
+        session.markSaved();
+        return;
+      }
+      if (attempt === MERGE_ATTEMPTS) {
+        throw new SessionCommitError(
+          `The session changed under this request ${MERGE_ATTEMPTS} times in a row (other requests of the same session kept saving first); its changes were not saved.`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
+      const fresh = await this.#io('commit', () => cache.get(key));
+      const read = fresh === undefined ? undefined : deserializeSession(fresh);
+      // Unreadable data is overwritten, as a load would: the changes apply to an empty session.
+      session.rebase(typeof read === 'string' ? undefined : read);
+      state.stored = fresh;
+      blob = serializeSession(session.snapshot());
+    }
   }
 
   /**
@@ -581,6 +626,7 @@ export class SessionHandler {
   }
 
   #apply(session: Session<object>, blob: Uint8Array | undefined): void {
+    if (this.options.merge) session[SESSION_STATE].stored = blob;
     if (blob === undefined) {
       this.options.logger?.debug('Accessing an expired session; starting it empty under the same key.');
       session.applyLoaded(undefined, true);

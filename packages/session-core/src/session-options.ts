@@ -1,4 +1,4 @@
-import type { DistributedCache } from '@sharedstate/caching-abstractions';
+import { type DistributedCache, supportsConditionalSet } from '@sharedstate/caching-abstractions';
 import type { DataProtectionProvider } from '@sharedstate/dataprotection-abstractions';
 import {
   type Clock,
@@ -62,6 +62,14 @@ export interface SessionOptions {
   logger?: Logger;
   /** Where the time comes from (a remembered session's lifetime, a persistent cookie's Expires); for tests. */
   clock?: Clock;
+  /**
+   * What happens when requests of one session overlap and each changes it. 'last-write-wins' (default, as
+   * ASP.NET Core and express-session): each saves the whole session, and the last save wins. 'merge': a save
+   * writes only over what its request loaded; if another request saved first, this request's changes are
+   * applied again to what that one saved (`update()` functions run again), so no committed change is lost.
+   * Needs a cache with conditional writes (`setIfUnchanged`). See docs/concurrent-updates.md.
+   */
+  concurrentUpdates?: 'last-write-wins' | 'merge';
 }
 
 export interface ResolvedSessionOptions {
@@ -78,6 +86,8 @@ export interface ResolvedSessionOptions {
   onCommitError: ((error: SessionCommitError) => void) | undefined;
   logger: Logger | undefined;
   clock: Clock;
+  /** concurrentUpdates is 'merge'. */
+  merge: boolean;
 }
 
 // Records over the interfaces' keys, so the compiler keeps these lists complete and exact.
@@ -92,6 +102,7 @@ const OPTION_NAMES: Record<keyof SessionOptions, true> = {
   onCommitError: true,
   logger: true,
   clock: true,
+  concurrentUpdates: true,
 };
 const COOKIE_OPTION_NAMES: Record<keyof SessionCookieOptions, true> = {
   name: true,
@@ -354,5 +365,24 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     onCommitError: options.onCommitError,
     logger: options.logger,
     clock: options.clock ?? systemClock,
+    merge: resolveMerge(options.concurrentUpdates, cache),
   };
+}
+
+/** The merge mode needs conditional writes; a cache without them fails here, not by losing data later. */
+function resolveMerge(mode: SessionOptions['concurrentUpdates'], cache: DistributedCache): boolean {
+  if (mode === undefined || mode === 'last-write-wins') return false;
+  if (mode !== 'merge') {
+    throw new SessionConfigurationError(
+      `concurrentUpdates must be 'last-write-wins' or 'merge'; got ${JSON.stringify(mode)}.`,
+    );
+  }
+  if (!supportsConditionalSet(cache)) {
+    throw new SessionConfigurationError(
+      "concurrentUpdates: 'merge' needs a cache with conditional writes (setIfUnchanged): MemoryDistributedCache, " +
+        'RedisCache (with its default useScripts), PostgresCache, SqlServerCache, or a provider that implements ' +
+        "ConditionalSet. This cache has none: use it with 'last-write-wins', or another cache.",
+    );
+  }
+  return true;
 }

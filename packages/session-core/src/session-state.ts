@@ -46,6 +46,11 @@ export class SessionState {
    * commit and at the end of the request.
    */
   syncView: (() => void) | undefined = undefined;
+  /**
+   * The merge mode's view of the cache: the bytes this session was loaded from or last saved as (undefined
+   * for none), which a save expects to find there still.
+   */
+  stored: Uint8Array | undefined = undefined;
   /** Something the app put in the session's place that cannot be stored; fails the request at its end. */
   misuse: SessionUsageError | undefined = undefined;
 

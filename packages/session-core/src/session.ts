@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { bytesToGuid, type Clock, type Duration } from '@sharedstate/shared-helpers';
 import { FOR_LIBRARIES, refuseMembersOfOtherLibraries } from './other-library-habits.ts';
+import type { SessionChange } from './session-changes.ts';
 import {
   SessionStateError,
   SessionTooLargeError,
@@ -34,6 +35,8 @@ export interface SessionHost {
   readonly maxSessionSize: number;
   /** The middleware's clock (SessionOptions.clock). */
   readonly clock: Clock;
+  /** concurrentUpdates is 'merge': sessions keep the log of their changes, replayed if a commit conflicts. */
+  readonly mergeUpdates: boolean;
 }
 
 /** Bytes a key/value pair adds to the serialized blob. */
@@ -67,6 +70,8 @@ export class Session<TData extends object = Record<string, unknown>> {
   #idBytes: Uint8Array | undefined;
   #size = HEADER_COST;
   #loading: Promise<unknown> | undefined;
+  /** The changes of this request since the last save, in the merge mode only (undefined otherwise). */
+  #changes: SessionChange[] | undefined;
 
   /** Made by the session middleware for each request; apps do not construct sessions. */
   constructor(
@@ -78,6 +83,7 @@ export class Session<TData extends object = Record<string, unknown>> {
   ) {
     this.#host = host;
     this[SESSION_STATE] = new SessionState(request, key, requestCookie, hadCookie, host.clock);
+    if (host.mergeUpdates) this.#changes = [];
   }
 
   /** The session's id (kept inside the stored session, as ASP.NET Core's ISession.Id); '' when unavailable. */
@@ -152,6 +158,7 @@ export class Session<TData extends object = Record<string, unknown>> {
     entries.set(key, value);
     this.#size = size;
     state.modified = true;
+    this.#changes?.push({ kind: 'set', key, value });
   }
 
   remove(key: string): void {
@@ -165,6 +172,7 @@ export class Session<TData extends object = Record<string, unknown>> {
     this.#entries!.delete(key);
     this.#size -= entryCost(key, previous);
     state.modified = true;
+    this.#changes?.push({ kind: 'remove', key });
   }
 
   /** Removes every value; a lifetime from rememberFor() is kept (destroy() ends the session). */
@@ -173,13 +181,19 @@ export class Session<TData extends object = Record<string, unknown>> {
     const entries = this.#entries;
     const lifetime = entries?.get(LIFETIME_KEY);
     if (entries === undefined || entries.size === (lifetime === undefined ? 0 : 1)) return;
+    this.#clearKeepingLifetime(entries);
+    state.modified = true;
+    this.#changes?.push({ kind: 'clear' });
+  }
+
+  #clearKeepingLifetime(entries: Map<string, Uint8Array>): void {
+    const lifetime = entries.get(LIFETIME_KEY);
     entries.clear();
     this.#size = HEADER_COST;
     if (lifetime !== undefined) {
       entries.set(LIFETIME_KEY, lifetime);
       this.#size += entryCost(LIFETIME_KEY, lifetime);
     }
-    state.modified = true;
   }
 
   /**
@@ -258,6 +272,30 @@ export class Session<TData extends object = Record<string, unknown>> {
     const text = JSON.stringify(value);
     if (text === undefined) throw new TypeError(`The value for '${key}' cannot be represented as JSON.`);
     this.setString(key, text);
+  }
+
+  /**
+   * Reads a JSON value, computes its next value with `fn` (undefined removes it) and stores it: the way to
+   * change a value from what it was (a counter, a list). With `concurrentUpdates: 'merge'`, if another
+   * request saved the session first, `fn` runs again on the value that request saved, so no change is lost
+   * (`fn` may run more than once: keep it free of other effects). Returns the value stored.
+   */
+  update<K extends keyof TData & string>(
+    key: K,
+    fn: (current: TData[K] | undefined) => TData[K] | undefined,
+  ): TData[K] | undefined {
+    const next = fn(this.getJson(key));
+    const changes = this.#changes;
+    // One change for the log: the function, not the set or remove it made this time.
+    this.#changes = undefined;
+    try {
+      if (next === undefined) this.remove(key);
+      else this.setJson(key, next);
+    } finally {
+      this.#changes = changes;
+    }
+    changes?.push({ kind: 'update', key, update: fn as (current: unknown) => unknown });
+    return next;
   }
 
   /** Loads the session from the cache if it is not loaded yet (needed first with load: 'lazy'). */
@@ -404,10 +442,54 @@ export class Session<TData extends object = Record<string, unknown>> {
     state.cookieSentAtMs = now;
   }
 
+  /**
+   * @internal the merge mode's conflict: another request saved `snapshot` first. The session becomes that
+   * (its id, its entries), with this request's changes applied to it again, in order.
+   */
+  rebase(snapshot: SessionSnapshot | undefined): void {
+    const state = this[SESSION_STATE];
+    const changes = this.#changes ?? [];
+    this.#changes = undefined;
+    try {
+      this.#entries = new Map(snapshot?.entries ?? []);
+      if (snapshot) this.#idBytes = snapshot.id;
+      let size = HEADER_COST;
+      for (const [key, value] of this.#entries) size += entryCost(key, value);
+      this.#size = size;
+      for (const change of changes) this.#replay(state, change);
+      const stored = decodeLifetime(this.#entries.get(LIFETIME_KEY));
+      state.lifetimeMs = stored?.lifetimeMs;
+      state.cookieSentAtMs = stored?.cookieSentAtMs;
+    } finally {
+      this.#changes = changes;
+    }
+  }
+
+  #replay(state: SessionState, change: SessionChange): void {
+    switch (change.kind) {
+      case 'set':
+        this.#write(change.key, change.value);
+        return;
+      case 'remove':
+        this.#delete(state, change.key);
+        return;
+      case 'clear':
+        this.#clearKeepingLifetime(this.#entries!);
+        return;
+      case 'update': {
+        const next = change.update(this.getJson(change.key as keyof TData & string));
+        if (next === undefined) this.#delete(state, change.key);
+        else this.#write(change.key, Buffer.from(JSON.stringify(next), 'utf8'));
+        return;
+      }
+    }
+  }
+
   /** @internal after a successful save */
   markSaved(): void {
     const state = this[SESSION_STATE];
     state.modified = false;
+    if (this.#changes !== undefined) this.#changes.length = 0;
     state.replacedKey = undefined;
     if (state.destroyed) state.destroySaved = true;
   }

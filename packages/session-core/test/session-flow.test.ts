@@ -812,7 +812,7 @@ describe('a session across requests', () => {
     expect(withOptions({ cookie: { maxAge: 500 } })).toThrow(/cookie\.maxAge must be at least one second/);
     expect(withOptions({ cookie: { maxAge: 'forever' } })).toThrow(/cookie\.maxAge/);
     expect(withOptions({ idleTimout: '5m' })).toThrow(
-      "Unknown session option 'idleTimout': the options are cache, dataProtection, idleTimeout, ioTimeout, cookie, load, maxSessionSize, onCommitError, logger, clock.",
+      "Unknown session option 'idleTimout': the options are cache, dataProtection, idleTimeout, ioTimeout, cookie, load, maxSessionSize, onCommitError, logger, clock, concurrentUpdates.",
     );
     expect(withOptions({ cookie: { sameSite: 'lax', sameSitee: 'strict' } })).toThrow(
       /'cookie\.sameSitee': the options are name, path, domain/,
