@@ -17,6 +17,13 @@ import pg from 'pg';
 export interface ShopBackend {
   cache: DistributedCache;
   dataProtection: DataProtectionProvider;
+  /** The session options every shop uses: this backend, a 20-minute idle timeout, and the update mode. */
+  sessionOptions: {
+    cache: DistributedCache;
+    dataProtection: DataProtectionProvider;
+    idleTimeout: string;
+    concurrentUpdates: 'merge' | 'last-write-wins';
+  };
   /** One line saying where sessions and keys live. */
   description: string;
   close(): Promise<void>;
@@ -28,6 +35,7 @@ export interface ShopBackend {
  *   is, else memory)
  * - SHOP_KEYS = redis | postgres | files | ephemeral (default: as SHOP_CACHE, else files in SHOP_KEY_DIR)
  * - SHOP_KEY_RING_CHECK = how often to look for keys created or revoked elsewhere (e.g. '2s')
+ * - SHOP_CONCURRENT_UPDATES = merge (default: a double-clicked "add" adds twice) | last-write-wins
  * The 'memory' and 'ephemeral' choices exist to show, in tests, what breaks without shared storage.
  */
 const CACHE_PLACES = { redis: 'Redis', postgres: 'PostgreSQL', memory: 'this process’s memory' };
@@ -70,14 +78,19 @@ export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): ShopBacken
     });
   else if (keysKind === 'ephemeral') repository = new EphemeralXmlRepository();
   else throw new Error(`SHOP_KEYS must be redis, postgres, files or ephemeral; got '${keysKind}'.`);
+  const dataProtection = createDataProtection({
+    applicationName: 'sharedstate-shop',
+    repository,
+    // The demo checks often, so that a revocation from its page shows within seconds.
+    ...(env.SHOP_KEY_RING_CHECK ? { keyRingChangeCheckInterval: env.SHOP_KEY_RING_CHECK } : {}),
+  });
+  const concurrentUpdates = env.SHOP_CONCURRENT_UPDATES ?? 'merge';
+  if (concurrentUpdates !== 'merge' && concurrentUpdates !== 'last-write-wins')
+    throw new Error(`SHOP_CONCURRENT_UPDATES must be merge or last-write-wins; got '${concurrentUpdates}'.`);
   return {
     cache,
-    dataProtection: createDataProtection({
-      applicationName: 'sharedstate-shop',
-      repository,
-      // The demo checks often, so that a revocation from its page shows within seconds.
-      ...(env.SHOP_KEY_RING_CHECK ? { keyRingChangeCheckInterval: env.SHOP_KEY_RING_CHECK } : {}),
-    }),
+    dataProtection,
+    sessionOptions: { cache, dataProtection, idleTimeout: '20m', concurrentUpdates },
     description: `sessions in ${CACHE_PLACES[cacheKind as keyof typeof CACHE_PLACES]}, keys in ${repository.description ?? keysKind}`,
     async close() {
       if (cache instanceof MemoryDistributedCache) cache.dispose();

@@ -9,7 +9,7 @@ export function expressShop(backend: ShopBackend, instance: string): express.Exp
   const app = express();
   app.set('trust proxy', 'loopback');
   app.use(express.urlencoded({ extended: false }));
-  app.use(session({ cache: backend.cache, dataProtection: backend.dataProtection, idleTimeout: '20m' }));
+  app.use(session(backend.sessionOptions));
 
   const state = (req: express.Request) => {
     const s = getSession<ShopSession>(req);
@@ -41,10 +41,9 @@ export function expressShop(backend: ShopBackend, instance: string): express.Exp
   });
   app.post('/cart', (req, res) => {
     const s = getSession<ShopSession>(req);
-    s.setJson('cart', [
-      ...(s.getJson('cart') ?? []),
-      String(req.body?.item ?? req.query.item ?? 'item').slice(0, 40),
-    ]);
+    const item = String(req.body?.item ?? req.query.item ?? 'item').slice(0, 40);
+    // update(), not get-then-set: a double-clicked "add" running beside this request is not lost.
+    s.update('cart', (cart) => [...(cart ?? []), item]);
     res.redirect(303, '/');
   });
   app.post('/sign-out', (req, res) => {

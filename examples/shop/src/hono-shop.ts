@@ -6,13 +6,7 @@ import { REMEMBER_FOR, type ShopSession } from './shop-page.ts';
 /** The shop's JSON routes on Hono (the same contract as the Express shop's). */
 export function honoShop(backend: ShopBackend, instance: string): Hono<SessionEnv<ShopSession>> {
   const app = new Hono<SessionEnv<ShopSession>>();
-  app.use(
-    session<ShopSession>({
-      cache: backend.cache,
-      dataProtection: backend.dataProtection,
-      idleTimeout: '20m',
-    }),
-  );
+  app.use(session<ShopSession>(backend.sessionOptions));
   const param = (value: string | undefined) => String(value ?? '').slice(0, 40);
   app.post('/sign-in', async (c) => {
     const s = c.get('session');
@@ -23,7 +17,8 @@ export function honoShop(backend: ShopBackend, instance: string): Hono<SessionEn
   });
   app.post('/cart', (c) => {
     const s = c.get('session');
-    s.setJson('cart', [...(s.getJson('cart') ?? []), param(c.req.query('item')) || 'item']);
+    const item = param(c.req.query('item')) || 'item';
+    s.update('cart', (cart) => [...(cart ?? []), item]);
     return c.redirect('/', 303);
   });
   app.get('/api/state', (c) => {

@@ -7,7 +7,7 @@ import { REMEMBER_FOR, type ShopSession } from './shop-page.ts';
 export function koaShop(backend: ShopBackend, instance: string): Koa {
   const app = new Koa();
   app.proxy = true;
-  app.use(session({ cache: backend.cache, dataProtection: backend.dataProtection, idleTimeout: '20m' }));
+  app.use(session(backend.sessionOptions));
   app.use(async (ctx) => {
     const s = getSession<ShopSession>(ctx);
     const param = (name: string) => String(ctx.query[name] ?? '').slice(0, 40);
@@ -18,7 +18,8 @@ export function koaShop(backend: ShopBackend, instance: string): Koa {
       ctx.redirect('/');
       ctx.status = 303;
     } else if (ctx.method === 'POST' && ctx.path === '/cart') {
-      s.setJson('cart', [...(s.getJson('cart') ?? []), param('item') || 'item']);
+      const item = param('item') || 'item';
+      s.update('cart', (cart) => [...(cart ?? []), item]);
       ctx.redirect('/');
       ctx.status = 303;
     } else if (ctx.path === '/api/state') {

@@ -126,6 +126,42 @@ function describeScaleOut<T>(framework: (typeof frameworks)[number], store: Shar
       expect(plainLifetime).toBeLessThanOrEqual(20 * 60_000);
     }, 90_000);
 
+    test('parallel cart adds on A, A killed -9 in the middle: every add A confirmed is kept, and B carries on', async () => {
+      const [a, b] = await Promise.all([start('A-kill', shared), start('B-kill', shared)]);
+      const browser = new Browser();
+      await browser.post(`${a!.url}/sign-in?user=ada`);
+      const items = Array.from({ length: 40 }, (_, i) => `item-${i}`);
+      let firstConfirmed: () => void = () => {};
+      const oneConfirmed = new Promise<void>((resolve) => {
+        firstConfirmed = resolve;
+      });
+      const adds = items.map((item) =>
+        browser.post(`${a!.url}/cart?item=${item}`).then(
+          (response) => {
+            if (response.status === 303) firstConfirmed();
+            return response.status === 303;
+          },
+          () => false,
+        ),
+      );
+      // Killed as soon as it has answered one add: the others are queued, running or committing.
+      await oneConfirmed;
+      await a!.process.kill('SIGKILL');
+      const outcomes = await Promise.all(adds);
+      const confirmed = items.filter((_, i) => outcomes[i]);
+      const kept = (await browser.state(b!.url)).cart;
+      // What A answered 303 for was committed before the answer: none of it is lost.
+      expect(confirmed.filter((item) => !kept.includes(item))).toEqual([]);
+      expect(kept.every((item) => items.includes(item))).toBe(true);
+      // The session is usable at once on B, and overlapping adds there lose nothing either.
+      await Promise.all(
+        ['b-1', 'b-2', 'b-3', 'b-4', 'b-5'].map((item) => browser.post(`${b!.url}/cart?item=${item}`)),
+      );
+      const after = (await browser.state(b!.url)).cart;
+      expect(after.length).toBe(kept.length + 5);
+      expect(after).toEqual(expect.arrayContaining(['b-1', 'b-2', 'b-3', 'b-4', 'b-5', ...kept]));
+    }, 90_000);
+
     test('control: with a key ring per instance, B cannot read A’s cookie and the session is lost', async () => {
       const perInstanceKeys = { SHOP_CACHE: store.kind, SHOP_KEYS: 'ephemeral' };
       const [a, b] = await Promise.all([
