@@ -18,6 +18,7 @@ const ownTables: Record<string, () => Promise<string>> = {
   'memory-sessions': async () => (await import('./memory-sessions.bench.ts')).runMemorySessions(),
   'key-ring': async () => (await import('./key-ring-propagation.bench.ts')).runKeyRingPropagation(),
   'install-size': async () => (await import('./install-size.bench.ts')).runInstallSize(),
+  concurrent: async () => (await import('./concurrent-updates.bench.ts')).runConcurrentUpdates(),
 };
 for (const name of Object.keys(ownTables)) {
   if (!wanted.includes(name)) continue;

@@ -4,7 +4,8 @@
 // Kinds: bare (the framework alone), get (one Redis GET per request: the read floor), get-set (the same GET,
 // and a write also SETs a session-sized binary value before replying: the write floor, the two round trips
 // any Redis-backed session write needs), and the session middlewares (`properties`: ours with the Express
-// adapter's properties option, the counter read and written as a property of req.session). On PostgreSQL
+// adapter's properties option, the counter read and written as a property of req.session; `sharedstate-merge`:
+// ours with concurrentUpdates 'merge', the counter incremented with update()). On PostgreSQL
 // (Express only): pg-get (one SELECT by primary key: the read floor), pg-get-set (and an upsert on a write),
 // sharedstate-pg (PostgresCache and PostgresXmlRepository) and connect-pg-simple (express-session's store);
 // GET /_statements answers how many statements the server's pool has sent.
@@ -82,6 +83,8 @@ async function listener(): Promise<RequestListener> {
     const app = express();
     if (readsFloor(kind)) app.use((_req, _res, next) => void readFloor().then(() => next(), next));
     if (kind === 'sharedstate') app.use(sharedExpress(shared()));
+    // No lost updates: writes are conditional, and the counter is changed with update().
+    if (kind === 'sharedstate-merge') app.use(sharedExpress({ ...shared(), concurrentUpdates: 'merge' }));
     // req.session as express-session's object (for Passport): values as properties, JSON under their names.
     if (kind === 'properties') app.use(sharedExpress(shared(), { properties: true }));
     if (kind === 'express-session') {
@@ -97,6 +100,10 @@ async function listener(): Promise<RequestListener> {
       );
     }
     const counter = (req: express.Request): { get(): number; set(n: number): void } => {
+      if (kind === 'sharedstate-merge') {
+        const s = expressSession<{ n: number }>(req);
+        return { get: () => s.getJson('n') ?? 0, set: () => s.update('n', (n) => (n ?? 0) + 1) };
+      }
       if (kind === 'sharedstate') {
         const s = expressSession<{ n: number }>(req);
         return { get: () => s.getJson('n') ?? 0, set: (n) => s.setJson('n', n) };
