@@ -3,6 +3,8 @@ import { availableParallelism } from 'node:os';
 import { RedisCache } from '@sharedstate/caching-redis';
 import { LocalRedisServer } from '@sharedstate/testing';
 import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { GET_AND_REFRESH_SCRIPT, SET_SCRIPT } from '../packages/caching-redis/src/redis-scripts.ts';
 import { type ComparisonRow, comparePairs } from './report.ts';
 
 const CONCURRENCY = 32;
@@ -38,7 +40,17 @@ export async function run(): Promise<ComparisonRow[]> {
   const raw = new Redis(server.url);
   // What an app's own reads batch with: ioredis's auto-pipelining.
   const pipelined = new Redis(server.url, { enableAutoPipelining: true });
+  // node-redis, as connect-redis users hold it: the cache on one client, the raw commands on another.
+  const nodeRedis = createClient({ url: server.url });
+  const nodeRedisRaw = createClient({ url: server.url });
+  await Promise.all([nodeRedis.connect(), nodeRedisRaw.connect()]);
   try {
+    const onNodeRedis = new RedisCache({ redis: nodeRedis, instanceName: 'bench:', renewalSkipFraction: 0 });
+    const onNodeRedisSkipping = new RedisCache({ redis: nodeRedis, instanceName: 'bench:' });
+    // The scripts are loaded by the cache's first calls; the raw client then finds them by SHA.
+    await onNodeRedis.get('k0');
+    await onNodeRedis.set('k0', Buffer.alloc(512, 7), { slidingExpiration: '20m' });
+    const nowTicks = () => String(BigInt(Date.now()) * 10_000n + 621_355_968_000_000_000n);
     const cache = new RedisCache({ redis: client, instanceName: 'bench:' });
     // Renews on every read: the cost of the renewal itself.
     const renewing = new RedisCache({ redis: client, instanceName: 'bench:', renewalSkipFraction: 0 });
@@ -83,6 +95,61 @@ export async function run(): Promise<ComparisonRow[]> {
         },
         target: 0.8,
       },
+      // node-redis: beside the raw client sending the same script (what the cache adds on top of it), and
+      // beside plain HGETALL/HSET, which do not renew or set a TTL (what the server's script costs).
+      {
+        operation: `get, sliding, renewing, node-redis client (${CONCURRENCY} in flight)`,
+        ours: { name: 'RedisCache.get', fn: batch((i) => onNodeRedis.get(`k${i}`)) },
+        baseline: {
+          name: 'node-redis EVALSHA, same script',
+          fn: batch((i) =>
+            nodeRedisRaw.sendCommand(['EVALSHA', GET_AND_REFRESH_SCRIPT.sha, '1', `bench:k${i}`, nowTicks()]),
+          ),
+        },
+        target: 0.8,
+      },
+      {
+        operation: `get, sliding, renewed moments ago, node-redis client (${CONCURRENCY} in flight)`,
+        ours: { name: 'RedisCache.get', fn: batch((i) => onNodeRedisSkipping.get(`k${i}`)) },
+        baseline: { name: 'node-redis HGETALL', fn: batch((i) => nodeRedisRaw.hGetAll(`raw:k${i}`)) },
+        target: 0.8,
+      },
+      {
+        operation: `set, sliding, node-redis client (${CONCURRENCY} in flight)`,
+        ours: {
+          name: 'RedisCache.set',
+          fn: batch((i) => onNodeRedis.set(`k${i}`, value, { slidingExpiration: 1_200_000 })),
+        },
+        baseline: {
+          name: 'node-redis EVALSHA, same script',
+          fn: batch((i) =>
+            nodeRedisRaw.sendCommand([
+              'EVALSHA',
+              SET_SCRIPT.sha,
+              '1',
+              `bench:k${i}`,
+              '-1',
+              '12000000000',
+              '1200000',
+              value,
+            ]),
+          ),
+        },
+        target: 0.8,
+      },
+      {
+        operation: `set, sliding, node-redis client, against HSET (${CONCURRENCY} in flight)`,
+        ours: {
+          name: 'RedisCache.set',
+          fn: batch((i) => onNodeRedis.set(`k${i}`, value, { slidingExpiration: 1_200_000 })),
+        },
+        baseline: {
+          name: 'node-redis HSET',
+          fn: batch((i) =>
+            nodeRedisRaw.hSet(`raw:k${i}`, { absexp: '-1', sldexp: '12000000000', data: value }),
+          ),
+        },
+      },
     ]);
     // tinybench counts batches; report single operations.
     return rows.map((row) => ({
@@ -94,6 +161,7 @@ export async function run(): Promise<ComparisonRow[]> {
     client.disconnect();
     raw.disconnect();
     pipelined.disconnect();
+    await Promise.all([nodeRedis.close(), nodeRedisRaw.close()]);
     await server.stop();
   }
 }

@@ -33,6 +33,8 @@ export function packageBuild(entry: string[]): Options {
     // No source maps: they would point at sources the packages do not ship, and doubled their size.
     sourcemap: false,
     target: 'node22',
+    // import.meta.url in the CommonJS build (caching-redis loads its optional ioredis peer through it).
+    shims: true,
     platform: 'node',
     splitting: false,
     treeshake: true,

@@ -1,5 +1,11 @@
 import type { Writable } from 'node:stream';
-import { type Cluster, Command, Redis } from 'ioredis';
+import {
+  type NodeRedisClient,
+  type NodeRedisCluster,
+  sendNodeRedisCommand,
+} from '@sharedstate/shared-helpers';
+import type { Cluster, Command, Redis } from 'ioredis';
+import { ioredis } from './ioredis-module.ts';
 import { CACHE_SCRIPTS, type CacheScript } from './redis-scripts.ts';
 
 /** An argument of a Redis command as ioredis takes it. */
@@ -58,7 +64,7 @@ class CorkedCommands implements CacheCommands {
 
   send(name: string, args: CommandArgument[], buffers: boolean): Promise<unknown> {
     const client = this.#client;
-    const command = new Command(name, args, buffers ? this.#bufferReplies : this.#stringReplies);
+    const command = new (ioredis().Command)(name, args, buffers ? this.#bufferReplies : this.#stringReplies);
     // Only a connected client writes at once; one that is connecting queues the command itself.
     if (this.#corked === undefined && client.status === 'ready') {
       const stream = client.stream;
@@ -121,7 +127,55 @@ class ClientMethodCommands implements CacheCommands {
   }
 }
 
-export function cacheCommandsFor(client: Redis | Cluster, useScripts: boolean): CacheCommands {
-  // A peer dependency: in an app, the client's ioredis is the one imported here.
-  return client instanceof Redis ? new CorkedCommands(client) : new ClientMethodCommands(client, useScripts);
+/**
+ * A node-redis client or cluster: every command through its sendCommand (a cluster routes it by the key,
+ * always the first argument here), which node-redis pipelines by itself. Scripts are EVALSHA, and EVAL
+ * when the server does not have the script.
+ */
+class NodeRedisCommands implements CacheCommands {
+  readonly #send: (
+    key: string | Buffer | undefined,
+    args: (string | Buffer)[],
+    buffers: boolean,
+  ) => Promise<unknown>;
+
+  constructor(client: NodeRedisClient | NodeRedisCluster) {
+    this.#send = (key, args, buffers) => sendNodeRedisCommand(client, key, args, buffers);
+  }
+
+  send(name: string, args: CommandArgument[], buffers: boolean): Promise<unknown> {
+    const key = args[0];
+    return this.#send(
+      key === undefined ? undefined : asArgument(key),
+      [name, ...args.map(asArgument)],
+      buffers,
+    );
+  }
+
+  script(script: CacheScript, key: string, args: CommandArgument[], buffers: boolean): Promise<unknown> {
+    const rest = [key, ...args.map(asArgument)];
+    return this.#send(key, ['EVALSHA', script.sha, '1', ...rest], buffers).then(
+      undefined,
+      (error: unknown) => {
+        if (!(error instanceof Error && error.message.includes('NOSCRIPT'))) throw error;
+        return this.#send(key, ['EVAL', script.lua, '1', ...rest], buffers);
+      },
+    );
+  }
+}
+
+/** node-redis takes strings and Buffers only. */
+const asArgument = (argument: CommandArgument): string | Buffer =>
+  typeof argument === 'number' ? String(argument) : argument;
+
+export function cacheCommandsFor(
+  client: Redis | Cluster | NodeRedisClient | NodeRedisCluster,
+  useScripts: boolean,
+): CacheCommands {
+  if (typeof (client as unknown as Partial<Redis>).hmgetBuffer === 'function') {
+    // A peer dependency: in an app, the client's ioredis is the one loaded here.
+    if (client instanceof ioredis().Redis) return new CorkedCommands(client);
+    return new ClientMethodCommands(client as Redis | Cluster, useScripts);
+  }
+  return new NodeRedisCommands(client as NodeRedisClient | NodeRedisCluster);
 }

@@ -1,12 +1,13 @@
-import type { Clock, Duration, Logger } from '@sharedstate/shared-helpers';
+import type { Clock, Duration, Logger, NodeRedisClient, NodeRedisCluster } from '@sharedstate/shared-helpers';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 
 export interface RedisCacheOptions {
   /**
-   * An ioredis client: `new Redis(...)` (standalone or Sentinel) or `new Cluster(...)`. The cache does not
-   * close a client it was given. Give either this or `connection`.
+   * The app's client: ioredis (`new Redis(...)`, standalone or Sentinel, or `new Cluster(...)`) or node-redis
+   * v5 (`createClient()` or `createCluster()`, connected by the app). The cache does not close a client it
+   * was given. Give either this or `connection`.
    */
-  redis?: Redis | Cluster;
+  redis?: Redis | Cluster | NodeRedisClient | NodeRedisCluster;
   /**
    * A redis:// URL or ioredis options; the cache creates the client, with bounded retries (options given
    * here override them), and owns it.

@@ -18,10 +18,18 @@ import {
   OperationDeadlines,
   resolveEntryOptions,
 } from '@sharedstate/caching-abstractions';
-import { parseDuration, systemClock } from '@sharedstate/shared-helpers';
-import { type Cluster, Redis, type RedisOptions } from 'ioredis';
+import {
+  isNodeRedisClient,
+  isReplyError,
+  type NodeRedisClient,
+  type NodeRedisCluster,
+  parseDuration,
+  systemClock,
+} from '@sharedstate/shared-helpers';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { type CacheCommands, cacheCommandsFor } from './cache-commands.ts';
 import { durationMsToTicks, epochMsToTicks, ticksToDurationMs, ticksToEpochMs } from './dotnet-ticks.ts';
+import { ioredis } from './ioredis-module.ts';
 import { RecentRenewals } from './recent-renewals.ts';
 import {
   OPTIONS_FROM_OTHER_LIBRARIES,
@@ -43,14 +51,14 @@ interface WriteFields {
   slidingMs: number | undefined;
 }
 
-type Client = Redis | Cluster;
+type Client = Redis | Cluster | NodeRedisClient | NodeRedisCluster;
 
 /**
  * ioredis's constructor, taking its own RedisOptions. ioredis 6 types the options parameter with
  * `replyMapping?: ReplyMapping`, which its RedisOptions (`replyMapping?: ReplyMappingMode | undefined`)
  * does not satisfy under exactOptionalPropertyTypes; ioredis 5 has no such parameter. Same class, at runtime.
  */
-const RedisClient = Redis as unknown as {
+type RedisClientClass = {
   new (options: RedisOptions): Redis;
   new (url: string, options: RedisOptions): Redis;
 };
@@ -66,7 +74,8 @@ const asBuffer = (value: Uint8Array) => Buffer.from(value.buffer, value.byteOffs
 export class RedisCache implements DistributedCache {
   readonly #client: Client;
   readonly #commands: CacheCommands;
-  readonly #ownsClient: boolean;
+  /** The ioredis client the cache created from `connection`, and closes; undefined for the app's client. */
+  readonly #owned: Redis | undefined;
   readonly #prefix: string;
   readonly #useScripts: boolean;
   readonly #deadlines: OperationDeadlines;
@@ -118,13 +127,13 @@ export class RedisCache implements DistributedCache {
     this.#useScripts = useScripts;
     this.setIfUnchanged = useScripts ? this.#setIfUnchanged.bind(this) : undefined;
     if (redis !== undefined) {
-      if (typeof (redis as Partial<Redis>).hmgetBuffer !== 'function') {
+      if (typeof (redis as Partial<Redis>).hmgetBuffer !== 'function' && !isNodeRedisClient(redis)) {
         throw new CacheArgumentError(
-          '`redis` must be an ioredis client (new Redis(...) or new Cluster(...)).',
+          '`redis` must be an ioredis client (new Redis(...) or new Cluster(...)) or a node-redis v5 client (createClient() or createCluster(), connected).',
         );
       }
       this.#client = redis;
-      this.#ownsClient = false;
+      this.#owned = undefined;
     } else {
       // Bounded retries: while Redis is down a command fails after a couple of reconnect attempts instead
       // of waiting in the offline queue for as long as the outage lasts. No auto-pipelining: the cache
@@ -134,14 +143,14 @@ export class RedisCache implements DistributedCache {
         connectTimeout: 5_000,
         retryStrategy: (times: number) => Math.min(times * 200, 2_000),
       };
-      this.#client =
+      const RedisClient = ioredis().Redis as unknown as RedisClientClass;
+      const owned =
         typeof connection === 'string'
           ? new RedisClient(connection, bounded)
           : new RedisClient({ ...bounded, ...connection });
-      this.#ownsClient = true;
-      this.#client.on('error', (error: Error) =>
-        logger?.warn(`RedisCache connection error: ${error.message}`),
-      );
+      this.#client = owned;
+      this.#owned = owned;
+      owned.on('error', (error: Error) => logger?.warn(`RedisCache connection error: ${error.message}`));
     }
     this.#commands = cacheCommandsFor(this.#client, useScripts);
   }
@@ -151,7 +160,7 @@ export class RedisCache implements DistributedCache {
     return this.#deadlines.timeoutMs;
   }
 
-  /** The ioredis client in use. */
+  /** The client in use: ioredis, or the app's node-redis client. */
   get client(): Client {
     return this.#client;
   }
@@ -308,7 +317,8 @@ export class RedisCache implements DistributedCache {
 
   /** Closes the client if the cache created it; a client passed in is left to its owner. */
   async close(): Promise<void> {
-    if (this.#ownsClient) await this.#client.quit().catch(() => this.#client.disconnect());
+    const owned = this.#owned;
+    if (owned) await owned.quit().catch(() => owned.disconnect());
   }
 
   async #getWithoutScript(key: string, redisKey: string): Promise<Buffer | null> {
@@ -419,7 +429,7 @@ const toVoid = (): void => {};
 
 function translate(error: unknown, operation: string, key: string): unknown {
   if (error instanceof CacheError || (error instanceof Error && error.name === 'AbortError')) return error;
-  if (error instanceof Error && error.name === 'ReplyError') {
+  if (isReplyError(error)) {
     if (error.message.startsWith('WRONGTYPE')) {
       return new CacheEntryConflictError(
         `The Redis key of ${operation} '${key}' is not a hash this cache wrote (WRONGTYPE): another app may use the same instanceName; give each app its own.`,

@@ -1,5 +1,6 @@
 import { CacheArgumentError } from '@sharedstate/caching-abstractions';
 import { RedisCache, type RedisCacheOptions } from '@sharedstate/caching-redis';
+import type { Redis } from 'ioredis';
 
 // As a JavaScript app, or a config object written for connect-redis's RedisStore, would pass them.
 const withOptions = (options: object) => () => new RedisCache(options as RedisCacheOptions);
@@ -31,6 +32,6 @@ describe('RedisCache options', () => {
       connection: { host: '127.0.0.1', port: 1, lazyConnect: true },
       prefix: undefined,
     } as RedisCacheOptions);
-    cache.client.disconnect();
+    (cache.client as Redis).disconnect();
   });
 });

@@ -4,12 +4,23 @@ import {
   RepositoryUnavailableError,
   type XmlRepository,
 } from '@sharedstate/dataprotection-core';
-import { boundedCall, parseDuration, refuseUnknownOptions } from '@sharedstate/shared-helpers';
+import {
+  boundedCall,
+  isNodeRedisClient,
+  type NodeRedisClient,
+  type NodeRedisCluster,
+  parseDuration,
+  refuseUnknownOptions,
+  sendNodeRedisCommand,
+} from '@sharedstate/shared-helpers';
 import type { Cluster, Redis } from 'ioredis';
 
 export interface RedisXmlRepositoryOptions {
-  /** An ioredis client (`new Redis(...)`, Sentinel included, or `new Cluster(...)`); the repository never closes it. */
-  redis: Redis | Cluster;
+  /**
+   * The app's client, never closed by the repository: ioredis (`new Redis(...)`, Sentinel included, or
+   * `new Cluster(...)`) or node-redis v5 (`createClient()` or `createCluster()`, connected).
+   */
+  redis: Redis | Cluster | NodeRedisClient | NodeRedisCluster;
   /** The Redis list holding the key ring. Default `DataProtection-Keys`, as ASP.NET Core's. */
   key?: string;
   /** Longest a read or write may take before it fails with RepositoryUnavailableError. Default '5s'. */
@@ -30,8 +41,8 @@ const OPTION_NAMES: Readonly<Record<keyof RedisXmlRepositoryOptions, true>> = {
  * server must not evict it (see the Redis backend docs). One key only, so Redis Cluster is fine.
  */
 export class RedisXmlRepository implements XmlRepository {
-  readonly #redis: Redis | Cluster;
-  readonly #key: string;
+  /** One list command on the key ring's key, through whichever client the app gave. */
+  readonly #command: (name: string, ...args: string[]) => Promise<unknown>;
   readonly #timeoutMs: number;
   readonly description: string;
 
@@ -40,16 +51,19 @@ export class RedisXmlRepository implements XmlRepository {
       refuseUnknownOptions(DataProtectionConfigurationError, 'RedisXmlRepository', options, OPTION_NAMES);
     }
     const { redis, key = DEFAULT_KEY_RING_KEY } = options ?? ({} as RedisXmlRepositoryOptions);
-    if (!redis || typeof (redis as Partial<Redis>).lrange !== 'function') {
+    const ioredis = typeof (redis as Partial<Redis> | undefined)?.lrange === 'function';
+    if (!redis || (!ioredis && !isNodeRedisClient(redis))) {
       throw new DataProtectionConfigurationError(
-        'RedisXmlRepository needs `redis`: an ioredis Redis or Cluster client.',
+        'RedisXmlRepository needs `redis`: an ioredis client (new Redis(...) or new Cluster(...)) or a node-redis v5 client (createClient() or createCluster(), connected).',
       );
     }
     if (typeof key !== 'string' || key === '') {
       throw new DataProtectionConfigurationError('RedisXmlRepository `key` must be a non-empty string.');
     }
-    this.#redis = redis;
-    this.#key = key;
+    this.#command = ioredis
+      ? (name, ...args) => (redis as Redis).call(name, key, ...args)
+      : (name, ...args) =>
+          sendNodeRedisCommand(redis as NodeRedisClient | NodeRedisCluster, key, [name, key, ...args], false);
     this.#timeoutMs = parseDuration(
       options.operationTimeout ?? '5s',
       'operationTimeout',
@@ -59,7 +73,7 @@ export class RedisXmlRepository implements XmlRepository {
   }
 
   getAllElements(): Promise<readonly string[]> {
-    return this.#bounded('read', () => this.#redis.lrange(this.#key, 0, -1));
+    return this.#bounded('read', () => this.#command('LRANGE', '0', '-1') as Promise<string[]>);
   }
 
   /**
@@ -67,19 +81,19 @@ export class RedisXmlRepository implements XmlRepository {
    * removal, is rare and run by an operator), so a new key or revocation changes it. One LLEN, a few bytes.
    */
   async getChangeToken(): Promise<string> {
-    return String(await this.#bounded('check', () => this.#redis.llen(this.#key)));
+    return String(await this.#bounded('check', () => this.#command('LLEN')));
   }
 
   async storeElement(element: string, _friendlyName: string): Promise<void> {
     // ASP.NET Core ignores the friendly name here too: the list holds only the XML.
-    await this.#bounded('write', () => this.#redis.rpush(this.#key, element));
+    await this.#bounded('write', () => this.#command('RPUSH', element));
   }
 
   async deleteElements(shouldDelete: (element: string) => boolean): Promise<number> {
     let removed = 0;
     for (const element of await this.getAllElements()) {
       if (shouldDelete(element))
-        removed += await this.#bounded('delete', () => this.#redis.lrem(this.#key, 1, element));
+        removed += Number(await this.#bounded('delete', () => this.#command('LREM', '1', element)));
     }
     return removed;
   }

@@ -4,6 +4,14 @@ export { type CliOutput, readCommandLine } from './command-line.ts';
 export { type Duration, parseDuration } from './duration.ts';
 export { bytesToGuid, guidToBytes, isGuid } from './guid-bytes.ts';
 export { type Logger, silentLogger } from './logger.ts';
+export {
+  isNodeRedisClient,
+  isNodeRedisCluster,
+  isReplyError,
+  type NodeRedisClient,
+  type NodeRedisCluster,
+  sendNodeRedisCommand,
+} from './node-redis-client.ts';
 export type { OptionErrorClass } from './option-error.ts';
 export { type PostgresPoolLike, runLockedDdl } from './postgres-ddl.ts';
 export { SharedStateError } from './sharedstate-error.ts';
