@@ -41,6 +41,8 @@ type CommandOptions = ConstructorParameters<CommandClass>[2];
  */
 class CorkedCommands implements CacheCommands {
   readonly #client: Redis;
+  /** ioredis's Command class, of the ioredis the app's client comes from. */
+  readonly #Command: CommandClass;
   readonly #bufferReplies: CommandOptions;
   readonly #stringReplies: CommandOptions;
   /** The socket corked in this turn of the event loop, if any. */
@@ -53,8 +55,9 @@ class CorkedCommands implements CacheCommands {
     stream?.uncork();
   };
 
-  constructor(client: Redis) {
+  constructor(client: Redis, commandClass: CommandClass) {
     this.#client = client;
+    this.#Command = commandClass;
     // The options ioredis's methods give a command, keyPrefix included, made once.
     const { keyPrefix } = client.options;
     const prefix = keyPrefix === undefined ? {} : { keyPrefix };
@@ -64,7 +67,7 @@ class CorkedCommands implements CacheCommands {
 
   send(name: string, args: CommandArgument[], buffers: boolean): Promise<unknown> {
     const client = this.#client;
-    const command = new (ioredis().Command)(name, args, buffers ? this.#bufferReplies : this.#stringReplies);
+    const command = new this.#Command(name, args, buffers ? this.#bufferReplies : this.#stringReplies);
     // Only a connected client writes at once; one that is connecting queues the command itself.
     if (this.#corked === undefined && client.status === 'ready') {
       const stream = client.stream;
@@ -174,7 +177,8 @@ export function cacheCommandsFor(
 ): CacheCommands {
   if (typeof (client as unknown as Partial<Redis>).hmgetBuffer === 'function') {
     // A peer dependency: in an app, the client's ioredis is the one loaded here.
-    if (client instanceof ioredis().Redis) return new CorkedCommands(client);
+    const { Command, Redis: RedisClass } = ioredis();
+    if (client instanceof RedisClass) return new CorkedCommands(client, Command);
     return new ClientMethodCommands(client as Redis | Cluster, useScripts);
   }
   return new NodeRedisCommands(client as NodeRedisClient | NodeRedisCluster);
