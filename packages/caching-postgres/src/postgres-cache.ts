@@ -161,6 +161,15 @@ export class PostgresCache implements DistributedCache, ConditionalSet {
     entry?: CacheEntryOptions,
     options?: CacheOperationOptions,
   ): Promise<void> {
+    const columns = this.#writeColumns(key, value, entry);
+    await this.#run('set', key, options?.signal, this.#statements.set, columns.slice(0, 5));
+  }
+
+  /**
+   * A write's parameters, checked: key, value, expiresattime, sliding seconds, absolute expiration, and the
+   * time they were computed at (the conditional statements' "now").
+   */
+  #writeColumns(key: string, value: Uint8Array, entry: CacheEntryOptions | undefined): unknown[] {
     assertValidPostgresKey(key);
     assertValidValue(value);
     const now = this.#clock.now();
@@ -171,13 +180,7 @@ export class PostgresCache implements DistributedCache, ConditionalSet {
     );
     // pg sends a Buffer as bytea; it copies nothing here, and the caller's array is not kept.
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    await this.#run('set', key, options?.signal, this.#statements.set, [
-      key,
-      bytes,
-      expiresAt,
-      slidingSeconds,
-      absolute,
-    ]);
+    return [key, bytes, expiresAt, slidingSeconds, absolute, new Date(now)];
   }
 
   /**
@@ -191,17 +194,8 @@ export class PostgresCache implements DistributedCache, ConditionalSet {
     entry?: CacheEntryOptions,
     options?: CacheOperationOptions,
   ): Promise<boolean> {
-    assertValidPostgresKey(key);
-    assertValidValue(value);
+    const columns = this.#writeColumns(key, value, entry);
     if (expected !== undefined) assertValidValue(expected);
-    const now = this.#clock.now();
-    const { expiresAt, slidingSeconds, absolute } = postgresExpiration(
-      resolveEntryOptions(entry, now),
-      this.#defaultSlidingMs,
-      now,
-    );
-    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    const columns = [key, bytes, expiresAt, slidingSeconds, absolute, new Date(now)];
     const result =
       expected === undefined
         ? await this.#run('set', key, options?.signal, this.#statements.setIfAbsent, columns)
