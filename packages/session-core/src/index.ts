@@ -1,4 +1,6 @@
 export { readAdapterFlags } from './adapter-options.ts';
+export { createFastifyPropertySession, FastifyPropertySession } from './fastify-property-session.ts';
+export { PropertyView } from './property-view.ts';
 export { Session } from './session.ts';
 export { protectSessionKey, SESSION_PURPOSE, unprotectSessionKey } from './session-cookie.ts';
 export { protectSessionCookie, unprotectSessionCookie } from './session-cookie-protection.ts';

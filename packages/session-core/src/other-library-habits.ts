@@ -7,8 +7,9 @@ const LIFETIME =
 
 /** Said with each refusal: a library (not the app) may be what called the member. */
 export const FOR_LIBRARIES =
-  'Libraries written against express-session (Passport, koa-passport, connect-flash) need its session ' +
-  'object: with Express or Koa, pass the adapter option session(options, { properties: true })';
+  'Libraries written against express-session (Passport, koa-passport, connect-flash) or @fastify/session ' +
+  '(@fastify/passport, @fastify/flash) need its session object: with Express or Koa, pass the adapter option ' +
+  'session(options, { properties: true }); with Fastify, register the plugin with { properties: true }';
 
 /**
  * Members of express-session's and koa-session's session objects that this Session does not have, and what

@@ -388,7 +388,8 @@ export class SessionHandler {
       'The session cookie was written without Secure: the framework reports the request as HTTP, but ' +
         'X-Forwarded-Proto says https. If a proxy in front of the app terminates HTTPS, tell the framework to ' +
         "trust it (Express: app.set('trust proxy', 1); Koa: app.proxy = true; Hono: " +
-        'session(options, { trustProxy: true })), or set cookie.secure to true.',
+        'session(options, { trustProxy: true }); Fastify: Fastify({ trustProxy: true })), or set cookie.secure ' +
+        'to true.',
     );
   }
 

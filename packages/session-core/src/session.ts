@@ -125,8 +125,14 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   set(key: string, value: Uint8Array): void {
-    if (!(value instanceof Uint8Array))
-      throw new TypeError('A session value must be a Uint8Array (or use setString/setJson).');
+    if (!(value instanceof Uint8Array)) {
+      // @fastify/session's set(key, value) takes any value: the likeliest reason to get here.
+      throw new SessionUsageError(
+        `session.set('${key}', …) stores bytes (a Uint8Array), as ASP.NET Core's ISession.Set; got ` +
+          `${value === null ? 'null' : typeof value}. Store text with setString('${key}', value) and other ` +
+          `values with setJson('${key}', value). ${FOR_LIBRARIES}.`,
+      );
+    }
     // A copy: the caller may reuse its array.
     this.#store(key, new Uint8Array(value));
   }

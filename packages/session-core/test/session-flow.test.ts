@@ -377,8 +377,9 @@ describe('a session across requests', () => {
     expect(() => habit.save(done)).toThrow(
       "session.save() is express-session's: the session is saved before the response is sent; to save earlier, " +
         '`await session.commit()`. Libraries written against express-session (Passport, koa-passport, ' +
-        'connect-flash) need its session object: with Express or Koa, pass the adapter option ' +
-        'session(options, { properties: true }).',
+        'connect-flash) or @fastify/session (@fastify/passport, @fastify/flash) need its session object: with ' +
+        'Express or Koa, pass the adapter option session(options, { properties: true }); with Fastify, ' +
+        'register the plugin with { properties: true }.',
     );
     expect(() => habit.touch()).toThrow(/renews its idle timeout; remove the call/);
     expect(() => habit.reload(done)).toThrow(/read once per request/);

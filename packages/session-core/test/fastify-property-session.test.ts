@@ -1,0 +1,121 @@
+import {
+  createFastifyPropertySession,
+  type FastifyPropertySession,
+  type Session,
+  type SessionHandler,
+  SessionUsageError,
+} from '@sharedstate/session-core';
+import { cookieFrom, request, setup } from './fixtures.ts';
+
+type View = FastifyPropertySession & Record<string, unknown>;
+
+/** One request through a @fastify/session-style view; `place` stands for request.session. */
+async function visit(
+  handler: SessionHandler,
+  cookie: string | undefined,
+  body: (place: { current: View | undefined }) => unknown,
+) {
+  const session = (await handler.begin(request(cookie))) as Session<object>;
+  const place: { current: View | undefined } = { current: undefined };
+  place.current = createFastifyPropertySession(session, (next) => {
+    place.current = next as View | undefined;
+  }) as View;
+  await body(place);
+  const headers = handler.responseHeaders(session);
+  await handler.end(session);
+  return { session, headers, place };
+}
+
+describe("a session as @fastify/session's object", () => {
+  test('get and set read and write the same JSON values as the properties and the typed API; undefined removes', async () => {
+    const { handler } = setup();
+    const first = await visit(handler, undefined, ({ current }) => {
+      current!.set('passport', 'ada');
+      current!.flash = { error: ['wrong password'] };
+      expect(current!.get('flash')).toEqual({ error: ['wrong password'] });
+    });
+    const cookie = cookieFrom(first.headers.setCookie);
+    const second = await visit(handler, cookie, ({ current }) => {
+      expect(current!.get('passport')).toBe('ada');
+      expect(current!.sessionId).toBe(first.session.id);
+      current!.set('flash', undefined);
+    });
+    expect(second.session.getJson('passport' as never)).toBe('ada');
+    expect(second.session.keys()).toEqual(['passport']);
+  });
+
+  test('regenerate(keep) gives a new key and id, keeps only the values named, and replaces request.session', async () => {
+    const { handler } = setup();
+    const first = await visit(handler, undefined, ({ current }) => {
+      current!.set('passport', 'ada');
+      current!.set('cart', ['tea']);
+      current!.set('csrf', 'secret');
+    });
+    const cookie = cookieFrom(first.headers.setCookie);
+    const renewed = await visit(handler, cookie, async (place) => {
+      const before = place.current!;
+      await before.regenerate(['passport', 'cart', 'absent']);
+      expect(place.current).not.toBe(before);
+      expect({ ...place.current! }).toEqual({ passport: 'ada', cart: ['tea'] });
+      // Values set on the replaced object after regenerate are not the session's.
+      before.set('late', 1);
+    });
+    expect(renewed.headers.setCookie).toMatch(/^sharedstate\.sid=/);
+    expect(cookieFrom(renewed.headers.setCookie)).not.toBe(cookie);
+    expect(renewed.session.id).not.toBe(first.session.id);
+    expect(renewed.session.keys().sort()).toEqual(['cart', 'passport']);
+    // The old cookie names nothing now.
+    await visit(handler, cookie, ({ current }) => {
+      expect(Object.keys(current!)).toEqual([]);
+    });
+  });
+
+  test('callbacks instead of promises: regenerate(cb), regenerate(keep, cb), save(cb), destroy(cb)', async () => {
+    const { handler } = setup();
+    const calls: string[] = [];
+    const first = await visit(handler, undefined, async (place) => {
+      place.current!.set('a', 1);
+      await new Promise<void>((resolve) =>
+        place.current!.save(() => {
+          calls.push('saved');
+          resolve();
+        }),
+      );
+      await new Promise<void>((resolve) =>
+        place.current!.regenerate(['a'], () => {
+          calls.push(`regenerated with a=${String(place.current!.get('a'))}`);
+          resolve();
+        }),
+      );
+      await new Promise<void>((resolve) =>
+        place.current!.regenerate(() => {
+          calls.push(`regenerated with ${Object.keys(place.current!).length} values`);
+          resolve();
+        }),
+      );
+      await new Promise<void>((resolve) =>
+        place.current!.destroy(() => {
+          calls.push('destroyed');
+          resolve();
+        }),
+      );
+      expect(place.current).toBeUndefined();
+    });
+    expect(calls).toEqual(['saved', 'regenerated with a=1', 'regenerated with 0 values', 'destroyed']);
+    // The browser never had a cookie of this request's sessions: none to expire.
+    expect(first.headers.setCookie).toBeUndefined();
+    expect(first.session.keys()).toEqual([]);
+  });
+
+  test("set() refuses the object's own member names; reload() says why it is not needed", async () => {
+    const { handler } = setup();
+    await visit(handler, undefined, ({ current }) => {
+      expect(() => current!.set('regenerate', 1)).toThrow(SessionUsageError);
+      expect(() => current!.set('sessionId', 'x')).toThrow(/'sessionId' is a member of the session/);
+      expect(() => current!.set('__proto__', {})).toThrow(SessionUsageError);
+      expect(() => current!.reload()).toThrow(/read once per request/);
+      expect(() => current!.regenerate('passport' as unknown as string[])).toThrow(/names of values to keep/);
+      expect(Object.keys(current!)).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,40 @@
+import { RedisCache } from '@sharedstate/caching-redis';
+import { createDataProtection } from '@sharedstate/dataprotection-core';
+import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
+import { fastifySession, getSession } from '@sharedstate/session-fastify';
+import { describeBackendOutage } from '@sharedstate/testing';
+import Fastify from 'fastify';
+import { Redis } from 'ioredis';
+
+describeBackendOutage('Fastify', async ({ redisUrl, timeoutMs, logger, apps }) => {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const repository = new RedisXmlRepository({ redis, operationTimeout: timeoutMs });
+  const cache = new RedisCache({ redis, operationTimeout: timeoutMs });
+  const app = Fastify();
+  await app.register(fastifySession, {
+    cache,
+    dataProtection: createDataProtection({ applicationName: 'outage', repository }),
+    logger,
+  });
+  app.get('/plain', async () => 'ok');
+  const cart = (request: object) => {
+    const s = getSession<{ cart: string[] }>(request);
+    return { available: s.isAvailable, cart: s.getJson('cart') ?? [] };
+  };
+  app.get('/cart', async (request) => cart(request));
+  app.post<{ Params: { item: string } }>('/add/:item', async (request) => {
+    const s = getSession<{ cart: string[] }>(request);
+    s.setJson('cart', [...(s.getJson('cart') ?? []), request.params.item]);
+    return cart(request);
+  });
+  await app.ready();
+  return apps.start(
+    {
+      listen: (port, host, callback) => {
+        void app.listen({ port, host }).then(callback);
+        return app.server;
+      },
+    },
+    () => redis.quit(),
+  );
+});
