@@ -1,4 +1,4 @@
-// One shop instance: node --conditions=source src/server.ts [--framework express|koa|hono] [--port N] [--instance NAME]
+// One shop instance: node --conditions=source src/server.ts [--framework express|koa|hono|fastify] [--port N] [--instance NAME]
 // Prints "listening on http://127.0.0.1:PORT" once it accepts connections.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { getRequestListener } from '@hono/node-server';
 import { backendFromEnv } from './backend.ts';
 import { expressShop } from './express-shop.ts';
+import { fastifyShop } from './fastify-shop.ts';
 import { honoShop } from './hono-shop.ts';
 import { koaShop } from './koa-shop.ts';
 
@@ -31,8 +32,15 @@ switch (values.framework) {
   case 'hono':
     server = createServer(getRequestListener(honoShop(backend, instance).fetch));
     break;
+  case 'fastify': {
+    // Fastify makes its own server; it is handed requests once its plugins have loaded.
+    const app = await fastifyShop(backend, instance);
+    await app.ready();
+    server = app.server;
+    break;
+  }
   default:
-    throw new Error(`--framework must be express, koa or hono; got '${values.framework}'.`);
+    throw new Error(`--framework must be express, koa, hono or fastify; got '${values.framework}'.`);
 }
 // Load (or create) the key ring before taking traffic, so a bad key store fails here, not on a request.
 await backend.dataProtection.initialize();

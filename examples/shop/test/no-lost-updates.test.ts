@@ -9,6 +9,7 @@ import { RedisCache } from '@sharedstate/caching-redis';
 import { runSqlCacheCli, SqlServerCache } from '@sharedstate/caching-sqlserver';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import { session as expressMiddleware, getSession as expressSession } from '@sharedstate/session-express';
+import { getSession as fastifyRequestSession, fastifySession } from '@sharedstate/session-fastify';
 import { session as honoMiddleware, type SessionEnv } from '@sharedstate/session-hono';
 import { session as koaMiddleware, getSession as koaSession } from '@sharedstate/session-koa';
 import {
@@ -20,6 +21,7 @@ import {
   type TestService,
 } from '@sharedstate/testing';
 import express from 'express';
+import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { Cluster, Redis } from 'ioredis';
 import Koa from 'koa';
@@ -79,6 +81,24 @@ const frameworks: Record<string, (cache: DistributedCache, mode: Mode) => Listen
     app.get('/count', (c) => c.json(c.get('session').getJson('count') ?? 0));
     const listener = getRequestListener(app.fetch);
     return { listen: (port, host, callback) => createServer(listener).listen(port, host, callback) };
+  },
+  fastify: (cache, mode) => {
+    const app = Fastify();
+    void app.register(fastifySession, sessionOptions(cache, mode));
+    void app.register(async (routes) => {
+      routes.post('/increment', async (request) => {
+        await work();
+        fastifyRequestSession<Counter>(request).update('count', (n) => (n ?? 0) + 1);
+        return 'ok';
+      });
+      routes.get('/count', async (request) => fastifyRequestSession<Counter>(request).getJson('count') ?? 0);
+    });
+    return {
+      listen: (port, host, callback) => {
+        void app.listen({ port, host }).then(() => callback());
+        return app.server;
+      },
+    };
   },
 };
 

@@ -12,7 +12,7 @@ import {
 import { Redis } from 'ioredis';
 import { Browser, type ShopInstance, startShop } from './shop-instances.ts';
 
-const frameworks = ['express', 'koa', 'hono'] as const;
+const frameworks = ['express', 'koa', 'hono', 'fastify'] as const;
 
 /** A shared store the shop's instances can use: how to reach it, and how long each session entry has left. */
 interface SharedStore<T> {
