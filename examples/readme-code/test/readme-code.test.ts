@@ -1,7 +1,7 @@
 // The READMEs' code as an app gets it: the packages packed as they would be published, installed with npm
-// beside the app's own express, koa, hono and ioredis, typechecked strictly (the root README's quick start,
+// beside the app's own express, koa, hono, fastify and ioredis, typechecked strictly (the root README's quick start,
 // each package README's example and the migration guide's TypeScript example), the README scripts run to their
-// end, and the README servers (Express, Koa, Hono) run as two processes that share one session. It fails when
+// end, and the README servers (Express, Koa, Hono, Fastify) run as two processes that share one session. It fails when
 // a package ships without its built files or types, when a published dependency clashes with the app's copy
 // (ioredis pinned in our dependencies put a second ioredis under an app on ioredis 6, and TypeScript then
 // refused the app's client), and when README code stops compiling or working, when a published package answers
@@ -71,6 +71,7 @@ const APP_DEPENDENCIES = {
   '@types/node': '24.19.2',
   '@types/pg': '8.23.1',
   express: '5.3.0',
+  fastify: '5.12.8',
   hono: '4.13.19',
   ioredis: '6.0.0',
   koa: '3.3.0',
@@ -139,6 +140,7 @@ const NOT_SCRIPTS: Record<string, string> = {
   'dataprotection-postgres': 'a script too, run on PostgreSQL below',
   'session-koa': 'a server, run as two processes below',
   'session-hono': 'a server, run as two processes below',
+  'session-fastify': 'a server, run as two processes below',
   'session-express': 'a server, run as two processes below',
   'caching-sqlserver': 'needs a SQL Server, which CI cannot install: typechecked only',
 };
@@ -204,6 +206,13 @@ const SERVERS: {
     code: () => packageExample('session-hono'),
     listen: 'serve({ fetch: app.fetch, port: 3000 });',
     onPort: 'serve({ fetch: app.fetch, port: Number(process.env.PORT) });',
+  },
+  {
+    name: 'the session-fastify example',
+    file: 'session-fastify',
+    code: () => packageExample('session-fastify'),
+    listen: 'await app.listen({ port: 3000 });',
+    onPort: "await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });",
   },
 ];
 

@@ -61,12 +61,10 @@ export interface FastifySessionPluginOptions extends SessionOptions {
 
 /** Where the session is kept on the request, whoever owns `request.session`. */
 const SESSION = Symbol.for('@sharedstate/session');
-/** Each request's PendingReply, under a key the plugin decorates (so Fastify's request keeps one shape). */
-const PENDING = Symbol('sharedstate.fastify.pending');
-
 interface Slots {
   [SESSION]: Session<object> | null;
-  [PENDING]: PendingReply | null;
+  /** Each registration's PendingReply, under its own key (see Registration.pendingKey). */
+  [pendingKey: symbol]: PendingReply | Session<object> | null;
   session: unknown;
 }
 
@@ -76,6 +74,12 @@ interface Registration {
   readonly properties: boolean;
   /** This registration put `request.session` on Fastify's request (no other plugin had). */
   readonly claimed: boolean;
+  /**
+   * Where each request keeps this registration's PendingReply: one key per registration, decorated so that
+   * Fastify's requests keep one shape, and so that a registration nested in another's scope (another cookie)
+   * finds its own.
+   */
+  readonly pendingKey: symbol;
 }
 
 /**
@@ -169,12 +173,12 @@ function addCookie(pending: PendingReply): void {
 
 /** Saves the session of a reply about to be sent, then adds its cookie; a failed save fails the reply. */
 function onSend(
+  registration: Registration,
   request: FastifyRequest,
-  _reply: FastifyReply,
   payload: unknown,
   done: (error: Error | null, payload?: unknown) => void,
 ): void {
-  const pending = (request as unknown as Slots)[PENDING];
+  const pending = ((request as unknown as Slots)[registration.pendingKey] ?? null) as PendingReply | null;
   // No session here (a route of another scope).
   if (pending === null || pending.session === undefined) {
     done(null, payload);
@@ -274,20 +278,21 @@ function install(fastify: FastifyInstance, options: FastifySessionPluginOptions)
   // null until onRequest: Fastify keeps one shape for its requests.
   if (claimed) fastify.decorateRequest('session', null as unknown as RequestSession);
   if (!fastify.hasRequestDecorator(SESSION)) fastify.decorateRequest(SESSION, null);
-  if (!fastify.hasRequestDecorator(PENDING)) fastify.decorateRequest(PENDING, null);
-  const registration: Registration = { handler, properties, claimed };
+  const pendingKey = Symbol('sharedstate.fastify.pending');
+  fastify.decorateRequest(pendingKey, null);
+  const registration: Registration = { handler, properties, claimed, pendingKey };
 
   fastify.addHook('onRequest', (request, reply, next) => {
     const pending = new PendingReply(registration, request, reply, next);
-    (request as unknown as Slots)[PENDING] = pending;
+    (request as unknown as Slots)[pendingKey] = pending;
     handler.beginThen(pending, pending);
   });
   fastify.addHook('onError', (request, _reply, _error, next) => {
-    const pending = (request as unknown as Slots)[PENDING];
-    if (pending !== null) pending.failed = true;
+    const pending = (request as unknown as Slots)[pendingKey] as PendingReply | null;
+    if (pending) pending.failed = true;
     next();
   });
-  fastify.addHook('onSend', onSend);
+  fastify.addHook('onSend', (request, _reply, payload, next) => onSend(registration, request, payload, next));
 }
 
 /**

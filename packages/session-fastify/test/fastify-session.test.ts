@@ -173,6 +173,48 @@ describe.each([
     expect(await health.json()).toEqual({ session: 'none', getSession: 'SessionStateError' });
   });
 
+  test('registered again in a child scope with another cookie, each registration saves its own session', async () => {
+    const app = make();
+    await app.register(fastifySession, {
+      cache: new MemoryDistributedCache(),
+      dataProtection: keyRing(),
+      cookie: { name: 'outer.sid' },
+    });
+    app.post('/outer', async (request) => {
+      getSession<{ where: string }>(request).setJson('where', 'outer');
+      return 'ok';
+    });
+    await app.register(async (child) => {
+      await child.register(fastifySession, {
+        cache: new MemoryDistributedCache(),
+        dataProtection: keyRing(),
+        cookie: { name: 'inner.sid' },
+      });
+      child.post('/inner', async (request) => {
+        // request.session stays the outer one's; getSession gives the innermost.
+        (request.session as unknown as { setJson(name: string, value: string): void }).setJson(
+          'where',
+          'outer',
+        );
+        getSession<{ where: string }>(request).setJson('where', 'inner');
+        return 'ok';
+      });
+      child.get('/inner', async (request) => ({
+        where: getSession<{ where: string }>(request).getJson('where'),
+      }));
+    });
+    app.get('/outer', async (request) => ({
+      where: getSession<{ where: string }>(request).getJson('where'),
+    }));
+    const url = await listen(app);
+    const posted = await fetch(`${url}/inner`, { method: 'POST' });
+    const cookies = posted.headers.getSetCookie().map((line) => line.split(';')[0]!);
+    expect(cookies.map((cookie) => cookie.split('=')[0]).sort()).toEqual(['inner.sid', 'outer.sid']);
+    const cookie = cookies.join('; ');
+    expect(await (await fetch(`${url}/inner`, { headers: { cookie } })).json()).toEqual({ where: 'inner' });
+    expect(await (await fetch(`${url}/outer`, { headers: { cookie } })).json()).toEqual({ where: 'outer' });
+  });
+
   test('a value kept as a plain property, or given to set() as @fastify/session takes it, fails with what to call instead', async () => {
     const { app } = await makeApp(make);
     app.post('/habit/property', async (request) => {
