@@ -1,4 +1,4 @@
-// pnpm bench http: the session middlewares under HTTP load (autocannon, loopback, bounded), each beside
+// pnpm bench http: the session middlewares (Express, Koa, Hono, Fastify) under HTTP load (autocannon, loopback, bounded), each beside
 // the same framework bare, with one Redis GET per request (the read floor) and with a GET and, on a write, a
 // SET (the write floor); on PostgreSQL, Express with sharedstate and with express-session + connect-pg-simple
 // beside one SELECT by primary key (and an upsert on a write). Interleaved, medians of rounds.
@@ -42,6 +42,11 @@ const VARIANTS = [
   'hono:get',
   'hono:get-set',
   'hono:sharedstate',
+  'fastify:bare',
+  'fastify:get',
+  'fastify:get-set',
+  'fastify:sharedstate',
+  'fastify:fastify-session',
   'express:pg-get',
   'express:pg-get-set',
   'express:sharedstate-pg',

@@ -8,8 +8,11 @@
 // ours with concurrentUpdates 'merge', the counter incremented with update()). On PostgreSQL
 // (Express only): pg-get (one SELECT by primary key: the read floor), pg-get-set (and an upsert on a write),
 // sharedstate-pg (PostgresCache and PostgresXmlRepository) and connect-pg-simple (express-session's store);
-// GET /_statements answers how many statements the server's pool has sent.
-import { createServer, type RequestListener } from 'node:http';
+// GET /_statements answers how many statements the server's pool has sent. On Fastify, fastify-session is
+// @fastify/session with connect-redis's store (rolling off, saving only a changed session).
+import { createServer, type RequestListener, type Server } from 'node:http';
+import fastifyCookie from '@fastify/cookie';
+import fastifySessionPackage from '@fastify/session';
 import { getRequestListener } from '@hono/node-server';
 import { PostgresCache } from '@sharedstate/caching-postgres';
 import { RedisCache } from '@sharedstate/caching-redis';
@@ -17,6 +20,10 @@ import { createDataProtection } from '@sharedstate/dataprotection-core';
 import { PostgresXmlRepository } from '@sharedstate/dataprotection-postgres';
 import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
 import { getSession as expressSession, session as sharedExpress } from '@sharedstate/session-express';
+import {
+  getSession as fastifySessionOf,
+  fastifySession as sharedFastify,
+} from '@sharedstate/session-fastify';
 import { type SessionEnv, session as sharedHono } from '@sharedstate/session-hono';
 import { getSession as koaSessionOf, session as sharedKoa } from '@sharedstate/session-koa';
 import { countingPool } from '@sharedstate/testing/postgres';
@@ -24,6 +31,7 @@ import connectPgSimple from 'connect-pg-simple';
 import { RedisStore } from 'connect-redis';
 import express from 'express';
 import expressSessionMiddleware from 'express-session';
+import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { Redis } from 'ioredis';
 import Koa from 'koa';
@@ -205,6 +213,48 @@ async function listener(): Promise<RequestListener> {
   throw new Error(`unknown variant '${variant}'`);
 }
 
+/** Fastify makes its own server: the variants without a session, ours, and @fastify/session. */
+async function fastifyServer(kind: string | undefined): Promise<Server> {
+  if (readsFloor(kind)) await redis.set('bench:floor', FLOOR_VALUE);
+  const app = Fastify();
+  if (readsFloor(kind)) app.addHook('onRequest', async () => void (await readFloor()));
+  if (kind === 'sharedstate') await app.register(sharedFastify, shared());
+  if (kind === 'fastify-session') {
+    const client = createClient({ url: redisUrl });
+    await client.connect();
+    await app.register(fastifyCookie);
+    await app.register(fastifySessionPackage, {
+      store: new RedisStore({ client, prefix: 'bench-fs:' }),
+      secret: 'a benchmark secret of at least 32 characters',
+      cookie: { secure: false, maxAge: IDLE_MS },
+      rolling: false,
+      saveUninitialized: false,
+    });
+  }
+  const counter = (request: object): { get(): number; set(n: number): void } => {
+    if (kind === 'sharedstate') {
+      const s = fastifySessionOf<{ n: number }>(request);
+      return { get: () => s.getJson('n') ?? 0, set: (n) => s.setJson('n', n) };
+    }
+    if (kind === 'fastify-session') {
+      const s = (
+        request as { session: { get(key: string): unknown; set(key: string, value: unknown): void } }
+      ).session;
+      return { get: () => (s.get('n') as number | undefined) ?? 0, set: (n) => s.set('n', n) };
+    }
+    return { get: () => 0, set: () => {} };
+  };
+  app.get('/read', async (request) => String(counter(request).get()));
+  app.post('/write', async (request) => {
+    const c = counter(request);
+    c.set(c.get() + 1);
+    if (kind === 'get-set') await floorSave();
+    return String(c.get());
+  });
+  await app.ready();
+  return app.server;
+}
+
 /** Express on PostgreSQL: the floors, sharedstate, and express-session with connect-pg-simple. */
 async function postgresListener(kind: string): Promise<RequestListener> {
   const db = usePool();
@@ -264,7 +314,8 @@ async function postgresListener(kind: string): Promise<RequestListener> {
   return app;
 }
 
-const server = createServer(await listener());
+const [framework, kind] = variant.split(':');
+const server = framework === 'fastify' ? await fastifyServer(kind) : createServer(await listener());
 server.keepAliveTimeout = 60_000;
 server.listen(Number(port), '127.0.0.1', () => console.log('ready'));
 process.once('SIGINT', () => process.exit(0));
