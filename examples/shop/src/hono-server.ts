@@ -1,7 +1,7 @@
 // The Hono shop on whichever runtime runs this file, on that runtime's own HTTP server:
 //   node --conditions=source src/hono-server.ts [--port N] [--instance NAME]   (@hono/node-server)
 //   bun src/hono-server.ts …                                                    (Bun.serve)
-//   deno run --allow-all src/hono-server.ts …                                   (Deno.serve)
+//   deno run --allow-net --allow-env --allow-read src/hono-server.ts …           (Deno.serve)
 // The same environment as server.ts chooses where sessions and keys live. Prints "listening on URL" once it
 // accepts connections.
 import process from 'node:process';

@@ -61,7 +61,7 @@ class HonoSessionRequest implements SessionRequest {
 }
 
 /**
- * Session middleware for Hono (on Node via @hono/node-server). The session is saved after the handler and
+ * Session middleware for Hono (on Node, Bun and Deno). The session is saved after the handler and
  * before the response leaves; a save that fails throws into Hono's error handling (onError, 500).
  */
 export function session<TData extends object = Record<string, unknown>>(
