@@ -371,6 +371,76 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
     expect(installed.filter((name) => /dataprotection-core|xmldom|ioredis/.test(name))).toEqual([]);
   }, 200_000);
 
+  test('an app on node-redis alone (no ioredis) compiles against the Redis packages, and a wrong client does not', async () => {
+    const nodeRedisApp = join(app, 'node-redis-alone');
+    await mkdir(nodeRedisApp);
+    const tarball = async (name: string) =>
+      `file:../packages/${(await readdir(join(app, 'packages'))).find((file) => file.startsWith(`sharedstate-${name}-`))}`;
+    const dependencies: Record<string, string> = {
+      redis: '5.9.0',
+      '@types/node': APP_DEPENDENCIES['@types/node'],
+    };
+    for (const name of [
+      'caching-redis',
+      'dataprotection-redis',
+      'caching-abstractions',
+      'dataprotection-abstractions',
+      'dataprotection-core',
+    ])
+      dependencies[`@sharedstate/${name}`] = await tarball(name);
+    await writeFile(
+      join(nodeRedisApp, 'package.json'),
+      JSON.stringify({ name: 'node-redis-alone', private: true, type: 'module', dependencies }),
+    );
+    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: nodeRedisApp,
+      timeout: 180_000,
+    });
+    expect(existsSync(join(nodeRedisApp, 'node_modules', 'ioredis'))).toBe(false);
+    await writeFile(
+      join(nodeRedisApp, 'app.ts'),
+      `import { RedisCache } from '@sharedstate/caching-redis';
+import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
+import { createClient, createCluster } from 'redis';
+
+const client = createClient();
+new RedisCache({ redis: client });
+new RedisXmlRepository({ redis: client });
+const cluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:7000' }] });
+new RedisCache({ redis: cluster });
+new RedisXmlRepository({ redis: cluster });
+// @ts-expect-error neither an ioredis nor a node-redis client
+new RedisCache({ redis: { hello: 'world' } });
+// @ts-expect-error neither an ioredis nor a node-redis client
+new RedisXmlRepository({ redis: 42 });
+`,
+    );
+    // Both ways apps set skipLibCheck: off, our declarations must not need ioredis; on, a missing ioredis
+    // would silently make the client option \`any\`, and the wrong clients above would compile.
+    for (const skipLibCheck of [false, true]) {
+      await writeFile(
+        join(nodeRedisApp, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            module: 'nodenext',
+            moduleResolution: 'nodenext',
+            target: 'es2023',
+            noEmit: true,
+            skipLibCheck,
+            types: ['node'],
+          },
+          files: ['app.ts'],
+        }),
+      );
+      const result = await run(process.execPath, [tsc, '-p', nodeRedisApp]).then(
+        () => '',
+        (error: { stdout?: string }) => error.stdout ?? String(error),
+      );
+      expect({ skipLibCheck, errors: result }).toEqual({ skipLibCheck, errors: '' });
+    }
+  }, 200_000);
+
   test('every package README example is run, or named with the reason it is not', () => {
     const placed = [...SCRIPTS.map((script) => script.name), ...Object.keys(NOT_SCRIPTS)];
     expect(PACKAGES.filter((name) => !placed.includes(name))).toEqual([]);

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import {
+  type IoRedisClient,
   type NodeRedisClient,
   type NodeRedisCluster,
   sendNodeRedisCommand,
@@ -172,7 +173,7 @@ const asArgument = (argument: CommandArgument): string | Buffer =>
   typeof argument === 'number' ? String(argument) : argument;
 
 export function cacheCommandsFor(
-  client: Redis | Cluster | NodeRedisClient | NodeRedisCluster,
+  client: IoRedisClient | NodeRedisClient | NodeRedisCluster,
   useScripts: boolean,
 ): CacheCommands {
   if (typeof (client as unknown as Partial<Redis>).hmgetBuffer === 'function') {

@@ -1,5 +1,12 @@
-import type { Clock, Duration, Logger, NodeRedisClient, NodeRedisCluster } from '@sharedstate/shared-helpers';
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type {
+  Clock,
+  Duration,
+  IoRedisClient,
+  Logger,
+  NodeRedisClient,
+  NodeRedisCluster,
+} from '@sharedstate/shared-helpers';
+import type { IoRedisConnectionOptions } from './ioredis-connection-options.ts';
 
 export interface RedisCacheOptions {
   /**
@@ -7,12 +14,12 @@ export interface RedisCacheOptions {
    * v5 (`createClient()` or `createCluster()`, connected by the app). The cache does not close a client it
    * was given. Give either this or `connection`.
    */
-  redis?: Redis | Cluster | NodeRedisClient | NodeRedisCluster;
+  redis?: IoRedisClient | NodeRedisClient | NodeRedisCluster;
   /**
    * A redis:// URL or ioredis options; the cache creates the client, with bounded retries (options given
    * here override them), and owns it.
    */
-  connection?: string | RedisOptions;
+  connection?: string | IoRedisConnectionOptions;
   /** Prefix of every Redis key (ASP.NET Core's InstanceName), e.g. 'shop:'. Default none. */
   instanceName?: string;
   /**

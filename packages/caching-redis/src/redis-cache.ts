@@ -19,6 +19,7 @@ import {
   resolveEntryOptions,
 } from '@sharedstate/caching-abstractions';
 import {
+  type IoRedisClient,
   isNodeRedisClient,
   isReplyError,
   type NodeRedisClient,
@@ -26,9 +27,10 @@ import {
   parseDuration,
   systemClock,
 } from '@sharedstate/shared-helpers';
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { type CacheCommands, cacheCommandsFor } from './cache-commands.ts';
 import { durationMsToTicks, epochMsToTicks, ticksToDurationMs, ticksToEpochMs } from './dotnet-ticks.ts';
+import type { IoRedisConnectionOptions } from './ioredis-connection-options.ts';
 import { ioredis } from './ioredis-module.ts';
 import { RecentRenewals } from './recent-renewals.ts';
 import {
@@ -51,16 +53,16 @@ interface WriteFields {
   slidingMs: number | undefined;
 }
 
-type Client = Redis | Cluster | NodeRedisClient | NodeRedisCluster;
+type Client = IoRedisClient | NodeRedisClient | NodeRedisCluster;
 
 /**
- * ioredis's constructor, taking its own RedisOptions. ioredis 6 types the options parameter with
- * `replyMapping?: ReplyMapping`, which its RedisOptions (`replyMapping?: ReplyMappingMode | undefined`)
- * does not satisfy under exactOptionalPropertyTypes; ioredis 5 has no such parameter. Same class, at runtime.
+ * ioredis's constructor, taking the options `connection` gives (IoRedisConnectionOptions, this package's
+ * description of ioredis 5's and 6's RedisOptions, which ioredis's own parameter types do not take as they
+ * are under exactOptionalPropertyTypes). Same class, at runtime.
  */
 type RedisClientClass = {
-  new (options: RedisOptions): Redis;
-  new (url: string, options: RedisOptions): Redis;
+  new (options: IoRedisConnectionOptions): Redis;
+  new (url: string, options: IoRedisConnectionOptions): Redis;
 };
 
 const asBuffer = (value: Uint8Array) => Buffer.from(value.buffer, value.byteOffset, value.byteLength);

@@ -6,6 +6,7 @@ import {
 } from '@sharedstate/dataprotection-core';
 import {
   boundedCall,
+  type IoRedisClient,
   isNodeRedisClient,
   type NodeRedisClient,
   type NodeRedisCluster,
@@ -13,14 +14,14 @@ import {
   refuseUnknownOptions,
   sendNodeRedisCommand,
 } from '@sharedstate/shared-helpers';
-import type { Cluster, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 export interface RedisXmlRepositoryOptions {
   /**
    * The app's client, never closed by the repository: ioredis (`new Redis(...)`, Sentinel included, or
    * `new Cluster(...)`) or node-redis v5 (`createClient()` or `createCluster()`, connected).
    */
-  redis: Redis | Cluster | NodeRedisClient | NodeRedisCluster;
+  redis: IoRedisClient | NodeRedisClient | NodeRedisCluster;
   /** The Redis list holding the key ring. Default `DataProtection-Keys`, as ASP.NET Core's. */
   key?: string;
   /** Longest a read or write may take before it fails with RepositoryUnavailableError. Default '5s'. */

@@ -3,6 +3,7 @@ export { type Clock, systemClock } from './clock.ts';
 export { type CliOutput, readCommandLine } from './command-line.ts';
 export { type Duration, parseDuration } from './duration.ts';
 export { bytesToGuid, guidToBytes, isGuid } from './guid-bytes.ts';
+export type { IoRedisClient } from './ioredis-client.ts';
 export { type Logger, silentLogger } from './logger.ts';
 export {
   isNodeRedisClient,
