@@ -328,6 +328,20 @@ describe.each([
     );
     await expect(registering({ dataProtection: base.dataProtection })).rejects.toThrow(/cache/);
     await expect(registering({ ...base, properties: true })).resolves.toBeUndefined();
+    // request.session already decorated, as @fastify/session does: the property view cannot have it.
+    const taken = make();
+    taken.decorateRequest('session', null as never);
+    const starting = async () => {
+      await taken.register(fastifySession, { ...base, properties: true });
+      await taken.ready();
+    };
+    try {
+      await expect(starting()).rejects.toThrow(
+        /another plugin \(@fastify\/session\?\) has decorated already/,
+      );
+    } finally {
+      await taken.close().catch(() => {});
+    }
   });
 });
 
