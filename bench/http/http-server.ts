@@ -19,7 +19,11 @@ import { RedisCache } from '@sharedstate/caching-redis';
 import { createDataProtection } from '@sharedstate/dataprotection-core';
 import { PostgresXmlRepository } from '@sharedstate/dataprotection-postgres';
 import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
-import { getSession as expressSession, session as sharedExpress } from '@sharedstate/session-express';
+import {
+  getSession as expressSession,
+  type Session,
+  session as sharedExpress,
+} from '@sharedstate/session-express';
 import {
   getSession as fastifySessionOf,
   fastifySession as sharedFastify,
@@ -59,6 +63,25 @@ const shared = () => ({
     repository: new RedisXmlRepository({ redis, key: 'bench:keys' }),
   }),
 });
+
+type Counter = { get(): number; set(n: number): void };
+/** The routes' counter in one of our sessions, as JSON under 'n'. */
+const sessionCounter = (s: Session<{ n: number }>): Counter => ({
+  get: () => s.getJson('n') ?? 0,
+  set: (n) => s.setJson('n', n),
+});
+/** The counter as a property of an express-session-style session object. */
+const propertyCounter = (session: unknown): Counter => {
+  const s = session as Record<string, number>;
+  return {
+    get: () => s.n ?? 0,
+    set: (n) => {
+      s.n = n;
+    },
+  };
+};
+/** The variants without a session count nothing. */
+const NO_COUNTER: Counter = { get: () => 0, set: () => {} };
 
 const PG_KINDS = new Set(['pg-get', 'pg-get-set', 'sharedstate-pg', 'connect-pg-simple']);
 /** Every statement this process sends to PostgreSQL goes through this pool, and is counted. */
@@ -107,25 +130,15 @@ async function listener(): Promise<RequestListener> {
         }),
       );
     }
-    const counter = (req: express.Request): { get(): number; set(n: number): void } => {
+    const counter = (req: express.Request): Counter => {
       if (kind === 'sharedstate-merge') {
         const s = expressSession<{ n: number }>(req);
         return { get: () => s.getJson('n') ?? 0, set: () => s.update('n', (n) => (n ?? 0) + 1) };
       }
-      if (kind === 'sharedstate') {
-        const s = expressSession<{ n: number }>(req);
-        return { get: () => s.getJson('n') ?? 0, set: (n) => s.setJson('n', n) };
-      }
-      if (kind === 'express-session' || kind === 'properties') {
-        const s = (req as unknown as { session: Record<string, number> }).session;
-        return {
-          get: () => s.n ?? 0,
-          set: (n) => {
-            s.n = n;
-          },
-        };
-      }
-      return { get: () => 0, set: () => {} };
+      if (kind === 'sharedstate') return sessionCounter(expressSession<{ n: number }>(req));
+      if (kind === 'express-session' || kind === 'properties')
+        return propertyCounter((req as unknown as { session: unknown }).session);
+      return NO_COUNTER;
     };
     app.get('/read', (req, res) => void res.send(String(counter(req).get())));
     app.post('/write', (req, res, next) => {
@@ -231,18 +244,15 @@ async function fastifyServer(kind: string | undefined): Promise<Server> {
       saveUninitialized: false,
     });
   }
-  const counter = (request: object): { get(): number; set(n: number): void } => {
-    if (kind === 'sharedstate') {
-      const s = fastifySessionOf<{ n: number }>(request);
-      return { get: () => s.getJson('n') ?? 0, set: (n) => s.setJson('n', n) };
-    }
+  const counter = (request: object): Counter => {
+    if (kind === 'sharedstate') return sessionCounter(fastifySessionOf<{ n: number }>(request));
     if (kind === 'fastify-session') {
       const s = (
         request as { session: { get(key: string): unknown; set(key: string, value: unknown): void } }
       ).session;
       return { get: () => (s.get('n') as number | undefined) ?? 0, set: (n) => s.set('n', n) };
     }
-    return { get: () => 0, set: () => {} };
+    return NO_COUNTER;
   };
   app.get('/read', async (request) => String(counter(request).get()));
   app.post('/write', async (request) => {
@@ -287,21 +297,11 @@ async function postgresListener(kind: string): Promise<RequestListener> {
       }),
     );
   }
-  const counter = (req: express.Request): { get(): number; set(n: number): void } => {
-    if (kind === 'sharedstate-pg') {
-      const s = expressSession<{ n: number }>(req);
-      return { get: () => s.getJson('n') ?? 0, set: (n) => s.setJson('n', n) };
-    }
-    if (kind === 'connect-pg-simple') {
-      const s = (req as unknown as { session: Record<string, number> }).session;
-      return {
-        get: () => s.n ?? 0,
-        set: (n) => {
-          s.n = n;
-        },
-      };
-    }
-    return { get: () => 0, set: () => {} };
+  const counter = (req: express.Request): Counter => {
+    if (kind === 'sharedstate-pg') return sessionCounter(expressSession<{ n: number }>(req));
+    if (kind === 'connect-pg-simple')
+      return propertyCounter((req as unknown as { session: unknown }).session);
+    return NO_COUNTER;
   };
   app.get('/_statements', (_req, res) => void res.json({ statements: db.statements.length }));
   app.get('/read', (req, res) => void res.send(String(counter(req).get())));

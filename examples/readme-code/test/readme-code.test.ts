@@ -333,6 +333,34 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
     if (app !== undefined) await rm(app, { recursive: true, force: true });
   });
 
+  /**
+   * A second app beside the main one, with only the packages named (packed, standing in for the registry's)
+   * and the other dependencies given, installed with npm: answers its folder.
+   */
+  async function installSmallApp(
+    name: string,
+    ours: string[],
+    others: Record<string, string>,
+  ): Promise<string> {
+    const folder = join(app, name);
+    await mkdir(folder);
+    const tarballs = await readdir(join(app, 'packages'));
+    const dependencies: Record<string, string> = { ...others };
+    for (const pkg of ours) {
+      dependencies[`@sharedstate/${pkg}`] =
+        `file:../packages/${tarballs.find((file) => file.startsWith(`sharedstate-${pkg}-`))}`;
+    }
+    await writeFile(
+      join(folder, 'package.json'),
+      JSON.stringify({ name, private: true, type: 'module', dependencies }),
+    );
+    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: folder,
+      timeout: 180_000,
+    });
+    return folder;
+  }
+
   test('npm installs one ioredis, the app’s, which the packages share', async () => {
     const files = await readdir(join(app, 'node_modules'), { recursive: true });
     const copies = files
@@ -344,27 +372,11 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
   });
 
   test('an app that installs session-express alone gets neither dataprotection-core nor xmldom', async () => {
-    // npm would fetch our packages from the registry by name; the packed ones stand in for them.
-    const alone = join(app, 'session-express-alone');
-    await mkdir(alone);
-    const tarball = async (name: string) =>
-      `file:../packages/${(await readdir(join(app, 'packages'))).find((file) => file.startsWith(`sharedstate-${name}-`))}`;
-    const dependencies: Record<string, string> = { express: APP_DEPENDENCIES.express };
-    for (const name of [
-      'session-express',
-      'session-core',
-      'caching-abstractions',
-      'dataprotection-abstractions',
-    ])
-      dependencies[`@sharedstate/${name}`] = await tarball(name);
-    await writeFile(
-      join(alone, 'package.json'),
-      JSON.stringify({ name: 'alone', private: true, dependencies }),
+    const alone = await installSmallApp(
+      'session-express-alone',
+      ['session-express', 'session-core', 'caching-abstractions', 'dataprotection-abstractions'],
+      { express: APP_DEPENDENCIES.express },
     );
-    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
-      cwd: alone,
-      timeout: 180_000,
-    });
     const { stdout } = await run('npm', ['ls', '--all', '--parseable'], { cwd: alone });
     const installed = stdout.split('\n').map((path) => path.slice(join(alone, 'node_modules').length + 1));
     expect(installed).toEqual(expect.arrayContaining(['@sharedstate/session-core', 'cookie', 'ms']));
@@ -372,30 +384,17 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
   }, 200_000);
 
   test('an app on node-redis alone (no ioredis) compiles against the Redis packages, and a wrong client does not', async () => {
-    const nodeRedisApp = join(app, 'node-redis-alone');
-    await mkdir(nodeRedisApp);
-    const tarball = async (name: string) =>
-      `file:../packages/${(await readdir(join(app, 'packages'))).find((file) => file.startsWith(`sharedstate-${name}-`))}`;
-    const dependencies: Record<string, string> = {
-      redis: '5.9.0',
-      '@types/node': APP_DEPENDENCIES['@types/node'],
-    };
-    for (const name of [
-      'caching-redis',
-      'dataprotection-redis',
-      'caching-abstractions',
-      'dataprotection-abstractions',
-      'dataprotection-core',
-    ])
-      dependencies[`@sharedstate/${name}`] = await tarball(name);
-    await writeFile(
-      join(nodeRedisApp, 'package.json'),
-      JSON.stringify({ name: 'node-redis-alone', private: true, type: 'module', dependencies }),
+    const nodeRedisApp = await installSmallApp(
+      'node-redis-alone',
+      [
+        'caching-redis',
+        'dataprotection-redis',
+        'caching-abstractions',
+        'dataprotection-abstractions',
+        'dataprotection-core',
+      ],
+      { redis: '5.9.0', '@types/node': APP_DEPENDENCIES['@types/node'] },
     );
-    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
-      cwd: nodeRedisApp,
-      timeout: 180_000,
-    });
     expect(existsSync(join(nodeRedisApp, 'node_modules', 'ioredis'))).toBe(false);
     await writeFile(
       join(nodeRedisApp, 'app.ts'),

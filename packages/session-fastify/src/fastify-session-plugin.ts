@@ -95,8 +95,6 @@ class PendingReply implements SessionRequest, SessionReceiver {
   session: Session<object> | undefined = undefined;
   /** The onSend hook has run for this request (a second run is for the error reply of a failed save). */
   sent = false;
-  /** The onSend hook is saving the session; the reply waits for it. */
-  saving = false;
   /** The session is saved (or its save failed) and the cookie decided: a new session could not reach the browser now. */
   headersDecided = false;
   /** The route failed (Fastify's onError ran): its own error is what the client sees. */
@@ -123,6 +121,11 @@ class PendingReply implements SessionRequest, SessionReceiver {
   /** Read only to warn when a cookie goes out without Secure behind a proxy Fastify does not trust. */
   get forwardedProto(): string | undefined {
     return forwardedProto(this.request.headers['x-forwarded-proto']);
+  }
+
+  /** The onSend hook is saving the session; the reply waits for it. */
+  get saving(): boolean {
+    return this.sent && !this.headersDecided;
   }
 
   responseStarted(): boolean {
@@ -215,17 +218,12 @@ function onSend(
     done(null, payload);
     return;
   }
-  pending.saving = true;
   saving.then(
     () => {
-      pending.saving = false;
       addCookie(pending);
       done(null, payload);
     },
-    (error: unknown) => {
-      pending.saving = false;
-      failReply(pending, error, done);
-    },
+    (error: unknown) => failReply(pending, error, done),
   );
 }
 
