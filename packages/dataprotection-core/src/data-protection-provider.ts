@@ -206,7 +206,7 @@ export function createDataProtection(options: DataProtectionOptions): DataProtec
     },
     async initialize() {
       const ring = await ringProvider.getCurrentKeyRing();
-      if (ring.defaultKey === undefined) throw noDefaultKeyError(repositoryHint);
+      if (ring.defaultKey === undefined) throw noDefaultKeyError(repositoryHint, ring.keys);
     },
     checkForKeyRingChanges: () => ringProvider.checkForChanges(),
     onKeyRingLoaded: (listener) => ringProvider.onLoad(listener),

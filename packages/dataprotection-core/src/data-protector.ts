@@ -102,7 +102,7 @@ export class KeyRingBasedDataProtector implements DataProtector {
 
   #protectWith(ring: KeyRing, plaintext: Uint8Array): Buffer {
     const key = ring.defaultKey;
-    if (key === undefined) throw noDefaultKeyError(this.#repositoryHint);
+    if (key === undefined) throw noDefaultKeyError(this.#repositoryHint, ring.keys);
     const aad = this.#aadFor(key);
     let body: Buffer;
     try {

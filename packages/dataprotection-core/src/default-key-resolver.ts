@@ -18,7 +18,8 @@ const byId = (a: Key, b: Key) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
  * Chooses the default key as ASP.NET Core's DefaultKeyResolver does (FORMATS §2.5), so that a Node and a
  * .NET instance sharing a ring agree on which key protects new payloads. Keys older than the propagation
  * window are preferred newest first; younger keys oldest first, so a key other instances may not have
- * seen yet is not used while an established one exists.
+ * seen yet is not used while an established one exists. Keys an unreadable element may have revoked are
+ * left out like revoked ones.
  *
  * One difference: revoked keys are left out before the preferred key is picked. ASP.NET Core picks first
  * and then finds the pick revoked, which asks for a new key; after a young key is revoked it stays the
@@ -32,7 +33,8 @@ export function resolveDefaultKey(
 ): DefaultKeyResolution {
   const cutoff = now - KEY_PROPAGATION_WINDOW_MS;
   const candidates = keys.filter(
-    (key) => !key.isRevoked && key.activationDate.getTime() <= now + MAX_SERVER_CLOCK_SKEW_MS,
+    (key) =>
+      !key.isRevoked && !key.mayBeRevoked && key.activationDate.getTime() <= now + MAX_SERVER_CLOCK_SKEW_MS,
   );
   const established = candidates
     .filter((key) => key.creationDate.getTime() <= cutoff)
@@ -46,10 +48,13 @@ export function resolveDefaultKey(
   }
   const fallbackCandidates = [
     ...keys
-      .filter((key) => key !== preferred && !key.isRevoked && key.creationDate.getTime() <= cutoff)
+      .filter(
+        (key) =>
+          key !== preferred && !key.isRevoked && !key.mayBeRevoked && key.creationDate.getTime() <= cutoff,
+      )
       .sort((a, b) => b.creationDate.getTime() - a.creationDate.getTime()),
     ...keys
-      .filter((key) => !key.isRevoked && key.creationDate.getTime() > cutoff)
+      .filter((key) => !key.isRevoked && !key.mayBeRevoked && key.creationDate.getTime() > cutoff)
       .sort((a, b) => a.creationDate.getTime() - b.creationDate.getTime()),
   ];
   return { defaultKey: undefined, fallbackKey: fallbackCandidates.find(canUse), shouldGenerateNewKey: true };

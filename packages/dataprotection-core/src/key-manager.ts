@@ -6,9 +6,10 @@ import type { AlgorithmConfiguration } from './algorithms.ts';
 import type { RandomSource } from './authenticated-encryptor.ts';
 import { XmlKeyFormatError } from './errors.ts';
 import { Key } from './key.ts';
-import { keyFromXml, keyToXml, type Revocation, revocationFromXml, revocationToXml } from './key-xml.ts';
+import { type KeyRingContents, readKeyRingElements, withPositions } from './key-ring-contents.ts';
+import { keyFromXml, keyToXml, type Revocation, revocationToXml } from './key-xml.ts';
 import { formatCompactUtc } from './xml-date.ts';
-import { parseXmlElement, serializeCompact } from './xml-document.ts';
+import { childElement, parseXmlElement, serializeCompact } from './xml-document.ts';
 import type { XmlDecryptor, XmlEncryptor } from './xml-encryption.ts';
 import type { XmlRepository } from './xml-repository.ts';
 
@@ -58,46 +59,48 @@ export class KeyManager {
 
   /** Every key in the repository (not-yet-active, active, expired), with revocations applied. */
   async getAllKeys(): Promise<Key[]> {
+    return [...(await this.readKeyRing()).keys];
+  }
+
+  /**
+   * The keys, with every readable revocation applied, and the elements that could not be read (each with
+   * where it is stored and what it was taken to be). One bad element never stops the others.
+   */
+  async readKeyRing(): Promise<KeyRingContents> {
     const { repository, logger, xmlDecryptors, random } = this.#options;
-    const elements = await repository.getAllElements();
-    const keys = new Map<string, Key>();
-    const revoked = new Set<string>();
-    let massRevocation: Date | undefined;
-    for (const text of elements) {
-      const element = parseXmlElement(text, this.repositoryDescription);
-      const name = element.localName ?? element.nodeName;
-      if (name === 'key') {
-        let key: Key;
-        try {
-          key = new Key(keyFromXml(element), xmlDecryptors, random);
-        } catch (error) {
-          // A key that cannot be read is skipped, as ASP.NET Core does; it will never be a default.
-          logger.warn(
-            `Skipping an unreadable key in ${this.repositoryDescription}: ${(error as Error).message}`,
-          );
-          continue;
-        }
-        if (keys.has(key.id))
-          throw new KeyRingError(
-            `The key {${key.id}} already exists in the keyring (${this.repositoryDescription}).`,
-          );
-        keys.set(key.id, key);
-      } else if (name === 'revocation') {
-        const revocation = revocationFromXml(element);
-        if (revocation.keyId === '*') {
-          if (!massRevocation || revocation.revocationDate > massRevocation)
-            massRevocation = revocation.revocationDate;
-        } else {
-          revoked.add(revocation.keyId);
-        }
-      } else {
-        logger.debug(`Ignoring unknown element <${name}> in ${this.repositoryDescription}.`);
-      }
+    const stored = repository.listElements
+      ? await repository.listElements()
+      : withPositions(await repository.getAllElements());
+    return readKeyRingElements(stored, {
+      repositoryDescription: this.repositoryDescription,
+      decryptors: xmlDecryptors,
+      random,
+      logger,
+    });
+  }
+
+  /**
+   * Deletes the elements the ring cannot read (see `readKeyRing`), where the repository supports deletion,
+   * and returns how many it deleted. The first copy of a key stored twice stays.
+   */
+  async deleteInvalidElements(): Promise<number> {
+    const { repository } = this.#options;
+    if (!repository.deleteElements) {
+      throw new KeyRingError(`${this.repositoryDescription} does not support deleting elements.`);
     }
-    for (const key of keys.values()) {
-      if (revoked.has(key.id) || (massRevocation && key.creationDate < massRevocation)) key.markRevoked();
-    }
-    return [...keys.values()];
+    const { invalidElements } = await this.readKeyRing();
+    if (invalidElements.length === 0) return 0;
+    // Counted by text: a second copy of a key has the same text as the first, and only one copy goes.
+    const doomed = new Map<string, number>();
+    for (const { xml } of invalidElements) doomed.set(xml, (doomed.get(xml) ?? 0) + 1);
+    const deleted = await repository.deleteElements((text) => {
+      const left = doomed.get(text) ?? 0;
+      if (left === 0) return false;
+      doomed.set(text, left - 1);
+      return true;
+    });
+    if (deleted > 0) this.#changed();
+    return deleted;
   }
 
   /** Creates and stores a new key with a fresh 512-bit master key. */
@@ -176,12 +179,17 @@ export class KeyManager {
     );
     const remaining = new Set(keys.map((key) => key.id).filter((id) => !doomed.has(id)));
     const deleted = await repository.deleteElements((text) => {
-      const element: Element = parseXmlElement(text, this.repositoryDescription);
+      let element: Element;
+      try {
+        element = parseXmlElement(text, this.repositoryDescription);
+      } catch {
+        return false; // unreadable elements go with deleteInvalidElements, after an operator has seen them
+      }
       const name = element.localName ?? element.nodeName;
       if (name === 'key') return doomed.has((element.getAttribute('id') ?? '').toLowerCase());
       if (name === 'revocation') {
-        const revocation = revocationFromXml(element);
-        return revocation.keyId !== '*' && !remaining.has(revocation.keyId);
+        const keyId = (childElement(element, 'key')?.getAttribute('id') ?? '*').toLowerCase();
+        return keyId !== '*' && !remaining.has(keyId);
       }
       return false;
     });

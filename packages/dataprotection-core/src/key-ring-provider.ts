@@ -4,6 +4,7 @@ import { resolveDefaultKey } from './default-key-resolver.ts';
 import type { Key } from './key.ts';
 import type { KeyManager } from './key-manager.ts';
 import { KeyRing } from './key-ring.ts';
+import type { InvalidKeyRingElement } from './key-ring-contents.ts';
 
 const HOUR = 60 * 60 * 1000;
 const REFRESH_PERIOD_MS = 24 * HOUR;
@@ -33,10 +34,29 @@ export interface KeyRingProviderOptions {
 }
 
 /** What protecting with a ring that has no default key fails with. */
-export function noDefaultKeyError(repositoryDescription: string): KeyRingError {
+export function noDefaultKeyError(repositoryDescription: string, keys: readonly Key[] = []): KeyRingError {
+  const suspended = keys.filter((key) => key.mayBeRevoked).length;
+  const why =
+    suspended > 0
+      ? ` ${suspended} key(s) stored before an element the ring cannot read do not protect, since that element may have revoked them: check it (sharedstate-keys list) and remove it (sharedstate-keys remove-invalid), or create a new key.`
+      : '';
   return new KeyRingError(
-    `The key ring in ${repositoryDescription} does not contain a valid default protection key, and autoGenerateKeys is false, so none can be created. Create a key (sharedstate-keys new, or keyManager.createKey) from the instance that owns the ring, or enable autoGenerateKeys.`,
+    `The key ring in ${repositoryDescription} does not contain a valid default protection key, and autoGenerateKeys is false, so none can be created.${why} Create a key (sharedstate-keys new, or keyManager.createKey) from the instance that owns the ring, or enable autoGenerateKeys.`,
   );
+}
+
+/** The error line for one unreadable element: where it is, what is wrong, what the ring did, how to fix it. */
+export function describeInvalidElement(
+  element: InvalidKeyRingElement,
+  repositoryDescription: string,
+): string {
+  const consequence =
+    element.treatedAs === 'unusable key'
+      ? 'It is skipped.'
+      : element.treatedAs === 'revocation'
+        ? `Key {${element.keyId}} is treated as revoked.`
+        : 'It may have been a revocation, so keys stored before it still unprotect but no longer protect; a newer key protects instead.';
+  return `The key ring in ${repositoryDescription} has an element it cannot read at ${element.location}: ${element.reason} ${consequence} List it with \`sharedstate-keys list\` and remove it with \`sharedstate-keys remove-invalid\`.`;
 }
 
 /** Told, after each load, whether payloads protected with a key id still unprotect. */
@@ -59,6 +79,7 @@ export class KeyRingProvider {
   #creatingKey = false;
   #changeCheck: NodeJS.Timeout | undefined;
   readonly #listeners = new Set<KeyRingListener>();
+  #reportedInvalid = new Set<string>();
 
   constructor(options: KeyRingProviderOptions) {
     this.#options = options;
@@ -194,7 +215,8 @@ export class KeyRingProvider {
     const { keyManager, keyLifetimeMs, autoGenerateKeys, logger } = this.#options;
     // Read before the elements: a change between the two reads makes the next check re-read, never miss it.
     let changeToken = await keyManager.getChangeToken();
-    let keys = await keyManager.getAllKeys();
+    let contents = await keyManager.readKeyRing();
+    let keys = contents.keys;
     let resolution = resolveDefaultKey(now, keys, this.#canUse);
     let { defaultKey } = resolution;
     let needsKey = resolution.shouldGenerateNewKey;
@@ -220,7 +242,8 @@ export class KeyRingProvider {
         }
         // Re-read: other instances may have created keys at the same moment, and all must agree on one.
         changeToken = await keyManager.getChangeToken();
-        keys = await keyManager.getAllKeys();
+        contents = await keyManager.readKeyRing();
+        keys = contents.keys;
         resolution = resolveDefaultKey(now, keys, this.#canUse);
         chosen =
           resolution.defaultKey ??
@@ -233,7 +256,8 @@ export class KeyRingProvider {
     if (chosen?.isRevoked) {
       throw new KeyRingError(`The default key {${chosen.id}} has been revoked; create a new key.`);
     }
-    if (!chosen) logger.error(noDefaultKeyError(keyManager.repositoryDescription).message);
+    this.#reportInvalidElements(contents.invalidElements);
+    if (!chosen) logger.error(noDefaultKeyError(keyManager.repositoryDescription, keys).message);
     const refreshMs = REFRESH_PERIOD_MS * (1 - (this.#options.random ?? Math.random)() / 5);
     const expiresAt =
       !chosen || chosen.isExpired(now)
@@ -242,6 +266,23 @@ export class KeyRingProvider {
     logger.debug(
       `Key ring loaded from ${keyManager.repositoryDescription}: ${keys.length} keys, default {${chosen?.id ?? 'none'}}.`,
     );
-    return new KeyRing(chosen, keys, expiresAt, changeToken);
+    return new KeyRing(chosen, keys, expiresAt, changeToken, contents.invalidElements);
+  }
+
+  /**
+   * Logs each unreadable element once, when it first appears in a load, not on every load or request; an
+   * element removed and stored again is reported again.
+   */
+  #reportInvalidElements(invalid: readonly InvalidKeyRingElement[]): void {
+    const { logger, keyManager } = this.#options;
+    const seen = new Set<string>();
+    for (const element of invalid) {
+      // By content, not location: deleting an element before it renumbers the elements of a list.
+      const fingerprint = `${element.reason}\n${element.xml}`;
+      seen.add(fingerprint);
+      if (this.#reportedInvalid.has(fingerprint)) continue;
+      logger.error(describeInvalidElement(element, keyManager.repositoryDescription));
+    }
+    this.#reportedInvalid = seen;
   }
 }

@@ -1,4 +1,5 @@
 import type { Key } from './key.ts';
+import type { InvalidKeyRingElement } from './key-ring-contents.ts';
 
 /** A snapshot of the key ring: the default key that protects, and every key that may unprotect. */
 export class KeyRing {
@@ -11,12 +12,21 @@ export class KeyRing {
   readonly expiresAt: number;
   /** The repository's change token read with this ring: a different one means the stored ring changed. */
   readonly changeToken: string;
+  /** Elements the ring could not read when it was loaded (reported once, removable with the CLI). */
+  readonly invalidElements: readonly InvalidKeyRingElement[];
   readonly #keys: Map<string, Key>;
   /** By the 16 payload bytes (hex), so unprotect needs no GUID formatting. */
   readonly #byIdBytes: Map<string, Key>;
 
-  constructor(defaultKey: Key | undefined, keys: readonly Key[], expiresAt: number, changeToken: string) {
+  constructor(
+    defaultKey: Key | undefined,
+    keys: readonly Key[],
+    expiresAt: number,
+    changeToken: string,
+    invalidElements: readonly InvalidKeyRingElement[] = [],
+  ) {
     this.defaultKey = defaultKey;
+    this.invalidElements = invalidElements;
     this.expiresAt = expiresAt;
     this.changeToken = changeToken;
     this.#keys = new Map(keys.map((key) => [key.id, key]));
@@ -46,6 +56,6 @@ export class KeyRing {
 
   /** The same ring, trusted a little longer (after a failed refresh). */
   extendedTo(expiresAt: number): KeyRing {
-    return new KeyRing(this.defaultKey, this.keys, expiresAt, this.changeToken);
+    return new KeyRing(this.defaultKey, this.keys, expiresAt, this.changeToken, this.invalidElements);
   }
 }

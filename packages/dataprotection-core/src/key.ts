@@ -15,6 +15,7 @@ export class Key {
   readonly activationDate: Date;
   readonly expirationDate: Date;
   #revoked = false;
+  #mayBeRevoked = false;
   readonly #record: KeyRecord;
   readonly #decryptors: readonly XmlDecryptor[];
   readonly #random: RandomSource;
@@ -45,6 +46,20 @@ export class Key {
   /** @internal set while revocations are applied to a freshly read ring. */
   markRevoked(): void {
     this.#revoked = true;
+  }
+
+  /**
+   * True when an element the ring could not read was stored after this key: it may have been a revocation
+   * of this key. The key still unprotects (ending every session over a damaged element would be worse) but
+   * never protects a new payload, so no new payload depends on a key that may be revoked.
+   */
+  get mayBeRevoked(): boolean {
+    return this.#mayBeRevoked;
+  }
+
+  /** @internal set while a freshly read ring is checked for unreadable elements. */
+  markMayBeRevoked(): void {
+    this.#mayBeRevoked = true;
   }
 
   isExpired(now: number): boolean {

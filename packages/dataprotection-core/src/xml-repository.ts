@@ -1,14 +1,34 @@
+/** One stored element and where it is. */
+export interface StoredXmlElement {
+  /** The element's text as stored. */
+  readonly xml: string;
+  /** Where an operator finds it: "file 'key-….xml'", "row \"Id\" 12". */
+  readonly location: string;
+}
+
 /**
  * Where the key ring lives: a flat collection of XML elements (`<key>` and `<revocation>`), each a string of
  * compact XML. Every instance of an application must use the same repository (and application name) to
  * read each other's payloads. Implementations run the suite in `@sharedstate/dataprotection-core/testing`.
  */
 export interface XmlRepository {
-  /** Every element stored, in any order. A failure must throw: a missed revocation is a security problem. */
+  /**
+   * Every element stored, in the order they were stored where the store keeps one. A failure to reach the
+   * store must throw (a missed revocation is a security problem); an element that is not well-formed is
+   * returned as it is stored, for the key ring to report and skip.
+   */
   getAllElements(): Promise<readonly string[]>;
+  /**
+   * Optional: the same elements with where each is stored (a file name, a row id), so that an element the
+   * ring cannot read is reported by a name an operator can find. Without it, elements are named by position.
+   */
+  listElements?(): Promise<readonly StoredXmlElement[]>;
   /** Adds one element. `friendlyName` (e.g. `key-{id}`) may be used to name it; it need not be unique. */
   storeElement(element: string, friendlyName: string): Promise<void>;
-  /** Optional: removes the elements the predicate selects and returns how many it removed. */
+  /**
+   * Optional: removes the elements the predicate selects and returns how many it removed. The predicate gets
+   * each element's text as `getAllElements` returns it, unreadable ones included.
+   */
   deleteElements?(shouldDelete: (element: string) => boolean): Promise<number>;
   /**
    * Optional, and worth having: a short value that changes whenever the stored elements change (an element

@@ -1,6 +1,5 @@
 import {
   EphemeralXmlRepository,
-  KeyRingError,
   parseXmlElement,
   serializeCompact,
 } from '@sharedstate/dataprotection-core';
@@ -184,32 +183,43 @@ describe('revocations (§2.4)', () => {
 });
 
 describe('malformed repository content (§2.1)', () => {
-  test('an unreadable key is skipped and unknown elements are ignored', async () => {
+  test('an unreadable key is skipped and reported, and unknown elements are ignored', async () => {
     const repository = new EphemeralXmlRepository();
     await repository.storeElement(aspNetCoreKeyFile({}), 'good');
     await repository.storeElement('<key id="not-a-guid" version="1"/>', 'bad');
     await repository.storeElement('<somethingElse/>', 'other');
-    const warnings: string[] = [];
-    const logger = { debug() {}, info() {}, error() {}, warn: (m: string) => warnings.push(m) };
-    const keys = await providerFor(repository, { logger }).keyManager.getAllKeys();
+    const { keys, invalidElements } = await providerFor(repository).keyManager.readKeyRing();
     expect(keys.map((k) => k.id)).toEqual([VECTOR_KEY_ID]);
-    expect(warnings.join()).toMatch(/not-a-guid/);
+    expect(invalidElements).toMatchObject([
+      { location: 'element #2', treatedAs: 'unusable key', reason: expect.stringMatching(/not-a-guid/) },
+    ]);
   });
 
-  test('a duplicate key id is fatal', async () => {
+  test('a second copy of a key id is reported and skipped; the first copy is the key', async () => {
     const repository = new EphemeralXmlRepository();
     await repository.storeElement(aspNetCoreKeyFile({}), 'a');
-    await repository.storeElement(aspNetCoreKeyFile({}), 'b');
-    await expect(providerFor(repository).keyManager.getAllKeys()).rejects.toThrow(KeyRingError);
+    await repository.storeElement(
+      aspNetCoreKeyFile({ masterKey: Buffer.alloc(64, 7).toString('base64') }),
+      'b',
+    );
+    const { keys, invalidElements } = await providerFor(repository).keyManager.readKeyRing();
+    expect(keys).toHaveLength(1);
+    expect(keys[0]!.descriptor.masterKey).toEqual(Buffer.from(VECTOR_MASTER_KEY, 'base64'));
+    expect(invalidElements).toMatchObject([{ location: 'element #2', keyId: VECTOR_KEY_ID }]);
   });
 
-  test('a malformed revocation is fatal, since skipping it could keep a revoked key alive', async () => {
+  test('a revocation of all keys whose date cannot be read stops every key stored before it from protecting', async () => {
     const repository = new EphemeralXmlRepository();
+    await repository.storeElement(aspNetCoreKeyFile({}), 'k');
     await repository.storeElement(
       '<revocation version="1"><revocationDate>soon</revocationDate><key id="*"/></revocation>',
       'r',
     );
-    await expect(providerFor(repository).keyManager.getAllKeys()).rejects.toThrow(/revocationDate/);
+    const { keys, invalidElements } = await providerFor(repository).keyManager.readKeyRing();
+    expect(invalidElements).toMatchObject([
+      { treatedAs: 'possible revocation', reason: expect.stringMatching(/revocationDate/) },
+    ]);
+    expect(keys.map((key) => [key.isRevoked, key.mayBeRevoked])).toEqual([[false, true]]);
   });
 
   test('XML with a DTD is refused', () => {
