@@ -83,8 +83,9 @@ function refuseTwoBlobs(options: AzureBlobXmlRepositoryOptions): void {
 /**
  * The key ring in one Azure blob, as ASP.NET Core's PersistKeysToAzureBlobStorage keeps it: a single XML
  * document whose root's children are the `<key>` and `<revocation>` elements. Reads are conditional on the
- * cached ETag; writes re-read, append and upload guarded by the ETag, retrying with a short random back-off
- * (hundreds of milliseconds, not ASP.NET Core's accidental half hour) when another instance wrote first, so concurrent writers never overwrite each other.
+ * cached ETag; writes and deletions rewrite the document guarded by the ETag, retrying when another instance
+ * wrote first. The document must be well-formed as a whole: a damaged blob fails the read, while a
+ * well-formed element the ring cannot use is reported by the ring and removable with deleteElements.
  */
 export class AzureBlobXmlRepository implements XmlRepository {
   readonly #blob: BlockBlobClient;
@@ -138,6 +139,27 @@ export class AzureBlobXmlRepository implements XmlRepository {
   async storeElement(element: string, _friendlyName: string): Promise<void> {
     // Validate before any I/O: a malformed element must not reach the shared document.
     const compact = serializeCompact(parseXmlElement(element, 'the element to store'));
+    await this.#rewrite('write', (elements) => ({ elements: [...elements, compact], result: undefined }));
+  }
+
+  /** Rewrites the document without the selected elements, guarded by its ETag like a write. */
+  async deleteElements(shouldDelete: (element: string) => boolean): Promise<number> {
+    await this.#refresh();
+    return this.#rewrite('delete from', (elements) => {
+      const kept = elements.filter((element) => !shouldDelete(element));
+      return { elements: kept, result: elements.length - kept.length };
+    });
+  }
+
+  /**
+   * Uploads `change` applied to the current document, conditional on its ETag; when another writer won, re-reads
+   * and applies `change` again, with a short random back-off (hundreds of milliseconds, not ASP.NET Core's
+   * accidental half hour), so concurrent writers never overwrite each other.
+   */
+  async #rewrite<T>(
+    what: string,
+    change: (elements: readonly string[]) => { elements: string[]; result: T },
+  ): Promise<T> {
     let lastConflict: unknown;
     for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
       if (attempt >= 1) {
@@ -146,7 +168,10 @@ export class AzureBlobXmlRepository implements XmlRepository {
         await this.#refresh();
       }
       const base = this.#cached;
-      const elements = [...(base?.elements ?? []), compact];
+      const { elements, result } = change(base?.elements ?? []);
+      const before = base?.elements ?? [];
+      if (elements.length === before.length && elements.every((element, i) => element === before[i]))
+        return result; // nothing to change
       const body = `${BOM}${DECLARATION}<repository>${elements.join('')}</repository>`;
       try {
         const response = await this.#blob.upload(body, Buffer.byteLength(body), {
@@ -154,7 +179,7 @@ export class AzureBlobXmlRepository implements XmlRepository {
           conditions: base ? { ifMatch: base.etag } : { ifNoneMatch: '*' },
         });
         this.#cached = { etag: response.etag ?? '', elements };
-        return;
+        return result;
       } catch (error) {
         // 409/412: another instance wrote first. 404 with a cached ETag: the blob was deleted meanwhile.
         // Either way: re-read and try again. isRestError rather than instanceof: the app's other Azure SDKs
@@ -168,11 +193,11 @@ export class AzureBlobXmlRepository implements XmlRepository {
           lastConflict = error;
           continue;
         }
-        throw this.#unavailable('write', error);
+        throw this.#unavailable(what, error);
       }
     }
     throw new RepositoryUnavailableError(
-      `Could not write the key ring in ${this.description}: other writers won ${this.#maxAttempts} times in a row.`,
+      `Could not ${what} the key ring in ${this.description}: other writers won ${this.#maxAttempts} times in a row.`,
       { cause: lastConflict },
     );
   }

@@ -18,7 +18,17 @@ describeWithService(services.azurite(), 'AzureBlobXmlRepository on Azurite', (az
   describeXmlRepositoryConformance('AzureBlobXmlRepository', {
     createStorage() {
       const blobName = `conformance-${blobs++}.xml`;
-      return { open: () => new AzureBlobXmlRepository({ containerClient: container, blobName }) };
+      return {
+        open: () => new AzureBlobXmlRepository({ containerClient: container, blobName }),
+        damagedElementsAreWellFormed: true,
+        // Another writer's element, inserted into the document as ASP.NET Core would append it.
+        async storeDamaged(text) {
+          const blob = container.getBlockBlobClient(blobName);
+          const document = (await blob.downloadToBuffer()).toString('utf8');
+          const body = document.replace('</repository>', `${text}</repository>`);
+          await blob.upload(body, Buffer.byteLength(body));
+        },
+      };
     },
   });
 

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, link, mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { refuseUnknownOptions } from '@sharedstate/shared-helpers';
 import { DataProtectionConfigurationError } from './errors.ts';
 import { parseXmlElement, serializeCompact, serializeIndented } from './xml-document.ts';
-import type { XmlRepository } from './xml-repository.ts';
+import type { StoredXmlElement, XmlRepository } from './xml-repository.ts';
 
 export interface FileSystemXmlRepositoryOptions {
   /** The directory holding the key files; created (mode 0700) if missing. Share it (a volume) between instances. */
@@ -51,21 +51,41 @@ export class FileSystemXmlRepository implements XmlRepository {
   }
 
   async getAllElements(): Promise<readonly string[]> {
-    let names: string[];
+    return (await this.listElements()).map((element) => element.xml);
+  }
+
+  /**
+   * Every key file, oldest first (files are written once and never changed, so their modification time is
+   * when they were stored), each in compact form, or as it is on disk when it is not well-formed XML.
+   */
+  async listElements(): Promise<readonly StoredXmlElement[]> {
+    const files = await this.#keyFiles();
+    const read = await Promise.all(
+      files.map(async (name) => {
+        const path = join(this.directory, name);
+        try {
+          const [text, stats] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
+          return { xml: compactIfReadable(text), location: `file '${name}'`, storedAt: stats.mtimeMs };
+        } catch (error) {
+          // Deleted between the listing and the read: it is no longer part of the ring.
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+          throw error;
+        }
+      }),
+    );
+    return read
+      .filter((entry) => entry !== undefined)
+      .sort((a, b) => a.storedAt - b.storedAt || (a.location < b.location ? -1 : 1))
+      .map(({ xml, location }) => ({ xml, location }));
+  }
+
+  async #keyFiles(): Promise<string[]> {
     try {
-      names = await readdir(this.directory);
+      return (await readdir(this.directory)).filter((name) => name.toLowerCase().endsWith('.xml')).sort();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
-    const files = names.filter((name) => name.toLowerCase().endsWith('.xml')).sort();
-    // Any unreadable file fails the whole read: it might hold a revocation.
-    return Promise.all(
-      files.map(async (name) => {
-        const text = await readFile(join(this.directory, name), 'utf8');
-        return serializeCompact(parseXmlElement(text, `${this.description} file '${name}'`));
-      }),
-    );
   }
 
   /**
@@ -73,15 +93,7 @@ export class FileSystemXmlRepository implements XmlRepository {
    * listing changes exactly when the ring does. One directory read, no file contents.
    */
   async getChangeToken(): Promise<string> {
-    try {
-      return (await readdir(this.directory))
-        .filter((name) => name.toLowerCase().endsWith('.xml'))
-        .sort()
-        .join('/');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-      throw error;
-    }
+    return (await this.#keyFiles()).join('/');
   }
 
   async storeElement(element: string, friendlyName: string): Promise<void> {
@@ -122,20 +134,27 @@ export class FileSystemXmlRepository implements XmlRepository {
   }
 
   async deleteElements(shouldDelete: (element: string) => boolean): Promise<number> {
-    const names = (await readdir(this.directory).catch(() => [] as string[])).filter((n) =>
-      n.toLowerCase().endsWith('.xml'),
-    );
     let deleted = 0;
-    for (const name of names) {
+    for (const name of await this.#keyFiles()) {
       const path = join(this.directory, name);
-      const element = serializeCompact(
-        parseXmlElement(await readFile(path, 'utf8'), `${this.description} file '${name}'`),
-      );
-      if (shouldDelete(element)) {
+      const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (text !== undefined && shouldDelete(compactIfReadable(text))) {
         await unlink(path);
         deleted++;
       }
     }
     return deleted;
+  }
+}
+
+/** The element in compact form, or the text as it is when it is not a readable element (for the ring to report). */
+function compactIfReadable(text: string): string {
+  try {
+    return serializeCompact(parseXmlElement(text));
+  } catch {
+    return text;
   }
 }

@@ -29,6 +29,11 @@ export {
 } from './file-system-xml-repository.ts';
 export type { Key } from './key.ts';
 export type { KeyManager } from './key-manager.ts';
+export type {
+  InvalidElementTreatment,
+  InvalidKeyRingElement,
+  KeyRingContents,
+} from './key-ring-contents.ts';
 export { TIME_LIMITED_PURPOSE } from './time-limited-data-protector.ts';
 export {
   DATA_PROTECTION_NS,
@@ -45,4 +50,4 @@ export {
   type XmlDecryptor,
   type XmlEncryptor,
 } from './xml-encryption.ts';
-export type { XmlRepository } from './xml-repository.ts';
+export type { StoredXmlElement, XmlRepository } from './xml-repository.ts';

@@ -1,11 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createDataProtection,
-  FileSystemXmlRepository,
-  XmlKeyFormatError,
-} from '@sharedstate/dataprotection-core';
+import { createDataProtection, FileSystemXmlRepository } from '@sharedstate/dataprotection-core';
 import { aspNetCoreKeyFile, VECTOR_KEY_ID } from './fixtures.ts';
 
 describe('FileSystemXmlRepository (§3.1)', () => {
@@ -66,10 +62,38 @@ describe('FileSystemXmlRepository (§3.1)', () => {
     expect(element).toContain(`<key id="${VECTOR_KEY_ID}" version="1"><creationDate>`);
   });
 
-  test('an unreadable file fails the whole read rather than hiding a revocation', async () => {
-    const repository = new FileSystemXmlRepository({ directory: join(directory, '..') });
-    writeFileSync(join(directory, '..', 'revocation-x.xml'), '<revocation version="1"><revocationDate>');
-    await expect(repository.getAllElements()).rejects.toThrow(XmlKeyFormatError);
+  test('an unreadable file is named in the error, never stops the ring, and is removed by deleteInvalidElements', async () => {
+    const errors: string[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (m: string) => void errors.push(m) };
+    const make = () =>
+      createDataProtection({
+        applicationName: 'app',
+        repository: new FileSystemXmlRepository({ directory }),
+        keyRingChangeCheckInterval: false,
+        logger,
+      });
+    const first = make();
+    const payload = await first.createProtector('p').protect('kept');
+    // Stored after the key (a later modification time), as a damaged copy would be, and before now.
+    const [keyFile] = readdirSync(directory);
+    utimesSync(join(directory, keyFile!), new Date(Date.now() - 2_000), new Date(Date.now() - 2_000));
+    const bad = join(directory, 'revocation-x.xml');
+    writeFileSync(bad, '<!DOCTYPE r [<!ENTITY e "e">]><revocation version="1"><revocationDate>&e;');
+    utimesSync(bad, new Date(Date.now() - 1_000), new Date(Date.now() - 1_000));
+
+    const fresh = make();
+    expect(await fresh.createProtector('p').unprotect(payload)).toBe('kept');
+    const { keys, invalidElements } = await fresh.keyManager.readKeyRing();
+    expect(invalidElements).toMatchObject([
+      { location: "file 'revocation-x.xml'", treatedAs: 'possible revocation' },
+    ]);
+    // The key from before it no longer protects; the one this instance created after it does.
+    expect(keys.map((key) => key.mayBeRevoked)).toEqual([true, false]);
+    expect(errors.join('\n')).toContain("file 'revocation-x.xml'");
+
+    expect(await fresh.keyManager.deleteInvalidElements()).toBe(1);
+    expect(readdirSync(directory).filter((name) => name.startsWith('revocation'))).toEqual([]);
+    expect((await fresh.keyManager.readKeyRing()).invalidElements).toEqual([]);
   });
 
   test('a missing directory reads as an empty ring and is created on first write', async () => {

@@ -1,8 +1,4 @@
-import {
-  EphemeralXmlRepository,
-  parseXmlElement,
-  serializeCompact,
-} from '@sharedstate/dataprotection-core';
+import { EphemeralXmlRepository, parseXmlElement, serializeCompact } from '@sharedstate/dataprotection-core';
 import {
   DEFAULT_DESERIALIZER,
   descriptorFromXml,

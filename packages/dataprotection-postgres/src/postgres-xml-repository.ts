@@ -2,6 +2,7 @@ import {
   DataProtectionConfigurationError,
   type Duration,
   RepositoryUnavailableError,
+  type StoredXmlElement,
   type XmlRepository,
 } from '@sharedstate/dataprotection-core';
 import { boundedCall, parseDuration, refuseUnknownOptions, runLockedDdl } from '@sharedstate/shared-helpers';
@@ -107,11 +108,16 @@ export class PostgresXmlRepository implements XmlRepository {
   }
 
   async getAllElements(): Promise<readonly string[]> {
-    const result = await this.#query<{ Xml: string }>(
+    return (await this.listElements()).map((element) => element.xml);
+  }
+
+  /** Every element in the order it was inserted, each named by its row id. */
+  async listElements(): Promise<readonly StoredXmlElement[]> {
+    const result = await this.#query<{ Id: number; Xml: string }>(
       'read',
-      `SELECT "Xml" FROM ${this.#table} WHERE "Xml" IS NOT NULL ORDER BY "Id"`,
+      `SELECT "Id", "Xml" FROM ${this.#table} WHERE "Xml" IS NOT NULL ORDER BY "Id"`,
     );
-    return result.map((row) => row.Xml);
+    return result.map((row) => ({ xml: row.Xml, location: `row "Id" = ${row.Id}` }));
   }
 
   async storeElement(element: string, friendlyName: string): Promise<void> {

@@ -47,7 +47,14 @@ describeWithService(
         for (const statement of dataProtectionKeysTableStatements('public', tableName))
           await pool(1).query(statement);
         // Each open() is another instance, with a pool of its own.
-        return { open: () => new PostgresXmlRepository({ pool: pool(), tableName }) };
+        return {
+          open: () => new PostgresXmlRepository({ pool: pool(), tableName }),
+          async storeDamaged(text) {
+            await pool(1).query(`INSERT INTO "${tableName}" ("FriendlyName", "Xml") VALUES ('damaged', $1)`, [
+              text,
+            ]);
+          },
+        };
       },
     });
 

@@ -24,7 +24,10 @@ function describeWithClients(title: string, connect: () => Client) {
   describeXmlRepositoryConformance(title, {
     createStorage() {
       const key = `node-redis-keys-${process.pid}-${storage++}`;
-      return { open: async () => new RedisXmlRepository({ redis: await connected(), key }) };
+      return {
+        open: async () => new RedisXmlRepository({ redis: await connected(), key }),
+        storeDamaged: async (text) => void (await (await connected()).rPush(key, text)),
+      };
     },
   });
   return connected;

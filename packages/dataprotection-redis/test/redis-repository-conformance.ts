@@ -22,6 +22,11 @@ export function describeRedisRepositoryConformance(
     createStorage() {
       const key = `${keyPrefix}-${process.pid}-${storage++}`;
       return {
+        async storeDamaged(text) {
+          const client = connect();
+          clients.push(client);
+          await client.rpush(key, text);
+        },
         open: () => {
           const client = connect();
           clients.push(client);

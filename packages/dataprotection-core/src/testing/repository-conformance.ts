@@ -9,6 +9,13 @@ import type { XmlRepository } from '../xml-repository.ts';
 export interface RepositoryStorage {
   open(): XmlRepository | Promise<XmlRepository>;
   cleanup?(): Promise<void> | void;
+  /**
+   * Optional: appends `text` to the storage as a damaged copy or another writer would leave it, bypassing
+   * the repository (an RPUSH, a file, a row). Storage holding one document (a blob) sets
+   * `damagedElementsAreWellFormed` and gets well-formed text to put among the document's elements.
+   */
+  storeDamaged?(text: string): Promise<void>;
+  readonly damagedElementsAreWellFormed?: boolean;
 }
 
 export interface RepositoryConformanceOptions {
@@ -27,6 +34,13 @@ const sorted = (elements: readonly string[]) => elements.map(canonical).sort();
 
 /** The id of the key a payload (base64url, as protect(string) returns it) was protected with. */
 const payloadKeyId = (payload: string) => bytesToGuid(Buffer.from(payload, 'base64url').subarray(4, 20));
+
+/** Text whose meaning cannot be told, and a well-formed element that is no readable revocation. */
+const NOT_WELL_FORMED = '<!DOCTYPE r [<!ENTITY e "e">]><revocation version="1"><revocationDate>&e;';
+const UNREADABLE_REVOCATION =
+  '<revocation version="1"><revocationDate>not a date</revocationDate><key id="*" /></revocation>';
+
+const quietLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 const keyElement = (n: number) =>
   `<key id="00000000-0000-0000-0000-${String(n).padStart(12, '0')}" version="1"><creationDate>2030-01-01T00:00:00Z</creationDate></key>`;
@@ -151,6 +165,45 @@ export const repositoryCases: readonly RepositoryCase[] = [
       const fresh = await running.createProtector('p').protect('again');
       assert.notEqual(payloadKeyId(fresh), revoked, 'the revoked key still protects new payloads');
       assert.equal(await admin.createProtector('p').unprotect(fresh), 'again');
+    },
+  },
+  {
+    name: 'an element the ring cannot read never stops it, is reported, and is removed alone where deletion is supported',
+    async run(storage) {
+      if (!storage.storeDamaged) return;
+      const instance = async () =>
+        createDataProtection({
+          applicationName: 'conformance',
+          repository: await storage.open(),
+          keyRingChangeCheckInterval: false,
+          logger: quietLogger,
+        });
+      const admin = await instance();
+      const payload = await admin.createProtector('p').protect('hello');
+      await storage.storeDamaged(
+        storage.damagedElementsAreWellFormed ? UNREADABLE_REVOCATION : NOT_WELL_FORMED,
+      );
+
+      const running = await instance();
+      assert.equal(await running.createProtector('p').unprotect(payload), 'hello');
+      const { invalidElements } = await running.keyManager.readKeyRing();
+      assert.equal(invalidElements.length, 1, 'the damaged element was not reported');
+      assert.equal(invalidElements[0]!.treatedAs, 'possible revocation');
+      // It may have revoked the key stored before it: a key stored after it protects.
+      const fresh = await running.createProtector('p').protect('after');
+      assert.notEqual(payloadKeyId(fresh), payloadKeyId(payload), 'a key stored before it still protects');
+      assert.equal(await admin.createProtector('p').unprotect(fresh), 'after');
+
+      await admin.keyManager.revokeKey(payloadKeyId(payload), 'conformance');
+      assert.equal(await running.checkForKeyRingChanges(), true, 'the revocation was not noticed');
+      await assert.rejects(running.createProtector('p').unprotect(payload), KeyRevokedError);
+
+      if (!(await storage.open()).deleteElements) return;
+      const elementsBefore = (await running.keyManager.readKeyRing()).keys.length;
+      assert.equal(await running.keyManager.deleteInvalidElements(), 1);
+      const after = await running.keyManager.readKeyRing();
+      assert.deepEqual(after.invalidElements, []);
+      assert.equal(after.keys.length, elementsBefore, 'deleting the damaged element removed a key');
     },
   },
 ];
