@@ -1,4 +1,12 @@
-export { describeKey, type KeyDescription, type KeyStatus, keyStatus } from './key-status.ts';
+export {
+  describeInvalidElement,
+  describeKey,
+  type InvalidElementDescription,
+  type KeyDescription,
+  type KeyListEntry,
+  type KeyStatus,
+  keyStatus,
+} from './key-status.ts';
 export { type KeysCliOutput, runKeysCli } from './keys-cli.ts';
 export { KeysCliUsageError } from './keys-cli-errors.ts';
 export {

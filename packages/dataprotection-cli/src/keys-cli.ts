@@ -5,7 +5,7 @@ import {
   type DataProtectionProvider,
 } from '@sharedstate/dataprotection-core';
 import { parseDuration } from '@sharedstate/shared-helpers';
-import { describeKey, type KeyDescription } from './key-status.ts';
+import { describeInvalidElement, describeKey, type KeyDescription } from './key-status.ts';
 import { KeysCliUsageError } from './keys-cli-errors.ts';
 import {
   certificateOption,
@@ -19,11 +19,15 @@ const USAGE = `Usage:
   sharedstate-keys new    <repository> [--activation <ISO date>] [--lifetime <duration, default 90d>] [--json]
   sharedstate-keys revoke <repository> <key id> [--reason <text>] [--json]
   sharedstate-keys revoke <repository> --all [--before <ISO date, default now>] [--reason <text>] [--json]
+  sharedstate-keys remove-invalid <repository> [--json]
 
-list     every key with its status (active, pending, expired, revoked) and dates.
+list     every key with its status (active, pending, expired, revoked, suspended) and dates, then every
+         element the ring cannot read, with where it is stored and what the ring took it to be.
 new      adds a key (as the app's key manager would), activating now unless --activation says when.
 revoke   stops a key, or with --all every key created before a moment (after a leak), from unprotecting.
          Running instances refuse it within their keyRingChangeCheckInterval (30 s by default).
+remove-invalid  deletes the elements \`list\` reports as unreadable (check them first: one may have been a
+         revocation that should be written again). Keys they suspended protect again.
 
 ${REPOSITORY_USAGE}`;
 
@@ -84,7 +88,7 @@ export async function runKeysCli(
   try {
     const run = COMMANDS[command];
     if (run === undefined)
-      throw new KeysCliUsageError(`Unknown command '${command}': use list, new or revoke.`);
+      throw new KeysCliUsageError(`Unknown command '${command}': use list, new, revoke or remove-invalid.`);
     const protectKeysWithCertificate = certificateOption(values);
     opened = await openRepository(values, env);
     const provider = createDataProtection({
@@ -125,14 +129,39 @@ const COMMANDS: Record<string, Command> = {
   async list(provider, values, args, io) {
     if (args.length > 0) throw new KeysCliUsageError(`list takes no argument; got '${args[0]}'.`);
     const now = Date.now();
-    const keys = (await provider.keyManager.getAllKeys())
+    const ring = await provider.keyManager.readKeyRing();
+    const keys = [...ring.keys]
       .sort((a, b) => a.creationDate.getTime() - b.creationDate.getTime())
       .map((key) => describeKey(key, now));
+    const invalid = ring.invalidElements.map(describeInvalidElement);
+    const text = [
+      keys.length === 0 ? `No keys in ${provider.keyManager.repositoryDescription}.` : table(keys),
+      ...(invalid.length === 0
+        ? []
+        : [
+            `\n${invalid.length} element${invalid.length === 1 ? ' cannot' : 's cannot'} be read (remove with \`sharedstate-keys remove-invalid\`):`,
+            ...invalid.map(
+              (element) =>
+                `  ${element.location}: taken as ${element.treatedAs}${element.keyId ? ` of ${element.keyId}` : ''}; ${element.reason}`,
+            ),
+          ]),
+    ].join('\n');
+    print(io, values, [...keys, ...invalid], text);
+  },
+
+  async 'remove-invalid'(provider, values, args, io) {
+    if (args.length > 0) throw new KeysCliUsageError(`remove-invalid takes no argument; got '${args[0]}'.`);
+    const { keyManager } = provider;
+    const { invalidElements } = await keyManager.readKeyRing();
+    const removed = invalidElements.length === 0 ? 0 : await keyManager.deleteInvalidElements();
+    const listed = invalidElements.map(({ location, treatedAs }) => ({ location, treatedAs }));
     print(
       io,
       values,
-      keys,
-      keys.length === 0 ? `No keys in ${provider.keyManager.repositoryDescription}.` : table(keys),
+      { removed: listed.slice(0, removed) },
+      removed === 0
+        ? `Every element of ${keyManager.repositoryDescription} can be read; nothing removed.`
+        : `Removed ${removed} unreadable element${removed === 1 ? '' : 's'}:\n${listed.map((e) => `  ${e.location} (${e.treatedAs})`).join('\n')}\nRunning instances stop reporting ${removed === 1 ? 'it' : 'them'} at their next change check.`,
     );
   },
 

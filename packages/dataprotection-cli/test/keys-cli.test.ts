@@ -1,7 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KeyDescription } from '@sharedstate/dataprotection-cli';
+import type { KeyDescription, KeyListEntry } from '@sharedstate/dataprotection-cli';
 import {
   createDataProtection,
   FileSystemXmlRepository,
@@ -71,6 +71,41 @@ describe('sharedstate-keys on a folder', () => {
     expect(code).toBe(0);
     expect(out.split('\n')[0]).toMatch(/^id\s+status\s+created\s+activates\s+expires$/);
     expect(out).toContain(`${created.id}  active`);
+  });
+
+  test('an element the ring cannot read is listed, does not stop revoke, and remove-invalid removes it', async () => {
+    const created = await keysJson<KeyDescription>('new', '--dir', dir);
+    const [keyFile] = readdirSync(dir);
+    utimesSync(join(dir, keyFile!), new Date(Date.now() - 2_000), new Date(Date.now() - 2_000));
+    writeFileSync(
+      join(dir, 'revocation-copy.xml'),
+      '<!DOCTYPE r [<!ENTITY e "e">]><revocation>&e;</revocation>',
+    );
+
+    const listed = await keysJson<KeyListEntry[]>('list', '--dir', dir);
+    expect(listed).toEqual([
+      { ...created, status: 'suspended' },
+      {
+        status: 'invalid',
+        location: "file 'revocation-copy.xml'",
+        treatedAs: 'possible revocation',
+        keyId: null,
+        reason: expect.stringMatching(/DTD/),
+      },
+    ]);
+    const table = await keys('list', '--dir', dir);
+    expect(table.code).toBe(0);
+    expect(table.out).toContain(`${created.id}  suspended`);
+    expect(table.out).toMatch(
+      /1 element cannot be read[^\n]*\n.*file 'revocation-copy.xml'.*possible revocation/,
+    );
+
+    expect(await keysJson('revoke', '--dir', dir, created.id)).toMatchObject({ revoked: created.id });
+    expect(await keysJson('remove-invalid', '--dir', dir)).toEqual({
+      removed: [{ location: "file 'revocation-copy.xml'", treatedAs: 'possible revocation' }],
+    });
+    expect(readdirSync(dir).sort()).toEqual([`key-${created.id}.xml`, `revocation-${created.id}.xml`]);
+    expect(await keysJson<KeyListEntry[]>('list', '--dir', dir)).toEqual([{ ...created, status: 'revoked' }]);
   });
 
   test('a key id not in the ring fails with exit code 1 and says where it looked', async () => {
