@@ -1,6 +1,6 @@
 // Imported, not the global: the global `Buffer` is a getter, run on every use (each read copies its reply).
 import { Buffer } from 'node:buffer';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   assertKnownOptions,
   assertValidKey,
@@ -278,7 +278,7 @@ export class RedisCache implements DistributedCache {
     const reply = this.#commands.script(
       SET_IF_UNCHANGED_SCRIPT,
       redisKey,
-      [fields.absexp, fields.sldexp, fields.ttlMs, asBuffer(value), expectedHash],
+      [fields.absexp, fields.sldexp, fields.ttlMs, asBuffer(value), expectedHash, randomUUID()],
       false,
     );
     return this.#run('set', key, signal, reply, (written) => {

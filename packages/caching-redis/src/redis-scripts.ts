@@ -63,17 +63,24 @@ return 1
 const SET = WRITE;
 
 /**
- * ARGV as SET's, then the SHA-1 (hex) of the data the caller read, or '' for "no entry": writes only if
- * the entry's data is still that (ConditionalSet). Returns 1 when it wrote, 0 when the entry had changed.
- * Only the hash travels: the data read is not sent back.
+ * ARGV as SET's, then the SHA-1 (hex) of the data the caller read, or '' for "no entry", then an id unique
+ * to this write: writes only if the entry's data is still that (ConditionalSet), and records the id in the
+ * hash's `wid` field. Returns 1 when it wrote, 0 when the entry had changed. Only the hash travels: the data
+ * read is not sent back.
+ *
+ * The id makes a resent write report what happened: a client that lost the reply (a crash, a cut) and sends
+ * the same command again after reconnecting (ioredis does) finds its own id and gets 1, not a conflict that
+ * the session's merge mode would apply a second time. ASP.NET Core reads only absexp, sldexp and data.
  */
 const SET_IF_UNCHANGED = `
-local current = redis.call('HGET', KEYS[1], 'data')
+local current = redis.call('HMGET', KEYS[1], 'data', 'wid')
+if current[2] == ARGV[6] then return 1 end
 if ARGV[5] == '' then
-  if current then return 0 end
-elseif not current or redis.sha1hex(current) ~= ARGV[5] then
+  if current[1] then return 0 end
+elseif not current[1] or redis.sha1hex(current[1]) ~= ARGV[5] then
   return 0
 end
+redis.call('HSET', KEYS[1], 'wid', ARGV[6])
 ${WRITE}`;
 
 /** A script of the cache's: its source, the SHA-1 EVALSHA names it by, and the name ioredis defines it under. */

@@ -1,8 +1,8 @@
 // session-core on a real Redis: the ioTimeout bound and an outage while loading.
 import { RedisCache } from '@sharedstate/caching-redis';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
-import { SessionHandler } from '@sharedstate/session-core';
-import { describeWithService, redisCli, services } from '@sharedstate/testing';
+import { type Session, SessionHandler } from '@sharedstate/session-core';
+import { describeWithService, redisCli, replyLosingProxy, services } from '@sharedstate/testing';
 import { Redis } from 'ioredis';
 import { cookieFrom, request } from './fixtures.ts';
 
@@ -43,4 +43,36 @@ describeWithService(services.redis({ spawn: true }), 'sessions on a real Redis',
       expect(third.getString('k')).toBe('v');
     },
   );
+
+  test('merge mode applies a save once when the reply is lost and ioredis resends it after reconnecting', async () => {
+    const proxy = await replyLosingProxy(server());
+    const viaProxy = new Redis({ host: '127.0.0.1', port: proxy.port });
+    try {
+      const handler = new SessionHandler({
+        cache: new RedisCache({ redis: viaProxy, instanceName: 'once:' }),
+        dataProtection: createDataProtection({
+          applicationName: 'once',
+          repository: new EphemeralXmlRepository(),
+        }),
+        concurrentUpdates: 'merge',
+      });
+      const first = await handler.begin(request());
+      first.setJson('count', 0);
+      const cookie = cookieFrom(handler.responseHeaders(first).setCookie);
+      await handler.end(first);
+      for (let i = 1; i <= 10; i++) {
+        const session = (await handler.begin(request(cookie))) as unknown as Session<{ count: number }>;
+        session.update('count', (n) => (n ?? 0) + 1);
+        // The fifth save runs on the server, its reply is lost and the connection drops.
+        const lost = i === 5 ? proxy.loseReplyTo('count') : undefined;
+        await handler.end(session as unknown as Session<object>);
+        await lost;
+      }
+      const last = await handler.begin(request(cookie));
+      expect(last.getJson('count')).toBe(10);
+    } finally {
+      viaProxy.disconnect();
+      await proxy.close();
+    }
+  });
 });

@@ -24,6 +24,7 @@ export {
   type StartRedisOptions,
   startRedis,
 } from './redis-server.ts';
+export { type ReplyLosingProxy, replyLosingProxy } from './reply-losing-proxy.ts';
 export { type CertificateFiles, selfSignedCertificate } from './self-signed-certificate.ts';
 export { isCI, ServiceUnavailableError } from './service-unavailable.ts';
 export { services } from './services.ts';
