@@ -1,4 +1,4 @@
-import { SharedStateError } from '@sharedstate/shared-helpers';
+import { answerAsServiceUnavailable, SharedStateError } from '@sharedstate/shared-helpers';
 
 /** Base class of every error raised by a sharedstate cache or by the cache abstractions. */
 export class CacheError extends SharedStateError {}
@@ -16,7 +16,19 @@ export class CacheDisposedError extends CacheError {}
  * The backend could not be reached or did not answer in time. Providers wrap their client's error in this
  * (as `cause`) so callers can tell an outage from a programming error without knowing the backend.
  */
-export class CacheUnavailableError extends CacheError {}
+export class CacheUnavailableError extends CacheError {
+  /** 503 in Express, Koa and Fastify's default error handling (with Retry-After), and in Hono's (getResponse). */
+  declare readonly status: 503;
+  declare readonly statusCode: 503;
+  declare readonly expose: false;
+  declare readonly headers: Readonly<Record<'Retry-After', string>>;
+  declare getResponse: () => Response;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    answerAsServiceUnavailable(this);
+  }
+}
 
 /**
  * The key holds something no cache of this layout wrote (in Redis, a key of another type: another app using

@@ -14,6 +14,7 @@ export {
   CacheError,
   CacheUnavailableError,
 } from './cache-errors.ts';
+export { cacheKeyTag } from './cache-key-tag.ts';
 export { type ConditionalSet, supportsConditionalSet } from './conditional-set.ts';
 export type { CacheOperationOptions, DistributedCache } from './distributed-cache.ts';
 export { MemoryDistributedCache, type MemoryDistributedCacheOptions } from './memory-distributed-cache.ts';

@@ -7,6 +7,7 @@ import {
   resolveEntryOptions,
 } from './cache-entry-options.ts';
 import { CacheArgumentError, CacheDisposedError, CacheEntryTooLargeError } from './cache-errors.ts';
+import { cacheKeyTag } from './cache-key-tag.ts';
 import { type ConditionalSet, sameBytes } from './conditional-set.ts';
 import type { CacheOperationOptions, DistributedCache } from './distributed-cache.ts';
 
@@ -126,7 +127,7 @@ export class MemoryDistributedCache implements DistributedCache, ConditionalSet 
     const size = entrySize(key, value);
     if (size > this.#sizeLimit) {
       throw new CacheEntryTooLargeError(
-        `The entry '${key}' needs ${size} bytes but the cache's sizeLimit is ${this.#sizeLimit}; raise sizeLimit or store less.`,
+        `The entry of ${cacheKeyTag(key)} needs ${size} bytes but the cache's sizeLimit is ${this.#sizeLimit}; raise sizeLimit or store less.`,
       );
     }
     this.#delete(key);

@@ -1,5 +1,6 @@
 import type { CacheEntryOptions } from './cache-entry-options.ts';
 import { CacheError } from './cache-errors.ts';
+import { cacheKeyTag } from './cache-key-tag.ts';
 import type { CacheOperationOptions, DistributedCache } from './distributed-cache.ts';
 
 const encoder = new TextEncoder();
@@ -21,7 +22,9 @@ export async function getString(
   try {
     return decoder.decode(bytes);
   } catch (error) {
-    throw new CacheValueFormatError(`The value under '${key}' is not valid UTF-8 text.`, { cause: error });
+    throw new CacheValueFormatError(`The value under ${cacheKeyTag(key)} is not valid UTF-8 text.`, {
+      cause: error,
+    });
   }
 }
 
@@ -47,7 +50,9 @@ export async function getJson<T>(
   try {
     return JSON.parse(text) as T;
   } catch (error) {
-    throw new CacheValueFormatError(`The value under '${key}' is not valid JSON.`, { cause: error });
+    throw new CacheValueFormatError(`The value under ${cacheKeyTag(key)} is not valid JSON.`, {
+      cause: error,
+    });
   }
 }
 
@@ -61,7 +66,9 @@ export function setJson<T>(
 ): Promise<void> {
   const text = JSON.stringify(value);
   if (text === undefined) {
-    return Promise.reject(new CacheValueFormatError(`The value for '${key}' cannot be represented as JSON.`));
+    return Promise.reject(
+      new CacheValueFormatError(`The value for ${cacheKeyTag(key)} cannot be represented as JSON.`),
+    );
   }
   return setString(cache, key, text, entry, options);
 }

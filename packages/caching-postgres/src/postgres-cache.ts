@@ -9,6 +9,7 @@ import {
   type CacheOperationOptions,
   CacheUnavailableError,
   type ConditionalSet,
+  cacheKeyTag,
   type DistributedCache,
   OperationDeadlines,
   type ResolvedEntryOptions,
@@ -298,7 +299,7 @@ export class PostgresCache implements DistributedCache, ConditionalSet {
         if (onAbort) signal?.removeEventListener('abort', onAbort);
         reject(
           new CacheUnavailableError(
-            `PostgreSQL did not answer ${operation} '${key}' within ${timeoutMs} ms (operationTimeout).`,
+            `PostgreSQL did not answer ${operation} of ${cacheKeyTag(key)} within ${timeoutMs} ms (operationTimeout).`,
           ),
         );
       });
@@ -347,9 +348,14 @@ function translate(error: unknown, operation: string, key: string, table: Postgr
   }
   if (sqlState === undefined || UNAVAILABLE_CLASSES.has(sqlState.slice(0, 2))) {
     // No SQLSTATE: the connection failed, was cut or timed out before the server answered.
-    return new CacheUnavailableError(`PostgreSQL is unavailable for ${operation} '${key}': ${message}`, {
-      cause: error,
-    });
+    return new CacheUnavailableError(
+      `PostgreSQL is unavailable for ${operation} of ${cacheKeyTag(key)}: ${message}`,
+      {
+        cause: error,
+      },
+    );
   }
-  return new CacheError(`PostgreSQL refused ${operation} '${key}': ${message}`, { cause: error });
+  return new CacheError(`PostgreSQL refused ${operation} of ${cacheKeyTag(key)}: ${message}`, {
+    cause: error,
+  });
 }

@@ -13,6 +13,7 @@ import {
   CacheUnavailableError,
   type Clock,
   type ConditionalSet,
+  cacheKeyTag,
   type DistributedCache,
   expiresAtAfterTouch,
   OperationDeadlines,
@@ -379,7 +380,7 @@ export class RedisCache implements DistributedCache {
         if (onAbort) signal?.removeEventListener('abort', onAbort);
         reject(
           new CacheUnavailableError(
-            `Redis did not answer ${operation} '${key}' within ${this.#deadlines.timeoutMs} ms (operationTimeout).`,
+            `Redis did not answer ${operation} of ${cacheKeyTag(key)} within ${this.#deadlines.timeoutMs} ms (operationTimeout).`,
           ),
         );
       });
@@ -434,17 +435,22 @@ function translate(error: unknown, operation: string, key: string): unknown {
   if (isReplyError(error)) {
     if (error.message.startsWith('WRONGTYPE')) {
       return new CacheEntryConflictError(
-        `The Redis key of ${operation} '${key}' is not a hash this cache wrote (WRONGTYPE): another app may use the same instanceName; give each app its own.`,
+        `The Redis key of ${operation} of ${cacheKeyTag(key)} is not a hash this cache wrote (WRONGTYPE): another app may use the same instanceName; give each app its own.`,
         { cause: error },
       );
     }
     const hint = /NOPERM|NOSCRIPT|unknown command/i.test(error.message)
       ? ' If the server or its ACL forbids EVAL/EVALSHA, create the cache with useScripts: false.'
       : '';
-    return new CacheError(`Redis refused ${operation} '${key}': ${error.message}.${hint}`, { cause: error });
+    return new CacheError(`Redis refused ${operation} of ${cacheKeyTag(key)}: ${error.message}.${hint}`, {
+      cause: error,
+    });
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new CacheUnavailableError(`Redis is unavailable for ${operation} '${key}': ${message}`, {
-    cause: error,
-  });
+  return new CacheUnavailableError(
+    `Redis is unavailable for ${operation} of ${cacheKeyTag(key)}: ${message}`,
+    {
+      cause: error,
+    },
+  );
 }

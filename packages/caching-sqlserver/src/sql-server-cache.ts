@@ -10,6 +10,7 @@ import {
   CacheUnavailableError,
   type Clock,
   type ConditionalSet,
+  cacheKeyTag,
   type DistributedCache,
   type ResolvedEntryOptions,
   resolveEntryOptions,
@@ -315,7 +316,7 @@ function translate(error: unknown, operation: string, key: string, table: SqlTab
     code === 'ECONNCLOSED'
   ) {
     return new CacheUnavailableError(
-      `SQL Server is unavailable for ${operation} '${key}': ${(error as Error).message}`,
+      `SQL Server is unavailable for ${operation} of ${cacheKeyTag(key)}: ${(error as Error).message}`,
       { cause: error },
     );
   }
@@ -325,7 +326,10 @@ function translate(error: unknown, operation: string, key: string, table: SqlTab
       { cause: error },
     );
   }
-  return new CacheError(`SQL Server refused ${operation} '${key}': ${(error as Error).message}`, {
-    cause: error,
-  });
+  return new CacheError(
+    `SQL Server refused ${operation} of ${cacheKeyTag(key)}: ${(error as Error).message}`,
+    {
+      cause: error,
+    },
+  );
 }

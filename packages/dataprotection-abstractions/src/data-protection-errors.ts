@@ -1,4 +1,4 @@
-import { SharedStateError } from '@sharedstate/shared-helpers';
+import { answerAsServiceUnavailable, SharedStateError } from '@sharedstate/shared-helpers';
 
 /** Base class of every data protection error. */
 export class DataProtectionError extends SharedStateError {}
@@ -52,4 +52,16 @@ export class KeyRingError extends DataProtectionError {}
 export class KeyDecryptionError extends DataProtectionError {}
 
 /** The key repository could not be reached or did not answer in time (the cached ring keeps serving). */
-export class RepositoryUnavailableError extends DataProtectionError {}
+export class RepositoryUnavailableError extends DataProtectionError {
+  /** 503 in Express, Koa and Fastify's default error handling (with Retry-After), and in Hono's (getResponse). */
+  declare readonly status: 503;
+  declare readonly statusCode: 503;
+  declare readonly expose: false;
+  declare readonly headers: Readonly<Record<'Retry-After', string>>;
+  declare getResponse: () => Response;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    answerAsServiceUnavailable(this);
+  }
+}

@@ -1,13 +1,47 @@
-import { SharedStateError } from '@sharedstate/shared-helpers';
+import {
+  answerAsServiceUnavailable,
+  isServiceUnavailable,
+  SharedStateError,
+} from '@sharedstate/shared-helpers';
 
 /** Base class of every session error. */
 export class SessionError extends SharedStateError {}
 
-/** The session store could not be read: the request runs, but the session cannot be changed. */
-export class SessionUnavailableError extends SessionError {}
+/**
+ * The session store could not be read: the request runs, but the session cannot be changed. Answers 503
+ * Service Unavailable with Retry-After in each framework's default error handling.
+ */
+export class SessionUnavailableError extends SessionError {
+  /** 503 in Express, Koa and Fastify's default error handling (with Retry-After), and in Hono's (getResponse). */
+  declare readonly status: 503;
+  declare readonly statusCode: 503;
+  declare readonly expose: false;
+  declare readonly headers: Readonly<Record<'Retry-After', string>>;
+  declare getResponse: () => Response;
 
-/** The session was changed but could not be saved: the request must not report success. */
-export class SessionCommitError extends SessionError {}
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    answerAsServiceUnavailable(this);
+  }
+}
+
+/**
+ * The session was changed but could not be saved: the request must not report success. When the cause is an
+ * outage (the cache did not answer), it answers 503 Service Unavailable with Retry-After, as its cause does;
+ * otherwise the framework's 500.
+ */
+export class SessionCommitError extends SessionError {
+  declare readonly status?: 503;
+  declare readonly statusCode?: 503;
+  declare readonly expose?: false;
+  declare readonly headers?: Readonly<Record<'Retry-After', string>>;
+  declare getResponse?: () => Response;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    if (isServiceUnavailable(options?.cause)) answerAsServiceUnavailable(this);
+  }
+}
 
 /** A value or the whole session is over the configured size limits. */
 export class SessionTooLargeError extends SessionError {}

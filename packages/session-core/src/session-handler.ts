@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   CacheEntryConflictError,
   type CacheEntryOptions,
+  CacheUnavailableError,
   type ConditionalSet,
   type DistributedCache,
   OperationDeadlines,
@@ -18,12 +19,7 @@ import {
   sessionCookieHeader,
   unprotectSessionKey,
 } from './session-cookie.ts';
-import {
-  SessionCommitError,
-  SessionConfigurationError,
-  SessionError,
-  SessionUsageError,
-} from './session-errors.ts';
+import { SessionCommitError, SessionConfigurationError, SessionUsageError } from './session-errors.ts';
 import {
   type ResolvedSessionOptions,
   resolveSessionOptions,
@@ -661,7 +657,12 @@ export class SessionHandler {
     if (deadlines === undefined) return pending;
     return new Promise<T>((resolve, reject) => {
       const stop = deadlines.watch(() =>
-        reject(new SessionError(`Timed out after ${deadlines.timeoutMs} ms (ioTimeout) in session ${what}.`)),
+        reject(
+          // The store did not answer within the bound: an outage as far as this request can tell.
+          new CacheUnavailableError(
+            `Timed out after ${deadlines.timeoutMs} ms (ioTimeout) in session ${what}.`,
+          ),
+        ),
       );
       pending.then(
         (value) => {

@@ -1,8 +1,16 @@
 // session-core on a real Redis: the ioTimeout bound and an outage while loading.
+
+import { CacheUnavailableError, cacheKeyTag } from '@sharedstate/caching-abstractions';
 import { RedisCache } from '@sharedstate/caching-redis';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
-import { type Session, SessionHandler } from '@sharedstate/session-core';
-import { describeWithService, redisCli, replyLosingProxy, services } from '@sharedstate/testing';
+import { type Session, SessionCommitError, SessionHandler } from '@sharedstate/session-core';
+import {
+  describeWithService,
+  recordingLogger,
+  redisCli,
+  replyLosingProxy,
+  services,
+} from '@sharedstate/testing';
 import { Redis } from 'ioredis';
 import { cookieFrom, request } from './fixtures.ts';
 
@@ -43,6 +51,46 @@ describeWithService(services.redis({ spawn: true }), 'sessions on a real Redis',
       expect(third.getString('k')).toBe('v');
     },
   );
+
+  test('a save during an outage fails as 503 with Retry-After, and neither its message nor a log line holds the session key', async () => {
+    const log = recordingLogger();
+    const handler = new SessionHandler({
+      cache: new RedisCache({ redis: client, instanceName: 'tagged:', operationTimeout: '300ms' }),
+      dataProtection: createDataProtection({
+        applicationName: 'tag',
+        repository: new EphemeralXmlRepository(),
+      }),
+      logger: log.logger,
+    });
+    const first = await handler.begin(request());
+    first.setString('k', 'v');
+    const cookie = cookieFrom(handler.responseHeaders(first).setCookie);
+    await handler.end(first);
+    const [stored] = await client.keys('tagged:*');
+    const sessionKey = stored!.slice('tagged:'.length);
+
+    const second = await handler.begin(request(cookie));
+    second.setString('k', 'w');
+    await redisCli(server().port, ['client', 'pause', '1000', 'ALL']);
+    const failure = (await handler.end(second)!.then(
+      () => undefined,
+      (error: unknown) => error,
+    )) as SessionCommitError;
+    expect(failure).toBeInstanceOf(SessionCommitError);
+    expect(failure.cause).toBeInstanceOf(CacheUnavailableError);
+    expect({ status: failure.status, statusCode: failure.statusCode, headers: failure.headers }).toEqual({
+      status: 503,
+      statusCode: 503,
+      headers: { 'Retry-After': '5' },
+    });
+    expect(failure.getResponse!().status).toBe(503);
+    const said = [failure.message, (failure.cause as Error).message, ...log.warnings, ...log.errors].join(
+      '\n',
+    );
+    expect(said).toContain(cacheKeyTag(sessionKey));
+    expect(said).not.toContain(sessionKey);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+  });
 
   test('merge mode applies a save once when the reply is lost and ioredis resends it after reconnecting', async () => {
     const proxy = await replyLosingProxy(server());

@@ -30,7 +30,5 @@ describeBackendOutage('Hono', ({ redisUrl, timeoutMs, logger, apps }) => {
     s.setJson('cart', [...(s.getJson('cart') ?? []), c.req.param('item')]);
     return c.json({});
   });
-  // The write's SessionUnavailableError as a plain 500.
-  app.onError((_error, c) => c.text('unavailable', 500));
   return apps.start(createServer(getRequestListener(app.fetch)), () => redis.quit());
 });

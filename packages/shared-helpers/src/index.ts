@@ -15,5 +15,11 @@ export {
 } from './node-redis-client.ts';
 export type { OptionErrorClass } from './option-error.ts';
 export { type PostgresPoolLike, runLockedDdl } from './postgres-ddl.ts';
+export {
+  answerAsServiceUnavailable,
+  isServiceUnavailable,
+  OUTAGE_RETRY_AFTER_SECONDS,
+  type ServiceUnavailableAnswer,
+} from './service-unavailable.ts';
 export { SharedStateError } from './sharedstate-error.ts';
 export { refuseUnknownOptions, unknownOptionMessage } from './unknown-options.ts';
