@@ -16,14 +16,15 @@ import {
 
 const USAGE = `Usage:
   sharedstate-keys list   <repository> [--json]
-  sharedstate-keys new    <repository> [--activation <ISO date>] [--lifetime <duration, default 90d>] [--json]
+  sharedstate-keys new    <repository> [--activation <ISO date>] [--lifetime <duration, default 90d>] [--allow-unencrypted] [--json]
   sharedstate-keys revoke <repository> <key id> [--reason <text>] [--json]
   sharedstate-keys revoke <repository> --all [--before <ISO date, default now>] [--reason <text>] [--json]
   sharedstate-keys remove-invalid <repository> [--json]
 
 list     every key with its status (active, pending, expired, revoked, suspended) and dates, then every
          element the ring cannot read, with where it is stored and what the ring took it to be.
-new      adds a key (as the app's key manager would), activating now unless --activation says when.
+new      adds a key (as the app's key manager would), activating now unless --activation says when. In a
+         ring whose keys are encrypted at rest, pass the certificate (or --allow-unencrypted to store it in clear).
 revoke   stops a key, or with --all every key created before a moment (after a leak), from unprotecting.
          Running instances refuse it within their keyRingChangeCheckInterval (30 s by default).
 remove-invalid  deletes the elements \`list\` reports as unreadable (check them first: one may have been a
@@ -44,6 +45,7 @@ const OPTIONS = {
   reason: { type: 'string' },
   all: { type: 'boolean' },
   before: { type: 'string' },
+  'allow-unencrypted': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -97,6 +99,7 @@ export async function runKeysCli(
       autoGenerateKeys: false,
       keyRingChangeCheckInterval: false,
       ...(protectKeysWithCertificate ? { protectKeysWithCertificate } : {}),
+      allowUnencryptedKeys: values['allow-unencrypted'] ?? false,
       logger: {
         debug: () => {},
         info: () => {},

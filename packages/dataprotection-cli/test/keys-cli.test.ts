@@ -159,5 +159,13 @@ describe('sharedstate-keys on a folder', () => {
       'secret',
     );
     expect(await keysJson<KeyDescription[]>('list', '--dir', dir)).toEqual([created]);
+
+    // Without the certificate, no unencrypted key joins the encrypted ring, unless asked for.
+    const refused = await keys('new', '--dir', dir);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/encrypted at rest.*--certificate and --private-key.*--allow-unencrypted/s);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.xml'))).toHaveLength(1);
+    const clear = await keysJson<KeyDescription>('new', '--dir', dir, '--allow-unencrypted');
+    expect(readFileSync(join(dir, `key-${clear.id}.xml`), 'utf8')).toContain('<value>');
   });
 });

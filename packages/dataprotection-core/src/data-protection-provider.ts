@@ -47,6 +47,12 @@ export interface DataProtectionOptions {
   xmlEncryptor?: XmlEncryptor;
   /** Decryptors for master keys encrypted by custom encryptors. */
   xmlDecryptors?: readonly XmlDecryptor[];
+  /**
+   * Without an XML encryptor, new master keys are stored unencrypted; in a ring that already holds keys
+   * encrypted at rest, creating one is refused (a KeyRingError, logged as an error) unless this is true.
+   * Default false.
+   */
+  allowUnencryptedKeys?: boolean;
   /** Least time between key ring reloads forced by payloads naming an unknown key; default '5s'. */
   unknownKeyRefreshInterval?: Duration;
   /**
@@ -101,6 +107,7 @@ const OPTION_NAMES: Readonly<Record<keyof DataProtectionOptions, true>> = {
   unprotectKeysWithAnyCertificate: true,
   xmlEncryptor: true,
   xmlDecryptors: true,
+  allowUnencryptedKeys: true,
   unknownKeyRefreshInterval: true,
   keyRingChangeCheckInterval: true,
   logger: true,
@@ -165,6 +172,7 @@ export function createDataProtection(options: DataProtectionOptions): DataProtec
     algorithms,
     xmlEncryptor,
     xmlDecryptors,
+    allowUnencryptedKeys: options.allowUnencryptedKeys ?? false,
     clock,
     logger,
     random: options.random ?? secureRandom,
@@ -206,7 +214,8 @@ export function createDataProtection(options: DataProtectionOptions): DataProtec
     },
     async initialize() {
       const ring = await ringProvider.getCurrentKeyRing();
-      if (ring.defaultKey === undefined) throw noDefaultKeyError(repositoryHint, ring.keys);
+      if (ring.defaultKey === undefined)
+        throw ring.keyCreationRefused ?? noDefaultKeyError(repositoryHint, ring.keys);
     },
     checkForKeyRingChanges: () => ringProvider.checkForChanges(),
     onKeyRingLoaded: (listener) => ringProvider.onLoad(listener),

@@ -102,7 +102,8 @@ export class KeyRingBasedDataProtector implements DataProtector {
 
   #protectWith(ring: KeyRing, plaintext: Uint8Array): Buffer {
     const key = ring.defaultKey;
-    if (key === undefined) throw noDefaultKeyError(this.#repositoryHint, ring.keys);
+    if (key === undefined)
+      throw ring.keyCreationRefused ?? noDefaultKeyError(this.#repositoryHint, ring.keys);
     const aad = this.#aadFor(key);
     let body: Buffer;
     try {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, link, mkdir, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { refuseUnknownOptions } from '@sharedstate/shared-helpers';
+import { consoleLogger, type Logger, refuseUnknownOptions } from '@sharedstate/shared-helpers';
 import { DataProtectionConfigurationError } from './errors.ts';
 import { parseXmlElement, serializeCompact, serializeIndented } from './xml-document.ts';
 import type { StoredXmlElement, XmlRepository } from './xml-repository.ts';
@@ -10,9 +10,14 @@ import type { StoredXmlElement, XmlRepository } from './xml-repository.ts';
 export interface FileSystemXmlRepositoryOptions {
   /** The directory holding the key files; created (mode 0700) if missing. Share it (a volume) between instances. */
   directory: string;
+  /** Where the warning about a folder other users can read or write goes. Default: the console. */
+  logger?: Logger;
 }
 
-const OPTION_NAMES: Readonly<Record<keyof FileSystemXmlRepositoryOptions, true>> = { directory: true };
+const OPTION_NAMES: Readonly<Record<keyof FileSystemXmlRepositoryOptions, true>> = {
+  directory: true,
+  logger: true,
+};
 
 const SAFE_NAME = /^[A-Za-z0-9_-]+$/;
 const BOM = '\ufeff';
@@ -26,6 +31,8 @@ export class FileSystemXmlRepository implements XmlRepository {
   readonly directory: string;
   readonly description: string;
   #created: Promise<unknown> | undefined;
+  #permissionsChecked: Promise<void> | undefined;
+  readonly #logger: Logger;
 
   constructor(options: FileSystemXmlRepositoryOptions) {
     if (options !== null && typeof options === 'object') {
@@ -42,6 +49,7 @@ export class FileSystemXmlRepository implements XmlRepository {
       );
     }
     this.directory = resolve(options.directory);
+    this.#logger = options.logger ?? consoleLogger;
     this.description = `FileSystemXmlRepository '${this.directory}'`;
   }
 
@@ -81,6 +89,8 @@ export class FileSystemXmlRepository implements XmlRepository {
 
   async #keyFiles(): Promise<string[]> {
     try {
+      this.#permissionsChecked ??= this.#warnIfOthersCanUse();
+      await this.#permissionsChecked;
       return (await readdir(this.directory)).filter((name) => name.toLowerCase().endsWith('.xml')).sort();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
@@ -92,12 +102,33 @@ export class FileSystemXmlRepository implements XmlRepository {
    * The key files' names: elements are only ever added or deleted as whole files (never rewritten), so the
    * listing changes exactly when the ring does. One directory read, no file contents.
    */
+  /**
+   * Warns once when other users
+   * of the machine can read the key folder (the keys, if unencrypted) or write to it (a key of their own,
+   * that every instance would then protect with).
+   */
+  async #warnIfOthersCanUse(): Promise<void> {
+    let mode: number;
+    try {
+      mode = (await stat(this.directory)).mode;
+    } catch {
+      return; // no folder yet: it is created with mode 0700
+    }
+    const others = [mode & 0o004 ? 'read' : '', mode & 0o002 ? 'write to' : ''].filter(Boolean);
+    if (others.length === 0) return;
+    this.#logger.warn(
+      `The key folder ${this.directory} has mode ${(mode & 0o777).toString(8).padStart(4, '0')}: every user of this machine can ${others.join(' and ')} it${mode & 0o002 ? ', and so add a key that the app would protect with' : ''}. Restrict it (chmod 700, or 750 for a group of instances).`,
+    );
+  }
+
   async getChangeToken(): Promise<string> {
     return (await this.#keyFiles()).join('/');
   }
 
   async storeElement(element: string, friendlyName: string): Promise<void> {
     await this.#ensureDirectory();
+    this.#permissionsChecked ??= this.#warnIfOthersCanUse();
+    await this.#permissionsChecked;
     const content = BOM + serializeIndented(parseXmlElement(element, 'the element to store'));
     const preferred = friendlyName && SAFE_NAME.test(friendlyName) ? friendlyName : randomUUID();
     const temp = join(this.directory, `${randomUUID()}.tmp`);

@@ -18,6 +18,8 @@ export interface KeyManagerOptions {
   algorithms: Required<AlgorithmConfiguration>;
   xmlEncryptor: XmlEncryptor | undefined;
   xmlDecryptors: readonly XmlDecryptor[];
+  /** Store new master keys unencrypted even when the ring holds encrypted ones (no xmlEncryptor). */
+  allowUnencryptedKeys: boolean;
   clock: Clock;
   logger: Logger;
   random: RandomSource;
@@ -31,6 +33,8 @@ export class KeyManager {
   readonly #options: KeyManagerOptions;
   readonly #listeners = new Set<() => void>();
   #warnedUnencrypted = false;
+  /** The keys of the last read, which a key created next is checked against (no second read). */
+  #lastRead: readonly Key[] | undefined;
 
   constructor(options: KeyManagerOptions) {
     this.#options = options;
@@ -71,12 +75,14 @@ export class KeyManager {
     const stored = repository.listElements
       ? await repository.listElements()
       : withPositions(await repository.getAllElements());
-    return readKeyRingElements(stored, {
+    const contents = readKeyRingElements(stored, {
       repositoryDescription: this.repositoryDescription,
       decryptors: xmlDecryptors,
       random,
       logger,
     });
+    this.#lastRead = contents.keys;
+    return contents;
   }
 
   /**
@@ -108,6 +114,8 @@ export class KeyManager {
     const { algorithms, xmlEncryptor, logger, random, clock, xmlDecryptors, repository } = this.#options;
     const id = randomUUID();
     const creationDate = new Date(clock.now());
+    if (!xmlEncryptor && !this.#options.allowUnencryptedKeys)
+      await this.#refuseUnencryptedKeyInEncryptedRing();
     if (!xmlEncryptor && !this.#warnedUnencrypted) {
       this.#warnedUnencrypted = true;
       logger.warn(
@@ -195,6 +203,22 @@ export class KeyManager {
     });
     if (deleted > 0) this.#changed();
     return deleted;
+  }
+
+  /**
+   * An instance that lacks the ring's certificate would otherwise store a master key in clear beside keys
+   * that are encrypted, and protect cookies with it: a ring whose keys are encrypted at rest gets no
+   * unencrypted key unless the app says so.
+   */
+  async #refuseUnencryptedKeyInEncryptedRing(): Promise<void> {
+    const keys = this.#lastRead ?? (await this.readKeyRing()).keys;
+    const encrypted = keys.filter((key) => key.encryptedAtRest && !key.isRevoked);
+    if (encrypted.length === 0) return;
+    const error = new KeyRingError(
+      `The key ring in ${this.repositoryDescription} holds ${encrypted.length} key(s) encrypted at rest (e.g. key {${encrypted[0]!.id}}), and this instance has no XML encryptor, so a new key would be stored unencrypted beside them. Configure the ring's certificate (protectKeysWithCertificate, or --certificate and --private-key for sharedstate-keys), or set allowUnencryptedKeys: true (--allow-unencrypted) to store unencrypted keys in this ring on purpose.`,
+    );
+    this.#options.logger.error(error.message);
+    throw error;
   }
 
   async #storeRevocation(revocation: Revocation, friendlyName: string): Promise<void> {

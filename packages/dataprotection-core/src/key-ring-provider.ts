@@ -226,38 +226,45 @@ export class KeyRingProvider {
       needsKey = !successor || successor.expirationDate.getTime() < now + ROLLOVER_WINDOW_MS;
     }
     let chosen: Key | undefined = defaultKey;
+    let refusal: KeyRingError | undefined;
     if (needsKey) {
       if (!autoGenerateKeys) {
         // Without a key that may protect, the ring still unprotects (and refuses revoked keys); protect fails.
         chosen = defaultKey ?? resolution.fallbackKey;
       } else {
-        let created: Key;
+        let created: Key | undefined;
         this.#creatingKey = true;
         try {
           created = defaultKey
             ? await keyManager.createKey(defaultKey.expirationDate, new Date(now + keyLifetimeMs))
             : await keyManager.createKey(new Date(now), new Date(now + keyLifetimeMs));
+        } catch (error) {
+          // Refused (an unencrypted key in an encrypted ring, logged there): the ring still unprotects.
+          if (!(error instanceof KeyRingError)) throw error;
+          refusal = error;
         } finally {
           this.#creatingKey = false;
         }
-        // Re-read: other instances may have created keys at the same moment, and all must agree on one.
-        changeToken = await keyManager.getChangeToken();
-        contents = await keyManager.readKeyRing();
-        keys = contents.keys;
-        resolution = resolveDefaultKey(now, keys, this.#canUse);
-        chosen =
-          resolution.defaultKey ??
-          resolution.fallbackKey ??
-          keys.find((key) => key.id === created.id) ??
-          created;
-        defaultKey = chosen;
+        if (created === undefined) {
+          chosen = defaultKey ?? resolution.fallbackKey;
+        } else {
+          // Re-read: other instances may have created keys at the same moment, and all must agree on one.
+          changeToken = await keyManager.getChangeToken();
+          contents = await keyManager.readKeyRing();
+          keys = contents.keys;
+          resolution = resolveDefaultKey(now, keys, this.#canUse);
+          const made = created;
+          chosen =
+            resolution.defaultKey ?? resolution.fallbackKey ?? keys.find((key) => key.id === made.id) ?? made;
+          defaultKey = chosen;
+        }
       }
     }
     if (chosen?.isRevoked) {
       throw new KeyRingError(`The default key {${chosen.id}} has been revoked; create a new key.`);
     }
     this.#reportInvalidElements(contents.invalidElements);
-    if (!chosen) logger.error(noDefaultKeyError(keyManager.repositoryDescription, keys).message);
+    if (!chosen && !refusal) logger.error(noDefaultKeyError(keyManager.repositoryDescription, keys).message);
     const refreshMs = REFRESH_PERIOD_MS * (1 - (this.#options.random ?? Math.random)() / 5);
     const expiresAt =
       !chosen || chosen.isExpired(now)
@@ -266,7 +273,7 @@ export class KeyRingProvider {
     logger.debug(
       `Key ring loaded from ${keyManager.repositoryDescription}: ${keys.length} keys, default {${chosen?.id ?? 'none'}}.`,
     );
-    return new KeyRing(chosen, keys, expiresAt, changeToken, contents.invalidElements);
+    return new KeyRing(chosen, keys, expiresAt, changeToken, contents.invalidElements, refusal);
   }
 
   /**

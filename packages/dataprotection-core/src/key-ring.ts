@@ -14,6 +14,8 @@ export class KeyRing {
   readonly changeToken: string;
   /** Elements the ring could not read when it was loaded (reported once, removable with the CLI). */
   readonly invalidElements: readonly InvalidKeyRingElement[];
+  /** Why no key could be created when one was needed, if creating one was refused. */
+  readonly keyCreationRefused: Error | undefined;
   readonly #keys: Map<string, Key>;
   /** By the 16 payload bytes (hex), so unprotect needs no GUID formatting. */
   readonly #byIdBytes: Map<string, Key>;
@@ -24,9 +26,11 @@ export class KeyRing {
     expiresAt: number,
     changeToken: string,
     invalidElements: readonly InvalidKeyRingElement[] = [],
+    keyCreationRefused?: Error,
   ) {
     this.defaultKey = defaultKey;
     this.invalidElements = invalidElements;
+    this.keyCreationRefused = keyCreationRefused;
     this.expiresAt = expiresAt;
     this.changeToken = changeToken;
     this.#keys = new Map(keys.map((key) => [key.id, key]));
@@ -56,6 +60,13 @@ export class KeyRing {
 
   /** The same ring, trusted a little longer (after a failed refresh). */
   extendedTo(expiresAt: number): KeyRing {
-    return new KeyRing(this.defaultKey, this.keys, expiresAt, this.changeToken, this.invalidElements);
+    return new KeyRing(
+      this.defaultKey,
+      this.keys,
+      expiresAt,
+      this.changeToken,
+      this.invalidElements,
+      this.keyCreationRefused,
+    );
   }
 }

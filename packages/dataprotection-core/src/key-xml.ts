@@ -14,6 +14,7 @@ import {
   appendElement,
   childElements,
   createElement,
+  DATA_PROTECTION_NS,
   requireChild,
   textContent,
 } from './xml-document.ts';
@@ -25,6 +26,8 @@ export interface KeyRecord {
   creationDate: Date;
   activationDate: Date;
   expirationDate: Date;
+  /** Whether the master key is stored encrypted (an `<encryptedSecret>`), e.g. with a certificate. */
+  encryptedAtRest: boolean;
   /** Reads the descriptor, decrypting its secret with the given decryptors. */
   readDescriptor(decryptors: readonly XmlDecryptor[]): AuthenticatedEncryptorDescriptor;
 }
@@ -75,6 +78,7 @@ export function keyFromXml(element: Element): KeyRecord {
     creationDate,
     activationDate,
     expirationDate,
+    encryptedAtRest: outer.getElementsByTagNameNS(DATA_PROTECTION_NS, 'encryptedSecret').length > 0,
     readDescriptor(decryptors) {
       // Work on a copy: decryption replaces elements in place.
       const copy = outer.cloneNode(true) as Element;

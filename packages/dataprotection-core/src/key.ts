@@ -14,6 +14,8 @@ export class Key {
   readonly creationDate: Date;
   readonly activationDate: Date;
   readonly expirationDate: Date;
+  /** Whether the master key is stored encrypted (with a certificate or another XML encryptor). */
+  readonly encryptedAtRest: boolean;
   #revoked = false;
   #mayBeRevoked = false;
   readonly #record: KeyRecord;
@@ -28,6 +30,7 @@ export class Key {
     this.creationDate = record.creationDate;
     this.activationDate = record.activationDate;
     this.expirationDate = record.expirationDate;
+    this.encryptedAtRest = record.encryptedAtRest;
     this.#record = record;
     this.#decryptors = decryptors;
     this.#random = random;

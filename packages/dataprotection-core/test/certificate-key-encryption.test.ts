@@ -8,6 +8,7 @@ import {
   DataProtectionConfigurationError,
   EphemeralXmlRepository,
   KeyDecryptionError,
+  KeyRingError,
 } from '@sharedstate/dataprotection-core';
 import { selfSignedCertificate } from '@sharedstate/testing';
 import { aspNetCoreKeyFile } from './fixtures.ts';
@@ -82,6 +83,32 @@ describe('keys protected with a certificate', () => {
     expect(String((failure as Error).cause)).toMatch(
       /key-ring-2030.*not among unprotectKeysWithAnyCertificate/,
     );
+  });
+
+  test('an instance without an encryptor never adds an unencrypted key to a ring whose keys are encrypted, unless told to', async () => {
+    const repository = new EphemeralXmlRepository();
+    const writer = createDataProtection({
+      applicationName: 'app',
+      repository,
+      protectKeysWithCertificate: first,
+    });
+    await writer.createProtector('p').protect('secret');
+    const errors: string[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (m: string) => void errors.push(m) };
+    const forgetful = createDataProtection({ applicationName: 'app', repository, logger });
+    // It cannot read the keys (no certificate), and must not make one of its own in clear.
+    await expect(forgetful.createProtector('p').protect('x')).rejects.toThrow(KeyRingError);
+    await expect(
+      forgetful.keyManager.createKey(new Date(), new Date(Date.now() + 90 * 86_400_000)),
+    ).rejects.toThrow(/encrypted at rest.*protectKeysWithCertificate.*allowUnencryptedKeys/s);
+    expect(errors.join('\n')).toMatch(/encrypted at rest/);
+    expect(await repository.getAllElements()).toHaveLength(1);
+
+    const explicit = createDataProtection({ applicationName: 'app', repository, allowUnencryptedKeys: true });
+    await explicit.createProtector('p').protect('y');
+    const stored = await repository.getAllElements();
+    expect(stored).toHaveLength(2);
+    expect(stored[1]).toContain('<value>');
   });
 
   test('a private key that does not match its certificate is refused at startup', () => {

@@ -1,7 +1,18 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDataProtection, FileSystemXmlRepository } from '@sharedstate/dataprotection-core';
+import { recordingLogger } from '@sharedstate/testing';
 import { aspNetCoreKeyFile, VECTOR_KEY_ID } from './fixtures.ts';
 
 describe('FileSystemXmlRepository (§3.1)', () => {
@@ -96,6 +107,22 @@ describe('FileSystemXmlRepository (§3.1)', () => {
     expect((await fresh.keyManager.readKeyRing()).invalidElements).toEqual([]);
   });
 
+  test('a key folder other users can write to or read gets one warning that says how to fix it', async () => {
+    const { logger, warnings } = recordingLogger();
+    mkdirSync(directory, { recursive: true });
+    chmodSync(directory, 0o777);
+    const repository = new FileSystemXmlRepository({ directory, logger });
+    await repository.getAllElements();
+    await repository.storeElement('<key/>', 'key-1');
+    await repository.getChangeToken();
+    expect(warnings).toEqual([
+      expect.stringMatching(/mode 0777: every user of this machine can read and write to it.*chmod 700/),
+    ]);
+    chmodSync(directory, 0o700);
+    await new FileSystemXmlRepository({ directory, logger }).getAllElements();
+    expect(warnings).toHaveLength(1);
+  });
+
   test('a missing directory reads as an empty ring and is created on first write', async () => {
     const repository = new FileSystemXmlRepository({ directory });
     expect(await repository.getAllElements()).toEqual([]);
@@ -109,7 +136,7 @@ describe('FileSystemXmlRepository (§3.1)', () => {
 
   test('an option under another name fails at construction, naming the right one', () => {
     expect(() => new FileSystemXmlRepository({ path: './keys' } as never)).toThrow(
-      "Unknown FileSystemXmlRepository option 'path': the options are directory.",
+      "Unknown FileSystemXmlRepository option 'path': the options are directory, logger.",
     );
   });
 });

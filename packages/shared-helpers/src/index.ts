@@ -4,7 +4,7 @@ export { type CliOutput, readCommandLine } from './command-line.ts';
 export { type Duration, parseDuration } from './duration.ts';
 export { bytesToGuid, guidToBytes, isGuid } from './guid-bytes.ts';
 export type { IoRedisClient } from './ioredis-client.ts';
-export { type Logger, silentLogger } from './logger.ts';
+export { consoleLogger, type Logger, silentLogger } from './logger.ts';
 export {
   isNodeRedisClient,
   isNodeRedisCluster,

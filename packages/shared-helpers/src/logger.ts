@@ -8,3 +8,14 @@ export interface Logger {
 
 const ignore = () => {};
 export const silentLogger: Logger = { debug: ignore, info: ignore, warn: ignore, error: ignore };
+
+/**
+ * Warnings and errors on the console, debug and info dropped: the default where failures must be visible
+ * to a user who passed no logger.
+ */
+export const consoleLogger: Logger = {
+  debug: ignore,
+  info: ignore,
+  warn: (message, ...details) => console.warn(message, ...details),
+  error: (message, ...details) => console.error(message, ...details),
+};
