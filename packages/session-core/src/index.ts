@@ -17,6 +17,7 @@ export {
 export { SessionHandler, type SessionReceiver } from './session-handler.ts';
 export { aspnetCoreCompat, type SessionCookieOptions, type SessionOptions } from './session-options.ts';
 export { createPropertySession, PropertySession } from './session-properties.ts';
+export type { SessionReadiness, SessionReadinessProbe } from './session-readiness.ts';
 export {
   forwardedProto,
   type SessionRequest,

@@ -25,6 +25,7 @@ import {
   resolveSessionOptions,
   type SessionOptions,
 } from './session-options.ts';
+import { READINESS_PROBE_KEY, type SessionReadiness } from './session-readiness.ts';
 import type { SessionRequest, SessionResponseHeaders } from './session-request.ts';
 import { deserializeSession, serializeSession } from './session-serialization.ts';
 import { SESSION_STATE, type SessionState } from './session-state.ts';
@@ -130,6 +131,8 @@ export class SessionHandler {
   #ringLoaded: Promise<void> | undefined;
   /** When the last load failed (performance.now()), while none has succeeded since: the ring is down. */
   #ringFailedAt: number | undefined;
+  /** The ring has loaded once: it stays in memory from then on, and cookies can be protected at once. */
+  #ringReady = false;
   #warnedUntrustedProxy = false;
   /** A failed save at the end of a request: fails the request, or goes to onCommitError. */
   readonly #endOfRequestFailure = (error: unknown): void => {
@@ -172,7 +175,15 @@ export class SessionHandler {
         return this.#save(session, false, rejectAsCommitError, misuseOf(session));
       },
       newKey: () => randomUUID(),
-      cookieValueFor: (key) => protectSessionKey(this.#protector, key),
+      cookieValueFor: (key) => {
+        try {
+          return protectSessionKey(this.#protector, key);
+        } catch (error) {
+          // Before the ring's first load the cookie is made at the save, which waits for the ring.
+          if (this.#ringReady) throw error;
+          return undefined;
+        }
+      },
       maxSessionSize: this.options.maxSessionSize,
       clock: this.options.clock,
       mergeUpdates: this.options.merge,
@@ -229,7 +240,16 @@ export class SessionHandler {
    * is kept (it may be valid: the ring could not be read to tell).
    */
   async #beginUnknown(request: SessionRequest, cookie: string | undefined): Promise<Session> {
-    if (!(await this.#ringAvailable())) return this.#unavailableSession(request, cookie);
+    if (!this.#ringReady) {
+      // Just after start, the ring's first load may still run: a request without a cookie needs no ring
+      // unless it establishes a session (its cookie is then made when it saves), and one with a cookie
+      // waits for it only briefly.
+      const loading = this.#ringFailedAt === undefined;
+      if (loading && cookie === undefined)
+        return new Session(this.#host, request, randomUUID(), cookie, false);
+      if (!(await this.#ringAvailable(this.options.keyRingWaitMs)))
+        return this.#unavailableSession(request, cookie);
+    }
     if (cookie !== undefined) {
       try {
         const key = await unprotectSessionKey(this.#protector, cookie);
@@ -259,12 +279,21 @@ export class SessionHandler {
   }
 
   /**
-   * True once the key ring is loaded (waiting for a load in flight); false at once while it is known to be
-   * down, starting a new load in the background at most every RING_RETRY_MS.
+   * True once the key ring is loaded; while a load runs, waits for it at most `waitMs`; false at once while
+   * the ring is known to be down, starting a new load in the background at most every RING_RETRY_MS.
    */
-  #ringAvailable(): Promise<boolean> | boolean {
+  #ringAvailable(waitMs: number): Promise<boolean> | boolean {
+    if (this.#ringReady) return true;
     const failedAt = this.#ringFailedAt;
-    if (failedAt === undefined) return this.#loadRing().then(RING_UP, RING_DOWN);
+    if (failedAt === undefined) {
+      const loaded = this.#loadRing().then(RING_UP, RING_DOWN);
+      if (waitMs <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<boolean>((resolve) => {
+        timer = setTimeout(resolve, waitMs, false);
+      });
+      return Promise.race([loaded, waited]).finally(() => clearTimeout(timer));
+    }
     if (this.#ringLoaded === undefined && performance.now() - failedAt >= RING_RETRY_MS) {
       void this.#loadRing().catch(() => {});
     }
@@ -277,6 +306,7 @@ export class SessionHandler {
       () => {
         if (this.#ringFailedAt !== undefined) this.options.logger?.info('The key ring is loaded again.');
         this.#ringFailedAt = undefined;
+        this.#ringReady = true;
       },
       (error: unknown) => {
         this.#ringLoaded = undefined;
@@ -290,6 +320,28 @@ export class SessionHandler {
       },
     );
     return this.#ringLoaded;
+  }
+
+  /**
+   * For a readiness probe: whether the key ring is loaded (starting a new load if it is down) and whether
+   * the cache answers a read now (one small read, bounded like a session load). Safe to call every few
+   * seconds; it changes nothing.
+   */
+  async readiness(): Promise<SessionReadiness> {
+    const reasons: string[] = [];
+    // Waiting briefly lets a load that is nearly done count, as a request with a cookie would.
+    const ringUp = this.#ringReady || (await this.#ringAvailable(this.options.keyRingWaitMs));
+    const keyRing = ringUp ? 'loaded' : this.#ringFailedAt === undefined ? 'loading' : 'unavailable';
+    if (keyRing === 'loading') reasons.push('The key ring is still loading.');
+    if (keyRing === 'unavailable') reasons.push('The key ring could not be loaded (see the error logged).');
+    let cache: SessionReadiness['cache'] = 'ok';
+    try {
+      await this.#io('readiness check', () => this.options.cache.get(READINESS_PROBE_KEY));
+    } catch (error) {
+      cache = 'unavailable';
+      reasons.push(`The cache did not answer: ${(error as Error).message}`);
+    }
+    return { ready: reasons.length === 0, keyRing, cache, reasons };
   }
 
   /** A session for a request whose session cannot be read: no values, writes refused, its cookie left alone. */
@@ -341,6 +393,16 @@ export class SessionHandler {
         setCookie: expiredCookieHeader(this.options.cookie, this.#secure(state)),
         cacheControl: NO_CACHE,
       };
+    }
+    // Established before the key ring first loaded: its cookie is made now (the save made it already,
+    // unless the response started before the save).
+    if (state.established && state.cookieValue === undefined) {
+      state.cookieValue = this.#host.cookieValueFor(state.key);
+      if (state.cookieValue === undefined) {
+        this.options.logger?.warn(
+          'A new session could not get its cookie: the response started before the session was saved, while the key ring was still loading.',
+        );
+      }
     }
     // A cookie the browser already holds is not sent again (ASP.NET Core does not slide the cookie), unless
     // rememberFor() changed its lifetime.
@@ -477,6 +539,13 @@ export class SessionHandler {
     onFailure: (error: unknown) => void,
   ): Promise<void> {
     const state = session[SESSION_STATE];
+    if (!state.destroyed && state.established && state.cookieValue === undefined) {
+      // Established before the key ring first loaded: the cookie needs the ring, so the save waits for it.
+      return this.#loadRing().then(() => {
+        state.cookieValue = this.#host.cookieValueFor(state.key);
+        return this.#persist(session, endOfRequest, onFailure);
+      }, onFailure);
+    }
     if (state.destroyed) {
       if (state.destroySaved) return Promise.resolve();
       // The entry, and the one a regenerate() in this request replaced.

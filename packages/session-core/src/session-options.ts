@@ -43,6 +43,12 @@ export interface SessionOptions {
   idleTimeout?: Duration;
   /** Longest a session load or save may take. Default '1m'; false for none. */
   ioTimeout?: Duration | false;
+  /**
+   * While the key ring is first loading (just after start), longest a request with a session cookie waits
+   * for it before its session is unavailable for that request. Requests without a cookie never wait; one
+   * that establishes a session waits for the ring when it saves. Default '250ms'; false never waits.
+   */
+  keyRingWait?: Duration | false;
   cookie?: SessionCookieOptions;
   /**
    * 'eager' (default): a request carrying a session cookie loads the session before the handler runs, so
@@ -77,6 +83,7 @@ export interface ResolvedSessionOptions {
   dataProtection: DataProtectionProvider;
   idleTimeoutMs: number;
   ioTimeoutMs: number | undefined;
+  keyRingWaitMs: number;
   cookie: Required<Omit<SessionCookieOptions, 'domain' | 'maxAge'>> & {
     domain: string | undefined;
     maxAgeMs: number | undefined;
@@ -96,6 +103,7 @@ const OPTION_NAMES: Record<keyof SessionOptions, true> = {
   dataProtection: true,
   idleTimeout: true,
   ioTimeout: true,
+  keyRingWait: true,
   cookie: true,
   load: true,
   maxSessionSize: true,
@@ -350,6 +358,8 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     dataProtection,
     idleTimeoutMs: duration(options.idleTimeout ?? '20m', 'idleTimeout'),
     ioTimeoutMs: options.ioTimeout === false ? undefined : duration(options.ioTimeout ?? '1m', 'ioTimeout'),
+    keyRingWaitMs:
+      options.keyRingWait === false ? 0 : duration(options.keyRingWait ?? '250ms', 'keyRingWait'),
     cookie: {
       name,
       path,

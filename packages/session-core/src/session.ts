@@ -31,7 +31,8 @@ export interface SessionHost {
   /** A new random session key. */
   newKey(): string;
   /** The protected cookie value for a key (synchronous: made when the session is established). */
-  cookieValueFor(key: string): string;
+  /** The cookie value for a session key; undefined while the key ring is not loaded yet (made at the save). */
+  cookieValueFor(key: string): string | undefined;
   readonly maxSessionSize: number;
   /** The middleware's clock (SessionOptions.clock). */
   readonly clock: Clock;

@@ -27,14 +27,14 @@ function beginThen(
 async function storedSession(handler: SessionHandler): Promise<string> {
   const session = await handler.begin(request());
   session.setString('k', 'v');
-  const cookie = cookieFrom(handler.responseHeaders(session).setCookie);
   await handler.end(session);
+  const cookie = cookieFrom(handler.responseHeaders(session).setCookie);
   return cookie;
 }
 
 describe('beginThen (begin() for adapters that carry on in a callback)', () => {
   test('hands over the session begin() resolves with: new, returning (loaded), and a cookie not seen before', async () => {
-    const { handler, dataProtection, cache } = setup();
+    const { handler, dataProtection, cache } = await setup();
     const fresh = await beginThen(handler, request());
     expect(fresh.session?.isNew).toBe(true);
     expect(fresh.session?.isLoaded).toBe(true);
@@ -45,7 +45,7 @@ describe('beginThen (begin() for adapters that carry on in a callback)', () => {
     expect(returning.session?.getString('k')).toBe('v');
 
     // Another instance with the same keys and cache: the cookie is unprotected there first.
-    const other = setup({ cache, dataProtection }).handler;
+    const other = (await setup({ cache, dataProtection })).handler;
     const elsewhere = await beginThen(other, request(cookie));
     expect(elsewhere.session?.getString('k')).toBe('v');
     expect(sessionKey(elsewhere.session as Session<object>)).toBe(
@@ -54,9 +54,9 @@ describe('beginThen (begin() for adapters that carry on in a callback)', () => {
   });
 
   test('lazy mode hands over an unloaded session; a tampered cookie a fresh one, not a failure', async () => {
-    const { handler, dataProtection, cache } = setup();
+    const { handler, dataProtection, cache } = await setup();
     const cookie = await storedSession(handler);
-    const lazy = setup({ cache, dataProtection, load: 'lazy' }).handler;
+    const lazy = (await setup({ cache, dataProtection, load: 'lazy' })).handler;
     const unloaded = await beginThen(lazy, request(cookie));
     expect(unloaded.session?.isLoaded).toBe(false);
     await unloaded.session?.load();
@@ -68,7 +68,7 @@ describe('beginThen (begin() for adapters that carry on in a callback)', () => {
   });
 
   test('a cache that fails the read still hands over the session, unavailable', async () => {
-    const { handler, cache } = setup();
+    const { handler, cache } = await setup();
     const cookie = await storedSession(handler);
     cache.dispose();
     const outage = await beginThen(handler, request(cookie));
@@ -77,7 +77,7 @@ describe('beginThen (begin() for adapters that carry on in a callback)', () => {
   });
 
   test('a receiver that throws gets its error back as a failure, once, for a returning and a new visitor', async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const cookie = await storedSession(handler);
     const thrown = new Error('the adapter broke');
     for (const cookieHeader of [cookie, undefined]) {
@@ -99,7 +99,7 @@ describe('beginThen (begin() for adapters that carry on in a callback)', () => {
   });
 
   test('a request that cannot be read fails, as begin() rejects', async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const broken = {
       get cookieHeader(): string {
         throw new Error('no headers');

@@ -28,8 +28,8 @@ async function visit(handler: SessionHandler, cookie: string, body: (s: Session<
 async function startSession(handler: SessionHandler): Promise<string> {
   const first = await handler.begin(request());
   first.setString('started', 'yes');
-  const cookie = cookieFrom(handler.responseHeaders(first).setCookie);
   await handler.end(first);
+  const cookie = cookieFrom(handler.responseHeaders(first).setCookie);
   return cookie;
 }
 

@@ -86,8 +86,8 @@ test('a session protected by a provider that is not dataprotection-core is writt
   });
   const first = await handler.begin(request());
   first.setString('user', 'ada');
-  const setCookie = handler.responseHeaders(first).setCookie;
   await handler.end(first);
+  const setCookie = handler.responseHeaders(first).setCookie;
   const cookie = cookieFrom(setCookie);
 
   const again = await handler.begin(request(cookie));

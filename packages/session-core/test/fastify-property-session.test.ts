@@ -21,14 +21,14 @@ async function visit(
     place.current = next as View | undefined;
   }) as View;
   await body(place);
-  const headers = handler.responseHeaders(session);
   await handler.end(session);
+  const headers = handler.responseHeaders(session);
   return { session, headers, place };
 }
 
 describe("a session as @fastify/session's object", () => {
   test('get and set read and write the same JSON values as the properties and the typed API; undefined removes', async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const first = await visit(handler, undefined, ({ current }) => {
       current!.set('passport', 'ada');
       current!.flash = { error: ['wrong password'] };
@@ -45,7 +45,7 @@ describe("a session as @fastify/session's object", () => {
   });
 
   test('regenerate(keep) gives a new key and id, keeps only the values named, and replaces request.session', async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const first = await visit(handler, undefined, ({ current }) => {
       current!.set('passport', 'ada');
       current!.set('cart', ['tea']);
@@ -71,7 +71,7 @@ describe("a session as @fastify/session's object", () => {
   });
 
   test('callbacks instead of promises: regenerate(cb), regenerate(keep, cb), save(cb), destroy(cb)', async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const calls: string[] = [];
     const first = await visit(handler, undefined, async (place) => {
       place.current!.set('a', 1);
@@ -108,7 +108,7 @@ describe("a session as @fastify/session's object", () => {
   });
 
   test("set() refuses the object's own member names; reload() says why it is not needed", async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     await visit(handler, undefined, ({ current }) => {
       expect(() => current!.set('regenerate', 1)).toThrow(SessionUsageError);
       expect(() => current!.set('sessionId', 'x')).toThrow(/'sessionId' is a member of the session/);

@@ -20,12 +20,17 @@ export function cookieFrom(setCookie: string | undefined): string {
   return setCookie.split(';')[0]!;
 }
 
-export function setup(overrides: Partial<SessionOptions> = {}) {
+/**
+ * A handler on a memory cache over a key ring that is loaded already, as it is moments after an app starts
+ * (before that, a new session's cookie is made when it is saved, not when it is established).
+ */
+export async function setup(overrides: Partial<SessionOptions> = {}) {
   const cache = new MemoryDistributedCache();
   const dataProtection = createDataProtection({
     applicationName: 'tests',
     repository: new EphemeralXmlRepository(),
   });
+  await dataProtection.initialize();
   const handler = new SessionHandler({ cache, dataProtection, ...overrides });
   return { cache, dataProtection, handler };
 }

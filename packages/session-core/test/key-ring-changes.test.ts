@@ -23,8 +23,8 @@ test('a cookie whose key another instance revoked starts a new session on a runn
   const { a, b } = twoInstances();
   const first = await a.handler.begin(request());
   first.setString('user', 'ada');
-  const cookie = cookieFrom(a.handler.responseHeaders(first).setCookie);
   await a.handler.end(first);
+  const cookie = cookieFrom(a.handler.responseHeaders(first).setCookie);
   // Instance B reads the session, and remembers what the cookie unprotected to.
   const read = await b.handler.begin(request(cookie));
   expect(read.getString('user')).toBe('ada');

@@ -5,7 +5,7 @@ import {
   RepositoryUnavailableError,
   type XmlRepository,
 } from '@sharedstate/dataprotection-core';
-import { SessionHandler, SessionUnavailableError } from '@sharedstate/session-core';
+import { SessionCommitError, SessionHandler, SessionUnavailableError } from '@sharedstate/session-core';
 import { recordingLogger } from '@sharedstate/testing';
 import { cookieFrom, request } from './fixtures.ts';
 
@@ -38,10 +38,14 @@ function start(repository: SwitchableRepository) {
   return { handler, recorded };
 }
 
+/** Lets the ring's first load, started with the handler, fail against a repository that is down. */
+const firstLoadSettled = () => new Promise((resolve) => setTimeout(resolve, 20));
+
 test('with the key ring down from the start, a request gets an unavailable session instead of an error', async () => {
   const repository = new SwitchableRepository();
   repository.down = true;
   const { handler, recorded } = start(repository);
+  await firstLoadSettled();
   const session = await handler.begin(request());
   expect(session.isAvailable).toBe(false);
   expect(session.getString('user')).toBeUndefined();
@@ -56,8 +60,8 @@ test('a cookie that cannot be checked while the ring is down is kept, not replac
   const first = start(repository);
   const session = await first.handler.begin(request());
   session.setString('user', 'ada');
-  const cookie = cookieFrom(first.handler.responseHeaders(session).setCookie);
   await first.handler.end(session);
+  const cookie = cookieFrom(first.handler.responseHeaders(session).setCookie);
 
   repository.down = true;
   const { handler } = start(repository);
@@ -72,6 +76,7 @@ test('once the ring can be loaded again, sessions work without a restart', async
   const repository = new SwitchableRepository();
   repository.down = true;
   const { handler } = start(repository);
+  await firstLoadSettled();
   expect((await handler.begin(request())).isAvailable).toBe(false);
   repository.down = false;
   let session = await handler.begin(request());
@@ -83,4 +88,27 @@ test('once the ring can be loaded again, sessions work without a restart', async
   expect(session.isAvailable).toBe(true);
   session.setString('user', 'ada');
   expect(handler.responseHeaders(session).setCookie).toBeDefined();
+});
+
+test('while the first load runs, a request without a cookie does not wait; what it sets is saved once the ring loads, or fails as an outage', async () => {
+  const repository = new SwitchableRepository();
+  const { handler } = start(repository);
+  const early = await handler.begin(request());
+  expect(early.isAvailable).toBe(true);
+  early.setString('user', 'ada');
+  await handler.end(early);
+  const cookie = cookieFrom(handler.responseHeaders(early).setCookie);
+  expect((await handler.begin(request(cookie))).getString('user')).toBe('ada');
+
+  const down = new SwitchableRepository();
+  down.down = true;
+  const { handler: failing } = start(down);
+  const during = await failing.begin(request());
+  during.setString('user', 'bob');
+  const failure = await failing.end(during)!.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(failure).toBeInstanceOf(SessionCommitError);
+  expect((failure as SessionCommitError).statusCode).toBe(503);
 });

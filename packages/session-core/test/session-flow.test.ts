@@ -19,16 +19,17 @@ import {
 import { recordingLogger } from '@sharedstate/testing';
 import { cookieFrom, request, sessionKey, setup } from './fixtures.ts';
 
-/** One request: begin, run the handler body, compute headers, end. */
+/** One request, once the key ring is loaded: begin, run the handler body, compute headers, end. */
 async function visit(
   handler: SessionHandler,
   cookie: string | undefined,
   body: (s: Awaited<ReturnType<SessionHandler['begin']>>) => unknown,
 ) {
+  await handler.options.dataProtection.initialize();
   const session = await handler.begin(request(cookie));
   await body(session);
-  const headers = handler.responseHeaders(session);
   await handler.end(session);
+  const headers = handler.responseHeaders(session);
   return { session, headers };
 }
 
@@ -58,7 +59,7 @@ function endFailure(handler: SessionHandler, session: Awaited<ReturnType<Session
 
 describe('a session across requests', () => {
   test('is established by the first set, sent as a cookie once, and read back', async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const first = await visit(handler, undefined, (s) => {
       s.setString('user', 'ada');
       s.setInt32('visits', 1);
@@ -75,7 +76,7 @@ describe('a session across requests', () => {
   });
 
   test('getString reads bytes as ASP.NET Core does: a leading BOM kept, invalid UTF-8 as U+FFFD', async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const first = await visit(handler, undefined, (s) => {
       s.set('bom', Uint8Array.of(0xef, 0xbb, 0xbf, 0x41));
       s.set('invalid', Uint8Array.of(0x41, 0xff, 0x42, 0xc3));
@@ -99,7 +100,7 @@ describe('a session across requests', () => {
   });
 
   test('reading or removing alone never creates a cookie or a cache entry', async () => {
-    const { handler, cache } = setup();
+    const { handler, cache } = await setup();
     const { headers, session } = await visit(handler, undefined, (s) => {
       expect(s.getString('nothing')).toBeUndefined();
       s.remove('nothing');
@@ -109,8 +110,8 @@ describe('a session across requests', () => {
   });
 
   test('a tampered, truncated or foreign cookie starts a fresh session', async () => {
-    const { handler } = setup();
-    const other = setup();
+    const { handler } = await setup();
+    const other = await setup();
     const { headers } = await visit(handler, undefined, (s) => s.setString('k', 'v'));
     const good = cookieFrom(headers.setCookie);
     const foreign = cookieFrom(
@@ -132,7 +133,7 @@ describe('a session across requests', () => {
   });
 
   test('regenerate moves the data to a new key and removes the old entry', async () => {
-    const { handler, cache } = setup();
+    const { handler, cache } = await setup();
     const { headers, session: before } = await visit(handler, undefined, (s) =>
       s.setString('cart', '3 books'),
     );
@@ -147,7 +148,7 @@ describe('a session across requests', () => {
   });
 
   test('destroy removes the entry and expires the cookie', async () => {
-    const { handler, cache } = setup();
+    const { handler, cache } = await setup();
     const { headers, session } = await visit(handler, undefined, (s) => s.setString('k', 'v'));
     const destroyed = await visit(handler, cookieFrom(headers.setCookie), (s) => s.destroy());
     expect(destroyed.headers.setCookie).toMatch(/Expires=Thu, 01 Jan 1970/);
@@ -201,7 +202,7 @@ describe('a session across requests', () => {
   });
 
   test('requests in flight at once: a reader leaves a writer alone; of two writers the last save wins', async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const cookie = cookieFrom(
       (await visit(handler, undefined, (s) => s.setString('user', 'ada'))).headers.setCookie,
     );
@@ -229,7 +230,7 @@ describe('a session across requests', () => {
   });
 
   test('a cache that cannot be read leaves the session unavailable; set throws a typed error', async () => {
-    const { handler, cache } = setup();
+    const { handler, cache } = await setup();
     const cookie = cookieFrom(
       (await visit(handler, undefined, (s) => s.setString('k', 'v'))).headers.setCookie,
     );
@@ -243,13 +244,13 @@ describe('a session across requests', () => {
   });
 
   test('a failed commit fails the request by default, or goes to onCommitError', async () => {
-    const { handler, cache } = setup();
+    const { handler, cache } = await setup();
     const session = await handler.begin(request());
     session.setString('k', 'v');
     cache.dispose();
     await expect(handler.end(session)).rejects.toThrow(SessionCommitError);
     const seen: unknown[] = [];
-    const tolerant = setup({ onCommitError: (error) => seen.push(error) });
+    const tolerant = await setup({ onCommitError: (error) => seen.push(error) });
     const s2 = await tolerant.handler.begin(request());
     s2.setString('k', 'v');
     tolerant.cache.dispose();
@@ -258,14 +259,14 @@ describe('a session across requests', () => {
   });
 
   test('a failed request still saves its change; a save failing too is logged or goes to onCommitError', async () => {
-    const { handler, cache } = setup();
+    const { handler, cache } = await setup();
     const saved = await handler.begin(request());
     saved.setString('k', 'v');
     await handler.endAfterFailure(saved);
     expect(await cache.get(sessionKey(saved))).toBeDefined();
 
     const { logger, errors } = recordingLogger();
-    const logged = setup({ logger });
+    const logged = await setup({ logger });
     const lost = await logged.handler.begin(request());
     lost.setString('k', 'v');
     logged.cache.dispose();
@@ -275,7 +276,7 @@ describe('a session across requests', () => {
     ]);
 
     const seen: unknown[] = [];
-    const tolerant = setup({ onCommitError: (error) => seen.push(error), logger });
+    const tolerant = await setup({ onCommitError: (error) => seen.push(error), logger });
     const taken = await tolerant.handler.begin(request());
     taken.setString('k', 'v');
     tolerant.cache.dispose();
@@ -285,7 +286,7 @@ describe('a session across requests', () => {
   });
 
   test('a value assigned as a property of the session fails the request by name; the method-made change is kept', async () => {
-    const { handler, cache } = setup();
+    const { handler, cache } = await setup();
     const session = await handler.begin(request());
     session.setString('kept', 'yes');
     // The express-session / koa-session habit: a plain property, which is not stored.
@@ -301,7 +302,7 @@ describe('a session across requests', () => {
     // An unchanged session with only a stray property fails too (its value would be lost just the same),
     // as does an explicit commit; onCommitError takes it like any failed save.
     const seen: unknown[] = [];
-    const tolerant = setup({ onCommitError: (error) => seen.push(error) });
+    const tolerant = await setup({ onCommitError: (error) => seen.push(error) });
     const unchanged = await tolerant.handler.begin(request());
     Object.assign(unchanged, { cart: ['book'] });
     await expect(unchanged.commit()).rejects.toThrow(/assigned 'cart' as a property/);
@@ -312,7 +313,7 @@ describe('a session across requests', () => {
   });
 
   test("replaced(): null signs out, another middleware's session is left alone, the app's own values fail", async () => {
-    const { handler, cache } = setup();
+    const { handler, cache } = await setup();
     const first = await visit(handler, undefined, (s) => s.setString('user', 'ada'));
     const cookie = cookieFrom(first.headers.setCookie);
     const key = sessionKey(first.session);
@@ -345,7 +346,7 @@ describe('a session across requests', () => {
   });
 
   test('a callback passed out of habit (regenerate(cb), destroy(cb)) throws at once instead of hanging', async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const session = await handler.begin(request());
     const callback = () => {};
     const withCallback = (method: 'regenerate' | 'destroy' | 'commit' | 'load') => () =>
@@ -361,7 +362,7 @@ describe('a session across requests', () => {
   });
 
   test("express-session's and koa-session's members (save, cookie, maxAge, …) throw at once, saying what to do instead", async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const session = await handler.begin(request());
     // As an app written for those libraries uses them (untyped: TypeScript rejects each of these).
     const habit = session as unknown as {
@@ -405,7 +406,7 @@ describe('a session across requests', () => {
         throw new Error('synchronous failure');
       },
     });
-    const { handler } = setup({ cache: throwing });
+    const { handler } = await setup({ cache: throwing });
     const session = await handler.begin(request());
     session.setString('k', 'v');
     await expect(handler.end(session)).rejects.toThrow(SessionCommitError);
@@ -413,7 +414,7 @@ describe('a session across requests', () => {
   });
 
   test('a new session cannot be established after the response started', async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const req = request();
     const session = await handler.begin(req);
     req.started = true;
@@ -423,7 +424,7 @@ describe('a session across requests', () => {
   });
 
   test('values over maxSessionSize are refused with a clear error', async () => {
-    const { handler } = setup({ maxSessionSize: 4096 });
+    const { handler } = await setup({ maxSessionSize: 4096 });
     const session = await handler.begin(request());
     session.set('small', new Uint8Array(1000));
     expect(() => session.set('big', new Uint8Array(4000))).toThrow(SessionTooLargeError);
@@ -432,7 +433,7 @@ describe('a session across requests', () => {
   });
 
   test('an unreadable stored session starts empty and is overwritten', async () => {
-    const { handler, cache } = setup();
+    const { handler, cache } = await setup();
     const { headers, session } = await visit(handler, undefined, (s) => s.setString('k', 'v'));
     await cache.set(sessionKey(session), Uint8Array.of(9, 9, 9));
     await visit(handler, cookieFrom(headers.setCookie), (s) => expect(s.keys()).toEqual([]));
@@ -442,7 +443,7 @@ describe('a session across requests', () => {
   test("time comes from the injected clock: a remembered cookie's Expires, and its renewal past half its lifetime", async () => {
     const day = 86_400_000;
     const clock = new ManualClock(Date.UTC(2030, 0, 1));
-    const { handler } = setup({ clock });
+    const { handler } = await setup({ clock });
     const expiresOf = (header: string | undefined) =>
       Date.parse(/Expires=([^;]+)/.exec(header ?? '')?.[1] ?? '');
     const first = await visit(handler, undefined, (s) => {
@@ -459,7 +460,7 @@ describe('a session across requests', () => {
   });
 
   test('cookie.maxAge makes the cookie persistent, set once when the session is established', async () => {
-    const { handler } = setup({ cookie: { maxAge: '30d' } });
+    const { handler } = await setup({ cookie: { maxAge: '30d' } });
     const before = Date.now();
     const first = await visit(handler, undefined, (s) => s.setString('user', 'ada'));
     const header = first.headers.setCookie!;
@@ -486,7 +487,7 @@ describe('a session across requests', () => {
     let now = Date.UTC(2026, 0, 1);
     const day = 86_400_000;
     const cache = new MemoryDistributedCache({ clock: { now: () => now } });
-    const { handler } = setup({ cache, idleTimeout: '20m' });
+    const { handler } = await setup({ cache, idleTimeout: '20m' });
     // Signed in with "remember me", and (the control) without it.
     const remembered = await visit(handler, undefined, (s) => {
       s.setString('user', 'ada');
@@ -532,7 +533,7 @@ describe('a session across requests', () => {
   });
 
   test('a remembered session in use gets its cookie again, with the full lifetime, once half of it has passed', async () => {
-    const { handler, cache } = setup();
+    const { handler, cache } = await setup();
     const day = 86_400_000;
     const first = await visit(handler, undefined, (s) => {
       s.setString('user', 'ada');
@@ -571,7 +572,7 @@ describe('a session across requests', () => {
   });
 
   test('rememberFor survives regenerate() and clear(), keeps its entry name to itself, and refuses bad input', async () => {
-    const { handler, cache } = setup({ cookie: { maxAge: '1h' } });
+    const { handler, cache } = await setup({ cookie: { maxAge: '1h' } });
     const first = await visit(handler, undefined, (s) => {
       s.setString('user', 'ada');
       s.rememberFor('7d');
@@ -613,7 +614,7 @@ describe('a session across requests', () => {
   });
 
   test('secure: auto follows the request scheme; the compat preset uses ASP.NET Core’s cookie name', async () => {
-    const { handler } = setup({ ...aspnetCoreCompat });
+    const { handler } = await setup({ ...aspnetCoreCompat });
     const session = await handler.begin(request(undefined, true));
     session.setString('k', 'v');
     expect(handler.responseHeaders(session).setCookie).toMatch(
@@ -628,7 +629,7 @@ describe('a session across requests', () => {
       session.setString('k', 'v');
       return handler.responseHeaders(session).setCookie;
     };
-    const { handler } = setup({ logger });
+    const { handler } = await setup({ logger });
     // Not behind a proxy, or behind one the framework trusts: nothing to say.
     expect(await establish(handler, undefined)).not.toMatch(/Secure/);
     expect(await establish(handler, 'https', true)).toMatch(/; Secure;/);
@@ -642,12 +643,12 @@ describe('a session across requests', () => {
     expect(warnings[0]).toMatch(/app\.set\('trust proxy', 1\).*app\.proxy = true.*trustProxy: true/);
     // A SameSite=None or partitioned cookie is always Secure under 'auto' (browsers take it only so).
     for (const cookie of [{ sameSite: 'none' as const }, { partitioned: true }]) {
-      const always = setup({ logger, cookie });
+      const always = await setup({ logger, cookie });
       expect(await establish(always.handler, 'https')).toMatch(/; Secure;/);
       expect(await establish(always.handler, undefined)).toMatch(/; Secure;/);
     }
     // secure: false is the app's own choice.
-    const plain = setup({ logger, cookie: { secure: false } });
+    const plain = await setup({ logger, cookie: { secure: false } });
     await establish(plain.handler, 'https');
     expect(warnings).toHaveLength(1);
   });
@@ -662,13 +663,13 @@ describe('a session across requests', () => {
 
   test('a __Host- or __Secure- cookie is written Secure even over plain HTTP, as browsers require', async () => {
     for (const name of ['__Host-sid', '__Secure-sid']) {
-      const { handler } = setup({ cookie: { name } });
+      const { handler } = await setup({ cookie: { name } });
       const session = await handler.begin(request(undefined, false));
       session.setString('k', 'v');
       expect(handler.responseHeaders(session).setCookie).toMatch(new RegExp(`^${name}=.*; Secure;`));
     }
     // Without a prefix, 'auto' follows the request.
-    const { handler } = setup({ cookie: { name: 'sid' } });
+    const { handler } = await setup({ cookie: { name: 'sid' } });
     const session = await handler.begin(request(undefined, false));
     session.setString('k', 'v');
     expect(handler.responseHeaders(session).setCookie).not.toMatch(/Secure/);
@@ -679,7 +680,7 @@ describe('a session across requests', () => {
       cart: { sku: string; qty: number }[];
       user: { name: string };
     }
-    const { handler } = setup();
+    const { handler } = await setup();
     const session = (await handler.begin(
       request(),
     )) as unknown as import('@sharedstate/session-core').Session<Data>;
@@ -813,7 +814,7 @@ describe('a session across requests', () => {
     expect(withOptions({ cookie: { maxAge: 500 } })).toThrow(/cookie\.maxAge must be at least one second/);
     expect(withOptions({ cookie: { maxAge: 'forever' } })).toThrow(/cookie\.maxAge/);
     expect(withOptions({ idleTimout: '5m' })).toThrow(
-      "Unknown session option 'idleTimout': the options are cache, dataProtection, idleTimeout, ioTimeout, cookie, load, maxSessionSize, onCommitError, logger, clock, concurrentUpdates.",
+      "Unknown session option 'idleTimout': the options are cache, dataProtection, idleTimeout, ioTimeout, keyRingWait, cookie, load, maxSessionSize, onCommitError, logger, clock, concurrentUpdates.",
     );
     expect(withOptions({ cookie: { sameSite: 'lax', sameSitee: 'strict' } })).toThrow(
       /'cookie\.sameSitee': the options are name, path, domain/,

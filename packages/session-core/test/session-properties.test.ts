@@ -29,8 +29,8 @@ async function visit(
     place.current = next;
   });
   await body(place.current as PropertySession & Values, place);
-  const headers = handler.responseHeaders(session as Session<object>);
   await handler.end(session as Session<object>);
+  const headers = handler.responseHeaders(session as Session<object>);
   return { session, headers, view: place.current as (PropertySession & Values) | undefined };
 }
 
@@ -42,7 +42,7 @@ const called = (start: (done: (error?: unknown) => void) => unknown) =>
 
 describe("a session as express-session's object (properties)", () => {
   test('properties are stored as JSON under their names; nested changes, deletes and non-JSON values', async () => {
-    const { handler, cache } = setup();
+    const { handler, cache } = await setup();
     const first = await visit(handler, undefined, (view) => {
       view.passport = { user: 'ada' };
       view.flash = { info: ['welcome'] };
@@ -68,15 +68,15 @@ describe("a session as express-session's object (properties)", () => {
   });
 
   test('an unchanged view writes nothing; values from the typed API are kept, and non-JSON ones stay hidden', async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const direct = await handler.begin(request());
     direct.setString('raw', 'not json');
     direct.set('bytes', Uint8Array.of(0xff, 0x00));
     direct.setJson('count', 1);
     direct.setJson('spaced', { a: 1 });
     direct.setString('loose', '{ "a" : 1 }');
-    const headers = handler.responseHeaders(direct);
     await handler.end(direct);
+    const headers = handler.responseHeaders(direct);
     const cookie = cookieFrom(headers.setCookie);
 
     await visit(handler, cookie, (view) => {
@@ -102,13 +102,13 @@ describe("a session as express-session's object (properties)", () => {
     expect(after.get('bytes')).toEqual(Uint8Array.of(0xff, 0x00));
   });
   test("stored names that are the object's members ('id', 'cookie', '__proto__') stay values, not properties", async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const direct = await handler.begin(request());
     for (const name of ['id', 'cookie', 'maxAge', 'save', '__proto__', 'constructor'])
       direct.setJson(name, 1);
     direct.setJson('user', 'ada');
-    const headers = handler.responseHeaders(direct);
     await handler.end(direct);
+    const headers = handler.responseHeaders(direct);
     const loaded = await visit(handler, cookieFrom(headers.setCookie), (view) => {
       expect(Object.keys(view)).toEqual(['user']);
       expect(Object.getPrototypeOf(view)).toBe(PropertySession.prototype);
@@ -121,7 +121,7 @@ describe("a session as express-session's object (properties)", () => {
   });
 
   test('regenerate(cb) gives a new, empty session in a new view; the old view keeps its values to copy', async () => {
-    const { handler, cache } = setup();
+    const { handler, cache } = await setup();
     const first = await visit(handler, undefined, (view) => {
       view.returnTo = '/cart';
     });
@@ -159,7 +159,7 @@ describe("a session as express-session's object (properties)", () => {
   });
 
   test('destroy(cb) ends the session and takes the view away; save(cb) reports a failure', async () => {
-    const { handler, cache } = setup({ maxSessionSize: 1024 });
+    const { handler, cache } = await setup({ maxSessionSize: 1024 });
     const first = await visit(handler, undefined, (view) => {
       view.user = 'ada';
     });
@@ -182,7 +182,7 @@ describe("a session as express-session's object (properties)", () => {
   });
 
   test("an error thrown by the app's callback after a regenerate or save goes to callbackFailed, also from the regenerated view", async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const session = (await handler.begin(request())) as Session<object>;
     const failures: unknown[] = [];
     let view = createPropertySession(
@@ -210,7 +210,7 @@ describe("a session as express-session's object (properties)", () => {
   });
 
   test("express-session's cookie.maxAge and koa-session's maxAge are the session's rememberFor()", async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const day = 86_400_000;
     type Habits = PropertySession &
       Values & {
@@ -260,7 +260,7 @@ describe("a session as express-session's object (properties)", () => {
   });
 
   test("express-session's cookie.maxAge counts down from when the cookie was sent, on every instance", async () => {
-    const { handler, cache } = setup();
+    const { handler, cache } = await setup();
     const day = 86_400_000;
     type Cookie = { maxAge: number | null; originalMaxAge: number | null; expires: Date | null };
     const cookieOf = (view: PropertySession) => (view as unknown as { cookie: Cookie }).cookie;
@@ -305,7 +305,7 @@ describe("a session as express-session's object (properties)", () => {
   });
 
   test("koa-session's manuallyCommit() saves now", async () => {
-    const { handler, cache } = setup();
+    const { handler, cache } = await setup();
     const session = await handler.begin(request());
     const view = createPropertySession(session as Session<object>, () => {}) as PropertySession & Values;
     view.views = 1;
@@ -315,7 +315,7 @@ describe("a session as express-session's object (properties)", () => {
   });
 
   test('express-session members that do not apply throw, saying what to do; regenerate needs a callback; renewing is a no-op', async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const session = await handler.begin(request());
     const view = createPropertySession(session as Session<object>, () => {}) as unknown as {
       regenerate(): void;

@@ -39,8 +39,8 @@ describeWithService(services.redis({ spawn: true }), 'sessions on a real Redis',
       });
       const first = await handler.begin(request());
       first.setString('k', 'v');
-      const setCookie = handler.responseHeaders(first).setCookie;
       await handler.end(first);
+      const setCookie = handler.responseHeaders(first).setCookie;
       await redisCli(server().port, ['client', 'pause', '1500', 'ALL']);
       const started = Date.now();
       const second = await handler.begin(request(cookieFrom(setCookie)));
@@ -64,8 +64,8 @@ describeWithService(services.redis({ spawn: true }), 'sessions on a real Redis',
     });
     const first = await handler.begin(request());
     first.setString('k', 'v');
-    const cookie = cookieFrom(handler.responseHeaders(first).setCookie);
     await handler.end(first);
+    const cookie = cookieFrom(handler.responseHeaders(first).setCookie);
     const [stored] = await client.keys('tagged:*');
     const sessionKey = stored!.slice('tagged:'.length);
 
@@ -106,8 +106,8 @@ describeWithService(services.redis({ spawn: true }), 'sessions on a real Redis',
       });
       const first = await handler.begin(request());
       first.setJson('count', 0);
-      const cookie = cookieFrom(handler.responseHeaders(first).setCookie);
       await handler.end(first);
+      const cookie = cookieFrom(handler.responseHeaders(first).setCookie);
       for (let i = 1; i <= 10; i++) {
         const session = (await handler.begin(request(cookie))) as unknown as Session<{ count: number }>;
         session.update('count', (n) => (n ?? 0) + 1);

@@ -7,6 +7,7 @@ import {
   type Session,
   SessionHandler,
   type SessionOptions,
+  type SessionReadinessProbe,
   type SessionReceiver,
   type SessionRequest,
   SessionStateError,
@@ -173,7 +174,7 @@ class PendingResponse implements SessionRequest, SessionReceiver {
 export function session(
   options: SessionOptions,
   adapterOptions: ExpressSessionAdapterOptions = {},
-): ExpressMiddleware {
+): ExpressMiddleware & SessionReadinessProbe {
   const { properties } = readAdapterFlags('Express', adapterOptions, ['properties']);
   const handler = new SessionHandler(options);
   if (properties) handler.checkPropertyViews();
@@ -182,7 +183,7 @@ export function session(
   const pendingKey = Symbol('sharedstate.express.pending');
   const middleware: Middleware = { handler, properties, pendingKey, ...responseMethods(pendingKey) };
   let knownPrototype: object | null = null;
-  return (req, res, next) => {
+  const run: ExpressMiddleware = (req, res, next) => {
     // Express gives the request its app's prototype (a mounted sub-app's while in it): each is checked once
     // in a row.
     const prototype = Object.getPrototypeOf(req) as object | null;
@@ -193,6 +194,7 @@ export function session(
     const pending = new PendingResponse(middleware, req, res, next);
     handler.beginThen(pending, pending);
   };
+  return Object.assign(run, { readiness: () => handler.readiness() });
 }
 
 /** The session of a request, typed with the app's own session data. */

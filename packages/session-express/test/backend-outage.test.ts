@@ -11,14 +11,17 @@ describeBackendOutage('Express', ({ redisUrl, timeoutMs, logger, apps }) => {
   const repository = new RedisXmlRepository({ redis, operationTimeout: timeoutMs });
   const cache = new RedisCache({ redis, operationTimeout: timeoutMs });
   const app = express();
-  app.use(
-    session({
-      cache,
-      dataProtection: createDataProtection({ applicationName: 'outage', repository }),
-      logger,
-    }),
-  );
+  const sessions = session({
+    cache,
+    dataProtection: createDataProtection({ applicationName: 'outage', repository }),
+    logger,
+  });
+  app.use(sessions);
   app.get('/plain', (_req, res) => void res.send('ok'));
+  app.get('/ready', async (_req, res) => {
+    const readiness = await sessions.readiness();
+    res.status(readiness.ready ? 200 : 503).json(readiness);
+  });
   app.get('/cart', (req, res) => {
     const s = getSession<{ cart: string[] }>(req);
     res.json({ available: s.isAvailable, cart: s.getJson('cart') ?? [] });

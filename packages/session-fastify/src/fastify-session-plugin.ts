@@ -7,6 +7,7 @@ import {
   SessionConfigurationError,
   SessionHandler,
   type SessionOptions,
+  type SessionReadiness,
   type SessionReceiver,
   type SessionRequest,
   SessionStateError,
@@ -46,6 +47,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The request's session (see @sharedstate/session-fastify). */
     session: RequestSession;
+  }
+  interface FastifyInstance {
+    /**
+     * For a readiness probe: whether the key ring is loaded and the cache answers now (see
+     * SessionReadiness). With the plugin registered more than once, the first registration's.
+     */
+    sessionReadiness(): Promise<SessionReadiness>;
   }
 }
 
@@ -279,6 +287,8 @@ function install(fastify: FastifyInstance, options: FastifySessionPluginOptions)
   const pendingKey = Symbol('sharedstate.fastify.pending');
   fastify.decorateRequest(pendingKey, null);
   const registration: Registration = { handler, properties, claimed, pendingKey };
+  if (!fastify.hasDecorator('sessionReadiness'))
+    fastify.decorate('sessionReadiness', () => handler.readiness());
 
   fastify.addHook('onRequest', (request, reply, next) => {
     const pending = new PendingReply(registration, request, reply, next);

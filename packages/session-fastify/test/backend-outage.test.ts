@@ -17,6 +17,10 @@ describeBackendOutage('Fastify', async ({ redisUrl, timeoutMs, logger, apps }) =
     logger,
   });
   app.get('/plain', async () => 'ok');
+  app.get('/ready', async (_request, reply) => {
+    const readiness = await app.sessionReadiness();
+    return reply.code(readiness.ready ? 200 : 503).send(readiness);
+  });
   const cart = (request: object) => {
     const s = getSession<{ cart: string[] }>(request);
     return { available: s.isAvailable, cart: s.getJson('cart') ?? [] };

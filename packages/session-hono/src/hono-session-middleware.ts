@@ -4,6 +4,7 @@ import {
   type Session,
   SessionHandler,
   type SessionOptions,
+  type SessionReadinessProbe,
   type SessionRequest,
 } from '@sharedstate/session-core';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -67,10 +68,10 @@ class HonoSessionRequest implements SessionRequest {
 export function session<TData extends object = Record<string, unknown>>(
   options: SessionOptions,
   adapter: HonoSessionAdapterOptions = {},
-): MiddlewareHandler<SessionEnv<TData>> {
+): MiddlewareHandler<SessionEnv<TData>> & SessionReadinessProbe {
   const handler = new SessionHandler(options);
   const { trustProxy } = readAdapterFlags('Hono', adapter, ['trustProxy']);
-  return async (c, next) => {
+  const run: MiddlewareHandler<SessionEnv<TData>> = async (c, next) => {
     const request = new HonoSessionRequest(c, trustProxy);
     const current = await handler.begin(request);
     c.set('session', current as unknown as Session<TData>);
@@ -105,4 +106,5 @@ export function session<TData extends object = Record<string, unknown>>(
       for (const [name, value] of Object.entries(cacheControl)) c.header(name, value);
     }
   };
+  return Object.assign(run, { readiness: () => handler.readiness() });
 }

@@ -13,14 +13,17 @@ describeBackendOutage('Hono', ({ redisUrl, timeoutMs, logger, apps }) => {
   const repository = new RedisXmlRepository({ redis, operationTimeout: timeoutMs });
   const cache = new RedisCache({ redis, operationTimeout: timeoutMs });
   const app = new Hono<SessionEnv<{ cart: string[] }>>();
-  app.use(
-    session({
-      cache,
-      dataProtection: createDataProtection({ applicationName: 'outage', repository }),
-      logger,
-    }),
-  );
+  const sessions = session<{ cart: string[] }>({
+    cache,
+    dataProtection: createDataProtection({ applicationName: 'outage', repository }),
+    logger,
+  });
+  app.use(sessions);
   app.get('/plain', (c) => c.text('ok'));
+  app.get('/ready', async (c) => {
+    const readiness = await sessions.readiness();
+    return c.json(readiness, readiness.ready ? 200 : 503);
+  });
   app.get('/cart', (c) => {
     const s = c.get('session');
     return c.json({ available: s.isAvailable, cart: s.getJson('cart') ?? [] });

@@ -6,6 +6,7 @@ import {
   type Session,
   SessionHandler,
   type SessionOptions,
+  type SessionReadinessProbe,
   type SessionRequest,
   SessionStateError,
   SessionUsageError,
@@ -125,13 +126,13 @@ class KoaSessionRequest implements SessionRequest {
 export function session(
   options: SessionOptions,
   adapterOptions: KoaSessionAdapterOptions = {},
-): (ctx: KoaContext, next: Next) => Promise<void> {
+): ((ctx: KoaContext, next: Next) => Promise<void>) & SessionReadinessProbe {
   const { properties } = readAdapterFlags('Koa', adapterOptions, ['properties']);
   const handler = new SessionHandler(options);
   if (properties) handler.checkPropertyViews();
   // The last app seen: one middleware nearly always serves one app, so the check is one comparison.
   let claimed: object | undefined;
-  return async (ctx, next) => {
+  const run = async (ctx: KoaContext, next: Next): Promise<void> => {
     const context = ctx.app.context;
     if (context !== claimed) {
       claimSessionProperty(context);
@@ -163,6 +164,7 @@ export function session(
     if (saving !== undefined) await saving;
     addCookie(handler, ctx, current);
   };
+  return Object.assign(run, { readiness: () => handler.readiness() });
 }
 
 function addCookie(handler: SessionHandler, ctx: KoaContext, current: Session<object>): void {

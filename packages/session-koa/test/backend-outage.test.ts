@@ -12,14 +12,19 @@ describeBackendOutage('Koa', ({ redisUrl, timeoutMs, logger, apps }) => {
   const cache = new RedisCache({ redis, operationTimeout: timeoutMs });
   const app = new Koa();
   app.silent = true;
-  app.use(
-    session({
-      cache,
-      dataProtection: createDataProtection({ applicationName: 'outage', repository }),
-      logger,
-    }),
-  );
+  const sessions = session({
+    cache,
+    dataProtection: createDataProtection({ applicationName: 'outage', repository }),
+    logger,
+  });
+  app.use(sessions);
   app.use(async (ctx) => {
+    if (ctx.path === '/ready') {
+      const readiness = await sessions.readiness();
+      ctx.status = readiness.ready ? 200 : 503;
+      ctx.body = readiness;
+      return;
+    }
     if (ctx.path === '/plain') {
       ctx.body = 'ok';
       return;

@@ -23,7 +23,7 @@ interface OutageOutcome {
  * Makes, against an app started while its key ring and cache (one Redis) were down, the requests every
  * adapter's suite uses to show that an outage takes down no route that does not need the session, and that
  * the app recovers on its own. Routes: `GET /plain` answers without the session, `GET /cart` answers
- * `{ available: session.isAvailable, cart }`, `POST /add/:item` adds to the cart and answers 200.
+ * `{ available: session.isAvailable, cart }`, `POST /add/:item` adds to the cart and answers 200, `GET /ready` answers the middleware's readiness (503 when not ready).
  */
 async function outageOutcome(url: string, startBackend: () => Promise<void>): Promise<OutageOutcome> {
   const timed = async (path: string, init?: RequestInit) => {
@@ -115,6 +115,41 @@ export function describeBackendOutage(framework: string, startApp: OutageApp): v
     `a ${framework} app started while Redis is down`,
     (server) => {
       const apps = httpApps();
+      test('right after start, no request waits for the key ring: none without a cookie, one with a cookie only briefly', async () => {
+        // A Redis that accepts connections and answers nothing (a hung host): the first key-ring load runs
+        // until its timeout, and the requests come during it.
+        server().hang();
+        try {
+          const { logger } = recordingLogger();
+          const url = await startApp({ redisUrl: server().url, timeoutMs: OUTAGE_TIMEOUT_MS, logger, apps });
+          const timed = async (path: string, headers: Record<string, string> = {}) => {
+            const started = performance.now();
+            const response = await fetch(`${url}${path}`, { headers });
+            await response.arrayBuffer();
+            return { path, status: response.status, fast: performance.now() - started < 800 };
+          };
+          expect(await timed('/plain')).toEqual({ path: '/plain', status: 200, fast: true });
+          expect(await timed('/cart')).toEqual({ path: '/cart', status: 200, fast: true });
+          // A cookie from before the restart may be valid: its request waits a little (keyRingWait), no more.
+          const cookie = { cookie: 'sharedstate.sid=CfDJ8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' };
+          expect(await timed('/plain', cookie)).toEqual({ path: '/plain', status: 200, fast: true });
+          expect(await timed('/cart', cookie)).toEqual({ path: '/cart', status: 200, fast: true });
+          // A readiness probe says why sessions do not work now.
+          const probe = await fetch(`${url}/ready`);
+          expect({ status: probe.status, body: await probe.json() }).toEqual({
+            status: 503,
+            body: {
+              ready: false,
+              keyRing: expect.stringMatching(/^(loading|unavailable)$/),
+              cache: 'unavailable',
+              reasons: expect.arrayContaining([expect.stringMatching(/^The cache did not answer/)]),
+            },
+          });
+        } finally {
+          server().resume();
+        }
+      }, 40_000);
+
       test('serves routes without the session, gives the session route an unavailable session, and recovers', async () => {
         await server().kill();
         const { logger, errors } = recordingLogger();
@@ -122,6 +157,11 @@ export function describeBackendOutage(framework: string, startApp: OutageApp): v
         // The first key-ring load, started with the middleware, has failed by then (it is bounded by the timeout).
         await new Promise((resolve) => setTimeout(resolve, OUTAGE_TIMEOUT_MS + 500));
         expectOutageHandled(await outageOutcome(url, () => server().restart()), OUTAGE_TIMEOUT_MS);
+        const probe = await fetch(`${url}/ready`);
+        expect({ status: probe.status, body: await probe.json() }).toEqual({
+          status: 200,
+          body: { ready: true, keyRing: 'loaded', cache: 'ok', reasons: [] },
+        });
         expect(errors.join('\n')).toMatch(/key ring could not be loaded/);
       }, 40_000);
     },

@@ -22,6 +22,12 @@ export interface RedisServer extends RedisEndpoint {
   kill(): Promise<void>;
   /** Starts the server again on the same port with the same configuration. */
   restart(): Promise<void>;
+  /**
+   * Hangs the process (SIGSTOP) as a stalled host or a network that drops packets would: connections are
+   * still accepted by the kernel, nothing is answered. `resume()` (SIGCONT) lets it go on.
+   */
+  hang(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -115,6 +121,14 @@ export class LocalRedisServer implements RedisServer {
     await this.#process?.kill('SIGKILL');
   }
 
+  hang(): void {
+    if (this.pid !== undefined) process.kill(this.pid, 'SIGSTOP');
+  }
+
+  resume(): void {
+    if (this.pid !== undefined) process.kill(this.pid, 'SIGCONT');
+  }
+
   async restart(): Promise<void> {
     await this.kill();
     await this.#launch();
@@ -137,6 +151,10 @@ function externalRedis(url: string): RedisServer {
     managed: false,
     kill: refuse,
     restart: refuse,
+    hang: () => {
+      throw new Error('this test needs a Redis it can hang; unset REDIS_URL');
+    },
+    resume: () => {},
     stop: async () => {},
   };
 }
