@@ -26,7 +26,8 @@ list     every key with its status (active, pending, expired, revoked, suspended
 new      adds a key (as the app's key manager would), activating now unless --activation says when. In a
          ring whose keys are encrypted at rest, pass the certificate (or --allow-unencrypted to store it in clear).
 revoke   stops a key, or with --all every key created before a moment (after a leak), from unprotecting.
-         Running instances refuse it within their keyRingChangeCheckInterval (30 s by default).
+         On Redis and PostgreSQL running instances are told at once and refuse it within moments; on a
+         folder or Azure Blob within their keyRingChangeCheckInterval (30 s by default).
 remove-invalid  deletes the elements \`list\` reports as unreadable (check them first: one may have been a
          revocation that should be written again). Keys they suspended protect again.
 
@@ -197,7 +198,7 @@ const COMMANDS: Record<string, Command> = {
         io,
         values,
         { revoked: 'all', before: before.toISOString(), reason: reason ?? null },
-        `Revoked every key created before ${before.toISOString()}. Payloads and cookies protected with them no longer unprotect; instances create a new key when they next load the ring.`,
+        `Revoked every key created before ${before.toISOString()}. Payloads and cookies protected with them no longer unprotect ${whenSeen(keyManager.pushesChanges)}; instances create a new key when they load the ring.`,
       );
       return;
     }
@@ -217,10 +218,17 @@ const COMMANDS: Record<string, Command> = {
       io,
       values,
       { revoked: known.id, reason: reason ?? null },
-      `Revoked key ${known.id}. Payloads and cookies protected with it no longer unprotect.`,
+      `Revoked key ${known.id}. Payloads and cookies protected with it no longer unprotect ${whenSeen(keyManager.pushesChanges)}.`,
     );
   },
 };
+
+/** When running instances act on a change this command wrote. */
+function whenSeen(pushes: boolean): string {
+  return pushes
+    ? 'once running instances have re-read the ring: the change is announced to running instances, which re-read it within moments (instances that do not listen, such as ASP.NET Core apps, within their own checks)'
+    : 'once running instances have re-read the ring: within their keyRingChangeCheckInterval (30 s by default)';
+}
 
 function table(keys: readonly KeyDescription[]): string {
   const rows = [

@@ -61,6 +61,16 @@ export class KeyManager {
     return createHash('sha256').update(elements.join('\n')).digest('base64');
   }
 
+  /** Whether the repository pushes changes (see XmlRepository.watch). */
+  get pushesChanges(): boolean {
+    return typeof this.#options.repository.watch === 'function';
+  }
+
+  /** Subscribes to the repository's change announcements, where it has them; returns how to stop. */
+  watch(onChange: () => void): () => void {
+    return this.#options.repository.watch?.(onChange) ?? (() => {});
+  }
+
   /** Every key in the repository (not-yet-active, active, expired), with revocations applied. */
   async getAllKeys(): Promise<Key[]> {
     return [...(await this.readKeyRing()).keys];

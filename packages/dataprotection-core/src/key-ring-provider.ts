@@ -78,6 +78,10 @@ export class KeyRingProvider {
   /** True while a refresh creates a key: that refresh re-reads the ring itself, so it must not be discarded. */
   #creatingKey = false;
   #changeCheck: NodeJS.Timeout | undefined;
+  /** Set once the repository's push (watch) is subscribed. */
+  #watching = false;
+  /** A push arrived while a refresh ran: check again once it is done. */
+  #checkAfterRefresh = false;
   readonly #listeners = new Set<KeyRingListener>();
   #reportedInvalid = new Set<string>();
 
@@ -114,6 +118,20 @@ export class KeyRingProvider {
     logger.info(`The key ring in ${keyManager.repositoryDescription} changed; reloading it.`);
     await this.#startRefresh().catch(() => {});
     return true;
+  }
+
+  /**
+   * Where the repository can push (watch), a change announced by any writer is checked for at once, so a
+   * revocation reaches this instance within moments; the periodic check stays for writers that do not
+   * announce (ASP.NET Core).
+   */
+  #watchRepository(): void {
+    if (this.#watching || this.#options.changeCheckIntervalMs === undefined) return;
+    this.#watching = true;
+    this.#options.keyManager.watch(() => {
+      if (this.#refresh !== undefined) this.#checkAfterRefresh = true;
+      else void this.checkForChanges();
+    });
   }
 
   #scheduleChangeCheck(): void {
@@ -183,6 +201,7 @@ export class KeyRingProvider {
           if (generation === this.#generation) {
             this.#ring = ring;
             this.#scheduleChangeCheck();
+            this.#watchRepository();
             const canUnprotectWith = (keyId: string) => ring.canUnprotectWith(keyId);
             for (const listener of this.#listeners) listener(canUnprotectWith);
           }
@@ -201,6 +220,10 @@ export class KeyRingProvider {
       )
       .finally(() => {
         if (this.#refresh === refresh) this.#refresh = undefined;
+        if (this.#checkAfterRefresh) {
+          this.#checkAfterRefresh = false;
+          void this.checkForChanges();
+        }
       });
     this.#refresh = refresh;
     return refresh;

@@ -37,6 +37,14 @@ export interface XmlRepository {
    * the ring; without it they re-read the whole ring each interval and compare.
    */
   getChangeToken?(): Promise<string>;
+  /**
+   * Optional, where the store can push (Redis pub/sub, PostgreSQL LISTEN/NOTIFY): calls `onChange` soon
+   * after any repository of this kind over the same storage stored or deleted an element, and returns a
+   * function that stops watching. Such a repository announces its own writes. A hint only: running
+   * instances then check for changes at once (the change token confirms), and keep their periodic check,
+   * since writers that do not announce (ASP.NET Core) exist.
+   */
+  watch?(onChange: () => void): () => void;
   /** Where the elements live, for error messages ("RedisXmlRepository 'DataProtection-Keys'"). */
   readonly description?: string;
 }

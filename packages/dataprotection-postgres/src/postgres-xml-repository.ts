@@ -7,6 +7,7 @@ import {
 } from '@sharedstate/dataprotection-core';
 import { boundedCall, parseDuration, refuseUnknownOptions, runLockedDdl } from '@sharedstate/shared-helpers';
 import type { Pool } from 'pg';
+import { keyRingChangeChannel, listenForKeyRingChanges } from './key-ring-change-channel.ts';
 
 export interface PostgresXmlRepositoryOptions {
   /** The app's node-postgres Pool; the repository never ends it. */
@@ -79,6 +80,7 @@ export class PostgresXmlRepository implements XmlRepository {
   readonly #timeoutMs: number;
   readonly #createIfNotExists: boolean;
   #created: Promise<void> | undefined;
+  readonly #channel: string;
   readonly description: string;
 
   constructor(options: PostgresXmlRepositoryOptions) {
@@ -105,6 +107,7 @@ export class PostgresXmlRepository implements XmlRepository {
     );
     this.#createIfNotExists = options.createIfNotExists ?? false;
     this.description = `PostgresXmlRepository ${this.#table}`;
+    this.#channel = keyRingChangeChannel(this.#schemaName, this.#tableName);
   }
 
   async getAllElements(): Promise<readonly string[]> {
@@ -120,11 +123,24 @@ export class PostgresXmlRepository implements XmlRepository {
     return result.map((row) => ({ xml: row.Xml, location: `row "Id" = ${row.Id}` }));
   }
 
+  /** Inserts the row and announces it (NOTIFY, delivered when the insert commits), in one statement. */
   async storeElement(element: string, friendlyName: string): Promise<void> {
-    await this.#query('write', `INSERT INTO ${this.#table} ("FriendlyName", "Xml") VALUES ($1, $2)`, [
-      friendlyName,
-      element,
-    ]);
+    await this.#query(
+      'write',
+      `WITH inserted AS (INSERT INTO ${this.#table} ("FriendlyName", "Xml") VALUES ($1, $2) RETURNING 1)
+SELECT pg_notify($3, 'changed') FROM inserted`,
+      [friendlyName, element, this.#channel],
+    );
+  }
+
+  /**
+   * Listens (LISTEN, on a connection of its own made with the pool's settings, outside the pool) on the
+   * channel this repository's writers notify, so running instances see a key or revocation within moments
+   * of the write. The connection is re-made after an outage, never keeps the process alive, and ends when
+   * the returned function is called or the pool is ended.
+   */
+  watch(onChange: () => void): () => void {
+    return listenForKeyRingChanges(this.#pool, this.#channel, onChange);
   }
 
   /**
@@ -148,8 +164,9 @@ export class PostgresXmlRepository implements XmlRepository {
     if (ids.length === 0) return 0;
     const deleted = await this.#query(
       'delete',
-      `DELETE FROM ${this.#table} WHERE "Id" = ANY($1::int[]) RETURNING "Id"`,
-      [ids],
+      `WITH deleted AS (DELETE FROM ${this.#table} WHERE "Id" = ANY($1::int[]) RETURNING "Id")
+SELECT "Id", pg_notify($2, 'changed') FROM deleted`,
+      [ids, this.#channel],
     );
     return deleted.length;
   }

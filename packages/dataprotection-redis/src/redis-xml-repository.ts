@@ -15,6 +15,7 @@ import {
   sendNodeRedisCommand,
 } from '@sharedstate/shared-helpers';
 import type { Redis } from 'ioredis';
+import { keyRingChangeChannel, subscribeToKeyRingChanges } from './key-ring-change-channel.ts';
 
 export interface RedisXmlRepositoryOptions {
   /**
@@ -45,6 +46,10 @@ export class RedisXmlRepository implements XmlRepository {
   /** One list command on the key ring's key, through whichever client the app gave. */
   readonly #command: (name: string, ...args: string[]) => Promise<unknown>;
   readonly #timeoutMs: number;
+  readonly #client: unknown;
+  readonly #ioredis: boolean;
+  readonly #channel: string;
+  readonly #publish: () => Promise<unknown>;
   readonly description: string;
 
   constructor(options: RedisXmlRepositoryOptions) {
@@ -71,6 +76,35 @@ export class RedisXmlRepository implements XmlRepository {
       DataProtectionConfigurationError,
     );
     this.description = `RedisXmlRepository '${key}'`;
+    this.#client = redis;
+    this.#ioredis = ioredis;
+    this.#channel = keyRingChangeChannel(key);
+    this.#publish = ioredis
+      ? () => (redis as Redis).call('PUBLISH', this.#channel, 'changed')
+      : () =>
+          sendNodeRedisCommand(
+            redis as NodeRedisClient | NodeRedisCluster,
+            key,
+            ['PUBLISH', this.#channel, 'changed'],
+            false,
+          );
+  }
+
+  /**
+   * Subscribes, on a connection of its own, to the channel on which this repository's writers announce
+   * changes (`sharedstate:key-ring-changed:<key>`), so running instances see a key or revocation within
+   * moments of the write.
+   */
+  watch(onChange: () => void): () => void {
+    return subscribeToKeyRingChanges(this.#client, this.#ioredis, this.#channel, onChange);
+  }
+
+  /** Announces a write; a failed announcement is harmless (the change check finds the change). */
+  #announce(): Promise<void> {
+    return this.#bounded('announce a change of', () => this.#publish()).then(
+      () => {},
+      () => {},
+    );
   }
 
   getAllElements(): Promise<readonly string[]> {
@@ -88,6 +122,7 @@ export class RedisXmlRepository implements XmlRepository {
   async storeElement(element: string, _friendlyName: string): Promise<void> {
     // ASP.NET Core ignores the friendly name here too: the list holds only the XML.
     await this.#bounded('write', () => this.#command('RPUSH', element));
+    await this.#announce();
   }
 
   async deleteElements(shouldDelete: (element: string) => boolean): Promise<number> {
@@ -96,6 +131,7 @@ export class RedisXmlRepository implements XmlRepository {
       if (shouldDelete(element))
         removed += Number(await this.#bounded('delete', () => this.#command('LREM', '1', element)));
     }
+    if (removed > 0) await this.#announce();
     return removed;
   }
 

@@ -168,6 +168,42 @@ export const repositoryCases: readonly RepositoryCase[] = [
     },
   },
   {
+    name: 'where the repository pushes changes (watch), a revocation reaches a running instance without its periodic check',
+    async run(storage) {
+      if (!(await storage.open()).watch) return;
+      const instance = async () =>
+        createDataProtection({
+          applicationName: 'conformance',
+          repository: await storage.open(),
+          // The periodic check would come only after the test: what arrives, the push brought.
+          keyRingChangeCheckInterval: '1h',
+          logger: quietLogger,
+        });
+      const admin = await instance();
+      const running = await instance();
+      const payload = await admin.createProtector('p').protect('hello');
+      assert.equal(await running.createProtector('p').unprotect(payload), 'hello');
+      // The subscription is made with the first load; give it a moment to be in place on the server.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await admin.keyManager.revokeKey(payloadKeyId(payload), 'conformance');
+      const deadline = Date.now() + 10_000;
+      let refused = false;
+      while (!refused && Date.now() < deadline) {
+        refused = await running
+          .createProtector('p')
+          .unprotect(payload)
+          .then(
+            () => false,
+            (error: unknown) => error instanceof KeyRevokedError,
+          );
+        if (!refused) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(refused, 'the running instance did not hear of the revocation');
+      const fresh = await running.createProtector('p').protect('after');
+      assert.notEqual(payloadKeyId(fresh), payloadKeyId(payload), 'the revoked key still protects');
+    },
+  },
+  {
     name: 'an element the ring cannot read never stops it, is reported, and is removed alone where deletion is supported',
     async run(storage) {
       if (!storage.storeDamaged) return;
