@@ -1,4 +1,8 @@
-import { answerAsServiceUnavailable, SharedStateError } from '@sharedstate/shared-helpers';
+import {
+  answerAsServiceUnavailable,
+  type ServiceUnavailableAnswer,
+  SharedStateError,
+} from '@sharedstate/shared-helpers';
 
 /** Base class of every error raised by a sharedstate cache or by the cache abstractions. */
 export class CacheError extends SharedStateError {}
@@ -12,18 +16,15 @@ export class CacheEntryTooLargeError extends CacheError {}
 /** The cache was used after `dispose()`. */
 export class CacheDisposedError extends CacheError {}
 
+/** What CacheUnavailableError answers in each framework's default error handling: 503 with Retry-After. */
+export interface CacheUnavailableError extends ServiceUnavailableAnswer {}
+
 /**
  * The backend could not be reached or did not answer in time. Providers wrap their client's error in this
  * (as `cause`) so callers can tell an outage from a programming error without knowing the backend.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: answerAsServiceUnavailable defines the interface's members
 export class CacheUnavailableError extends CacheError {
-  /** 503 in Express, Koa and Fastify's default error handling (with Retry-After), and in Hono's (getResponse). */
-  declare readonly status: 503;
-  declare readonly statusCode: 503;
-  declare readonly expose: false;
-  declare readonly headers: Readonly<Record<'Retry-After', string>>;
-  declare getResponse: () => Response;
-
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     answerAsServiceUnavailable(this);

@@ -1,4 +1,8 @@
-import { answerAsServiceUnavailable, SharedStateError } from '@sharedstate/shared-helpers';
+import {
+  answerAsServiceUnavailable,
+  type ServiceUnavailableAnswer,
+  SharedStateError,
+} from '@sharedstate/shared-helpers';
 
 /** Base class of every data protection error. */
 export class DataProtectionError extends SharedStateError {}
@@ -51,15 +55,12 @@ export class KeyRingError extends DataProtectionError {}
 /** A key's secret is encrypted at rest and could not be decrypted here. */
 export class KeyDecryptionError extends DataProtectionError {}
 
-/** The key repository could not be reached or did not answer in time (the cached ring keeps serving). */
-export class RepositoryUnavailableError extends DataProtectionError {
-  /** 503 in Express, Koa and Fastify's default error handling (with Retry-After), and in Hono's (getResponse). */
-  declare readonly status: 503;
-  declare readonly statusCode: 503;
-  declare readonly expose: false;
-  declare readonly headers: Readonly<Record<'Retry-After', string>>;
-  declare getResponse: () => Response;
+/** What RepositoryUnavailableError answers in each framework's default error handling: 503 with Retry-After. */
+export interface RepositoryUnavailableError extends ServiceUnavailableAnswer {}
 
+/** The key repository could not be reached or did not answer in time (the cached ring keeps serving). */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: answerAsServiceUnavailable defines the interface's members
+export class RepositoryUnavailableError extends DataProtectionError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     answerAsServiceUnavailable(this);

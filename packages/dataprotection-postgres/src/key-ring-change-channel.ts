@@ -55,7 +55,7 @@ export function listenForKeyRingChanges(pool: Pool, channel: string, onChange: (
       .connect()
       .then(() => {
         (client as unknown as { connection?: { stream?: { unref?(): void } } }).connection?.stream?.unref?.();
-        if (stopped) return client.end();
+        if (stopped || settings.ending || settings.ended) return client.end();
         return client.query(`LISTEN "${channel}"`).then(() => {
           if (connectedBefore) onChange();
           connectedBefore = true;

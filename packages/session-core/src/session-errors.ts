@@ -1,24 +1,22 @@
 import {
   answerAsServiceUnavailable,
   isServiceUnavailable,
+  type ServiceUnavailableAnswer,
   SharedStateError,
 } from '@sharedstate/shared-helpers';
 
 /** Base class of every session error. */
 export class SessionError extends SharedStateError {}
 
+/** What SessionUnavailableError answers in each framework's default error handling: 503 with Retry-After. */
+export interface SessionUnavailableError extends ServiceUnavailableAnswer {}
+
 /**
  * The session store could not be read: the request runs, but the session cannot be changed. Answers 503
  * Service Unavailable with Retry-After in each framework's default error handling.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: answerAsServiceUnavailable defines the interface's members
 export class SessionUnavailableError extends SessionError {
-  /** 503 in Express, Koa and Fastify's default error handling (with Retry-After), and in Hono's (getResponse). */
-  declare readonly status: 503;
-  declare readonly statusCode: 503;
-  declare readonly expose: false;
-  declare readonly headers: Readonly<Record<'Retry-After', string>>;
-  declare getResponse: () => Response;
-
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     answerAsServiceUnavailable(this);
