@@ -26,6 +26,7 @@ import {
   type NodeRedisClient,
   type NodeRedisCluster,
   parseDuration,
+  rediscoverNodeRedisCluster,
   systemClock,
 } from '@sharedstate/shared-helpers';
 import type { Redis } from 'ioredis';
@@ -378,6 +379,7 @@ export class RedisCache implements DistributedCache {
       let onAbort: (() => void) | undefined;
       const stopWatching = this.#deadlines.watch(() => {
         if (onAbort) signal?.removeEventListener('abort', onAbort);
+        rediscoverNodeRedisCluster(this.#client);
         reject(
           new CacheUnavailableError(
             `Redis did not answer ${operation} of ${cacheKeyTag(key)} within ${this.#deadlines.timeoutMs} ms (operationTimeout).`,
@@ -403,7 +405,9 @@ export class RedisCache implements DistributedCache {
       const onError = (error: unknown) => {
         stopWatching();
         if (onAbort) signal?.removeEventListener('abort', onAbort);
-        reject(translate(error, operation, key));
+        const failure = translate(error, operation, key);
+        if (failure instanceof CacheUnavailableError) rediscoverNodeRedisCluster(this.#client);
+        reject(failure);
       };
       pending.then(onReply, onError);
     });

@@ -4,6 +4,7 @@ import { CacheUnavailableError } from '@sharedstate/caching-abstractions';
 import { RedisCache } from '@sharedstate/caching-redis';
 import { describeWithService, redisCli, services } from '@sharedstate/testing';
 import { Cluster, Redis } from 'ioredis';
+import { createCluster } from 'redis';
 
 async function eventually<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -97,6 +98,46 @@ describeWithService(
         expect(promoted.port).not.toBe(master.port);
       } finally {
         client.disconnect();
+      }
+    }, 90_000);
+  },
+);
+
+describeWithService(
+  services.redisCluster({ masters: 3, replicasPerMaster: 1 }),
+  'a Redis Cluster loses a master, with a node-redis cluster client',
+  (cluster) => {
+    // node-redis refreshes its slot map only on MOVED/ASK replies (redis/node-redis#2806): with a master dead,
+    // its slots' commands fail on the dead connection and never see a MOVED.
+    test('the replica is promoted and reads and writes resume on the same cache, without a restart', async () => {
+      const client = createCluster({
+        rootNodes: cluster().startupNodes.map(({ host, port }) => ({ url: `redis://${host}:${port}` })),
+      });
+      client.on('error', () => {});
+      await client.connect();
+      const cache = new RedisCache({ redis: client, instanceName: 'failover-node:', operationTimeout: '2s' });
+      try {
+        await cache.set('survivor', Buffer.from('replicated'));
+        const master = await cluster().masterFor('failover-node:survivor');
+        // Give the replica the write before its master dies.
+        await redisCli(master.port, ['wait', '1', '2000']);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await master.kill();
+        await eventually(async () => {
+          const promoted = await cluster().masterFor('failover-node:survivor');
+          if (promoted.port === master.port) throw new Error('not failed over yet');
+        }, 30_000);
+        await cluster().waitUntilHealthy(30_000);
+        const value = await eventually(async () => {
+          const found = await cache.get('survivor');
+          if (found === undefined) throw new Error('the replicated value is not visible yet');
+          return found;
+        }, 20_000);
+        expect(Buffer.from(value!).toString()).toBe('replicated');
+        await eventually(() => cache.set('survivor', Buffer.from('written after failover')), 20_000);
+        expect(Buffer.from((await cache.get('survivor'))!).toString()).toBe('written after failover');
+      } finally {
+        await client.destroy();
       }
     }, 90_000);
   },

@@ -11,6 +11,7 @@ import {
   type NodeRedisClient,
   type NodeRedisCluster,
   parseDuration,
+  rediscoverNodeRedisCluster,
   refuseUnknownOptions,
   sendNodeRedisCommand,
 } from '@sharedstate/shared-helpers';
@@ -140,6 +141,8 @@ export class RedisXmlRepository implements XmlRepository {
     try {
       return await boundedCall(command, this.#timeoutMs);
     } catch (error) {
+      // A node-redis cluster whose master failed over learns the new one only when asked (see the helper).
+      rediscoverNodeRedisCluster(this.#client);
       throw new RepositoryUnavailableError(
         `Could not ${what} the key ring in ${this.description}: ${(error as Error).message}`,
         { cause: error },

@@ -11,6 +11,7 @@ export {
   isReplyError,
   type NodeRedisClient,
   type NodeRedisCluster,
+  rediscoverNodeRedisCluster,
   sendNodeRedisCommand,
 } from './node-redis-client.ts';
 export type { OptionErrorClass } from './option-error.ts';

@@ -73,3 +73,36 @@ export function sendNodeRedisCommand(
     ? client.sendCommand(key, false, args, options)
     : (client as NodeRedisClient).sendCommand(args, options);
 }
+
+/** At most one rediscovery per cluster in this interval: an outage fails many commands at once. */
+const REDISCOVER_INTERVAL_MS = 1_000;
+const lastRediscovery = new WeakMap<object, number>();
+
+/** What node-redis keeps of a cluster (not public API: looked up, never assumed). */
+interface ClusterInternals {
+  _options?: { rootNodes?: readonly unknown[] };
+  _slots?: { rediscover?(startWith: { options: unknown }): Promise<unknown> };
+}
+
+/**
+ * Asks a node-redis cluster to read its slot map again, starting from one of its root nodes, after a command
+ * failed as an outage. node-redis refreshes the map only on MOVED or ASK replies (redis/node-redis#2806),
+ * which a dead master never sends, so without this the slots of a master that failed over stay unusable
+ * until a restart. Rate-limited per cluster; a no-op on a client that is not a cluster or on a node-redis
+ * without these internals.
+ */
+export function rediscoverNodeRedisCluster(client: unknown): void {
+  if (!isNodeRedisCluster(client)) return;
+  const proxy = client as unknown as ClusterInternals & { _self?: ClusterInternals };
+  const cluster = proxy._self ?? proxy;
+  const rootNodes = cluster._options?.rootNodes ?? [];
+  const slots = cluster._slots;
+  if (typeof slots?.rediscover !== 'function' || rootNodes.length === 0) return;
+  const now = performance.now();
+  if (now - (lastRediscovery.get(client) ?? Number.NEGATIVE_INFINITY) < REDISCOVER_INTERVAL_MS) return;
+  lastRediscovery.set(client, now);
+  // From a root node, not the node the failed command went to, which may be the dead one; node-redis goes
+  // on through the other root nodes if this one does not answer.
+  const startWith = rootNodes[Math.floor(Math.random() * rootNodes.length)];
+  void slots.rediscover({ options: startWith }).catch(() => {});
+}
