@@ -33,19 +33,18 @@ const HELD_AT_MOST = 8;
 type CommandClass = typeof Command;
 type CommandOptions = ConstructorParameters<CommandClass>[2];
 
+/** What corking uses of a standalone ioredis client, of whichever copy of ioredis it comes from. */
+interface CorkableClient {
+  readonly status: string;
+  readonly stream: Writable;
+}
+
 /**
- * A standalone (or Sentinel-managed) Redis: each command is built and sent as ioredis's own methods send
- * it when not auto-pipelining, with the connection's socket corked until the end of the event loop's turn
- * or HELD_AT_MOST commands, so that the commands of the requests handled in that turn leave in a few
- * writes rather than one each. ioredis's auto-pipelining batches as well, but through a pipeline object,
- * a second promise and a deferred callback per command, which cost more than the command itself.
+ * Holds the commands of one turn of the event loop in the connection's corked socket, until the turn ends
+ * or HELD_AT_MOST of them wait, so that the commands of the requests handled in that turn leave in a few
+ * writes rather than one each.
  */
-class CorkedCommands implements CacheCommands {
-  readonly #client: Redis;
-  /** ioredis's Command class, of the ioredis the app's client comes from. */
-  readonly #Command: CommandClass;
-  readonly #bufferReplies: CommandOptions;
-  readonly #stringReplies: CommandOptions;
+class TurnCorking {
   /** The socket corked in this turn of the event loop, if any. */
   #corked: Writable | undefined;
   /** Commands waiting in the corked socket. */
@@ -55,6 +54,39 @@ class CorkedCommands implements CacheCommands {
     this.#corked = undefined;
     stream?.uncork();
   };
+
+  /** Call before a command is handed to the client. */
+  before(client: CorkableClient): void {
+    // Only a connected client writes at once; one that is connecting queues the command itself.
+    if (this.#corked !== undefined || client.status !== 'ready') return;
+    const stream = client.stream;
+    stream.cork();
+    this.#corked = stream;
+    this.#held = 0;
+    // setImmediate, not nextTick: requests arriving on different sockets in the same poll phase are handled
+    // in separate callbacks, each followed by the nextTick queue; the check phase comes after all.
+    setImmediate(this.#uncork);
+  }
+
+  /** Call after the command was handed to the client. */
+  after(): void {
+    if (this.#corked !== undefined && ++this.#held === HELD_AT_MOST) this.#uncork();
+  }
+}
+
+/**
+ * A standalone (or Sentinel-managed) Redis: each command is built and sent as ioredis's own methods send
+ * it when not auto-pipelining, with the connection's socket corked (TurnCorking). ioredis's auto-pipelining
+ * batches as well, but through a pipeline object, a second promise and a deferred callback per command,
+ * which cost more than the command itself.
+ */
+class CorkedCommands implements CacheCommands {
+  readonly #client: Redis;
+  /** ioredis's Command class, of the ioredis the app's client comes from. */
+  readonly #Command: CommandClass;
+  readonly #bufferReplies: CommandOptions;
+  readonly #stringReplies: CommandOptions;
+  readonly #corking = new TurnCorking();
 
   constructor(client: Redis, commandClass: CommandClass) {
     this.#client = client;
@@ -69,20 +101,9 @@ class CorkedCommands implements CacheCommands {
   send(name: string, args: CommandArgument[], buffers: boolean): Promise<unknown> {
     const client = this.#client;
     const command = new this.#Command(name, args, buffers ? this.#bufferReplies : this.#stringReplies);
-    // Only a connected client writes at once; one that is connecting queues the command itself.
-    if (this.#corked === undefined && client.status === 'ready') {
-      const stream = client.stream;
-      stream.cork();
-      this.#corked = stream;
-      this.#held = 0;
-      // setImmediate, not nextTick: requests arriving on different sockets in the same poll phase are
-      // handled in separate callbacks, each followed by the nextTick queue; the check phase comes after all.
-      setImmediate(this.#uncork);
-    }
+    this.#corking.before(client);
     client.sendCommand(command);
-    if (this.#corked !== undefined && ++this.#held === HELD_AT_MOST) {
-      this.#uncork();
-    }
+    this.#corking.after();
     return command.promise as Promise<unknown>;
   }
 
@@ -103,13 +124,19 @@ type ClientMethod = (...args: CommandArgument[]) => Promise<unknown>;
  * A Cluster: ioredis's own methods, which route each command to its slot's node and, with
  * enableAutoPipelining, batch by node. Scripts are ioredis script commands, which pass the key first (what
  * the Cluster's auto-pipelining groups by) and resend as EVAL on NOSCRIPT. Also a client of another copy of
- * ioredis than the one this package resolves (its commands are that copy's own classes).
+ * ioredis than the one this package resolves (its commands are that copy's own classes), whose socket is
+ * corked as CorkedCommands corks it when it is a standalone client.
  */
 class ClientMethodCommands implements CacheCommands {
   readonly #methods: Record<string, ClientMethod | undefined>;
+  /** A standalone client of another copy of ioredis is corked as the package's own would be. */
+  readonly #standalone: CorkableClient | undefined;
+  readonly #corking = new TurnCorking();
 
   constructor(client: Redis | Cluster, useScripts: boolean) {
     this.#methods = client as unknown as Record<string, ClientMethod | undefined>;
+    const cluster = typeof (client as Partial<Cluster>).nodes === 'function';
+    this.#standalone = cluster ? undefined : (client as Redis);
     // Defined once per client, so several caches on one client share them.
     for (const { name, lua } of useScripts ? CACHE_SCRIPTS : []) {
       if (typeof this.#methods[name] !== 'function') client.defineCommand(name, { numberOfKeys: 1, lua });
@@ -119,7 +146,12 @@ class ClientMethodCommands implements CacheCommands {
   #call(name: string, buffers: boolean, args: CommandArgument[]): Promise<unknown> {
     const method = this.#methods[buffers ? `${name}Buffer` : name];
     if (method === undefined) return Promise.reject(new Error(`The ioredis client has no ${name} command.`));
-    return method.apply(this.#methods, args);
+    const standalone = this.#standalone;
+    if (standalone === undefined) return method.apply(this.#methods, args);
+    this.#corking.before(standalone);
+    const sent = method.apply(this.#methods, args);
+    this.#corking.after();
+    return sent;
   }
 
   send(name: string, args: CommandArgument[], buffers: boolean): Promise<unknown> {
