@@ -2,7 +2,7 @@
 // again, on the same objects, once it is back.
 import { CacheUnavailableError } from '@sharedstate/caching-abstractions';
 import { RedisCache } from '@sharedstate/caching-redis';
-import { describeWithService, redisCli, services } from '@sharedstate/testing';
+import { describeWithService, type RedisCluster, redisCli, services } from '@sharedstate/testing';
 import { Cluster, Redis } from 'ioredis';
 import { createCluster } from 'redis';
 
@@ -16,6 +16,20 @@ async function eventually<T>(attempt: () => Promise<T>, timeoutMs: number): Prom
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
+}
+
+/**
+ * Kills the master on `port` and waits until the survivors noticed (node timeout 2 s), promoted its replica
+ * for `key`, and the cluster is healthy again.
+ */
+async function killAndAwaitFailover(cluster: RedisCluster, port: number, key: string): Promise<void> {
+  const master = cluster.nodes.find((node) => node.port === port)!;
+  await master.kill();
+  await eventually(async () => {
+    const promoted = await cluster.masterFor(key);
+    if (promoted.port === port) throw new Error('not failed over yet');
+  }, 30_000);
+  await cluster.waitUntilHealthy(30_000);
 }
 
 describeWithService(services.redis({ spawn: true }), 'a standalone Redis restarts', (server) => {
@@ -77,13 +91,7 @@ describeWithService(
         // (from redis-cli it would return at once, whether or not the write had been replicated).
         const writer = client.nodes('master').find((node) => node.options.port === master.port)!;
         expect(await writer.call('wait', '1', '2000')).toBe(1);
-        await master.kill();
-        // Healthy again only once the survivors noticed the loss (node timeout 2 s) and promoted the replica.
-        await eventually(async () => {
-          const promoted = await cluster().masterFor('failover:survivor');
-          if (promoted.port === master.port) throw new Error('not failed over yet');
-        }, 30_000);
-        await cluster().waitUntilHealthy(30_000);
+        await killAndAwaitFailover(cluster(), master.port, 'failover:survivor');
         // During the switch a node may still answer for the slot from a stale view; wait for the value.
         const value = await eventually(async () => {
           const found = await cache.get('survivor');
@@ -119,15 +127,10 @@ describeWithService(
       try {
         await cache.set('survivor', Buffer.from('replicated'));
         const master = await cluster().masterFor('failover-node:survivor');
-        // Give the replica the write before its master dies.
-        await redisCli(master.port, ['wait', '1', '2000']);
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        await master.kill();
-        await eventually(async () => {
-          const promoted = await cluster().masterFor('failover-node:survivor');
-          if (promoted.port === master.port) throw new Error('not failed over yet');
-        }, 30_000);
-        await cluster().waitUntilHealthy(30_000);
+        // Give the replica the write before its master dies: WAIT on the connection that wrote it.
+        const shard = client.masters.find((node) => node.port === master.port)!;
+        expect(await (await client.nodeClient(shard)).sendCommand(['WAIT', '1', '2000'])).toBe(1);
+        await killAndAwaitFailover(cluster(), master.port, 'failover-node:survivor');
         const value = await eventually(async () => {
           const found = await cache.get('survivor');
           if (found === undefined) throw new Error('the replicated value is not visible yet');
