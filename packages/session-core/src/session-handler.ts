@@ -541,10 +541,12 @@ export class SessionHandler {
     const state = session[SESSION_STATE];
     if (!state.destroyed && state.established && state.cookieValue === undefined) {
       // Established before the key ring first loaded: the cookie needs the ring, so the save waits for it.
-      return this.#loadRing().then(() => {
-        state.cookieValue = this.#host.cookieValueFor(state.key);
-        return this.#persist(session, endOfRequest, onFailure);
-      }, onFailure);
+      return this.#loadRing()
+        .then(() => {
+          // Loaded: the cookie is made now, or the reason it cannot be (no key may protect) is thrown.
+          state.cookieValue = protectSessionKey(this.#protector, state.key);
+        })
+        .then(() => this.#persist(session, endOfRequest, onFailure), onFailure);
     }
     if (state.destroyed) {
       if (state.destroySaved) return Promise.resolve();
