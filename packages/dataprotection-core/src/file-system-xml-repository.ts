@@ -99,13 +99,8 @@ export class FileSystemXmlRepository implements XmlRepository {
   }
 
   /**
-   * The key files' names: elements are only ever added or deleted as whole files (never rewritten), so the
-   * listing changes exactly when the ring does. One directory read, no file contents.
-   */
-  /**
-   * Warns once when other users
-   * of the machine can read the key folder (the keys, if unencrypted) or write to it (a key of their own,
-   * that every instance would then protect with).
+   * Warns once when other users of the machine can read the key folder (the keys, if unencrypted) or write
+   * to it (a key of their own, that every instance would then protect with).
    */
   async #warnIfOthersCanUse(): Promise<void> {
     let mode: number;
@@ -121,6 +116,10 @@ export class FileSystemXmlRepository implements XmlRepository {
     );
   }
 
+  /**
+   * The key files' names: elements are only ever added or deleted as whole files (never rewritten), so the
+   * listing changes exactly when the ring does. One directory read, no file contents.
+   */
   async getChangeToken(): Promise<string> {
     return (await this.#keyFiles()).join('/');
   }
