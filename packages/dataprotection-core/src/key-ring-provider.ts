@@ -46,10 +46,7 @@ export function noDefaultKeyError(repositoryDescription: string, keys: readonly 
 }
 
 /** The error line for one unreadable element: where it is, what is wrong, what the ring did, how to fix it. */
-export function describeInvalidElement(
-  element: InvalidKeyRingElement,
-  repositoryDescription: string,
-): string {
+function invalidElementMessage(element: InvalidKeyRingElement, repositoryDescription: string): string {
   const consequence =
     element.treatedAs === 'unusable key'
       ? 'It is skipped.'
@@ -296,7 +293,7 @@ export class KeyRingProvider {
     logger.debug(
       `Key ring loaded from ${keyManager.repositoryDescription}: ${keys.length} keys, default {${chosen?.id ?? 'none'}}.`,
     );
-    return new KeyRing(chosen, keys, expiresAt, changeToken, contents.invalidElements, refusal);
+    return new KeyRing(chosen, keys, expiresAt, changeToken, refusal);
   }
 
   /**
@@ -311,7 +308,7 @@ export class KeyRingProvider {
       const fingerprint = `${element.reason}\n${element.xml}`;
       seen.add(fingerprint);
       if (this.#reportedInvalid.has(fingerprint)) continue;
-      logger.error(describeInvalidElement(element, keyManager.repositoryDescription));
+      logger.error(invalidElementMessage(element, keyManager.repositoryDescription));
     }
     this.#reportedInvalid = seen;
   }

@@ -1,5 +1,4 @@
 import type { Key } from './key.ts';
-import type { InvalidKeyRingElement } from './key-ring-contents.ts';
 
 /** A snapshot of the key ring: the default key that protects, and every key that may unprotect. */
 export class KeyRing {
@@ -12,8 +11,6 @@ export class KeyRing {
   readonly expiresAt: number;
   /** The repository's change token read with this ring: a different one means the stored ring changed. */
   readonly changeToken: string;
-  /** Elements the ring could not read when it was loaded (reported once, removable with the CLI). */
-  readonly invalidElements: readonly InvalidKeyRingElement[];
   /** Why no key could be created when one was needed, if creating one was refused. */
   readonly keyCreationRefused: Error | undefined;
   readonly #keys: Map<string, Key>;
@@ -25,11 +22,9 @@ export class KeyRing {
     keys: readonly Key[],
     expiresAt: number,
     changeToken: string,
-    invalidElements: readonly InvalidKeyRingElement[] = [],
     keyCreationRefused?: Error,
   ) {
     this.defaultKey = defaultKey;
-    this.invalidElements = invalidElements;
     this.keyCreationRefused = keyCreationRefused;
     this.expiresAt = expiresAt;
     this.changeToken = changeToken;
@@ -60,13 +55,6 @@ export class KeyRing {
 
   /** The same ring, trusted a little longer (after a failed refresh). */
   extendedTo(expiresAt: number): KeyRing {
-    return new KeyRing(
-      this.defaultKey,
-      this.keys,
-      expiresAt,
-      this.changeToken,
-      this.invalidElements,
-      this.keyCreationRefused,
-    );
+    return new KeyRing(this.defaultKey, this.keys, expiresAt, this.changeToken, this.keyCreationRefused);
   }
 }

@@ -19,7 +19,6 @@ export { type PostgresPoolLike, runLockedDdl } from './postgres-ddl.ts';
 export {
   answerAsServiceUnavailable,
   isServiceUnavailable,
-  OUTAGE_RETRY_AFTER_SECONDS,
   type ServiceUnavailableAnswer,
 } from './service-unavailable.ts';
 export { SharedStateError } from './sharedstate-error.ts';

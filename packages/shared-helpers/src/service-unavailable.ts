@@ -1,5 +1,5 @@
 /** Seconds a client is asked to wait before retrying a request that met an outage of a backend. */
-export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+const OUTAGE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * What an outage error answers in each framework's default error handling: `status`/`statusCode` and
