@@ -80,6 +80,12 @@ async function subscribeWithIoredis(
   subscriber.on('error', ignore);
   // On each (re)connection: the subscription must not keep the app's process alive.
   subscriber.on('connect', () => (subscriber as unknown as { stream?: Socket }).stream?.unref());
+  // Nor between reconnection attempts, which ioredis waits for on a timer of its own. And an app that closes
+  // its client while that client is reconnecting gets no 'end' from ioredis: the subscription ends here then.
+  subscriber.on('reconnecting', () => {
+    (subscriber as unknown as IoredisInternals).reconnectTimeout?.unref?.();
+    if (closedByApp(base)) close();
+  });
   subscriber.on('message', (from: string) => {
     if (from === channel) onChange();
   });
@@ -89,6 +95,19 @@ async function subscribeWithIoredis(
     throw error;
   });
   return close;
+}
+
+/** What ioredis keeps of a connection (not public API: looked up, never assumed). */
+interface IoredisInternals {
+  reconnectTimeout?: { unref?(): void } | null;
+  manuallyClosing?: boolean;
+  status?: string;
+}
+
+/** Whether the app has closed its ioredis client: ended, or closed while it was waiting to reconnect. */
+function closedByApp(client: Redis): boolean {
+  const internals = client as unknown as IoredisInternals;
+  return internals.status === 'end' || internals.manuallyClosing === true;
 }
 
 async function subscribeWithNodeRedis(

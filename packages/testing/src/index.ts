@@ -1,5 +1,5 @@
 export { type AzuriteBlob, azuriteAvailability, startAzurite } from './azurite.ts';
-export { describeBackendOutage, type OutageApp } from './backend-outage-suite.ts';
+
 export { type CapturedOutput, capturedOutput } from './captured-output.ts';
 export { describeWithService, type TestService } from './describe-with-service.ts';
 export { findExecutable } from './executable.ts';
@@ -9,6 +9,13 @@ export { ManagedProcess } from './managed-process.ts';
 export { LocalPostgresServer, postgresAvailability, startPostgres } from './postgres-server.ts';
 export { type RecordingLogger, recordingLogger } from './recording-logger.ts';
 export { redisCli } from './redis-cli.ts';
+export {
+  type PackageRedisClient,
+  type RedisClientKind,
+  redisClientKinds,
+  type StandaloneOptions,
+  type TestRedisClient,
+} from './redis-clients.ts';
 export {
   type RedisCluster,
   redisClusterAvailability,
@@ -24,6 +31,7 @@ export {
   type StartRedisOptions,
   startRedis,
 } from './redis-server.ts';
+export { describeBackendOutage, type OutageApp } from './backend-outage-suite.ts';
 export { type ReplyLosingProxy, replyLosingProxy } from './reply-losing-proxy.ts';
 export { type CertificateFiles, selfSignedCertificate } from './self-signed-certificate.ts';
 export { isCI, ServiceUnavailableError } from './service-unavailable.ts';
