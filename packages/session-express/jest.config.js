@@ -1,1 +1,8 @@
-export { default } from '@sharedstate/build-config/jest';
+import { createRequire } from 'node:module';
+import { withIoredis6AsPeer } from '@sharedstate/build-config/jest';
+
+// The Redis suites run again with ioredis 6 as the package's peer, as a fresh install gives an app.
+export default withIoredis6AsPeer(
+  ['sessions-on-redis.test.ts'],
+  createRequire(import.meta.url).resolve('ioredis6'),
+);

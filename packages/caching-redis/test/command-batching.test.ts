@@ -1,8 +1,16 @@
-// The commands a cache sends in one turn of the event loop wait in the connection's corked socket and leave
-// together, eight at a time or when the turn ends, whatever the client's enableAutoPipelining; the client's
-// own settings (keyPrefix, the offline queue) still apply. Observed on the socket ioredis writes to, with a real server.
+// The commands a cache sends in one turn of the event loop leave the process together, on every client the
+// package accepts: ioredis 5 and 6 (whose connection's socket is corked for the turn and written every eight
+// commands, whatever the client's enableAutoPipelining) and node-redis (which writes a turn's commands at
+// once itself). The ioredis client's own settings (keyPrefix, the offline queue) still apply. Observed on the
+// real sockets, with a real server.
 import { RedisCache } from '@sharedstate/caching-redis';
-import { describeWithService, services } from '@sharedstate/testing';
+import {
+  describeWithService,
+  redisClientKinds,
+  services,
+  socketWritesDuring,
+  type TestRedisClient,
+} from '@sharedstate/testing';
 import { Redis, type RedisOptions } from 'ioredis';
 
 const text = (value: Uint8Array | undefined) =>
@@ -64,21 +72,6 @@ describeWithService(services.redis({ spawn: true }), 'RedisCache command batchin
     expect(await Promise.all(reads)).toEqual(Array(10).fill(null));
   });
 
-  test('commands of one turn keep their order: a set then a get of the same key reads the new value', async () => {
-    const cache = new RedisCache({ redis: client() });
-    await cache.set('order', Buffer.from('old'), { slidingExpiration: '20m' });
-    const write = cache.set('order', Buffer.from('new'), { slidingExpiration: '20m' });
-    const read = cache.get('order');
-    const removal = cache.remove('order');
-    const afterRemoval = cache.get('order');
-    await write;
-    expect({ read: text(await read), afterRemoval: text(await afterRemoval) }).toEqual({
-      read: 'new',
-      afterRemoval: undefined,
-    });
-    await removal;
-  });
-
   test.each([true, false])(
     "the client's keyPrefix applies to every command (useScripts %s)",
     async (useScripts) => {
@@ -113,5 +106,60 @@ describeWithService(services.redis({ spawn: true }), 'RedisCache command batchin
     expect(redis.status).not.toBe('ready');
     await write;
     expect(text(await read)).toBe('v');
+  });
+});
+
+/** The most socket writes a turn of `operations` may take: the corked socket is written every 8 commands. */
+const batched = (operations: number) => Math.ceil(operations / 8);
+
+describe.each(redisClientKinds)('RedisCache command batching on every client: $name', (kind) => {
+  describeWithService(services.redis({ spawn: true }), `a standalone Redis (${kind.name})`, (server) => {
+    let made: TestRedisClient;
+    let cache: RedisCache;
+    beforeAll(async () => {
+      made = await kind.standalone(server().url);
+      cache = new RedisCache({ redis: made.client, instanceName: 'batching:' });
+      await cache.set('k', Buffer.from('v'), { slidingExpiration: '20m' });
+    });
+    afterAll(() => made.close());
+    const writesOf = (operations: () => Promise<unknown>[]) =>
+      socketWritesDuring(server().port, () => Promise.all(operations()));
+    const ten = <T>(operation: (i: number) => Promise<T>) =>
+      Array.from({ length: 10 }, (_, i) => operation(i));
+
+    test.each([
+      ['get', () => ten(() => cache.get('k'))],
+      ['set', () => ten((i) => cache.set(`k${i}`, Buffer.from('v'), { slidingExpiration: '20m' }))],
+      ['refresh', () => ten(() => cache.refresh('k'))],
+      ['remove', () => ten((i) => cache.remove(`gone${i}`))],
+      ['setIfUnchanged', () => ten((i) => cache.setIfUnchanged!(`c${i}`, Buffer.from('v'), undefined))],
+    ] as const)(
+      'ten %s operations of one turn leave the process in two socket writes',
+      async (_, operations) => {
+        // Once before counting: a script's first use on a connection may load it (NOSCRIPT, then EVAL).
+        await Promise.all(operations());
+        const { writes } = await writesOf(operations);
+        expect(writes).toBeLessThanOrEqual(batched(10));
+      },
+    );
+
+    test('control: the client’s own commands, one per call, are counted one write each', async () => {
+      const { writes } = await writesOf(() => ten(() => made.commandOn(undefined, ['GET', 'nothing'])));
+      // node-redis batches its own commands of one turn too; both ioredis copies write each at once.
+      expect(writes).toBe(kind.name.startsWith('node-redis') ? 1 : 10);
+    });
+
+    test('commands of one turn keep their order: a set then a get of the same key reads the new value', async () => {
+      await cache.set('order', Buffer.from('old'), { slidingExpiration: '20m' });
+      const write = cache.set('order', Buffer.from('new'), { slidingExpiration: '20m' });
+      const read = cache.get('order');
+      const removal = cache.remove('order');
+      const afterRemoval = cache.get('order');
+      await Promise.all([write, removal]);
+      expect({ read: text(await read), afterRemoval: text(await afterRemoval) }).toEqual({
+        read: 'new',
+        afterRemoval: undefined,
+      });
+    });
   });
 });

@@ -41,23 +41,6 @@ describeWithService(services.redis(), 'RedisCache with an ioredis 6 client', (re
     conditionalSet: true,
   });
 
-  it('batches too: the reads of one turn wait in the corked socket and leave together, as on the package’s own ioredis', async () => {
-    const client = new Redis6(redis().url);
-    clients.push(client);
-    const cache = new RedisCache({ redis: asClient(client), instanceName: 'ioredis6-batch:' });
-    await cache.set('batch', Buffer.from('v'), { slidingExpiration: '20m' });
-    const reads = Array.from({ length: 5 }, () => cache.get('batch'));
-    const held = { corked: client.stream.writableCorked, waiting: client.stream.writableLength > 0 };
-    await new Promise((resolve) => setImmediate(resolve));
-    expect({ held, afterTurn: client.stream.writableCorked }).toEqual({
-      held: { corked: 1, waiting: true },
-      afterTurn: 0,
-    });
-    expect((await Promise.all(reads)).map((value) => Buffer.from(value!).toString())).toEqual(
-      Array(5).fill('v'),
-    );
-  });
-
   it('speaks RESP3 to the server, so the cases above cover its replies', async () => {
     const client = new Redis6(redis().url);
     clients.push(client);

@@ -31,7 +31,7 @@ export {
   type StartRedisOptions,
   startRedis,
 } from './redis-server.ts';
-export { describeBackendOutage, type OutageApp } from './backend-outage-suite.ts';
+export { describeSessionsOnRedis, type RedisSessionApp } from './redis-session-suite.ts';
 export { type ReplyLosingProxy, replyLosingProxy } from './reply-losing-proxy.ts';
 export { type CertificateFiles, selfSignedCertificate } from './self-signed-certificate.ts';
 export { isCI, ServiceUnavailableError } from './service-unavailable.ts';
@@ -43,5 +43,6 @@ export {
   SESSION_ID_FORMAT,
   setCookieForwardedAs,
 } from './session-adapter-checks.ts';
+export { socketWritesDuring } from './socket-writes.ts';
 export { type SqlServerInstance, sqlServer, sqlServerAvailability } from './sql-server.ts';
 export { waitUntil } from './wait-until.ts';

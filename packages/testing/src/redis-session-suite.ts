@@ -1,6 +1,12 @@
 import { describeWithService } from './describe-with-service.ts';
 import { httpApps } from './http-apps.ts';
 import { type RecordingLogger, recordingLogger } from './recording-logger.ts';
+import {
+  type PackageRedisClient,
+  type RedisClientKind,
+  redisClientKinds,
+  type TestRedisClient,
+} from './redis-clients.ts';
 import { services } from './services.ts';
 import { cookieOf } from './session-adapter-checks.ts';
 import { waitUntil } from './wait-until.ts';
@@ -89,13 +95,17 @@ function expectOutageHandled(outcome: OutageOutcome, timeoutMs: number): void {
   expect(outcome.cartAfterRecovery).toEqual(['book']);
 }
 
-/** Longest the Redis of describeBackendOutage's apps takes for a command: short, so that the suite is. */
+/** Longest the Redis of describeSessionsOnRedis's apps takes for a command: short, so that the suite is. */
 const OUTAGE_TIMEOUT_MS = 3_000;
 
-/** How an adapter's suite starts its app for describeBackendOutage. */
-export type OutageApp = (context: {
-  /** The Redis to keep both the sessions and the key ring in: down when the app starts. */
-  redisUrl: string;
+/** How an adapter's suite starts its app for describeSessionsOnRedis (once per instance it needs). */
+export type RedisSessionApp = (context: {
+  /**
+   * The client to keep both the sessions and the key ring in (`redis` of RedisCache and RedisXmlRepository),
+   * of each kind the packages accept in turn; in the outage cases its Redis is down when the app starts.
+   * The suite closes it.
+   */
+  redis: PackageRedisClient;
   /** The operationTimeout to give the cache and the key ring repository. */
   timeoutMs: number;
   /** The logger to give the session middleware. */
@@ -105,23 +115,57 @@ export type OutageApp = (context: {
 }) => Promise<string>;
 
 /**
- * The suite every adapter runs to show that an outage at start-up takes down no route that does not need
- * the session, and that the app recovers on its own: `startApp` builds an app with the routes outageOutcome
- * names over a Redis that is down, and answers its URL.
+ * The suite every adapter runs on each Redis client the packages accept (ioredis 5 and 6, node-redis 5): two
+ * instances share sessions and keys; an outage at start-up takes down no route that does not need the
+ * session, and the app recovers on its own. `startApp` builds an app with the routes outageOutcome names and
+ * answers its URL.
  */
-export function describeBackendOutage(framework: string, startApp: OutageApp): void {
+export function describeSessionsOnRedis(framework: string, startApp: RedisSessionApp): void {
+  describe.each(redisClientKinds)('$name', (kind) => {
+    describeSessionsOn(framework, kind, startApp);
+  });
+}
+
+function describeSessionsOn(framework: string, kind: RedisClientKind, startApp: RedisSessionApp): void {
   describeWithService(
     services.redis({ spawn: true }),
-    `a ${framework} app started while Redis is down`,
+    `${framework} sessions on Redis (${kind.name} client)`,
     (server) => {
       const apps = httpApps();
+      const clients: TestRedisClient[] = [];
+      afterAll(() => Promise.all(clients.map((made) => made.close())));
+      /** The app's client, made as the app would make it, and closed after the suite. */
+      const redis = async () => {
+        const made = await kind.standalone(server().url, { failQueuedCommands: true });
+        clients.push(made);
+        return made.client;
+      };
+      test('two instances share the sessions and the key ring: a cookie one made reads and writes on the other', async () => {
+        const { logger, errors } = recordingLogger();
+        const start = async () =>
+          startApp({ redis: await redis(), timeoutMs: OUTAGE_TIMEOUT_MS, logger, apps });
+        const [first, second] = await Promise.all([start(), start()]);
+        const added = await fetch(`${first}/add/book`, { method: 'POST' });
+        await added.arrayBuffer();
+        const cookie = cookieOf(added);
+        expect({ status: added.status, cookie: cookie !== undefined }).toEqual({ status: 200, cookie: true });
+        const more = await fetch(`${second}/add/pen`, { method: 'POST', headers: { cookie: cookie! } });
+        await more.arrayBuffer();
+        const read = await fetch(`${first}/cart`, { headers: { cookie: cookie! } });
+        expect({ more: more.status, read: await read.json(), errors }).toEqual({
+          more: 200,
+          read: { available: true, cart: ['book', 'pen'] },
+          errors: [],
+        });
+      });
+
       test('right after start, no request waits for the key ring: none without a cookie, one with a cookie only briefly', async () => {
         // A Redis that accepts connections and answers nothing (a hung host): the first key-ring load runs
         // until its timeout, and the requests come during it.
         server().hang();
         try {
           const { logger } = recordingLogger();
-          const url = await startApp({ redisUrl: server().url, timeoutMs: OUTAGE_TIMEOUT_MS, logger, apps });
+          const url = await startApp({ redis: await redis(), timeoutMs: OUTAGE_TIMEOUT_MS, logger, apps });
           const timed = async (path: string, headers: Record<string, string> = {}) => {
             const started = performance.now();
             const response = await fetch(`${url}${path}`, { headers });
@@ -153,7 +197,7 @@ export function describeBackendOutage(framework: string, startApp: OutageApp): v
       test('serves routes without the session, gives the session route an unavailable session, and recovers', async () => {
         await server().kill();
         const { logger, errors } = recordingLogger();
-        const url = await startApp({ redisUrl: server().url, timeoutMs: OUTAGE_TIMEOUT_MS, logger, apps });
+        const url = await startApp({ redis: await redis(), timeoutMs: OUTAGE_TIMEOUT_MS, logger, apps });
         // The first key-ring load, started with the middleware, has failed by then (it is bounded by the timeout).
         await new Promise((resolve) => setTimeout(resolve, OUTAGE_TIMEOUT_MS + 500));
         expectOutageHandled(await outageOutcome(url, () => server().restart()), OUTAGE_TIMEOUT_MS);

@@ -2,12 +2,10 @@ import { RedisCache } from '@sharedstate/caching-redis';
 import { createDataProtection } from '@sharedstate/dataprotection-core';
 import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
 import { getSession, session } from '@sharedstate/session-express';
-import { describeBackendOutage } from '@sharedstate/testing';
+import { describeSessionsOnRedis } from '@sharedstate/testing';
 import express from 'express';
-import { Redis } from 'ioredis';
 
-describeBackendOutage('Express', ({ redisUrl, timeoutMs, logger, apps }) => {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+describeSessionsOnRedis('Express', ({ redis, timeoutMs, logger, apps }) => {
   const repository = new RedisXmlRepository({ redis, operationTimeout: timeoutMs });
   const cache = new RedisCache({ redis, operationTimeout: timeoutMs });
   const app = express();
@@ -31,5 +29,5 @@ describeBackendOutage('Express', ({ redisUrl, timeoutMs, logger, apps }) => {
     s.setJson('cart', [...(s.getJson('cart') ?? []), req.params.item!]);
     res.json({});
   });
-  return apps.start(app, () => redis.quit());
+  return apps.start(app);
 });

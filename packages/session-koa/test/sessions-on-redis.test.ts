@@ -2,12 +2,10 @@ import { RedisCache } from '@sharedstate/caching-redis';
 import { createDataProtection } from '@sharedstate/dataprotection-core';
 import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
 import { getSession, session } from '@sharedstate/session-koa';
-import { describeBackendOutage } from '@sharedstate/testing';
-import { Redis } from 'ioredis';
+import { describeSessionsOnRedis } from '@sharedstate/testing';
 import Koa from 'koa';
 
-describeBackendOutage('Koa', ({ redisUrl, timeoutMs, logger, apps }) => {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+describeSessionsOnRedis('Koa', ({ redis, timeoutMs, logger, apps }) => {
   const repository = new RedisXmlRepository({ redis, operationTimeout: timeoutMs });
   const cache = new RedisCache({ redis, operationTimeout: timeoutMs });
   const app = new Koa();
@@ -33,5 +31,5 @@ describeBackendOutage('Koa', ({ redisUrl, timeoutMs, logger, apps }) => {
     if (ctx.method === 'POST') s.setJson('cart', [...(s.getJson('cart') ?? []), ctx.path.slice(5)]);
     ctx.body = { available: s.isAvailable, cart: s.getJson('cart') ?? [] };
   });
-  return apps.start(app, () => redis.quit());
+  return apps.start(app);
 });

@@ -4,12 +4,10 @@ import { RedisCache } from '@sharedstate/caching-redis';
 import { createDataProtection } from '@sharedstate/dataprotection-core';
 import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
 import { type SessionEnv, session } from '@sharedstate/session-hono';
-import { describeBackendOutage } from '@sharedstate/testing';
+import { describeSessionsOnRedis } from '@sharedstate/testing';
 import { Hono } from 'hono';
-import { Redis } from 'ioredis';
 
-describeBackendOutage('Hono', ({ redisUrl, timeoutMs, logger, apps }) => {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+describeSessionsOnRedis('Hono', ({ redis, timeoutMs, logger, apps }) => {
   const repository = new RedisXmlRepository({ redis, operationTimeout: timeoutMs });
   const cache = new RedisCache({ redis, operationTimeout: timeoutMs });
   const app = new Hono<SessionEnv<{ cart: string[] }>>();
@@ -33,5 +31,5 @@ describeBackendOutage('Hono', ({ redisUrl, timeoutMs, logger, apps }) => {
     s.setJson('cart', [...(s.getJson('cart') ?? []), c.req.param('item')]);
     return c.json({});
   });
-  return apps.start(createServer(getRequestListener(app.fetch)), () => redis.quit());
+  return apps.start(createServer(getRequestListener(app.fetch)));
 });

@@ -2,12 +2,10 @@ import { RedisCache } from '@sharedstate/caching-redis';
 import { createDataProtection } from '@sharedstate/dataprotection-core';
 import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
 import { fastifySession, getSession } from '@sharedstate/session-fastify';
-import { describeBackendOutage } from '@sharedstate/testing';
+import { describeSessionsOnRedis } from '@sharedstate/testing';
 import Fastify from 'fastify';
-import { Redis } from 'ioredis';
 
-describeBackendOutage('Fastify', async ({ redisUrl, timeoutMs, logger, apps }) => {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+describeSessionsOnRedis('Fastify', async ({ redis, timeoutMs, logger, apps }) => {
   const repository = new RedisXmlRepository({ redis, operationTimeout: timeoutMs });
   const cache = new RedisCache({ redis, operationTimeout: timeoutMs });
   const app = Fastify();
@@ -32,13 +30,10 @@ describeBackendOutage('Fastify', async ({ redisUrl, timeoutMs, logger, apps }) =
     return cart(request);
   });
   await app.ready();
-  return apps.start(
-    {
-      listen: (port, host, callback) => {
-        void app.listen({ port, host }).then(callback);
-        return app.server;
-      },
+  return apps.start({
+    listen: (port, host, callback) => {
+      void app.listen({ port, host }).then(callback);
+      return app.server;
     },
-    () => redis.quit(),
-  );
+  });
 });
