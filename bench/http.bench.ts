@@ -1,16 +1,18 @@
-// pnpm bench http: the session middlewares (Express, Koa, Hono, Fastify) under HTTP load (autocannon, loopback, bounded), each beside
-// the same framework bare, with one Redis GET per request (the read floor) and with a GET and, on a write, a
-// SET (the write floor); on PostgreSQL, Express with sharedstate and with express-session + connect-pg-simple
-// beside one SELECT by primary key (and an upsert on a write). Interleaved, medians of rounds.
+// pnpm bench http: the session middlewares (Express, Koa, Hono, Fastify) under HTTP load (autocannon, loopback,
+// bounded), ours on each Redis client the packages accept (ioredis 6, as a fresh install gives it; ioredis 5;
+// node-redis) beside each framework's usual session package on the client it uses (express-session and
+// @fastify/session on connect-redis with node-redis, koa-session on koa-redis) and the framework bare, with one
+// Redis GET per request (the read floor) and with a GET and, on a write, a SET (the write floor); on
+// PostgreSQL, Express with sharedstate and with express-session + connect-pg-simple beside one SELECT by
+// primary key (and an upsert on a write). Interleaved, medians of rounds.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { freePort, LocalPostgresServer, LocalRedisServer } from '@sharedstate/testing';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { cookieHeader, OTHER_COOKIES, sessionCookie } from './http/request-cookies.ts';
+import { OUR_KINDS, serverNodeArguments } from './http/server-command.ts';
 
-const SERVER = fileURLToPath(new URL('./http/http-server.ts', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTIONS = 32;
@@ -26,26 +28,28 @@ if (RATE !== undefined && !(RATE > 0))
     `BENCH_RATE must be a positive number of requests per second; got '${process.env.BENCH_RATE}'.`,
   );
 
+/** Ours on each client: ioredis 6 as the packages' peer, ioredis 5, node-redis. */
+const ON_EVERY_CLIENT = ['sharedstate@ioredis6', 'sharedstate@ioredis5', 'sharedstate@node-redis'];
 const VARIANTS = [
   'express:bare',
   'express:get',
   'express:get-set',
-  'express:sharedstate',
+  ...ON_EVERY_CLIENT.map((kind) => `express:${kind}`),
   'express:properties',
   'express:express-session',
   'koa:bare',
   'koa:get',
   'koa:get-set',
-  'koa:sharedstate',
+  ...ON_EVERY_CLIENT.map((kind) => `koa:${kind}`),
   'koa:koa-session',
   'hono:bare',
   'hono:get',
   'hono:get-set',
-  'hono:sharedstate',
+  ...ON_EVERY_CLIENT.map((kind) => `hono:${kind}`),
   'fastify:bare',
   'fastify:get',
   'fastify:get-set',
-  'fastify:sharedstate',
+  ...ON_EVERY_CLIENT.map((kind) => `fastify:${kind}`),
   'fastify:fastify-session',
   'express:pg-get',
   'express:pg-get-set',
@@ -73,6 +77,13 @@ interface Measurement {
   /** The store's own CPU per request (redis-server, or PostgreSQL's backends): a script costs more than a GET. */
   storeCpuPerReq: number;
 }
+
+/** Each framework's usual session package, which ours is compared with (Hono has none). */
+const PEERS: Record<string, string> = {
+  express: 'express:express-session',
+  koa: 'koa:koa-session',
+  fastify: 'fastify:fastify-session',
+};
 
 /** The store a variant uses: PostgreSQL for the pg kinds, Redis for the others (bare uses neither). */
 const onPostgres = (variant: string) => /:(pg-|sharedstate-pg|connect-pg-simple)/.test(variant);
@@ -108,7 +119,7 @@ const statementsSent = async (url: string) =>
 async function startServer(variant: string, stores: Stores): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const args = [variant, String(port), stores.redisUrl, ...(stores.postgresUrl ? [stores.postgresUrl] : [])];
-  const child = spawn(process.execPath, ['--conditions=source', SERVER, ...args], {
+  const child = spawn(process.execPath, [...serverNodeArguments(variant), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -242,8 +253,8 @@ export async function runHttp(): Promise<string> {
   const lines = [
     `HTTP, ${load}${OTHER_COOKIES.length > 0 ? `, ${OTHER_COOKIES.length} other cookies per request` : ''}, ${DURATION_S} s per run, median of ${ROUNDS} interleaved rounds; CPU = server process utime+stime per request.`,
     '',
-    '| framework | scenario | middleware | req/s | p50 ms | p99 ms | CPU µs/req | CPU over bare | CPU over floor | store round trips/req | store CPU µs/req | req/s vs floor |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| framework | scenario | middleware | req/s | p50 ms | p99 ms | CPU µs/req | CPU over bare | CPU over floor | store round trips/req | store CPU µs/req | req/s vs floor | req/s vs peer | store CPU vs peer |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   let fellShort = false;
   for (const scenario of SCENARIOS) {
@@ -266,15 +277,70 @@ export async function runHttp(): Promise<string> {
         kind === 'bare' || !floor || RATE !== undefined
           ? ''
           : `${(pick(key, 'reqPerSec') / floor).toFixed(2)}x`;
+      const peer = againstPeer(variant, scenario, pick);
       lines.push(
-        `| ${framework} | ${scenario} | ${kind} | ${Math.round(pick(key, 'reqPerSec'))}${short ? ' (short)' : ''} | ${pick(key, 'p50').toFixed(1)} | ${pick(key, 'p99').toFixed(1)} | ${pick(key, 'cpuPerReq').toFixed(1)} | ${kind === 'bare' ? '' : signed(pick(key, 'cpuPerReq') - bareCpu)} | ${isFloor || floorCpu === undefined ? '' : signed(pick(key, 'cpuPerReq') - floorCpu)} | ${pick(key, 'storePerReq').toFixed(2)} | ${pick(key, 'storeCpuPerReq').toFixed(1)} | ${ratio} |`,
+        `| ${framework} | ${scenario} | ${kind} | ${Math.round(pick(key, 'reqPerSec'))}${short ? ' (short)' : ''} | ${pick(key, 'p50').toFixed(1)} | ${pick(key, 'p99').toFixed(1)} | ${pick(key, 'cpuPerReq').toFixed(1)} | ${kind === 'bare' ? '' : signed(pick(key, 'cpuPerReq') - bareCpu)} | ${isFloor || floorCpu === undefined ? '' : signed(pick(key, 'cpuPerReq') - floorCpu)} | ${pick(key, 'storePerReq').toFixed(2)} | ${pick(key, 'storeCpuPerReq').toFixed(1)} | ${ratio} | ${peer && RATE === undefined ? `${peer.reqPerSec.toFixed(2)}x` : ''} | ${peer ? `${peer.storeCpu.toFixed(2)}x` : ''} |`,
       );
     }
   }
   if (fellShort)
     lines.push('', `(short): answered under 97% of the ${RATE} requests per second asked; lower BENCH_RATE.`);
   if (RATE === undefined) lines.push(...perRoundRatios(samples));
+  lines.push(...targetsMet(pick));
   return lines.join('\n');
+}
+
+type Pick = (key: string, field: keyof Measurement) => number;
+
+/** One of our variants against its framework's usual session package in the same run: ratios of medians. */
+function againstPeer(
+  variant: string,
+  scenario: string,
+  pick: Pick,
+): { reqPerSec: number; storeCpu: number } | undefined {
+  const [framework, kind] = variant.split(':');
+  const peer = PEERS[framework!];
+  if (peer === undefined || !OUR_KINDS.test(kind ?? '') || !SELECTED.includes(peer)) return undefined;
+  const ours = `${variant}|${scenario}`;
+  const theirs = `${peer}|${scenario}`;
+  return {
+    reqPerSec: pick(ours, 'reqPerSec') / pick(theirs, 'reqPerSec'),
+    storeCpu: pick(ours, 'storeCpuPerReq') / pick(theirs, 'storeCpuPerReq'),
+  };
+}
+
+/**
+ * The targets our middlewares are held to, checked on this run: every read and write at least 1.2x its
+ * framework's usual session package in req/s, Redis CPU per read at most the package's and per write at most
+ * 1.5x, and Hono's read within 20 µs of server CPU over bare Hono.
+ */
+function targetsMet(pick: Pick): string[] {
+  const lines: string[] = [];
+  const check = (met: boolean, text: string) => lines.push(`- ${met ? 'met' : 'MISSED'}: ${text}`);
+  for (const variant of SELECTED) {
+    const [framework, kind] = variant.split(':');
+    if (!OUR_KINDS.test(kind ?? '')) continue;
+    for (const scenario of SCENARIOS) {
+      const peer = againstPeer(variant, scenario, pick);
+      if (peer !== undefined) {
+        if (RATE === undefined)
+          check(
+            peer.reqPerSec >= 1.2,
+            `${variant} ${scenario} req/s ${peer.reqPerSec.toFixed(2)}x its peer's (>= 1.2x)`,
+          );
+        const limit = scenario === 'read' ? 1 : 1.5;
+        check(
+          peer.storeCpu <= limit,
+          `${variant} ${scenario} Redis CPU ${peer.storeCpu.toFixed(2)}x its peer's (<= ${limit}x)`,
+        );
+      }
+      if (framework === 'hono' && scenario === 'read' && SELECTED.includes('hono:bare')) {
+        const over = pick(`${variant}|read`, 'cpuPerReq') - pick('hono:bare|read', 'cpuPerReq');
+        check(over <= 20, `${variant} read ${over.toFixed(1)} µs of server CPU over bare Hono (<= 20)`);
+      }
+    }
+  }
+  return lines.length === 0 ? [] : ['', 'Targets, this run:', '', ...lines];
 }
 
 /**

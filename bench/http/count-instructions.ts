@@ -10,10 +10,10 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort, LocalRedisServer } from '@sharedstate/testing';
 import autocannon from 'autocannon';
 import { cookieHeader, sessionCookie } from './request-cookies.ts';
+import { serverNodeArguments } from './server-command.ts';
 
 const [variant, runs = '3', requests = '15000', request = 'read'] = process.argv.slice(2);
 if (variant === undefined || (request !== 'read' && request !== 'write')) {
@@ -22,7 +22,6 @@ if (variant === undefined || (request !== 'read' && request !== 'write')) {
   );
   process.exit(2);
 }
-const SERVER = fileURLToPath(new URL('./http-server.ts', import.meta.url));
 /** Enough for the optimizing compiler to have done most of its work before counting starts. */
 const WARM_UP_REQUESTS = 20_000;
 /**
@@ -80,8 +79,7 @@ async function countOnce(redisUrl: string, dir: string, run: number): Promise<Co
       '--instr-atstart=no',
       `--callgrind-out-file=${out}`,
       process.execPath,
-      '--conditions=source',
-      SERVER,
+      ...serverNodeArguments(variant!),
       variant!,
       String(port),
       redisUrl,

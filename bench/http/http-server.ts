@@ -9,7 +9,11 @@
 // (Express only): pg-get (one SELECT by primary key: the read floor), pg-get-set (and an upsert on a write),
 // sharedstate-pg (PostgresCache and PostgresXmlRepository) and connect-pg-simple (express-session's store);
 // GET /_statements answers how many statements the server's pool has sent. On Fastify, fastify-session is
-// @fastify/session with connect-redis's store (rolling off, saving only a changed session).
+// @fastify/session with connect-redis's store (rolling off, saving only a changed session); on Koa,
+// koa-session is koa-session with koa-redis, its usual Redis store.
+// Our session kinds take the Redis client after an @: sharedstate@ioredis6 (the default: ioredis 6 as the
+// packages' peer, which the benchmark arranges with ioredis6-as-peer.ts), sharedstate@ioredis5,
+// sharedstate@node-redis; each made with the client's defaults, as an app makes it.
 import { createServer, type RequestListener, type Server } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import fastifySessionPackage from '@fastify/session';
@@ -38,13 +42,34 @@ import expressSessionMiddleware from 'express-session';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { Redis } from 'ioredis';
+import { Redis as Redis6 } from 'ioredis6';
 import Koa from 'koa';
+import koaRedis from 'koa-redis';
 import koaSession from 'koa-session';
 import { createClient } from 'redis';
 
 const [variant = '', port = '0', redisUrl = 'redis://127.0.0.1:6379', postgresUrl] = process.argv.slice(2);
-// Auto-pipelining batches commands issued in the same tick into one socket write: the usual production setting.
+const [framework = '', kindAndClient = ''] = variant.split(':');
+const [kind, sessionClientName = 'ioredis6'] = kindAndClient.split('@');
+// The floors' client. Auto-pipelining batches commands issued in the same tick into one socket write.
 const redis = new Redis(redisUrl, { enableAutoPipelining: true });
+
+/** The client our sessions run on, made with the client's defaults. */
+async function sessionClient() {
+  if (sessionClientName === 'node-redis') {
+    const client = createClient({ url: redisUrl });
+    await client.connect();
+    return client;
+  }
+  const is6 = (Redis as unknown) === Redis6;
+  if ((sessionClientName === 'ioredis6') !== is6)
+    throw new Error(
+      `${variant}: the process's ioredis is ${is6 ? 6 : 5}; run ioredis 6 with --import ioredis6-as-peer.ts, ioredis 5 without`,
+    );
+  if (sessionClientName !== 'ioredis6' && sessionClientName !== 'ioredis5')
+    throw new Error(`${variant}: unknown client '${sessionClientName}' (ioredis6, ioredis5 or node-redis)`);
+  return new Redis(redisUrl);
+}
 // About the size of the benchmark's session blob (a 16-byte id and one small entry), with bytes over 0x7f.
 const FLOOR_VALUE = Buffer.alloc(64, 0xa5);
 const IDLE_MS = 20 * 60_000;
@@ -56,13 +81,16 @@ const floorSave = () => redis.set('bench:floor:saved', FLOOR_VALUE, 'PX', IDLE_M
  */
 const readFloor = () => redis.getBuffer('bench:floor');
 const readsFloor = (kind: string | undefined) => kind === 'get' || kind === 'get-set';
-const shared = () => ({
-  cache: new RedisCache({ redis, instanceName: 'bench:' }),
-  dataProtection: createDataProtection({
-    applicationName: 'bench',
-    repository: new RedisXmlRepository({ redis, key: 'bench:keys' }),
-  }),
-});
+const shared = async () => {
+  const client = await sessionClient();
+  return {
+    cache: new RedisCache({ redis: client, instanceName: 'bench:' }),
+    dataProtection: createDataProtection({
+      applicationName: 'bench',
+      repository: new RedisXmlRepository({ redis: client, key: 'bench:keys' }),
+    }),
+  };
+};
 
 type Counter = { get(): number; set(n: number): void };
 /** The routes' counter in one of our sessions, as JSON under 'n'. */
@@ -107,17 +135,17 @@ const pgFloorSave = () =>
   });
 
 async function listener(): Promise<RequestListener> {
-  const [framework, kind] = variant.split(':');
   if (kind !== undefined && PG_KINDS.has(kind)) return postgresListener(kind);
   if (readsFloor(kind)) await redis.set('bench:floor', FLOOR_VALUE);
   if (framework === 'express') {
     const app = express();
     if (readsFloor(kind)) app.use((_req, _res, next) => void readFloor().then(() => next(), next));
-    if (kind === 'sharedstate') app.use(sharedExpress(shared()));
+    if (kind === 'sharedstate') app.use(sharedExpress(await shared()));
     // No lost updates: writes are conditional, and the counter is changed with update().
-    if (kind === 'sharedstate-merge') app.use(sharedExpress({ ...shared(), concurrentUpdates: 'merge' }));
+    if (kind === 'sharedstate-merge')
+      app.use(sharedExpress({ ...(await shared()), concurrentUpdates: 'merge' }));
     // req.session as express-session's object (for Passport): values as properties, JSON under their names.
-    if (kind === 'properties') app.use(sharedExpress(shared(), { properties: true }));
+    if (kind === 'properties') app.use(sharedExpress(await shared(), { properties: true }));
     if (kind === 'express-session') {
       const client = createClient({ url: redisUrl });
       await client.connect();
@@ -157,27 +185,11 @@ async function listener(): Promise<RequestListener> {
         await readFloor();
         await next();
       });
-    if (kind === 'sharedstate') app.use(sharedKoa(shared()));
+    if (kind === 'sharedstate') app.use(sharedKoa(await shared()));
     if (kind === 'koa-session') {
-      // koa-session keeps data in a cookie unless given an external store; this one is Redis, as a
-      // scaled-out app would need.
-      const store = {
-        async get(key: string) {
-          const text = await redis.get(`bench-ks:${key}`);
-          return text === null ? undefined : JSON.parse(text);
-        },
-        async set(key: string, value: unknown, maxAge: number) {
-          await redis.set(
-            `bench-ks:${key}`,
-            JSON.stringify(value),
-            'PX',
-            typeof maxAge === 'number' ? maxAge : 86_400_000,
-          );
-        },
-        async destroy(key: string) {
-          await redis.del(`bench-ks:${key}`);
-        },
-      };
+      // koa-session keeps data in a cookie unless given an external store: koa-redis, its usual Redis
+      // store, as a scaled-out app would need.
+      const store = koaRedis({ url: redisUrl });
       app.use(koaSession({ store, maxAge: IDLE_MS, rolling: false, renew: false }, app));
     }
     app.use(async (ctx) => {
@@ -207,7 +219,7 @@ async function listener(): Promise<RequestListener> {
         await readFloor();
         await next();
       });
-    if (kind === 'sharedstate') app.use(sharedHono<{ n: number }>(shared()));
+    if (kind === 'sharedstate') app.use(sharedHono<{ n: number }>(await shared()));
     const read = (c: { get(name: 'session'): { getJson(k: 'n'): number | undefined } }) =>
       kind === 'sharedstate' ? (c.get('session').getJson('n') ?? 0) : 0;
     app.get('/read', (c) => c.text(String(read(c))));
@@ -231,7 +243,7 @@ async function fastifyServer(kind: string | undefined): Promise<Server> {
   if (readsFloor(kind)) await redis.set('bench:floor', FLOOR_VALUE);
   const app = Fastify();
   if (readsFloor(kind)) app.addHook('onRequest', async () => void (await readFloor()));
-  if (kind === 'sharedstate') await app.register(sharedFastify, shared());
+  if (kind === 'sharedstate') await app.register(sharedFastify, await shared());
   if (kind === 'fastify-session') {
     const client = createClient({ url: redisUrl });
     await client.connect();
@@ -314,7 +326,6 @@ async function postgresListener(kind: string): Promise<RequestListener> {
   return app;
 }
 
-const [framework, kind] = variant.split(':');
 const server = framework === 'fastify' ? await fastifyServer(kind) : createServer(await listener());
 server.keepAliveTimeout = 60_000;
 server.listen(Number(port), '127.0.0.1', () => console.log('ready'));
