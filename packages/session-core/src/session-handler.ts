@@ -8,6 +8,7 @@ import {
   OperationDeadlines,
 } from '@sharedstate/caching-abstractions';
 import { type DataProtector, RepositoryUnavailableError } from '@sharedstate/dataprotection-abstractions';
+import { FOR_LIBRARIES } from './other-library-habits.ts';
 import { Session, type SessionHost } from './session.ts';
 import {
   decodeCookieValue,
@@ -82,7 +83,7 @@ function misuseOf(session: Session<object>): SessionUsageError | undefined {
   return new SessionUsageError(
     `The app assigned ${listed} as ${names.length === 1 ? 'a property' : 'properties'} of the session object, ` +
       `which is not stored (it would be gone on the next request); use session.setJson(${first}, value) and ` +
-      `session.getJson(${first}) (or setString, setInt32, set).`,
+      `session.getJson(${first}) (or setString, setInt32, set). If a library assigned it: ${FOR_LIBRARIES}.`,
   );
 }
 

@@ -285,6 +285,17 @@ describe('a session across requests', () => {
     expect(errors).toHaveLength(1);
   });
 
+  test("a property a library assigned (connect-flash's flash) fails with the adapter option that gives the library its session object", async () => {
+    const { handler } = await setup();
+    const session = await handler.begin(request());
+    // connect-flash's req.flash() does `req.session.flash = req.session.flash || {}`.
+    Object.assign(session, { flash: {} });
+    const failure = await endFailure(handler, session);
+    expect((failure as Error).message).toMatch(
+      /assigned 'flash' as a property.*connect-flash.*session\(options, \{ properties: true \}\)/,
+    );
+  });
+
   test('a value assigned as a property of the session fails the request by name; the method-made change is kept', async () => {
     const { handler, cache } = await setup();
     const session = await handler.begin(request());
