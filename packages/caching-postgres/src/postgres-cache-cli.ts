@@ -1,7 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { type CliOutput, readCommandLine } from '@sharedstate/shared-helpers';
 import pg from 'pg';
-import { createTableScript, createTableStatements, postgresTable } from './postgres-table.ts';
+import {
+  createTableScript,
+  createTableStatements,
+  INDEX_ON_EXPIRATION,
+  postgresTable,
+} from './postgres-table.ts';
 
 const USAGE = `Usage:
   sharedstate-pg-cache create --connection <postgres URL> [--schema <schema>] [--table <table>] [--unlogged]
@@ -67,7 +72,14 @@ export async function runPostgresCacheCli(
     await client.query('BEGIN');
     for (const statement of createTableStatements(table, unlogged)) await client.query(statement);
     await client.query('COMMIT');
-    io.out(`Table ${table.qualified} and index ${table.index} were created.\n`);
+    // Said from the database itself, not from the statements sent.
+    const indexes = await client.query<{ relname: string }>(INDEX_ON_EXPIRATION, [table.qualified]);
+    const index = indexes.rows[0]?.relname;
+    if (index === undefined) {
+      io.err(`The table ${table.qualified} was created, but it has no index on expiresattime.\n`);
+      return 1;
+    }
+    io.out(`Table ${table.qualified} and index ${index} were created.\n`);
     return 0;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});

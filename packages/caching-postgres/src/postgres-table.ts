@@ -30,15 +30,27 @@ export interface PostgresTable {
   table: string;
   /** `"schema"."table"` */
   qualified: string;
-  /** The index on the expiration column, as Microsoft's package names it. */
+  /**
+   * The name the index on the expiration column gets when this package creates it: after its table, as an
+   * index name is unique within a schema (Microsoft's package calls every table's index ix_expiresattime,
+   * so a second table in the schema would get none).
+   */
   index: string;
 }
+
+/** An index name after its table, cut to PostgreSQL's 63 bytes (table names here are ASCII). */
+const indexName = (table: string) =>
+  `ix_${table.slice(0, MAX_IDENTIFIER_BYTES - 'ix__expiresattime'.length)}_expiresattime`;
 
 export function postgresTable(schemaName: unknown, tableName: unknown): PostgresTable {
   const schema = identifier(schemaName, 'schemaName');
   const table = identifier(tableName, 'tableName');
-  return { schema, table, qualified: `"${schema}"."${table}"`, index: 'ix_expiresattime' };
+  return { schema, table, qualified: `"${schema}"."${table}"`, index: indexName(table) };
 }
+
+/** The indexes of a table ($1, a regclass) whose first column is expiresattime: their names. */
+export const INDEX_ON_EXPIRATION =
+  "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = $1::regclass AND a.attname = 'expiresattime'";
 
 /**
  * The table of Microsoft.Extensions.Caching.Postgres, with its index. Logged unless `unlogged`: PostgreSQL
@@ -54,7 +66,14 @@ export function createTableStatements(table: PostgresTable, unlogged: boolean): 
   slidingexpirationinseconds BIGINT NULL,
   absoluteexpiration TIMESTAMPTZ NULL
 )`,
-    `CREATE INDEX IF NOT EXISTS ${table.index} ON ${table.qualified} (expiresattime)`,
+    // Only if the table has no index on expiresattime yet, whatever its name (Microsoft's package and
+    // earlier versions of this one made ix_expiresattime): one index per table, never a second.
+    `DO $$
+BEGIN
+  IF NOT EXISTS (${INDEX_ON_EXPIRATION.replace('$1', `'${table.qualified}'`)}) THEN
+    CREATE INDEX ${table.index} ON ${table.qualified} (expiresattime);
+  END IF;
+END $$`,
   ];
 }
 

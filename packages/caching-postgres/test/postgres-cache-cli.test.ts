@@ -16,7 +16,12 @@ test('script prints the idempotent DDL of the table, its index and schema', asyn
       '  slidingexpirationinseconds BIGINT NULL,',
       '  absoluteexpiration TIMESTAMPTZ NULL',
       ');',
-      'CREATE INDEX IF NOT EXISTS ix_expiresattime ON "cache"."distributedcache" (expiresattime);',
+      'DO $$',
+      'BEGIN',
+      `  IF NOT EXISTS (SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = '"cache"."distributedcache"'::regclass AND a.attname = 'expiresattime') THEN`,
+      '    CREATE INDEX ix_distributedcache_expiresattime ON "cache"."distributedcache" (expiresattime);',
+      '  END IF;',
+      'END $$;',
       '',
     ].join('\n'),
   );

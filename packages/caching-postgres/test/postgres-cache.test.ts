@@ -3,6 +3,7 @@ import { CacheArgumentError, CacheError, CacheUnavailableError } from '@sharedst
 import { describeCacheConformance, realTiming } from '@sharedstate/caching-abstractions/testing';
 import { PostgresCache, runPostgresCacheCli } from '@sharedstate/caching-postgres';
 import {
+  capturedOutput as capture,
   describeWithService,
   type LocalPostgresServer,
   recordingLogger,
@@ -153,7 +154,7 @@ describeWithService(
       ).toBe('p');
       expect(
         await server().psql(
-          `SELECT count(*) FROM pg_indexes WHERE schemaname = 'cache' AND indexname = 'ix_expiresattime'`,
+          `SELECT count(*) FROM pg_indexes WHERE schemaname = 'cache' AND indexname = 'ix_distributedcache_expiresattime'`,
         ),
       ).toBe('1');
       const unlogged = cache({ tableName: 'fast', createIfNotExists: true, unlogged: true });
@@ -162,6 +163,41 @@ describeWithService(
         await server().psql(`SELECT relpersistence FROM pg_class WHERE oid = 'public.fast'::regclass`),
       ).toBe('u');
       await Promise.all([...caches, unlogged].map((c) => c.close()));
+    });
+
+    test('two cache tables in one schema each get their index on expiresattime, one per table, even when a table already has one', async () => {
+      const indexesOn = (table: string) =>
+        server().psql(
+          `SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = 'twin.${table}'::regclass AND a.attname = 'expiresattime'`,
+        );
+      const first = cache({ schemaName: 'twin', tableName: 'first_cache', createIfNotExists: true });
+      const second = cache({ schemaName: 'twin', tableName: 'second_cache', createIfNotExists: true });
+      await first.set('k', Uint8Array.of(1));
+      await second.set('k', Uint8Array.of(2));
+      // A table whose index another tool made (Microsoft's package names it ix_expiresattime) gets no second.
+      await server().psql(
+        `CREATE TABLE twin.from_dotnet (LIKE twin.first_cache INCLUDING ALL EXCLUDING INDEXES); ALTER TABLE twin.from_dotnet ADD PRIMARY KEY (id); CREATE INDEX ix_dotnet ON twin.from_dotnet (expiresattime)`,
+      );
+      const third = cache({ schemaName: 'twin', tableName: 'from_dotnet', createIfNotExists: true });
+      await third.set('k', Uint8Array.of(3));
+      expect({
+        first: await indexesOn('first_cache'),
+        second: await indexesOn('second_cache'),
+        fromDotnet: await indexesOn('from_dotnet'),
+      }).toEqual({ first: '1', second: '1', fromDotnet: '1' });
+      await Promise.all([first, second, third].map((c) => c.close()));
+      // The command-line tool reports the index the database lists for the new table.
+      const io = capture();
+      expect(
+        await runPostgresCacheCli(
+          ['create', '--connection', server().url, '--schema', 'twin', '--table', 'third_cache'],
+          io,
+        ),
+      ).toBe(0);
+      expect(io.stdout).toBe(
+        'Table "twin"."third_cache" and index ix_third_cache_expiresattime were created.\n',
+      );
+      expect(await indexesOn('third_cache')).toBe('1');
     });
 
     test('a missing table is named in the error, with the command that creates it', async () => {
