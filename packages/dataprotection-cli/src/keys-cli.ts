@@ -213,6 +213,16 @@ const COMMANDS: Record<string, Command> = {
         `No key ${id} in ${keyManager.repositoryDescription}: \`sharedstate-keys list\` shows the ids. Is this the repository (and Redis key or blob) the app uses?`,
       );
     }
+    if (known.isRevoked) {
+      // A second revocation would change nothing but add an element every instance reads from then on.
+      print(
+        io,
+        values,
+        { revoked: known.id, alreadyRevoked: true, reason: null },
+        `Key ${known.id} is revoked already; nothing was written.`,
+      );
+      return;
+    }
     await keyManager.revokeKey(known.id, reason);
     print(
       io,

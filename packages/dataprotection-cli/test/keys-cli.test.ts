@@ -50,6 +50,24 @@ describe('sharedstate-keys on a folder', () => {
     await expect(app.createProtector('p').unprotect(payload)).rejects.toThrow(KeyRevokedError);
   });
 
+  test('revoking a key revoked already says so and writes nothing', async () => {
+    const created = await keysJson<KeyDescription>('new', '--dir', dir);
+    await keysJson('revoke', '--dir', dir, created.id, '--reason', 'leaked');
+    const again = await keys('revoke', '--dir', dir, created.id, '--reason', 'twice');
+    expect({ code: again.code, out: again.out }).toEqual({
+      code: 0,
+      out: expect.stringMatching(new RegExp(`Key ${created.id} is revoked already.*nothing was written`)),
+    });
+    expect(readFileSync(join(dir, `revocation-${created.id}.xml`), 'utf8')).toContain(
+      '<reason>leaked</reason>',
+    );
+    expect(await keysJson('revoke', '--dir', dir, created.id)).toEqual({
+      revoked: created.id,
+      alreadyRevoked: true,
+      reason: null,
+    });
+  });
+
   test('revoke --all revokes every key created before the moment given', async () => {
     const first = await keysJson<KeyDescription>('new', '--dir', dir);
     await new Promise((resolve) => setTimeout(resolve, 5));
