@@ -3,6 +3,7 @@ import {
   createDataProtection,
   DataProtectionConfigurationError,
   type DataProtectionProvider,
+  MIN_KEY_LIFETIME_MS,
 } from '@sharedstate/dataprotection-core';
 import { parseDuration } from '@sharedstate/shared-helpers';
 import { describeInvalidElement, describeKey, type KeyDescription } from './key-status.ts';
@@ -177,6 +178,11 @@ const COMMANDS: Record<string, Command> = {
       '--lifetime',
       DataProtectionConfigurationError,
     );
+    if (lifetimeMs < MIN_KEY_LIFETIME_MS) {
+      throw new KeysCliUsageError(
+        `--lifetime must be at least one week ('7d'), as createDataProtection's keyLifetime; got '${values.lifetime}'.`,
+      );
+    }
     const key = await provider.keyManager.createKey(activation, new Date(activation.getTime() + lifetimeMs));
     const description = describeKey(key, Date.now());
     print(

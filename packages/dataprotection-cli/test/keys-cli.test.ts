@@ -141,6 +141,11 @@ describe('sharedstate-keys on a folder', () => {
     [['rotate', '--dir', '/tmp/a'], /Unknown command 'rotate'/],
     [['new', '--dir', '/tmp/a', '--activation', 'soon'], /--activation: 'soon' is not a date/],
     [['new', '--dir', '/tmp/a', '--lifetime', 'long'], /--lifetime/],
+    // The same rule as createDataProtection's keyLifetime.
+    [
+      ['new', '--dir', '/tmp/a', '--lifetime', '1d'],
+      /--lifetime must be at least one week \('7d'\).*got '1d'/,
+    ],
     [['revoke', '--dir', '/tmp/a'], /revoke takes one key id/],
     [['list', '--dir', '/tmp/a', '--certificate', 'c.pem'], /--certificate and --private-key go together/],
     [['list', '--redis-sentinel', 'localhost:26379'], /--sentinel-master/],

@@ -94,7 +94,8 @@ export interface DataProtectionProvider extends ProtectionProvider {
   onKeyRingLoaded(listener: (canUnprotectWith: (keyId: string) => boolean) => void): () => void;
 }
 
-const MIN_KEY_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
+/** The shortest key lifetime accepted (ASP.NET Core's minimum): `keyLifetime`, and the CLI's `--lifetime`. */
+export const MIN_KEY_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Every option name, kept complete and exact by the compiler. */
 const OPTION_NAMES: Readonly<Record<keyof DataProtectionOptions, true>> = {

@@ -20,6 +20,7 @@ export {
   createDataProtection,
   type DataProtectionOptions,
   type DataProtectionProvider,
+  MIN_KEY_LIFETIME_MS,
 } from './data-protection-provider.ts';
 export { EphemeralXmlRepository, type EphemeralXmlRepositoryOptions } from './ephemeral-xml-repository.ts';
 export { DataProtectionConfigurationError, XmlKeyFormatError } from './errors.ts';
