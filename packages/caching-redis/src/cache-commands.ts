@@ -28,7 +28,7 @@ export interface CacheCommands {
  * 64th lets the two overlap in such a turn while the commands of the requests one turn handles under HTTP
  * load (32 connections: a read and a write each) still leave in one write, and Redis reads them in one
  * read: Redis's CPU per request is mostly those reads and writes, so fewer, larger writes cost it less
- * (`pnpm bench http` shows Redis CPU per request; every eighth command cost it about a third more).
+ * (`pnpm bench http` shows Redis CPU per request).
  */
 const HELD_AT_MOST = 64;
 

@@ -1,10 +1,11 @@
 import { RedisCache } from '@sharedstate/caching-redis';
 import { createDataProtection } from '@sharedstate/dataprotection-core';
 import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
-import { getSession, session } from '@sharedstate/session-express';
+import { session } from '@sharedstate/session-express';
 import { cookieOf, describeWithService, httpApps, recordingLogger, services } from '@sharedstate/testing';
 import express from 'express';
 import { Redis } from 'ioredis';
+import { addCartRoutes } from './cart-routes.ts';
 
 describeWithService(services.redis(), 'a session key that holds another app’s Redis value', (server) => {
   const apps = httpApps();
@@ -24,15 +25,7 @@ describeWithService(services.redis(), 'a session key that holds another app’s 
         logger,
       }),
     );
-    app.get('/cart', (req, res) => {
-      const s = getSession<{ cart: string[] }>(req);
-      res.json({ available: s.isAvailable, cart: s.getJson('cart') ?? [] });
-    });
-    app.post('/add/:item', (req, res) => {
-      const s = getSession<{ cart: string[] }>(req);
-      s.setJson('cart', [...(s.getJson('cart') ?? []), req.params.item!]);
-      res.json({});
-    });
+    addCartRoutes(app);
     const url = await apps.start(app, () => redis.quit());
     const cookie = cookieOf(await fetch(`${url}/add/book`, { method: 'POST' }));
     const [entry] = (await redis.keys(`${instanceName}*`)).filter((key) => key !== `${instanceName}keys`);

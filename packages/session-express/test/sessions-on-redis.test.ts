@@ -1,9 +1,10 @@
 import { RedisCache } from '@sharedstate/caching-redis';
 import { createDataProtection } from '@sharedstate/dataprotection-core';
 import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
-import { getSession, session } from '@sharedstate/session-express';
+import { session } from '@sharedstate/session-express';
 import { describeSessionsOnRedis } from '@sharedstate/testing';
 import express from 'express';
+import { addCartRoutes } from './cart-routes.ts';
 
 describeSessionsOnRedis('Express', ({ redis, timeoutMs, logger, apps }) => {
   const repository = new RedisXmlRepository({ redis, operationTimeout: timeoutMs });
@@ -20,14 +21,6 @@ describeSessionsOnRedis('Express', ({ redis, timeoutMs, logger, apps }) => {
     const readiness = await sessions.readiness();
     res.status(readiness.ready ? 200 : 503).json(readiness);
   });
-  app.get('/cart', (req, res) => {
-    const s = getSession<{ cart: string[] }>(req);
-    res.json({ available: s.isAvailable, cart: s.getJson('cart') ?? [] });
-  });
-  app.post('/add/:item', (req, res) => {
-    const s = getSession<{ cart: string[] }>(req);
-    s.setJson('cart', [...(s.getJson('cart') ?? []), req.params.item!]);
-    res.json({});
-  });
+  addCartRoutes(app);
   return apps.start(app);
 });
