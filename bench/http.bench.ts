@@ -59,6 +59,10 @@ const VARIANTS = [
 const SCENARIOS = ['read', 'write'] as const;
 /** BENCH_VARIANTS=koa:bare,koa:get,... runs a subset (for investigations); the default is all of the above. */
 const SELECTED = process.env.BENCH_VARIANTS?.split(',') ?? VARIANTS;
+/** BENCH_SCENARIOS=write runs one scenario; the default is both. */
+const SELECTED_SCENARIOS = SCENARIOS.filter((scenario) =>
+  (process.env.BENCH_SCENARIOS?.split(',') ?? SCENARIOS).includes(scenario),
+);
 
 /** utime + stime of a process in microseconds, from /proc (Linux). */
 function cpuMicros(pid: number): number {
@@ -228,7 +232,7 @@ export async function runHttp(): Promise<string> {
     for (let round = 0; round < ROUNDS; round++) {
       // Interleaved: every variant once per round, in a rotated order, so drift hits all of them alike.
       const order = SELECTED.map((_, i) => SELECTED[(i + round * ROTATION) % SELECTED.length]!);
-      for (const scenario of SCENARIOS) {
+      for (const scenario of SELECTED_SCENARIOS) {
         for (const variant of order) {
           if (variant.endsWith(':bare') && scenario === 'write') continue;
           // Without a write, get-set is get.

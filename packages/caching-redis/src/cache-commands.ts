@@ -3,6 +3,7 @@ import {
   type IoRedisClient,
   type NodeRedisClient,
   type NodeRedisCluster,
+  runNodeRedisTransaction,
   sendNodeRedisCommand,
 } from '@sharedstate/shared-helpers';
 import type { Cluster, Command, Redis } from 'ioredis';
@@ -20,6 +21,18 @@ export interface CacheCommands {
   send(name: string, args: CommandArgument[], buffers: boolean): Promise<unknown>;
   /** One of the cache's scripts on one key: EVALSHA, and EVAL when the server does not have the script. */
   script(script: CacheScript, key: string, args: CommandArgument[], buffers: boolean): Promise<unknown>;
+  /**
+   * Commands on `key` (each its name, then its arguments) run as one MULTI/EXEC transaction: all of them or,
+   * if the connection is lost before EXEC, none. Rejects with the first command's error (a type error runs
+   * the others all the same, as Redis transactions do).
+   */
+  transaction(key: string, commands: readonly (readonly CommandArgument[])[]): Promise<void>;
+}
+
+/** Rejects with the first error reply among a transaction's replies (ioredis puts them in EXEC's array). */
+function throwFirstErrorOf(replies: unknown): void {
+  if (!Array.isArray(replies)) return;
+  for (const reply of replies) if (reply instanceof Error) throw reply;
 }
 
 /**
@@ -109,6 +122,27 @@ class CorkedCommands implements CacheCommands {
     return command.promise as Promise<unknown>;
   }
 
+  transaction(_key: string, commands: readonly (readonly CommandArgument[])[]): Promise<void> {
+    const client = this.#client;
+    const exec = commands.length + 1;
+    const replies: Promise<unknown>[] = [];
+    this.#corking.before(client);
+    for (let index = 0; index <= exec; index++) {
+      const [name, ...args] = index === 0 ? ['multi'] : index === exec ? ['exec'] : commands[index - 1]!;
+      const command = new this.#Command(String(name), args, this.#stringReplies);
+      // ioredis's own marks for the commands of a transaction: when the connection is lost after some of
+      // their replies came, it resends none of the rest (which would run outside MULTI) and rejects them.
+      command.pipelineIndex = index;
+      command.inTransaction = index !== 0 && index !== exec;
+      client.sendCommand(command);
+      replies.push(command.promise);
+    }
+    this.#corking.after();
+    // A command refused while queued (MULTI's QUEUED step) rejects before EXEC's EXECABORT, so Promise.all
+    // rejects with its own error.
+    return Promise.all(replies).then((all) => throwFirstErrorOf(all[exec]));
+  }
+
   script(script: CacheScript, key: string, args: CommandArgument[], buffers: boolean): Promise<unknown> {
     const evalArgs: CommandArgument[] = [script.sha, 1, key, ...args];
     return this.send('evalsha', evalArgs, buffers).then(undefined, (error: unknown) => {
@@ -121,6 +155,11 @@ class CorkedCommands implements CacheCommands {
 }
 
 type ClientMethod = (...args: CommandArgument[]) => Promise<unknown>;
+
+/** What ioredis's multi() returns, as far as it is used here: EXEC's replies as [error, reply] pairs. */
+interface IoRedisTransaction {
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
 
 /**
  * A Cluster: ioredis's own methods, which route each command to its slot's node and, with
@@ -163,6 +202,24 @@ class ClientMethodCommands implements CacheCommands {
   script(script: CacheScript, key: string, args: CommandArgument[], buffers: boolean): Promise<unknown> {
     return this.#call(script.name, buffers, [key, ...args]);
   }
+
+  transaction(_key: string, commands: readonly (readonly CommandArgument[])[]): Promise<void> {
+    // ioredis's transaction pipeline; a Cluster sends it to the node of the key's slot.
+    const multi = this.#methods.multi as unknown as (batch: unknown[][]) => IoRedisTransaction;
+    const standalone = this.#standalone;
+    if (standalone !== undefined) this.#corking.before(standalone);
+    const executed = multi.call(this.#methods, commands as unknown[][]).exec();
+    if (standalone !== undefined) this.#corking.after();
+    return executed.then(
+      (results) => {
+        for (const [error] of results ?? []) if (error) throw error;
+      },
+      (error: unknown) => {
+        // EXECABORT carries the errors of the commands refused while queued: the first says why.
+        throw (error as { previousErrors?: unknown[] }).previousErrors?.[0] ?? error;
+      },
+    );
+  }
 }
 
 /**
@@ -177,8 +234,11 @@ class NodeRedisCommands implements CacheCommands {
     buffers: boolean,
   ) => Promise<unknown>;
 
+  readonly #transaction: (key: string, commands: (string | Buffer)[][]) => Promise<unknown>;
+
   constructor(client: NodeRedisClient | NodeRedisCluster) {
     this.#send = (key, args, buffers) => sendNodeRedisCommand(client, key, args, buffers);
+    this.#transaction = (key, commands) => runNodeRedisTransaction(client, key, commands);
   }
 
   send(name: string, args: CommandArgument[], buffers: boolean): Promise<unknown> {
@@ -188,6 +248,18 @@ class NodeRedisCommands implements CacheCommands {
       [name, ...args.map(asArgument)],
       buffers,
     );
+  }
+
+  transaction(key: string, commands: readonly (readonly CommandArgument[])[]): Promise<void> {
+    return this.#transaction(
+      key,
+      commands.map((command) => command.map(asArgument)),
+    ).then(undefined, (error: unknown) => {
+      // node-redis reports failed commands of a transaction in one MultiErrorReply: the first says why.
+      const { replies, errorIndexes } = error as { replies?: unknown[]; errorIndexes?: number[] };
+      const first = errorIndexes?.[0];
+      throw first === undefined || replies === undefined ? error : replies[first];
+    });
   }
 
   script(script: CacheScript, key: string, args: CommandArgument[], buffers: boolean): Promise<unknown> {

@@ -59,9 +59,6 @@ end
 return 1
 `;
 
-/** Writes the hash and its TTL atomically. */
-const SET = WRITE;
-
 /**
  * ARGV as SET's, then the SHA-1 (hex) of the data the caller read, or '' for "no entry", then an id unique
  * to this write: writes only if the entry's data is still that (ConditionalSet), and records the id in the
@@ -95,11 +92,9 @@ const script = (name: string, lua: string): CacheScript =>
 
 export const GET_AND_REFRESH_SCRIPT = script('sharedstateGetAndRefresh', GET_AND_REFRESH);
 export const REFRESH_SCRIPT = script('sharedstateRefresh', REFRESH);
-export const SET_SCRIPT = script('sharedstateSet', SET);
 export const SET_IF_UNCHANGED_SCRIPT = script('sharedstateSetIfUnchanged', SET_IF_UNCHANGED);
 export const CACHE_SCRIPTS: readonly CacheScript[] = [
   GET_AND_REFRESH_SCRIPT,
   REFRESH_SCRIPT,
-  SET_SCRIPT,
   SET_IF_UNCHANGED_SCRIPT,
 ];

@@ -3,6 +3,7 @@
 // enableAutoPipelining, and written every 64 commands) and node-redis (which writes a turn's commands at
 // once itself). The ioredis client's own settings (keyPrefix, the offline queue) still apply. Observed on
 // the real sockets, with a real server.
+import { CacheEntryConflictError } from '@sharedstate/caching-abstractions';
 import { RedisCache } from '@sharedstate/caching-redis';
 import {
   describeWithService,
@@ -147,6 +148,16 @@ describe.each(redisClientKinds)('RedisCache command batching on every client: $n
       const { writes } = await writesOf(() => ten(() => made.commandOn(undefined, ['GET', 'nothing'])));
       // node-redis batches its own commands of one turn too; both ioredis copies write each at once.
       expect(writes).toBe(kind.name.startsWith('node-redis') ? 1 : 10);
+    });
+
+    test('a set is a transaction: the hash and its TTL; a key another app holds as a string is refused as a conflict', async () => {
+      await cache.set('tx', Buffer.from('v'), { slidingExpiration: '20m' });
+      expect(await made.commandOn(undefined, ['PTTL', 'batching:tx'])).toBeGreaterThan(19 * 60_000);
+      await made.commandOn(undefined, ['SET', 'batching:string', 'x']);
+      await expect(cache.set('string', Buffer.from('v'), { slidingExpiration: '20m' })).rejects.toThrow(
+        CacheEntryConflictError,
+      );
+      expect(await made.commandOn(undefined, ['GET', 'batching:string'])).toBe('x');
     });
 
     test('commands of one turn keep their order: a set then a get of the same key reads the new value', async () => {

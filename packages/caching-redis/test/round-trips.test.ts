@@ -72,12 +72,18 @@ describeWithService(services.redis({ spawn: true }), 'round trips per operation'
     expect(sent).toEqual(['evalsha', 'evalsha', 'evalsha']);
   });
 
-  test('a set sends one command', async () => {
-    const cache = new RedisCache({ redis: client });
-    const sent = await commandsSentBy(server().url, () =>
-      cache.set('k', Buffer.from('v'), { slidingExpiration: '20m' }),
-    );
-    expect(sent).toEqual(['evalsha']);
+  test('a set is one transaction of ASP.NET Core 8’s commands, with or without scripts', async () => {
+    for (const useScripts of [true, false]) {
+      const cache = new RedisCache({ redis: client, useScripts });
+      const sent = await commandsSentBy(server().url, () =>
+        cache.set('k', Buffer.from('v'), { slidingExpiration: '20m' }),
+      );
+      expect(sent).toEqual(['multi', 'hset', 'pexpire', 'exec']);
+      expect(await client.pttl('k')).toBeGreaterThan(19 * 60_000);
+      const persisted = await commandsSentBy(server().url, () => cache.set('k', Buffer.from('v')));
+      expect(persisted).toEqual(['multi', 'hset', 'persist', 'exec']);
+      expect(await client.pttl('k')).toBe(-1);
+    }
   });
 
   test('a server that lost the scripts (SCRIPT FLUSH, restart) is sent them again', async () => {

@@ -12,6 +12,7 @@ export {
   type NodeRedisClient,
   type NodeRedisCluster,
   rediscoverNodeRedisCluster,
+  runNodeRedisTransaction,
   sendNodeRedisCommand,
 } from './node-redis-client.ts';
 export type { OptionErrorClass } from './option-error.ts';

@@ -19,6 +19,16 @@ export interface NodeRedisCluster {
   readonly masters: readonly unknown[];
 }
 
+/** node-redis's MULTI builder, as used here: raw commands added, then EXEC. */
+interface NodeRedisTransaction<AddArguments extends unknown[]> {
+  addCommand(...args: AddArguments): NodeRedisTransaction<AddArguments>;
+  exec(): Promise<unknown[]>;
+}
+type ClientTransaction = NodeRedisTransaction<[args: readonly (string | Buffer)[]]>;
+type ClusterTransaction = NodeRedisTransaction<
+  [firstKey: string, isReadonly: boolean, args: readonly (string | Buffer)[]]
+>;
+
 /** The per-command options this package passes: bulk strings as Buffers when it reads bytes. */
 export interface NodeRedisCommandOptions {
   typeMapping?: Record<number, unknown>;
@@ -72,6 +82,25 @@ export function sendNodeRedisCommand(
   return isNodeRedisCluster(client)
     ? client.sendCommand(key, false, args, options)
     : (client as NodeRedisClient).sendCommand(args, options);
+}
+
+/**
+ * Runs commands on one key as a MULTI/EXEC transaction through node-redis's own MULTI (a cluster sends it to
+ * the master of `key`'s slot). node-redis rejects with a MultiErrorReply when a command failed.
+ */
+export function runNodeRedisTransaction(
+  client: NodeRedisClient | NodeRedisCluster,
+  key: string,
+  commands: readonly (readonly (string | Buffer)[])[],
+): Promise<unknown[]> {
+  if (isNodeRedisCluster(client)) {
+    const transaction = (client as unknown as { multi(routing: string): ClusterTransaction }).multi(key);
+    for (const command of commands) transaction.addCommand(key, false, command);
+    return transaction.exec();
+  }
+  const transaction = (client as unknown as { multi(): ClientTransaction }).multi();
+  for (const command of commands) transaction.addCommand(command);
+  return transaction.exec();
 }
 
 /** At most one rediscovery per cluster in this interval: an outage fails many commands at once. */
