@@ -8,6 +8,7 @@ import {
   OperationDeadlines,
 } from '@sharedstate/caching-abstractions';
 import { type DataProtector, RepositoryUnavailableError } from '@sharedstate/dataprotection-abstractions';
+import { LogThrottle } from './log-throttle.ts';
 import { FOR_LIBRARIES } from './other-library-habits.ts';
 import { Session, type SessionHost } from './session.ts';
 import {
@@ -134,7 +135,11 @@ export class SessionHandler {
   #ringFailedAt: number | undefined;
   /** The ring has loaded once: it stays in memory from then on, and cookies can be protected at once. */
   #ringReady = false;
+  /** The last load's error while the ring is down: the cause an unavailable session reports. */
+  #ringError: unknown;
   #warnedUntrustedProxy = false;
+  /** Per-request warnings (bad cookies, failed reads), at most once a minute each. */
+  readonly #throttledLog: LogThrottle;
   /** A failed save at the end of a request: fails the request, or goes to onCommitError. */
   readonly #endOfRequestFailure = (error: unknown): void => {
     const failure = asCommitError(error);
@@ -144,6 +149,7 @@ export class SessionHandler {
 
   constructor(options: SessionOptions) {
     this.options = resolveSessionOptions(options);
+    this.#throttledLog = new LogThrottle(this.options.logger);
     this.#protector = this.options.dataProtection.createProtector(SESSION_PURPOSE);
     // A key revoked anywhere (another instance, an operator's tool, ASP.NET Core) is refused from the next
     // request after the ring's reload, not once the remembered cookie's minute is over. A provider without
@@ -188,6 +194,7 @@ export class SessionHandler {
       maxSessionSize: this.options.maxSessionSize,
       clock: this.options.clock,
       mergeUpdates: this.options.merge,
+      changedAfterEnd: (error) => this.options.logger?.error(error.message),
     };
   }
 
@@ -249,7 +256,7 @@ export class SessionHandler {
       if (loading && cookie === undefined)
         return new Session(this.#host, request, randomUUID(), cookie, false);
       if (!(await this.#ringAvailable(this.options.keyRingWaitMs)))
-        return this.#unavailableSession(request, cookie);
+        return this.#unavailableSession(request, cookie, this.#ringError);
     }
     if (cookie !== undefined) {
       try {
@@ -258,17 +265,25 @@ export class SessionHandler {
           this.#cookieKeys.set(cookie, key, protectingKeyId(cookie));
           return (await this.#open(request, key, cookie, undefined)) as Session;
         }
-        this.options.logger?.warn('The session cookie does not hold a session key; starting a new session.');
+        this.#throttledLog.log(
+          'warn',
+          'no-key',
+          'The session cookie does not hold a session key; starting a new session.',
+        );
       } catch (error) {
         if (error instanceof RepositoryUnavailableError) {
           // The cookie names a key the ring in memory lacks, and the repository could not be asked for it.
-          this.options.logger?.warn(
+          this.#throttledLog.log(
+            'warn',
+            'ring-reread',
             `The session cookie could not be checked (the key ring could not be re-read); the session is unavailable for this request: ${error.message}`,
           );
-          return this.#unavailableSession(request, cookie);
+          return this.#unavailableSession(request, cookie, error);
         }
         // Tampered, foreign, or protected with a key this ring lacks: a fresh session, never an error page.
-        this.options.logger?.warn(
+        this.#throttledLog.log(
+          'warn',
+          'unprotect',
           `Error unprotecting the session cookie; starting a new session: ${(error as Error).message}`,
         );
       }
@@ -307,10 +322,12 @@ export class SessionHandler {
       () => {
         if (this.#ringFailedAt !== undefined) this.options.logger?.info('The key ring is loaded again.');
         this.#ringFailedAt = undefined;
+        this.#ringError = undefined;
         this.#ringReady = true;
       },
       (error: unknown) => {
         this.#ringLoaded = undefined;
+        this.#ringError = error;
         if (this.#ringFailedAt === undefined) {
           this.options.logger?.error(
             `The key ring could not be loaded; sessions are unavailable until it can be (requests do not wait for it): ${(error as Error).message}`,
@@ -346,8 +363,9 @@ export class SessionHandler {
   }
 
   /** A session for a request whose session cannot be read: no values, writes refused, its cookie left alone. */
-  #unavailableSession(request: SessionRequest, cookie: string | undefined): Session {
+  #unavailableSession(request: SessionRequest, cookie: string | undefined, cause: unknown): Session {
     const session = new Session(this.#host, request, UNKNOWN_KEY, cookie, cookie !== undefined);
+    session[SESSION_STATE].unavailableCause = cause;
     session.applyLoaded(undefined, false);
     return session;
   }
@@ -465,7 +483,9 @@ export class SessionHandler {
       return Promise.reject(error).then(undefined, this.#endOfRequestFailure);
     }
     const misuse = misuseOf(session);
-    if (misuse === undefined && !session[SESSION_STATE].needsWrite) return undefined;
+    const state = session[SESSION_STATE];
+    state.ended = true;
+    if (misuse === undefined && !state.needsWrite) return undefined;
     return this.#save(session, true, this.#endOfRequestFailure, misuse);
   }
 
@@ -481,16 +501,25 @@ export class SessionHandler {
   replaced(session: Session<object>, value: unknown, property: string): void {
     const state = session[SESSION_STATE];
     if (value === null || value === undefined) {
-      if (!state.destroyed) session.destroy();
+      if (!state.destroyed && !this.#ignoredAfterEnd(state, property)) session.destroy();
       return;
     }
-    if (isForeignSession(value)) return;
+    if (isForeignSession(value) || this.#ignoredAfterEnd(state, property)) return;
     const what = typeof value === 'object' ? 'a plain object' : `a ${typeof value}`;
     state.misuse ??= new SessionUsageError(
       `${property} was replaced by ${what}, which is not stored (it would be gone on the next request); ` +
         `leave the session in place and store each value with ${property}.setJson('name', value), or set ` +
         `${property} = null to sign out.`,
     );
+  }
+
+  /** A replacement seen as the response goes out, after the save, changes nothing any more: it is logged. */
+  #ignoredAfterEnd(state: SessionState, property: string): boolean {
+    if (!state.ended) return false;
+    this.options.logger?.error(
+      `${property} was replaced after the request ended and its session was saved; the replacement is ignored.`,
+    );
+    return true;
   }
 
   /**
@@ -504,7 +533,9 @@ export class SessionHandler {
     try {
       syncView(session);
       const misuse = misuseOf(session);
-      if (misuse === undefined && !session[SESSION_STATE].needsWrite) return;
+      const state = session[SESSION_STATE];
+      state.ended = true;
+      if (misuse === undefined && !state.needsWrite) return;
       await this.#save(session, true, rejectAsCommitError, misuse);
     } catch (error) {
       const failure = asCommitError(error);
@@ -688,9 +719,12 @@ export class SessionHandler {
   }
 
   #unavailable(session: Session<object>, error: unknown): void {
-    this.options.logger?.warn(
+    this.#throttledLog.log(
+      'warn',
+      'read',
       `Session cache read exception; the session is unavailable for this request: ${(error as Error).message}`,
     );
+    session[SESSION_STATE].unavailableCause = error;
     session.applyLoaded(undefined, false);
   }
 
@@ -704,7 +738,11 @@ export class SessionHandler {
     const read = deserializeSession(blob);
     if (typeof read === 'string') {
       // Unreadable data cannot be recovered; start empty and overwrite it on commit.
-      this.options.logger?.warn(`The stored session could not be read (${read}); starting it empty.`);
+      this.#throttledLog.log(
+        'warn',
+        'unreadable',
+        `The stored session could not be read (${read}); starting it empty.`,
+      );
       session.applyLoaded(undefined, true);
       session[SESSION_STATE].modified = true;
       return;

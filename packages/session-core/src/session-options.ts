@@ -2,6 +2,7 @@ import { type DistributedCache, supportsConditionalSet } from '@sharedstate/cach
 import type { DataProtectionProvider } from '@sharedstate/dataprotection-abstractions';
 import {
   type Clock,
+  consoleLogger,
   type Duration,
   type Logger,
   parseDuration,
@@ -64,8 +65,12 @@ export interface SessionOptions {
    * fails through the framework's error handling, because the data the handler meant to keep was not kept.
    */
   onCommitError?: (error: SessionCommitError) => void;
-  /** pino-compatible; silent by default. Cookie values and session contents are never logged. */
-  logger?: Logger;
+  /**
+   * Where warnings and errors go (pino, console and most loggers fit). Default: the console's warn and error
+   * (Fastify: the app's logger when it has one); `false` for none. Cookie values and session contents are
+   * never logged.
+   */
+  logger?: Logger | false;
   /** Where the time comes from (a remembered session's lifetime, a persistent cookie's Expires); for tests. */
   clock?: Clock;
   /**
@@ -373,11 +378,27 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     load,
     maxSessionSize,
     onCommitError: options.onCommitError,
-    logger: options.logger,
+    logger: resolveLogger(options.logger),
     clock: options.clock ?? systemClock,
     merge: resolveMerge(options.concurrentUpdates, cache),
   };
 }
+
+function resolveLogger(logger: SessionOptions['logger']): Logger | undefined {
+  if (logger === false) return undefined;
+  if (logger === undefined) return consoleLogger;
+  if (
+    typeof logger !== 'object' ||
+    logger === null ||
+    !LOG_LEVELS.every((level) => typeof logger[level] === 'function')
+  ) {
+    throw new SessionConfigurationError(
+      `logger must have ${LOG_LEVELS.join(', ')} methods (pino, console and most loggers do), or be false for no logging.`,
+    );
+  }
+  return logger;
+}
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 /** The merge mode needs conditional writes; a cache without them fails here, not by losing data later. */
 function resolveMerge(mode: SessionOptions['concurrentUpdates'], cache: DistributedCache): boolean {

@@ -10,6 +10,13 @@ export interface SessionRequest {
   /** Whether the response headers were already sent. */
   responseStarted(): boolean;
   /**
+   * Whether the response was ended (its last byte handed to the framework). Once it is, and the request's end
+   * has saved the session, a change to the session is refused (it could no longer be saved). Optional: an
+   * adapter that cannot tell (a streamed body goes on after the middleware returns) leaves it out, and a
+   * change there is kept only if the app calls `session.commit()`.
+   */
+  responseFinished?(): boolean;
+  /**
    * The scheme a proxy in front of the app reports (`X-Forwarded-Proto`, see `forwardedProto`), whether or
    * not the framework trusts it. Optional; read only when a cookie goes out without Secure under
    * `secure: 'auto'`, to warn that a proxy terminates HTTPS the framework was not told to trust.

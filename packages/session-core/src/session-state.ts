@@ -23,10 +23,17 @@ export class SessionState {
   readonly clock: Clock;
   loaded: boolean;
   available = true;
+  /** Why the session is unavailable (the cache's or the key ring's error), carried by SessionUnavailableError. */
+  unavailableCause: unknown = undefined;
   modified = false;
   established: boolean;
   destroyed = false;
   destroySaved = false;
+  /**
+   * The end of the request has begun saving the session: a change made after this (by a promise the handler
+   * did not await) could not be saved, so it is refused.
+   */
+  ended = false;
   /**
    * This session's own lifetime from session.rememberFor() (read back from the stored session on load), in
    * milliseconds; undefined for the middleware's cookie.maxAge and idleTimeout.

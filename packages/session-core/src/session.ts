@@ -38,6 +38,8 @@ export interface SessionHost {
   readonly clock: Clock;
   /** concurrentUpdates is 'merge': sessions keep the log of their changes, replayed if a commit conflicts. */
   readonly mergeUpdates: boolean;
+  /** Reports a change refused because the request had ended (logged: it may reach no handler of the app). */
+  changedAfterEnd(error: SessionStateError): void;
 }
 
 /** Bytes a key/value pair adds to the serialized blob. */
@@ -140,6 +142,7 @@ export class Session<TData extends object = Record<string, unknown>> {
 
   /** Stores bytes the session owns from now on (no copy). */
   #store(key: string, value: Uint8Array): void {
+    this.#refuseAfterEnd(`set '${key}'`);
     if (typeof key !== 'string') throw new TypeError('A session key must be a string.');
     if (key === LIFETIME_KEY) {
       throw new SessionUsageError(
@@ -169,6 +172,7 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   remove(key: string): void {
+    this.#refuseAfterEnd(`remove '${key}'`);
     const state = this.#loadedState();
     if (key !== LIFETIME_KEY) this.#delete(state, key);
   }
@@ -184,6 +188,7 @@ export class Session<TData extends object = Record<string, unknown>> {
 
   /** Removes every value; a lifetime from rememberFor() is kept (destroy() ends the session). */
   clear(): void {
+    this.#refuseAfterEnd('clear');
     const state = this.#loadedState();
     const entries = this.#entries;
     const lifetime = entries?.get(LIFETIME_KEY);
@@ -212,6 +217,7 @@ export class Session<TData extends object = Record<string, unknown>> {
    * middleware's settings. Call it at sign-in, after regenerate(), while the response has not started.
    */
   rememberFor(lifetime: Duration | false): void {
+    this.#refuseAfterEnd('rememberFor');
     const lifetimeMs = lifetime === false ? undefined : parseLifetime(lifetime);
     const state = this.#loadedState();
     if (lifetimeMs === undefined && state.lifetimeMs === undefined) return;
@@ -336,6 +342,7 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   async #regenerate(): Promise<void> {
+    this.#refuseAfterEnd('regenerate');
     const state = this.#availableState();
     if (state.request.responseStarted()) {
       throw new SessionStateError('The session cannot be regenerated after the response has started.');
@@ -354,6 +361,7 @@ export class Session<TData extends object = Record<string, unknown>> {
   destroy(): void {
     // biome-ignore lint/complexity/noArguments: a callback is refused, so it is not declared
     refuseArguments('destroy', arguments.length, 'call `session.destroy()`, then answer');
+    this.#refuseAfterEnd('destroy');
     const state = this[SESSION_STATE];
     // Ending a session that could not be read would also delete a cookie that may still be valid.
     if (state.loaded && !state.available) this.#availableState();
@@ -381,12 +389,32 @@ export class Session<TData extends object = Record<string, unknown>> {
     state.established = true;
   }
 
+  /**
+   * A change once the response was sent and the request's end saved the session would be lost without a
+   * word, on a new session and an existing one alike: it is refused, and reported to the handler's logger
+   * too, since the code that made it (a promise the route did not await) may have no one to catch the error.
+   */
+  #refuseAfterEnd(change: string): void {
+    const state = this[SESSION_STATE];
+    // A streamed body may still change the session and commit() it.
+    if (!state.ended || state.request.responseFinished?.() === false) return;
+    const error = new SessionStateError(
+      `session.${change} came after the request ended and its session was saved: the change would be lost. ` +
+        'Await the work that changes the session before sending the response (is an `await` missing?).',
+    );
+    this.#host.changedAfterEnd(error);
+    throw error;
+  }
+
   /** The state of a session that can be changed: loaded, and read from a reachable store. */
   #availableState(): SessionState {
     const state = this.#loadedState();
     if (!state.available) {
+      const cause = state.unavailableCause;
+      const why = cause instanceof Error ? ` (${cause.message})` : '';
       throw new SessionUnavailableError(
-        'The session store or the key ring could not be reached when this request began; the change cannot be saved.',
+        `The session store or the key ring could not be reached when this request began${why}; the change cannot be saved.`,
+        cause === undefined ? undefined : { cause },
       );
     }
     return state;

@@ -22,16 +22,26 @@ export function cookieFrom(setCookie: string | undefined): string {
 
 /**
  * A handler on a memory cache over a key ring that is loaded already, as it is moments after an app starts
- * (before that, a new session's cookie is made when it is saved, not when it is established).
+ * (before that, a new session's cookie is made when it is saved, not when it is established). Quiet unless
+ * a test passes its own logger: the default (the console) has tests of its own.
  */
-export async function setup(overrides: Partial<SessionOptions> = {}) {
+export function setup(overrides: Partial<SessionOptions> = {}) {
+  return setupWith({ logger: false, ...overrides });
+}
+
+/** As setup(), with the default logger (the console). */
+export function setupWithDefaultLogger() {
+  return setupWith({});
+}
+
+async function setupWith(options: Partial<SessionOptions>) {
   const cache = new MemoryDistributedCache();
   const dataProtection = createDataProtection({
     applicationName: 'tests',
     repository: new EphemeralXmlRepository(),
   });
   await dataProtection.initialize();
-  const handler = new SessionHandler({ cache, dataProtection, ...overrides });
+  const handler = new SessionHandler({ cache, dataProtection, ...options });
   return { cache, dataProtection, handler };
 }
 

@@ -49,7 +49,18 @@ test('with the key ring down from the start, a request gets an unavailable sessi
   const session = await handler.begin(request());
   expect(session.isAvailable).toBe(false);
   expect(session.getString('user')).toBeUndefined();
-  expect(() => session.setString('user', 'ada')).toThrow(SessionUnavailableError);
+  let thrown: unknown;
+  try {
+    session.setString('user', 'ada');
+  } catch (error) {
+    thrown = error;
+  }
+  // The error says why, and carries the repository's error as its cause.
+  expect(thrown).toBeInstanceOf(SessionUnavailableError);
+  expect((thrown as Error).message).toMatch(
+    /could not be reached when this request began \(.*the key ring store is down\)/,
+  );
+  expect((thrown as Error).cause).toBeInstanceOf(RepositoryUnavailableError);
   expect(handler.responseHeaders(session).setCookie).toBeUndefined();
   expect(handler.end(session)).toBeUndefined();
   expect(recorded.errors.join('\n')).toMatch(/key ring could not be loaded/);

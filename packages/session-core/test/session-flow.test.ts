@@ -17,7 +17,7 @@ import {
   serializeSession,
 } from '@sharedstate/session-core';
 import { recordingLogger } from '@sharedstate/testing';
-import { cookieFrom, request, sessionKey, setup } from './fixtures.ts';
+import { cookieFrom, request, sessionKey, setup, setupWithDefaultLogger } from './fixtures.ts';
 
 /** One request, once the key ring is loaded: begin, run the handler body, compute headers, end. */
 async function visit(
@@ -229,18 +229,32 @@ describe('a session across requests', () => {
     });
   });
 
-  test('a cache that cannot be read leaves the session unavailable; set throws a typed error', async () => {
-    const { handler, cache } = await setup();
+  test('a cache that cannot be read leaves the session unavailable; set throws a typed error with the cause', async () => {
+    const { logger, warnings } = recordingLogger();
+    const { handler, cache } = await setup({ logger });
     const cookie = cookieFrom(
       (await visit(handler, undefined, (s) => s.setString('k', 'v'))).headers.setCookie,
     );
     cache.dispose(); // every call now fails, as a cache outage does
-    await visit(handler, cookie, (s) => {
-      expect(s.isAvailable).toBe(false);
-      expect(s.id).toBe('');
-      expect(s.getString('k')).toBeUndefined();
-      expect(() => s.setString('k', 'new')).toThrow(SessionUnavailableError);
-    });
+    for (let request = 0; request < 3; request++) {
+      await visit(handler, cookie, (s) => {
+        expect(s.isAvailable).toBe(false);
+        expect(s.id).toBe('');
+        expect(s.getString('k')).toBeUndefined();
+        let thrown: unknown;
+        try {
+          s.setString('k', 'new');
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toBeInstanceOf(SessionUnavailableError);
+        const cause = (thrown as Error).cause as Error;
+        expect(cause).toBeInstanceOf(Error);
+        expect((thrown as Error).message).toContain(`(${cause.message})`);
+      });
+    }
+    // Logged once, not once per request: an outage must not write a line per request.
+    expect(warnings).toEqual([expect.stringMatching(/^Session cache read exception/)]);
   });
 
   test('a failed commit fails the request by default, or goes to onCommitError', async () => {
@@ -422,6 +436,54 @@ describe('a session across requests', () => {
     session.setString('k', 'v');
     await expect(handler.end(session)).rejects.toThrow(SessionCommitError);
     await expect(handler.end(session)).rejects.toThrow('synchronous failure');
+  });
+
+  test('a change after the request ended is refused and logged, on an existing session as on a new one', async () => {
+    // The route's `fakeDb().then(() => s.setJson('order', 42)); res.redirect('/me')`: the end of the request
+    // saves the session before the promise runs, so the change could never be saved.
+    const { logger, errors } = recordingLogger();
+    const { handler } = await setup({ logger });
+    const first = await visit(handler, undefined, (s) => s.setString('cart', 'apples'));
+    const existing = await handler.begin(request(cookieFrom(first.headers.setCookie)));
+    expect(existing.isNew).toBe(false);
+    expect(handler.end(existing)).toBeUndefined();
+    expect(() => existing.setJson('order', 42)).toThrow(SessionStateError);
+    expect(() => existing.remove('cart')).toThrow(/session\.remove 'cart' came after the request ended/);
+    expect(() => existing.destroy()).toThrow(SessionStateError);
+    expect(() => existing.update('visits', (n) => ((n as number | undefined) ?? 0) + 1)).toThrow(
+      SessionStateError,
+    );
+    const fresh = await handler.begin(request());
+    expect(handler.end(fresh)).toBeUndefined();
+    expect(() => fresh.setJson('order', 42)).toThrow(
+      /session\.set 'order' came after the request ended and its session was saved: the change would be lost\. Await the work/,
+    );
+    expect(errors).toHaveLength(5);
+    expect(errors[0]).toMatch(/^session\.set 'order' came after the request ended/);
+    // Nothing of it reached the store: the next request sees the session as it was saved.
+    await visit(handler, cookieFrom(first.headers.setCookie), (s) => {
+      expect([s.getString('cart'), s.getJson('order')]).toEqual(['apples', undefined]);
+    });
+  });
+
+  test('without a logger, warnings and errors go to the console; logger: false silences them', async () => {
+    const printed = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      for (const logger of [undefined, false] as const) {
+        const { handler } = await (logger === undefined ? setupWithDefaultLogger() : setup({ logger }));
+        const session = await handler.begin(request());
+        handler.end(session);
+        expect(() => session.setString('k', 'v')).toThrow(SessionStateError);
+      }
+      expect(printed.mock.calls.map(([message]) => message)).toEqual([
+        expect.stringMatching(/^session\.set 'k' came after the request ended/),
+      ]);
+    } finally {
+      printed.mockRestore();
+    }
+    expect(withOptions({ logger: 'console' })).toThrow(
+      'logger must have debug, info, warn, error methods (pino, console and most loggers do), or be false for no logging.',
+    );
   });
 
   test('a new session cannot be established after the response started', async () => {

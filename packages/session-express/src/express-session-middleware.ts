@@ -123,6 +123,11 @@ class PendingResponse implements SessionRequest, SessionReceiver {
     return this.res.headersSent;
   }
 
+  /** res.end() was called: the session is saved, then the response sent. */
+  responseFinished(): boolean {
+    return this.ending || this.res.writableEnded;
+  }
+
   /** Puts the session on the request, hooks the response so the session is saved before it goes out, and goes on. */
   sessionReady(current: Session): void {
     const { req, res, middleware } = this;

@@ -27,6 +27,9 @@ interface Cart {
 
 type ExpressFactory = typeof express5;
 
+/** What the /late route's promise met when it changed the session after the request ended. */
+const lateErrors: unknown[] = [];
+
 function makeApp(
   express: ExpressFactory,
   options: Partial<SessionOptions> = {},
@@ -57,6 +60,14 @@ function makeApp(
     } catch (error) {
       res.end(`refused: ${(error as Error).message}`);
     }
+  });
+  // The `await` forgotten: the change runs after the response went out.
+  app.post('/late/:item', (req, res) => {
+    const s = getSession<Cart>(req);
+    void new Promise((resolve) => setTimeout(resolve, 20))
+      .then(() => s.setJson('items', [...(s.getJson('items') ?? []), String(req.params.item)]))
+      .catch((error: unknown) => void lateErrors.push(error));
+    res.redirect(303, '/cart');
   });
   app.post('/fail/:item', (req) => {
     const s = getSession<Cart>(req);
@@ -423,6 +434,48 @@ describe.each([
       expect(await setCookieForwardedAs(proxiedUrl, undefined)).not.toMatch(/Secure/);
     } finally {
       await new Promise<void>((resolve) => proxied.close(() => resolve()));
+    }
+  });
+
+  test('a change the route did not await is refused and logged on an existing session, as on a new one', async () => {
+    const { logger, errors } = recordingLogger();
+    const { url, server } = await listen(makeApp(express, { logger }).app);
+    try {
+      for (const existing of [true, false]) {
+        const cookie = existing
+          ? cookieOf(await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' }))!
+          : undefined;
+        lateErrors.length = 0;
+        errors.length = 0;
+        const answer = await fetch(`${url}/late/pen`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: cookie === undefined ? {} : { cookie },
+        });
+        expect(answer.status).toBe(303);
+        // The route's promise runs 20 ms after the response; a change it made would be saved by then.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(lateErrors[0]).toBeInstanceOf(SessionStateError);
+        expect(errors).toEqual([expect.stringMatching(/^session\.set 'items' came after the request ended/)]);
+        if (cookie !== undefined) {
+          const cart = await fetch(`${url}/cart`, { headers: { cookie } });
+          expect(await cart.json()).toEqual({ items: ['book'] });
+        }
+      }
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  test('with no logger option, the warning goes to the console; logger: false turns it off', async () => {
+    const printed = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    const made = [await listen(makeApp(express).app), await listen(makeApp(express, { logger: false }).app)];
+    try {
+      for (const { url } of made) await setCookieForwardedAs(url, 'https');
+      expect(printed.mock.calls).toEqual([[expect.stringMatching(/X-Forwarded-Proto says https/)]]);
+    } finally {
+      printed.mockRestore();
+      for (const { server } of made) await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 

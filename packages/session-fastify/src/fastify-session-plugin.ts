@@ -140,6 +140,10 @@ class PendingReply implements SessionRequest, SessionReceiver {
     return this.headersDecided || this.reply.raw.headersSent;
   }
 
+  responseFinished(): boolean {
+    return this.reply.raw.writableEnded;
+  }
+
   sessionReady(current: Session): void {
     const session = current as Session<object>;
     const slots = this.request as unknown as Slots;
@@ -265,11 +269,25 @@ function sessionPlugin(
   done();
 }
 
+type Logger = Exclude<SessionOptions['logger'], false | undefined>;
+
+/**
+ * The app's own logger when Fastify has one (Fastify({ logger: true }), a pino instance, a custom one);
+ * undefined, for session-core's default (the console), when logging is off in Fastify: its stand-in logger
+ * drops every line, and the session's warnings must reach someone.
+ */
+function fastifyLoggerOf(fastify: FastifyInstance): Logger | undefined {
+  const log = fastify.log as Partial<Logger> & { level?: unknown };
+  const stub = log.warn === log.error && log.error === log.info && typeof log.level !== 'string';
+  return stub ? undefined : (log as Logger);
+}
+
 function install(fastify: FastifyInstance, options: FastifySessionPluginOptions): void {
   const given = { ...options } as Record<string, unknown>;
   for (const name of REGISTER_OPTIONS) delete given[name];
   const { properties: propertiesOption, ...sessionOptions } = given;
   const { properties } = readAdapterFlags('Fastify', { properties: propertiesOption }, ['properties']);
+  if (sessionOptions.logger === undefined) sessionOptions.logger = fastifyLoggerOf(fastify);
   const handler = new SessionHandler(sessionOptions as unknown as SessionOptions);
   if (properties) handler.checkPropertyViews();
   // @fastify/session (or @fastify/secure-session) registered first during a migration keeps

@@ -307,6 +307,27 @@ describe.each([
     expect(warnings[0]).toMatch(/X-Forwarded-Proto says https.*Fastify: Fastify\(\{ trustProxy: true \}\)/);
   });
 
+  test('with no logger option, the warning goes to Fastify’s logger when it has one, else to the console', async () => {
+    const lines: string[] = [];
+    const stream = { write: (line: string) => void lines.push(line) };
+    const logged = await listen((await makeApp(make, {}, { logger: { level: 'warn', stream } })).app);
+    await setCookieForwardedAs(logged, 'https');
+    expect(lines.map((line) => JSON.parse(line) as { level: number; msg: string })).toEqual([
+      expect.objectContaining({ level: 40, msg: expect.stringMatching(/X-Forwarded-Proto says https/) }),
+    ]);
+    const printed = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const unlogged = await listen((await makeApp(make)).app);
+      await setCookieForwardedAs(unlogged, 'https');
+      expect(printed.mock.calls).toEqual([[expect.stringMatching(/X-Forwarded-Proto says https/)]]);
+      const silenced = await listen((await makeApp(make, { logger: false })).app);
+      await setCookieForwardedAs(silenced, 'https');
+      expect(printed).toHaveBeenCalledTimes(1);
+    } finally {
+      printed.mockRestore();
+    }
+  });
+
   test('options are checked when the plugin is registered, with what to fix', async () => {
     const base = { cache: new MemoryDistributedCache(), dataProtection: keyRing() };
     const registering = async (options: object) => {

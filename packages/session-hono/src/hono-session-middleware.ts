@@ -59,6 +59,14 @@ class HonoSessionRequest implements SessionRequest {
   responseStarted(): boolean {
     return this.headersDecided;
   }
+
+  /**
+   * Never known: a streamed body goes on after the middleware returned, and may change the session and
+   * commit() it. A change made there without commit() is lost (see docs/adapters/hono.md).
+   */
+  responseFinished(): boolean {
+    return false;
+  }
 }
 
 /**

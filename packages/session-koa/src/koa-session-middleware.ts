@@ -21,6 +21,8 @@ interface KoaContext {
   set(field: string, value: string): void;
   readonly secure: boolean;
   readonly headerSent: boolean;
+  /** Node's response: ended once Koa sent the body. */
+  readonly res: { readonly writableEnded: boolean };
   /** Koa's error handling outside the middleware chain: an error response if it can, and the app's 'error' event. */
   onerror(error: Error): void;
 }
@@ -111,6 +113,10 @@ class KoaSessionRequest implements SessionRequest {
 
   responseStarted(): boolean {
     return this.#ctx.headerSent;
+  }
+
+  responseFinished(): boolean {
+    return this.#ctx.res.writableEnded;
   }
 }
 
