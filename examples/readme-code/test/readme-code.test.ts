@@ -98,6 +98,9 @@ async function codeUnder(path: string, heading: string): Promise<string> {
 /** The README's "Quick start (Express)" code block. */
 const quickStartCode = () => codeUnder('README.md', '## Quick start (Express)');
 
+/** The README's "Quick start without a server (Express)" code block. */
+const noServerQuickStartCode = () => codeUnder('README.md', '## Quick start without a server (Express)');
+
 /** The migration guide's TypeScript example: @types/express-session over our properties view. */
 const migrationTypeScriptCode = () => codeUnder('docs/migrating-from-express-session.md', '## TypeScript');
 
@@ -156,6 +159,17 @@ const countVisits: Exchange = async (browser, first, second) => {
   expect(await (await browser.send(first)).text()).toBe('visit 4');
 };
 
+/**
+ * The quick start without a server: each process keeps its sessions in its memory. They share the key
+ * folder, so the second reads the first one's cookie, but not its data: its count starts over.
+ */
+const visitsInOneProcess: Exchange = async (browser, first, second) => {
+  expect(await (await browser.send(first)).text()).toBe('visit 1');
+  expect(await (await browser.send(first)).text()).toBe('visit 2');
+  expect(await (await browser.send(second)).text()).toBe('visit 1');
+  expect(await (await browser.send(first)).text()).toBe('visit 3');
+};
+
 /** The session-express shop: POST /cart/:item redirects to GET /cart, which either process answers. */
 const fillCart: Exchange = async (browser, first, second) => {
   const added = await browser.send(`${first}cart/book`, 'POST');
@@ -176,6 +190,8 @@ const SERVERS: {
   ready?: string;
   /** Default: countVisits. */
   exchange?: Exchange;
+  /** Where the two processes keep sessions and keys: Redis (REDIS_URL, the default) or PostgreSQL (DATABASE_URL). */
+  store?: 'postgres';
 }[] = [
   {
     name: 'the root quick start (Express)',
@@ -185,6 +201,14 @@ const SERVERS: {
     onPort: 'app.listen(Number(process.env.PORT));',
   },
   {
+    name: 'the root quick start without a server (Express)',
+    file: 'quick-start-no-server',
+    code: noServerQuickStartCode,
+    listen: 'app.listen(3000);',
+    onPort: 'app.listen(Number(process.env.PORT));',
+    exchange: visitsInOneProcess,
+  },
+  {
     name: 'the session-express example',
     file: 'session-express',
     code: () => packageExample('session-express'),
@@ -192,6 +216,14 @@ const SERVERS: {
     onPort: 'app.listen(Number(process.env.PORT));',
     ready: 'cart',
     exchange: fillCart,
+  },
+  {
+    name: "docs/backends/postgres.md's whole story on PostgreSQL (Express)",
+    file: 'postgres-whole-story',
+    code: () => codeUnder('docs/backends/postgres.md', '### The whole story on PostgreSQL'),
+    listen: 'app.listen(3000);',
+    onPort: 'app.listen(Number(process.env.PORT));',
+    store: 'postgres',
   },
   {
     name: 'the session-koa example',
@@ -295,6 +327,8 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
         files: [
           ...PACKAGES.map((name) => `readme-examples/${name}.ts`),
           'servers/quick-start.ts',
+          'servers/quick-start-no-server.ts',
+          'servers/postgres-whole-story.ts',
           'resp3-clients.ts',
           'migration-typescript.ts',
         ],
@@ -530,6 +564,14 @@ new RedisXmlRepository({ redis: 42 });
       const printed = await runScript('dataprotection-postgres', { DATABASE_URL: postgres().url });
       expect(printed).toContain('order 42');
     }, 40_000);
+
+    test.each(
+      SERVERS.filter((server) => server.store === 'postgres').map((server) => [server.name, server] as const),
+    )(
+      '%s, run as two processes on a database without its tables, serves one session: each reads what the other saved',
+      (_name, server) => runAsTwoProcesses(server, { DATABASE_URL: postgres().url }),
+      60_000,
+    );
   });
 
   describeWithService(services.azurite(), 'on Azurite', (azurite) => {
@@ -541,44 +583,49 @@ new RedisXmlRepository({ redis: 42 });
     }, 40_000);
   });
 
-  test.each(SERVERS.map((server) => [server.name, server] as const))(
-    '%s, run as two processes, serves one session: each reads what the other saved',
-    async (_name, server) => {
-      const start = async (label: string) => {
-        const port = await freePort();
-        const child = new ManagedProcess(
-          process.execPath,
-          ['--conditions=source', join('servers', `${server.file}.ts`)],
+  /** Runs a README server as two processes on one store, and a browser's exchange across them. */
+  async function runAsTwoProcesses(server: (typeof SERVERS)[number], env: Record<string, string>) {
+    const start = async (label: string) => {
+      const port = await freePort();
+      const child = new ManagedProcess(
+        process.execPath,
+        ['--conditions=source', join('servers', `${server.file}.ts`)],
+        {
+          description: `${server.name} ${label}`,
+          cwd: app,
+          env: { ...process.env, ...env, PORT: String(port) },
+        },
+      );
+      processes.push(child);
+      const url = `http://127.0.0.1:${port}/`;
+      // A server that crashes (a package that cannot load) fails the test at once, with its output. Once
+      // it answers, its exit at the end of the suite is no failure (hence the catch).
+      const crashed = child.exited.then((code) => {
+        throw new Error(`${child.description} exited with ${code}:\n${child.output}`);
+      });
+      crashed.catch(() => {});
+      await Promise.race([
+        waitUntil(
+          async () => (await fetch(url + (server.ready ?? ''))).ok,
+          `${child.description} to answer`,
           {
-            description: `${server.name} ${label}`,
-            cwd: app,
-            env: { ...process.env, REDIS_URL: redis().url, PORT: String(port) },
+            timeoutMs: 30_000,
           },
-        );
-        processes.push(child);
-        const url = `http://127.0.0.1:${port}/`;
-        // A server that crashes (a package that cannot load) fails the test at once, with its output. Once
-        // it answers, its exit at the end of the suite is no failure (hence the catch).
-        const crashed = child.exited.then((code) => {
-          throw new Error(`${child.description} exited with ${code}:\n${child.output}`);
-        });
-        crashed.catch(() => {});
-        await Promise.race([
-          waitUntil(
-            async () => (await fetch(url + (server.ready ?? ''))).ok,
-            `${child.description} to answer`,
-            {
-              timeoutMs: 30_000,
-            },
-          ),
-          crashed,
-        ]);
-        return url;
-      };
-      const first = await start('A');
-      const second = await start('B');
-      await (server.exchange ?? countVisits)(new CookieJarClient(), first, second);
-    },
+        ),
+        crashed,
+      ]);
+      return url;
+    };
+    const first = await start('A');
+    const second = await start('B');
+    await (server.exchange ?? countVisits)(new CookieJarClient(), first, second);
+  }
+
+  test.each(
+    SERVERS.filter((server) => server.store === undefined).map((server) => [server.name, server] as const),
+  )(
+    '%s, run as two processes, keeps the sessions its text says (shared, or per process without a server)',
+    (_name, server) => runAsTwoProcesses(server, { REDIS_URL: redis().url }),
     60_000,
   );
 });

@@ -426,7 +426,9 @@ const dataOf = (found: [Buffer, number] | null): Uint8Array | undefined =>
 const toVoid = (): void => {};
 
 function translate(error: unknown, operation: string, key: string): unknown {
-  if (error instanceof CacheError || (error instanceof Error && error.name === 'AbortError')) return error;
+  // A caller's abort never comes here (#run rejects with the signal's reason); ioredis's AbortError, for a
+  // command it dropped when its connection closed, is an outage like any other.
+  if (error instanceof CacheError) return error;
   if (isReplyError(error)) {
     if (error.message.startsWith('WRONGTYPE')) {
       return new CacheEntryConflictError(

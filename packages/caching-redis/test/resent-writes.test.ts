@@ -43,6 +43,23 @@ describeWithService(services.redis(), 'a conditional write whose reply is lost',
     ],
   ];
 
+  test.each(resending)(
+    'on %s, a set whose connection is cut after MULTI writes nothing, is not resent outside the transaction, and fails as an outage',
+    async (_name, make) => {
+      const cache = make();
+      await cache.set('warm', bytes('x'));
+      const key = `cut-${Date.now()}`;
+      const cut = proxy.cutAfter('multi\r\n');
+      const written = cache.set(key, bytes('v'), { slidingExpiration: '20m' });
+      await cut;
+      await expect(written).rejects.toThrow(CacheUnavailableError);
+      // Resent after reconnecting, HSET and PEXPIRE would have run on their own, outside MULTI.
+      expect(await cache.get(key)).toBeUndefined();
+      await cache.set(key, bytes('v'), { slidingExpiration: '20m' });
+      expect(text(await cache.get(key))).toBe('v');
+    },
+  );
+
   test.each(resending)('on %s, resent after reconnecting, counts as written, once', async (_name, make) => {
     const cache = make();
     const key = `counter-${Date.now()}`;

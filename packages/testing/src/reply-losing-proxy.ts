@@ -14,24 +14,47 @@ export interface ReplyLosingProxy {
    * after them is dropped and that connection closed. Resolves once that happened.
    */
   loseReplyTo(marker: string | Uint8Array): Promise<void>;
+  /**
+   * Arms the proxy: on the next connection that sends bytes containing `marker`, only the bytes up to the
+   * marker's end reach the server (what follows in that write is lost, as in a cut mid-write); the server's
+   * answer to them reaches the client, then that connection is closed. Resolves once that happened.
+   */
+  cutAfter(marker: string | Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function replyLosingProxy(target: { host: string; port: number }): Promise<ReplyLosingProxy> {
   const sockets = new Set<Socket>();
-  let armed: { marker: Buffer; done: () => void } | undefined;
+  let armed: { marker: Buffer; done: () => void; cut: boolean } | undefined;
   const server = createServer((client) => {
     const upstream = createConnection(target);
     sockets.add(client).add(upstream);
     let losing: (() => void) | undefined;
+    let cutting: (() => void) | undefined;
     client.on('data', (chunk: Buffer) => {
-      if (armed && losing === undefined && chunk.includes(armed.marker)) {
+      if (cutting) return;
+      const at = armed && losing === undefined ? chunk.indexOf(armed.marker) : -1;
+      if (armed && at >= 0) {
+        if (armed.cut) {
+          cutting = armed.done;
+          upstream.write(chunk.subarray(0, at + armed.marker.length));
+          armed = undefined;
+          return;
+        }
         losing = armed.done;
         armed = undefined;
       }
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
+      if (cutting) {
+        const done = cutting;
+        client.end(chunk, () => {
+          upstream.destroy();
+          done();
+        });
+        return;
+      }
       if (losing) {
         const done = losing;
         losing = undefined;
@@ -58,7 +81,12 @@ export async function replyLosingProxy(target: { host: string; port: number }): 
     port: address.port,
     loseReplyTo(marker) {
       return new Promise((resolve) => {
-        armed = { marker: Buffer.from(marker), done: resolve };
+        armed = { marker: Buffer.from(marker), done: resolve, cut: false };
+      });
+    },
+    cutAfter(marker) {
+      return new Promise((resolve) => {
+        armed = { marker: Buffer.from(marker), done: resolve, cut: true };
       });
     },
     async close() {
