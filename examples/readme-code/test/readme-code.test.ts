@@ -95,6 +95,51 @@ async function codeUnder(path: string, heading: string): Promise<string> {
   return code;
 }
 
+/** Every ts code block under a heading of a repository markdown file (to the next heading of its level). */
+async function codeBlocksUnder(path: string, heading: string): Promise<string[]> {
+  const text = await readFile(join(repository, path), 'utf8');
+  const level = heading.slice(0, heading.indexOf(' ') + 1);
+  const section = text.split(heading)[1]?.split(`\n${level}`)[0] ?? '';
+  return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
+}
+
+/**
+ * The two guides for writing a provider of one's own, as files of an app: each guide's class, and the
+ * test that runs the conformance suite on it (for the cache, the guide's node:test version).
+ */
+async function guideFiles(): Promise<Record<string, string>> {
+  const cacheGuide = 'docs/writing-a-cache-provider.md';
+  const [cache] = await codeBlocksUnder(cacheGuide, '## 1. Implement the interface');
+  const nodeTest = (await codeBlocksUnder(cacheGuide, '## 2. Run the conformance suite')).find((code) =>
+    code.includes("from 'node:test'"),
+  );
+  const repositoryGuide = 'docs/writing-a-key-ring-repository.md';
+  const [repository] = await codeBlocksUnder(repositoryGuide, '## 1. Implement the interface');
+  const [repositoryTest] = await codeBlocksUnder(repositoryGuide, '## 2. Run the conformance suite');
+  if (!cache || !nodeTest || !repository || !repositoryTest)
+    throw new Error('a provider guide lost its code');
+  return {
+    'guides/src/my-cache.ts': cache,
+    'guides/test/my-cache.conformance.test.ts': nodeTest,
+    'guides/list-xml-repository.ts': repository,
+    'guides/list-xml-repository.test.ts': repositoryTest,
+    // The repository guide's test is jest's; this runs the same cases where there is no jest.
+    'guides/list-xml-repository.run.ts': `import { repositoryCases, runRepositoryCase } from '@sharedstate/dataprotection-core/testing';
+import { ListXmlRepository } from './list-xml-repository.ts';
+
+for (const testCase of repositoryCases) {
+  await runRepositoryCase(testCase, {
+    createStorage() {
+      const elements: string[] = [];
+      return { open: () => new ListXmlRepository(elements), storeDamaged: async (text) => void elements.push(text) };
+    },
+  });
+}
+console.log(\`\${repositoryCases.length} cases passed\`);
+`,
+  };
+}
+
 /** The README's "Quick start (Express)" code block. */
 const quickStartCode = () => codeUnder('README.md', '## Quick start (Express)');
 
@@ -320,6 +365,8 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
           noEmit: true,
           skipLibCheck: false,
           types: ['node'],
+          // As Node runs them: the guides' files import each other by their .ts names.
+          allowImportingTsExtensions: true,
           // As in a monorepo like this one, which resolves its own packages to their sources through a
           // "source" export condition: published packages must still answer with their built files.
           customConditions: ['source'],
@@ -330,11 +377,20 @@ describeWithService(services.redis(), "The READMEs' code, installed from the pac
           'servers/quick-start-no-server.ts',
           'servers/postgres-whole-story.ts',
           'resp3-clients.ts',
+          'guides/src/my-cache.ts',
+          'guides/test/my-cache.conformance.test.ts',
+          'guides/list-xml-repository.ts',
+          'guides/list-xml-repository.test.ts',
+          'guides/list-xml-repository.run.ts',
           'migration-typescript.ts',
         ],
       }),
     );
     await writeFile(join(app, 'resp3-clients.ts'), RESP3_CLIENTS);
+    for (const [file, code] of Object.entries(await guideFiles())) {
+      await mkdir(join(app, file, '..'), { recursive: true });
+      await writeFile(join(app, file), code);
+    }
     await writeFile(join(app, 'migration-typescript.ts'), await migrationTypeScriptCode());
     await mkdir(join(app, 'readme-examples'));
     for (const name of PACKAGES) {
@@ -553,6 +609,24 @@ new RedisXmlRepository({ redis: 42 });
     },
     40_000,
   );
+
+  test('the cache provider guide’s skeleton passes the conformance suite, run with node:test as the guide says', async () => {
+    const result = await run(process.execPath, ['--test', 'test/my-cache.conformance.test.ts'], {
+      cwd: join(app, 'guides'),
+      timeout: 60_000,
+    }).catch((error: { stdout?: string; message: string }) => {
+      throw new Error(`the guide's conformance test failed: ${error.stdout ?? error.message}`);
+    });
+    expect(result.stdout).toMatch(/pass 1\b[\s\S]*fail 0\b/);
+  }, 70_000);
+
+  test('the key ring repository guide’s repository passes the repository conformance cases', async () => {
+    const { stdout } = await run(process.execPath, ['list-xml-repository.run.ts'], {
+      cwd: join(app, 'guides'),
+      timeout: 60_000,
+    });
+    expect(stdout).toMatch(/^\d+ cases passed\n$/);
+  }, 70_000);
 
   describeWithService(services.postgres(), 'on PostgreSQL', (postgres) => {
     test('the caching-postgres README example runs to its end and prints the cart', async () => {

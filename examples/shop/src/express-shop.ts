@@ -33,7 +33,7 @@ export function expressShop(backend: ShopBackend, instance: string): express.Exp
   app.post('/sign-in', async (req, res) => {
     const s = getSession<ShopSession>(req);
     // A new key on sign-in: a session id planted before sign-in is worth nothing after it.
-    await s.regenerate();
+    await s.renewKey();
     s.setJson('user', String(req.body?.user ?? req.query.user ?? 'guest').slice(0, 40));
     // "Remember me": this session and its cookie outlive the browser and the 20-minute idle timeout.
     if ((req.body?.remember ?? req.query.remember) === '1') s.rememberFor(REMEMBER_FOR);

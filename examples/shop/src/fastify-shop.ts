@@ -12,7 +12,7 @@ export async function fastifyShop(backend: ShopBackend, instance: string): Promi
   const param = (value: string | undefined) => String(value ?? '').slice(0, 40);
   app.post<Query>('/sign-in', async (request, reply) => {
     const s = getSession<ShopSession>(request);
-    await s.regenerate();
+    await s.renewKey();
     s.setJson('user', param(request.query.user) || 'guest');
     if (request.query.remember === '1') s.rememberFor(REMEMBER_FOR);
     return reply.redirect('/', 303);

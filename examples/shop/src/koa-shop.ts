@@ -12,7 +12,7 @@ export function koaShop(backend: ShopBackend, instance: string): Koa {
     const s = getSession<ShopSession>(ctx);
     const param = (name: string) => String(ctx.query[name] ?? '').slice(0, 40);
     if (ctx.method === 'POST' && ctx.path === '/sign-in') {
-      await s.regenerate();
+      await s.renewKey();
       s.setJson('user', param('user') || 'guest');
       if (param('remember') === '1') s.rememberFor(REMEMBER_FOR);
       ctx.redirect('/');

@@ -59,9 +59,14 @@ function clusterSection(view: ShopView, cluster: ClusterView): string {
 <td><form method="post" action="/_demo/stop"><input type="hidden" name="name" value="${escapeHtml(instance.name)}"><button class="stop" id="stop-${escapeHtml(instance.name)}">Stop</button></form></td></tr>`,
     )
     .join('');
-  const revoke = view.cookieKeyId
-    ? `<form method="post" action="/_demo/revoke"><input type="hidden" name="key" value="${escapeHtml(view.cookieKeyId)}"><button id="revoke-key">Revoke the key that protects your cookie</button></form>`
-    : '';
+  // A key revoked already is not offered again (a second revocation would change nothing).
+  const cookieKey = view.keys.find((key) => key.id === view.cookieKeyId);
+  const revoke =
+    view.cookieKeyId === undefined
+      ? ''
+      : cookieKey?.status === 'revoked'
+        ? `<p id="cookie-key-revoked">The key that protects your cookie (<code>${escapeHtml(view.cookieKeyId)}</code>) is revoked: this instance refuses the cookie, and your next sign-in gets a cookie protected with another key.</p>`
+        : `<form method="post" action="/_demo/revoke"><input type="hidden" name="key" value="${escapeHtml(view.cookieKeyId)}"><button id="revoke-key">Revoke the key that protects your cookie</button></form>`;
   return `<h3>Instances behind the proxy</h3>
 <table id="instances"><tr><th>instance</th><th>process</th><th>port</th><th></th></tr>${rows}</table>
 <form method="post" action="/_demo/start"><button id="start-instance">Start a new instance</button></form>

@@ -116,6 +116,9 @@ describeIfChromium(
           );
           expect(await text(page, '#cart')).toContain('Your cart is empty');
           expect(await keyStatus(page, firstKey)).toContain('revoked');
+          // The cookie still names the revoked key: the page says so instead of offering to revoke it again.
+          expect(await page.locator('#revoke-key').count()).toBe(0);
+          expect(await text(page, '#cookie-key-revoked')).toContain(firstKey);
           // Signing in again gets a cookie protected with a new key.
           await page.fill('#user', 'Ada');
           await submit(page, '#sign-in');

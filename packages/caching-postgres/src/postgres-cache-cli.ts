@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { type CliOutput, readCommandLine } from '@sharedstate/shared-helpers';
+import { type CliOutput, postgresUrlProblem, readCommandLine } from '@sharedstate/shared-helpers';
 import pg from 'pg';
 import {
   createTableScript,
@@ -59,6 +59,14 @@ export async function runPostgresCacheCli(
   const connectionString = values.connection ?? env.DATABASE_URL;
   if (!connectionString) {
     io.err('create needs --connection (a postgres:// URL) or DATABASE_URL.\n');
+    return 2;
+  }
+  const problem = postgresUrlProblem(
+    connectionString,
+    values.connection === undefined ? 'DATABASE_URL' : '--connection',
+  );
+  if (problem !== undefined) {
+    io.err(`${problem}\n`);
     return 2;
   }
   const client = new pg.Client({ connectionString });

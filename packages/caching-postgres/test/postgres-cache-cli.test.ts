@@ -39,3 +39,23 @@ test('create without a connection, a bad name or an unknown command fails with t
   expect(await runPostgresCacheCli(['drop'], io)).toBe(2);
   expect(io.stderr).toContain("Unknown command 'drop'");
 });
+
+test('a connection that is not a PostgreSQL URL, or an unknown flag, is refused in one line that says what to give', async () => {
+  for (const [argv, env, line] of [
+    [
+      ['create', '--connection', 'not a url'],
+      {},
+      "--connection 'not a url' is not a URL; give postgres://user:password@host:5432/database.",
+    ],
+    [
+      ['create'],
+      { DATABASE_URL: 'mysql://root@localhost/test' },
+      "DATABASE_URL 'mysql://…' is not a PostgreSQL URL; give postgres://user:password@host:5432/database.",
+    ],
+    [['create', '--conection', 'postgres://x'], {}, "Unknown option '--conection'."],
+  ] as const) {
+    const io = capture();
+    expect(await runPostgresCacheCli([...argv], io, env)).toBe(2);
+    expect(io.stderr.split('\n')[0]).toBe(line);
+  }
+});

@@ -61,7 +61,7 @@ export const REDIS_CACHE_OPTION_NAMES: Readonly<Record<keyof RedisCacheOptions, 
 
 const CONNECTION_SETTING = 'put connection settings in `connection` (a redis:// URL or ioredis options)';
 const ENTRY_LIFETIME =
-  "remove it: each entry's lifetime comes from the options it is set with (a session's `idleTimeout`)";
+  "remove it: each entry's lifetime comes from the options it is set with (a session's `idleTimeout`, such as '1d'; a number there is milliseconds, not connect-redis's seconds)";
 
 /** connect-redis's option names (and ioredis settings given at the top level), and what to use instead. */
 export const OPTIONS_FROM_OTHER_LIBRARIES: Readonly<Record<string, string>> = {

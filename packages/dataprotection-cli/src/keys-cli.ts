@@ -5,7 +5,7 @@ import {
   type DataProtectionProvider,
   MIN_KEY_LIFETIME_MS,
 } from '@sharedstate/dataprotection-core';
-import { parseDuration } from '@sharedstate/shared-helpers';
+import { argumentError, parseDuration } from '@sharedstate/shared-helpers';
 import { describeInvalidElement, describeKey, type KeyDescription } from './key-status.ts';
 import { KeysCliUsageError } from './keys-cli-errors.ts';
 import {
@@ -57,6 +57,13 @@ function parse(argv: string[]) {
   return parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
 }
 
+/** The key manager's advice names the app's options; here the same setting is a command-line option. */
+const inCommandLineTerms = (message: string) =>
+  message.replace(
+    /Set xmlEncryptor \(e\.g\. a CertificateXmlEncryptor\) to protect keys at rest\./,
+    "Pass --certificate and --private-key (the app's protectKeysWithCertificate) to encrypt it at rest.",
+  );
+
 function dateOption(text: string | undefined, option: string): Date | undefined {
   if (text === undefined) return undefined;
   const date = new Date(text);
@@ -81,7 +88,7 @@ export async function runKeysCli(
     ({ values, positionals } = parse(argv));
     command = positionals[0];
   } catch (error) {
-    io.err(`${(error as Error).message}\n\n${USAGE}\n`);
+    io.err(`${argumentError(error)}\n\n${USAGE}\n`);
     return 2;
   }
   if (values.help || command === undefined) {
@@ -105,7 +112,7 @@ export async function runKeysCli(
       logger: {
         debug: () => {},
         info: () => {},
-        warn: (message) => io.err(`warning: ${message}\n`),
+        warn: (message) => io.err(`warning: ${inCommandLineTerms(message)}\n`),
         error: (message) => io.err(`error: ${message}\n`),
       },
     });
@@ -113,7 +120,8 @@ export async function runKeysCli(
     return 0;
   } catch (error) {
     const usage = error instanceof KeysCliUsageError;
-    io.err(`${(error as Error).message}\n${usage ? `\n${USAGE}\n` : ''}`);
+    const message = (!usage && opened?.unreachable?.()) || (error as Error).message;
+    io.err(`${message}\n${usage ? `\n${USAGE}\n` : ''}`);
     return error instanceof DataProtectionConfigurationError ? 2 : 1;
   } finally {
     await opened?.close();

@@ -1,14 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   type CertificateWithPrivateKey,
   FileSystemXmlRepository,
   type XmlRepository,
 } from '@sharedstate/dataprotection-core';
+import { postgresUrlProblem } from '@sharedstate/shared-helpers';
 import { KeysCliUsageError } from './keys-cli-errors.ts';
 
 /** The command-line options that name a key ring repository (exactly one kind) and its keys' encryption. */
 export interface RepositoryOptions {
   dir?: string | undefined;
+  'create-dir'?: boolean | undefined;
   redis?: string | undefined;
   'redis-cluster'?: string | undefined;
   'redis-sentinel'?: string | undefined;
@@ -26,6 +28,7 @@ export interface RepositoryOptions {
 /** The repository options as node:util's parseArgs takes them, for a command line of one's own. */
 export const REPOSITORY_ARGS = {
   dir: { type: 'string' },
+  'create-dir': { type: 'boolean' },
   redis: { type: 'string' },
   'redis-cluster': { type: 'string' },
   'redis-sentinel': { type: 'string' },
@@ -44,10 +47,13 @@ export const REPOSITORY_ARGS = {
 export interface OpenedRepository {
   repository: XmlRepository;
   close(): Promise<void>;
+  /** Says where the store is and why it could not be reached, for a failure of a command; else undefined. */
+  unreachable?(): string | undefined;
 }
 
 export const REPOSITORY_USAGE = `Repository (exactly one):
-  --dir <path>                          a shared folder (FileSystemXmlRepository)
+  --dir <path>                          a shared folder (FileSystemXmlRepository); it must exist, unless
+                                        --create-dir is given (for the first key)
   --redis <url>                         a Redis server, redis:// or rediss:// (RedisXmlRepository)
   --redis-cluster <url>[,<url>...]      some nodes of a Redis Cluster
   --redis-sentinel <host:port>[,...]    Redis Sentinels, with --sentinel-master <name>
@@ -75,8 +81,15 @@ async function peer<T>(load: () => Promise<T>, option: string, packages: string)
 }
 
 const hostAndPort = (text: string, option: string) => {
-  const url = new URL(text.includes('://') ? text : `redis://${text}`);
-  if (!url.hostname) throw new KeysCliUsageError(`${option}: '${text}' is not host:port or a redis:// URL.`);
+  const notRedis = () =>
+    new KeysCliUsageError(`${option}: '${text}' is not host:port or a redis:// or rediss:// URL.`);
+  let url: URL;
+  try {
+    url = new URL(text.includes('://') ? text : `redis://${text}`);
+  } catch {
+    throw notRedis();
+  }
+  if (!url.hostname || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) throw notRedis();
   return { host: url.hostname, port: Number(url.port || 6379) };
 };
 
@@ -88,6 +101,9 @@ export async function openRepository(
   const azure =
     options['azure-connection-string'] ??
     (options['azure-container'] ? env.AZURE_STORAGE_CONNECTION_STRING : undefined);
+  if (options['create-dir'] && options.dir === undefined) {
+    throw new KeysCliUsageError('--create-dir goes with --dir.');
+  }
   const given = (
     [
       ['--dir', options.dir],
@@ -115,6 +131,12 @@ export async function openRepository(
     throw new KeysCliUsageError('--postgres-table goes with --postgres.');
   }
   if (options.dir !== undefined) {
+    // A misspelt path would otherwise list "No keys", and `new` would start a second ring there.
+    if (!options['create-dir'] && !existsSync(options.dir)) {
+      throw new KeysCliUsageError(
+        `--dir '${options.dir}' does not exist. Check the path, or add --create-dir to create it (a new ring's first key).`,
+      );
+    }
     return { repository: new FileSystemXmlRepository({ directory: options.dir }), close: async () => {} };
   }
   if (azure !== undefined || options['azure-container'] !== undefined) {
@@ -136,6 +158,8 @@ export async function openRepository(
     return { repository, close: async () => {} };
   }
   if (options.postgres !== undefined) {
+    const problem = postgresUrlProblem(options.postgres, '--postgres');
+    if (problem !== undefined) throw new KeysCliUsageError(problem);
     const [{ PostgresXmlRepository }, { default: pg }] = await peer(
       () => Promise.all([import('@sharedstate/dataprotection-postgres'), import('pg')]),
       '--postgres',
@@ -158,12 +182,16 @@ export async function openRepository(
   // One try per command: an operator's tool should say "unreachable" within the timeout, not retry on.
   const settings = { maxRetriesPerRequest: 1, connectTimeout: 5_000 };
   let redis: InstanceType<typeof Redis> | InstanceType<typeof Cluster>;
+  let where: string;
   if (options.redis !== undefined) {
-    redis = new Redis(options.redis, settings);
+    const { host, port } = hostAndPort(options.redis, '--redis');
+    where = `Redis at ${host}:${port}`;
+    redis = new Redis(options.redis.includes('://') ? options.redis : `redis://${options.redis}`, settings);
   } else if (options['redis-cluster'] !== undefined) {
     const nodes = options['redis-cluster']
       .split(',')
       .map((node) => hostAndPort(node.trim(), '--redis-cluster'));
+    where = `the Redis Cluster at ${nodes.map((node) => `${node.host}:${node.port}`).join(', ')}`;
     redis = new Cluster(nodes, { redisOptions: settings });
   } else {
     const master = options['sentinel-master'];
@@ -172,16 +200,25 @@ export async function openRepository(
     const sentinels = options['redis-sentinel']!.split(',').map((node) =>
       hostAndPort(node.trim(), '--redis-sentinel'),
     );
+    where = `the Redis Sentinels at ${sentinels.map((node) => `${node.host}:${node.port}`).join(', ')}`;
     redis = new Redis({ ...settings, sentinels, name: master });
   }
-  // Connection errors are reported by the command that fails; ioredis would otherwise print each one.
-  redis.on('error', () => {});
+  // Connection errors are reported by the command that fails (the last one says why); ioredis would
+  // otherwise print each one.
+  let lastConnectionError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    lastConnectionError = error;
+  });
   return {
     repository: new RedisXmlRepository({
       redis,
       ...(options['redis-key'] === undefined ? {} : { key: options['redis-key'] }),
     }),
     close: async () => void redis.disconnect(),
+    unreachable: () =>
+      lastConnectionError === undefined
+        ? undefined
+        : `Could not reach ${where}: ${lastConnectionError.message}.`,
   };
 }
 

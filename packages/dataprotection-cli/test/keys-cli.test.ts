@@ -10,6 +10,9 @@ import {
 import { selfSignedCertificate } from '@sharedstate/testing';
 import { keys, keysJson } from './cli-run.ts';
 
+/** A folder that exists, for usage errors found after the repository option was accepted. */
+const TMP = tmpdir();
+
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'keys-cli-'));
@@ -48,6 +51,15 @@ describe('sharedstate-keys on a folder', () => {
     ]);
     expect(await app.checkForKeyRingChanges()).toBe(true);
     await expect(app.createProtector('p').unprotect(payload)).rejects.toThrow(KeyRevokedError);
+  });
+
+  test('new --create-dir makes the folder of a new ring; its warning names the command line’s --certificate', async () => {
+    const fresh = join(dir, 'ring');
+    const { code, err } = await keys('new', '--dir', fresh, '--create-dir');
+    expect(code).toBe(0);
+    expect(readdirSync(fresh)).toHaveLength(1);
+    expect(err).toMatch(/^warning: No XML encryptor configured\. .*Pass --certificate and --private-key/);
+    expect(err).not.toContain('xmlEncryptor');
   });
 
   test('revoking a key revoked already says so and writes nothing', async () => {
@@ -134,23 +146,28 @@ describe('sharedstate-keys on a folder', () => {
 
   test.each([
     [['list'], /Name the key ring repository/],
-    [
-      ['list', '--dir', '/tmp/a', '--redis', 'redis://localhost'],
-      /Name one repository, not --dir and --redis/,
-    ],
-    [['rotate', '--dir', '/tmp/a'], /Unknown command 'rotate'/],
-    [['new', '--dir', '/tmp/a', '--activation', 'soon'], /--activation: 'soon' is not a date/],
-    [['new', '--dir', '/tmp/a', '--lifetime', 'long'], /--lifetime/],
+    [['list', '--dir', TMP, '--redis', 'redis://localhost'], /Name one repository, not --dir and --redis/],
+    [['rotate', '--dir', TMP], /Unknown command 'rotate'/],
+    [['new', '--dir', TMP, '--activation', 'soon'], /--activation: 'soon' is not a date/],
+    [['new', '--dir', TMP, '--lifetime', 'long'], /--lifetime/],
     // The same rule as createDataProtection's keyLifetime.
-    [
-      ['new', '--dir', '/tmp/a', '--lifetime', '1d'],
-      /--lifetime must be at least one week \('7d'\).*got '1d'/,
-    ],
-    [['revoke', '--dir', '/tmp/a'], /revoke takes one key id/],
-    [['list', '--dir', '/tmp/a', '--certificate', 'c.pem'], /--certificate and --private-key go together/],
+    [['new', '--dir', TMP, '--lifetime', '1d'], /--lifetime must be at least one week \('7d'\).*got '1d'/],
+    [['revoke', '--dir', TMP], /revoke takes one key id/],
+    [['list', '--dir', TMP, '--certificate', 'c.pem'], /--certificate and --private-key go together/],
     [['list', '--redis-sentinel', 'localhost:26379'], /--sentinel-master/],
     [['list', '--azure-container', 'keys'], /--azure-connection-string/],
-    [['list', '--dir', '/tmp/a', '--verbose'], /Unknown option '--verbose'/],
+    [['list', '--dir', TMP, '--verbose'], /^Unknown option '--verbose'\.\n\nUsage:/],
+    // A misspelt folder is not an empty ring.
+    [['list', '--dir', '/no/such/folder'], /^--dir '\/no\/such\/folder' does not exist\. .*--create-dir/],
+    [['list', '--create-dir'], /--create-dir goes with --dir/],
+    [
+      ['list', '--redis', 'http://localhost:6379'],
+      /--redis: 'http:\/\/localhost:6379' is not host:port or a redis:\/\/ or rediss:\/\/ URL/,
+    ],
+    [
+      ['list', '--postgres', 'localhost/keys'],
+      /--postgres 'localhost\/keys' is not a URL; give postgres:\/\//,
+    ],
   ])('%j is a usage error (exit code 2) that says what to fix', async (argv, message) => {
     const { code, err } = await keys(...argv);
     expect(code).toBe(2);

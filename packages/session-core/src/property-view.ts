@@ -82,10 +82,8 @@ export abstract class PropertyView {
   /** A new session (new key, cookie and id; no values) in a new view of the same style, put in this one's place. */
   protected renewed(): Promise<this> {
     const state = this[VIEW];
+    // As express-session's and @fastify/session's: the new session is empty and has a new id.
     return state.session.regenerate().then(() => {
-      state.session.clear();
-      // As express-session's and @fastify/session's: the new session has a new id.
-      state.session.renewId();
       state.detached = true;
       const next = createPropertyView(
         this.constructor as new () => this,

@@ -423,12 +423,17 @@ export class SessionHandler {
         );
       }
     }
-    // A cookie the browser already holds is not sent again (ASP.NET Core does not slide the cookie), unless
-    // rememberFor() changed its lifetime.
+    // A cookie the browser already holds is sent again when rememberFor() changed its lifetime, and a
+    // persistent cookie of cookie.maxAge when the session changed or with `rolling` (express-session's
+    // behaviour; ASP.NET Core never sends it again).
+    const rolled =
+      state.lifetimeMs === undefined &&
+      this.options.cookie.maxAgeMs !== undefined &&
+      (this.options.rolling || state.changed);
     if (
       state.established &&
       state.cookieValue !== undefined &&
-      (state.cookieValue !== state.requestCookie || state.lifetimeChanged)
+      (state.cookieValue !== state.requestCookie || state.lifetimeChanged || rolled)
     ) {
       // The browser's own cookie, sent again, is still percent-encoded as it came; the writer encodes it.
       const value =
@@ -582,7 +587,7 @@ export class SessionHandler {
     }
     if (state.destroyed) {
       if (state.destroySaved) return Promise.resolve();
-      // The entry, and the one a regenerate() in this request replaced.
+      // The entry, and the one a renewKey() or regenerate() in this request replaced.
       const keys = [state.replacedKey, state.hadCookie ? state.key : undefined];
       return this.#removeEntries(session, keys).then(undefined, onFailure);
     }
@@ -594,7 +599,7 @@ export class SessionHandler {
         return Promise.reject(error).then(undefined, onFailure);
       }
       const key = state.key;
-      // After a regenerate() the key is new to the cache: nothing to merge with.
+      // After a new key (renewKey, regenerate) the key is new to the cache: nothing to merge with.
       if (this.options.merge && state.replacedKey === undefined)
         return this.#mergeCommit(session, blob).then(undefined, onFailure);
       const entryOptions = this.#entryOptionsFor(state);
@@ -658,7 +663,7 @@ export class SessionHandler {
   }
 
   /**
-   * Removes entries the request's cookie may still name (destroy(), or the old key after regenerate()) and
+   * Removes entries the request's cookie may still name (destroy(), or the old key after renewKey() or regenerate()) and
    * forgets that cookie.
    */
   async #removeEntries(session: Session<object>, keys: (string | undefined)[]): Promise<void> {

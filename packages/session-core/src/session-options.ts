@@ -27,10 +27,11 @@ export interface SessionCookieOptions {
   /** CHIPS partitioned cookie (for embedded third-party contexts); requires secure. */
   partitioned?: boolean;
   /**
-   * Makes the cookie persistent: it outlives the browser session and expires this long after the session
-   * was established (or regenerated), as ASP.NET Core's `Cookie.MaxAge`. It is not re-sent as the session
-   * is used, so this is an absolute lifetime; the data still expires after `idleTimeout` without use.
-   * At most 400 days (browsers cap a cookie's lifetime there). Default none: a browser-session cookie.
+   * Makes the cookie persistent: it outlives the browser session and expires this long after it was last
+   * sent: when the session was established or got a new key, and again whenever a request changes it (as
+   * express-session does; with `rolling`, on every response). The data still expires after `idleTimeout`
+   * without use. At most 400 days (browsers cap a cookie's lifetime there). Default none: a
+   * browser-session cookie.
    */
   maxAge?: Duration;
 }
@@ -81,6 +82,12 @@ export interface SessionOptions {
    * Needs a cache with conditional writes (`setIfUnchanged`). See docs/concurrent-updates.md.
    */
   concurrentUpdates?: 'last-write-wins' | 'merge';
+  /**
+   * With `cookie.maxAge`: send the persistent cookie again, with a full Max-Age, on every response of an
+   * established session (express-session's `rolling`), so an active user is never signed out by the cookie
+   * running out. Default false: it is sent again only when the request changed the session.
+   */
+  rolling?: boolean;
 }
 
 export interface ResolvedSessionOptions {
@@ -100,6 +107,7 @@ export interface ResolvedSessionOptions {
   clock: Clock;
   /** concurrentUpdates is 'merge'. */
   merge: boolean;
+  rolling: boolean;
 }
 
 // Records over the interfaces' keys, so the compiler keeps these lists complete and exact.
@@ -116,6 +124,7 @@ const OPTION_NAMES: Record<keyof SessionOptions, true> = {
   logger: true,
   clock: true,
   concurrentUpdates: true,
+  rolling: true,
 };
 const COOKIE_OPTION_NAMES: Record<keyof SessionCookieOptions, true> = {
   name: true,
@@ -146,7 +155,6 @@ const FROM_OTHER_LIBRARIES: Record<string, string> = {
   maxAge:
     'use `idleTimeout` for how long an unused session lives (sliding, on the server), or `cookie.maxAge` for ' +
     'a cookie that outlives the browser session',
-  rolling: `remove it: ${RENEWED}`,
   renew: `remove it: ${RENEWED}`,
   resave: 'remove it: an unchanged session is never rewritten',
   saveUninitialized: 'remove it: nothing is stored and no cookie is sent until a value is set',
@@ -155,7 +163,8 @@ const FROM_OTHER_LIBRARIES: Record<string, string> = {
   proxy: "remove it: `cookie.secure: 'auto'` follows the framework's trust-proxy setting",
   signed: 'remove it: the cookie is always encrypted and authenticated by `dataProtection`',
   autoCommit: 'remove it: the session is always saved before the response is sent',
-  overwrite: 'remove it: the session cookie is set once, when the session starts',
+  overwrite:
+    'remove it: the session cookie is set when the session starts, and again as `cookie.maxAge` and `rolling` say',
   trustProxy:
     "the Hono adapter takes it as its second argument, session(options, { trustProxy: true }); Express's and " +
     "Koa's adapters follow the framework's own trust-proxy setting",
@@ -286,6 +295,23 @@ function duration(value: Duration, name: string): number {
   return parseDuration(value, name, SessionConfigurationError);
 }
 
+/** What a bare number means, said where one too small for a lifetime was given (connect-redis's ttl is seconds). */
+const MILLISECONDS = " (a number is milliseconds: write '20m', '1d', or 20 * 60_000)";
+
+/**
+ * A session that lives under a second ends between two requests: every request would start a new one. Such
+ * a value is a unit mistaken (`idleTimeout: 20` meant as minutes or seconds), not a wish.
+ */
+function idleTimeout(value: Duration | undefined): number {
+  const idleTimeoutMs = duration(value ?? '20m', 'idleTimeout');
+  if (idleTimeoutMs < 1000) {
+    throw new SessionConfigurationError(
+      `idleTimeout must be at least one second, or every request would start a new session; got ${String(value)}${typeof value === 'number' ? MILLISECONDS : ''}.`,
+    );
+  }
+  return idleTimeoutMs;
+}
+
 /** Validates the options once, when the middleware is created, naming what to fix. */
 export function resolveSessionOptions(options: SessionOptions): ResolvedSessionOptions {
   if (options === null || typeof options !== 'object')
@@ -340,7 +366,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
   const maxAgeMs = cookie.maxAge === undefined ? undefined : duration(cookie.maxAge, 'cookie.maxAge');
   if (maxAgeMs !== undefined && maxAgeMs < 1000) {
     throw new SessionConfigurationError(
-      `cookie.maxAge must be at least one second (a cookie's Max-Age is in whole seconds); got ${String(cookie.maxAge)}.`,
+      `cookie.maxAge must be at least one second (a cookie's Max-Age is in whole seconds); got ${String(cookie.maxAge)}${MILLISECONDS}.`,
     );
   }
   if (maxAgeMs !== undefined && maxAgeMs > MAX_LIFETIME_MS) {
@@ -361,7 +387,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
   return {
     cache,
     dataProtection,
-    idleTimeoutMs: duration(options.idleTimeout ?? '20m', 'idleTimeout'),
+    idleTimeoutMs: idleTimeout(options.idleTimeout),
     ioTimeoutMs: options.ioTimeout === false ? undefined : duration(options.ioTimeout ?? '1m', 'ioTimeout'),
     keyRingWaitMs:
       options.keyRingWait === false ? 0 : duration(options.keyRingWait ?? '250ms', 'keyRingWait'),
@@ -381,7 +407,15 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     logger: resolveLogger(options.logger),
     clock: options.clock ?? systemClock,
     merge: resolveMerge(options.concurrentUpdates, cache),
+    rolling: resolveRolling(options.rolling),
   };
+}
+
+function resolveRolling(rolling: unknown): boolean {
+  if (rolling === undefined) return false;
+  if (typeof rolling !== 'boolean')
+    throw new SessionConfigurationError(`rolling must be true or false; got ${String(rolling)}.`);
+  return rolling;
 }
 
 function resolveLogger(logger: SessionOptions['logger']): Logger | undefined {

@@ -12,7 +12,7 @@ export class SessionState {
   key: string;
   /** The protected cookie value for `key`; made only when the session is established. */
   cookieValue: string | undefined;
-  /** The key the request came with, when regenerate() replaced it; its entry is removed on commit. */
+  /** The key the request came with, when renewKey() or regenerate() replaced it; its entry is removed on commit. */
   replacedKey: string | undefined = undefined;
   /** A valid session cookie came with the request. */
   readonly hadCookie: boolean;
@@ -26,6 +26,8 @@ export class SessionState {
   /** Why the session is unavailable (the cache's or the key ring's error), carried by SessionUnavailableError. */
   unavailableCause: unknown = undefined;
   modified = false;
+  /** The app changed the session in this request (kept after the save, for the cookie's re-sending). */
+  changed = false;
   established: boolean;
   destroyed = false;
   destroySaved = false;

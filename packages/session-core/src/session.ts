@@ -168,6 +168,7 @@ export class Session<TData extends object = Record<string, unknown>> {
     entries.set(key, value);
     this.#size = size;
     state.modified = true;
+    state.changed = true;
     this.#changes?.push({ kind: 'set', key, value });
   }
 
@@ -183,6 +184,7 @@ export class Session<TData extends object = Record<string, unknown>> {
     this.#entries!.delete(key);
     this.#size -= entryCost(key, previous);
     state.modified = true;
+    state.changed = true;
     this.#changes?.push({ kind: 'remove', key });
   }
 
@@ -195,6 +197,7 @@ export class Session<TData extends object = Record<string, unknown>> {
     if (entries === undefined || entries.size === (lifetime === undefined ? 0 : 1)) return;
     this.#clearKeepingLifetime(entries);
     state.modified = true;
+    state.changed = true;
     this.#changes?.push({ kind: 'clear' });
   }
 
@@ -214,7 +217,8 @@ export class Session<TData extends object = Record<string, unknown>> {
    * for `lifetime`; the stored session lives at least that long without use, on every instance and across
    * later saves. Once more than half the lifetime has passed, the next request sends the cookie again with
    * its full lifetime, so a user who keeps coming back stays signed in. `false` goes back to the
-   * middleware's settings. Call it at sign-in, after regenerate(), while the response has not started.
+   * middleware's settings. Call it at sign-in, after renewKey() or regenerate(), while the response has not
+   * started.
    */
   rememberFor(lifetime: Duration | false): void {
     this.#refuseAfterEnd('rememberFor');
@@ -332,20 +336,37 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   /**
-   * Moves the session to a new key (and cookie), keeping its data, and removes the old entry: call after
-   * sign-in, so a session id planted before sign-in is worthless (session fixation).
+   * Moves the session to a new key (and cookie), keeping its values and `id`, and removes the old entry:
+   * call at sign-in, so a session key planted before sign-in is worthless (session fixation). The cart a
+   * visitor filled before signing in stays.
+   */
+  renewKey(): Promise<void> {
+    // biome-ignore lint/complexity/noArguments: a callback is refused, so it is not declared
+    refuseArguments('renewKey', arguments.length, 'use `await session.renewKey()`, then answer');
+    return this.#renewKey('renewKey');
+  }
+
+  /**
+   * express-session's regenerate: a new, empty session in this one's place (new key, cookie and `id`; its
+   * old entry removed), at sign-in or sign-out. A lifetime from rememberFor() is kept. To keep the values,
+   * use renewKey().
    */
   regenerate(): Promise<void> {
     // biome-ignore lint/complexity/noArguments: a callback is refused, so it is not declared
     refuseArguments('regenerate', arguments.length, 'use `await session.regenerate()`, then answer');
-    return this.#regenerate();
+    return this.#renewKey('regenerate').then(() => {
+      this.clear();
+      this.#idBytes = undefined;
+    });
   }
 
-  async #regenerate(): Promise<void> {
-    this.#refuseAfterEnd('regenerate');
+  async #renewKey(method: string): Promise<void> {
+    this.#refuseAfterEnd(method);
     const state = this.#availableState();
     if (state.request.responseStarted()) {
-      throw new SessionStateError('The session cannot be regenerated after the response has started.');
+      throw new SessionStateError(
+        `session.${method}() cannot run after the response has started: the new cookie goes out with the headers.`,
+      );
     }
     const key = this.#host.newKey();
     if (state.hadCookie && state.replacedKey === undefined) state.replacedKey = state.key;
@@ -353,6 +374,7 @@ export class Session<TData extends object = Record<string, unknown>> {
     state.cookieValue = this.#host.cookieValueFor(key);
     state.established = true;
     state.modified = true;
+    state.changed = true;
     // A remembered session's new cookie goes out with its full lifetime (see SessionHandler.responseHeaders).
     if (state.lifetimeMs !== undefined) this.#stampLifetime(state, state.lifetimeMs);
   }
@@ -436,11 +458,6 @@ export class Session<TData extends object = Record<string, unknown>> {
   snapshot(): SessionSnapshot {
     this.#idBytes ??= randomBytes(16);
     return { id: this.#idBytes, entries: this.#entries ?? new Map() };
-  }
-
-  /** @internal a new id, made when next read or saved (the property view's regenerate starts a new session) */
-  renewId(): void {
-    this.#idBytes = undefined;
   }
 
   /** @internal fills the session with what the cache returned */

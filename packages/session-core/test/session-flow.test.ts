@@ -132,19 +132,41 @@ describe('a session across requests', () => {
     }
   });
 
-  test('regenerate moves the data to a new key and removes the old entry', async () => {
+  test('renewKey moves the data and the id to a new key and removes the old entry', async () => {
     const { handler, cache } = await setup();
     const { headers, session: before } = await visit(handler, undefined, (s) =>
       s.setString('cart', '3 books'),
     );
     const oldKey = sessionKey(before);
-    const after = await visit(handler, cookieFrom(headers.setCookie), async (s) => s.regenerate());
+    const id = before.id;
+    const after = await visit(handler, cookieFrom(headers.setCookie), async (s) => s.renewKey());
     expect(sessionKey(after.session)).not.toBe(oldKey);
     expect(after.headers.setCookie).toBeDefined();
     expect(await cache.get(oldKey)).toBeUndefined();
-    await visit(handler, cookieFrom(after.headers.setCookie), (s) =>
-      expect(s.getString('cart')).toBe('3 books'),
+    await visit(handler, cookieFrom(after.headers.setCookie), (s) => {
+      expect(s.getString('cart')).toBe('3 books');
+      expect(s.id).toBe(id);
+    });
+  });
+
+  test('regenerate, as express-session’s: a new, empty session with a new id, the old entry removed', async () => {
+    const { handler, cache } = await setup();
+    const { headers, session: before } = await visit(handler, undefined, (s) =>
+      s.setString('cart', '3 books'),
     );
+    const oldKey = sessionKey(before);
+    const id = before.id;
+    const after = await visit(handler, cookieFrom(headers.setCookie), async (s) => {
+      await s.regenerate();
+      expect(s.keys()).toEqual([]);
+      s.setString('user', 'ada');
+    });
+    expect(sessionKey(after.session)).not.toBe(oldKey);
+    expect(await cache.get(oldKey)).toBeUndefined();
+    await visit(handler, cookieFrom(after.headers.setCookie), (s) => {
+      expect([s.getString('cart'), s.getString('user')]).toEqual([undefined, 'ada']);
+      expect(s.id).not.toBe(id);
+    });
   });
 
   test('destroy removes the entry and expires the cookie', async () => {
@@ -532,7 +554,7 @@ describe('a session across requests', () => {
     expect(expiresOf(renewed.headers.setCookie)).toBe(Date.UTC(2030, 0, 17) + 30 * day);
   });
 
-  test('cookie.maxAge makes the cookie persistent, set once when the session is established', async () => {
+  test('cookie.maxAge makes the cookie persistent: set when the session is established, and again when it changes', async () => {
     const { handler } = await setup({ cookie: { maxAge: '30d' } });
     const before = Date.now();
     const first = await visit(handler, undefined, (s) => s.setString('user', 'ada'));
@@ -544,16 +566,34 @@ describe('a session across requests', () => {
     // Expires is whole seconds: within a second of 30 days from now.
     expect(expires).toBeGreaterThanOrEqual(before + 30 * 86_400_000 - 1000);
     expect(expires).toBeLessThanOrEqual(Date.now() + 30 * 86_400_000);
-    // As ASP.NET Core does, the cookie is not re-sent as the session is used: reads and writes alike.
+    // As express-session does (ASP.NET Core never does): a request that changes the session sends the
+    // cookie again with a full lifetime, so a user who keeps using the site keeps it; a read does not.
     const cookie = cookieFrom(header);
     const write = await visit(handler, cookie, (s) => s.setString('user', 'grace'));
-    expect(write.headers.setCookie).toBeUndefined();
+    expect(write.headers.setCookie).toMatch(/^sharedstate\.sid=CfDJ8[^;]+; Max-Age=2592000; /);
+    expect(cookieFrom(write.headers.setCookie)).toBe(cookie);
+    const read = await visit(handler, cookie, (s) => s.getString('user'));
+    expect(read.headers.setCookie).toBeUndefined();
     // regenerate() (at sign-in) issues a new one, with a fresh lifetime; destroy() expires it with no Max-Age.
     const regenerated = await visit(handler, cookie, (s) => s.regenerate());
     expect(regenerated.headers.setCookie).toMatch(/; Max-Age=2592000; /);
     const destroyed = await visit(handler, cookieFrom(regenerated.headers.setCookie), (s) => s.destroy());
     expect(destroyed.headers.setCookie).toMatch(/Expires=Thu, 01 Jan 1970/);
     expect(destroyed.headers.setCookie).not.toMatch(/Max-Age/);
+  });
+
+  test('rolling sends the persistent cookie again on every response, reads included', async () => {
+    const { handler } = await setup({ cookie: { maxAge: '1h' }, rolling: true });
+    const first = await visit(handler, undefined, (s) => s.setString('user', 'ada'));
+    const cookie = cookieFrom(first.headers.setCookie);
+    const read = await visit(handler, cookie, (s) => s.getString('user'));
+    expect(read.headers.setCookie).toMatch(/^sharedstate\.sid=CfDJ8[^;]+; Max-Age=3600; /);
+    // Without cookie.maxAge the cookie lasts as long as the browser: nothing to renew.
+    const { handler: browserSession } = await setup({ rolling: true });
+    const made = await visit(browserSession, undefined, (s) => s.setString('user', 'ada'));
+    const again = await visit(browserSession, cookieFrom(made.headers.setCookie), (s) => s.getString('user'));
+    expect(again.headers.setCookie).toBeUndefined();
+    expect(withOptions({ rolling: 'yes' })).toThrow('rolling must be true or false; got yes.');
   });
 
   test('rememberFor keeps one session and its cookie beyond the idle timeout, across later saves, until undone', async () => {
@@ -885,9 +925,16 @@ describe('a session across requests', () => {
       /'cookie\.expires': use `cookie\.maxAge`/,
     );
     expect(withOptions({ cookie: { maxAge: 500 } })).toThrow(/cookie\.maxAge must be at least one second/);
+    expect(withOptions({ cookie: { maxAge: 500 } })).toThrow(/got 500 \(a number is milliseconds/);
+    // idleTimeout: 20 meant as minutes (or connect-redis's ttl in seconds) is 20 ms: every request a new session.
+    expect(withOptions({ idleTimeout: 20 })).toThrow(
+      "idleTimeout must be at least one second, or every request would start a new session; got 20 (a number is milliseconds: write '20m', '1d', or 20 * 60_000).",
+    );
+    expect(withOptions({ idleTimeout: '500ms' })).toThrow(/idleTimeout must be at least one second/);
+    expect(withOptions({ idleTimeout: 1000 })).not.toThrow();
     expect(withOptions({ cookie: { maxAge: 'forever' } })).toThrow(/cookie\.maxAge/);
     expect(withOptions({ idleTimout: '5m' })).toThrow(
-      "Unknown session option 'idleTimout': the options are cache, dataProtection, idleTimeout, ioTimeout, keyRingWait, cookie, load, maxSessionSize, onCommitError, logger, clock, concurrentUpdates.",
+      "Unknown session option 'idleTimout': the options are cache, dataProtection, idleTimeout, ioTimeout, keyRingWait, cookie, load, maxSessionSize, onCommitError, logger, clock, concurrentUpdates, rolling.",
     );
     expect(withOptions({ cookie: { sameSite: 'lax', sameSitee: 'strict' } })).toThrow(
       /'cookie\.sameSitee': the options are name, path, domain/,

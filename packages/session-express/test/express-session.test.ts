@@ -109,7 +109,7 @@ function makeApp(
     res.send('ok');
   });
   app.post('/login', async (req, res) => {
-    await getSession(req).regenerate();
+    await getSession(req).renewKey();
     getSession(req).setString('user', 'ada');
     res.send('welcome');
   });
@@ -313,7 +313,7 @@ describe.each([
     }
   });
 
-  test('login regenerates the session key; logout deletes the cookie', async () => {
+  test('login renews the session key, the values kept; logout deletes the cookie', async () => {
     const first = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
     const before = cookieOf(first)!;
     const login = await fetch(`${url}/login`, { method: 'POST', headers: { cookie: before } });
@@ -406,7 +406,7 @@ describe.each([
     }
   });
 
-  test('cookie.maxAge gives a persistent cookie, sent when the session is established', async () => {
+  test('cookie.maxAge gives a persistent cookie, sent when the session is established and when it changes', async () => {
     const made = makeApp(express, { cookie: { maxAge: '14d' } });
     const { url: persistentUrl, server: persistent } = await listen(made.app);
     try {
@@ -419,7 +419,9 @@ describe.each([
         redirect: 'manual',
         headers: { cookie: cookieOf(added)! },
       });
-      expect(again.headers.get('set-cookie')).toBeNull();
+      expect(again.headers.get('set-cookie')).toMatch(/^sharedstate\.sid=[^;]+; Max-Age=1209600; /);
+      const read = await fetch(`${persistentUrl}/cart`, { headers: { cookie: cookieOf(added)! } });
+      expect(read.headers.get('set-cookie')).toBeNull();
     } finally {
       await new Promise<void>((resolve) => persistent.close(() => resolve()));
     }

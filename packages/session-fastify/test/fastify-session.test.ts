@@ -118,10 +118,10 @@ describe.each([
     expect(errors.join('\n')).toMatch(/could not be saved/);
   });
 
-  test('regenerate() gives a new key (sign-in); destroy() deletes the cookie (sign-out)', async () => {
+  test('renewKey() gives a new key, the values kept (sign-in); destroy() deletes the cookie (sign-out)', async () => {
     const { app } = await makeApp(make);
     app.post('/login', async (request) => {
-      await request.session.regenerate();
+      await request.session.renewKey();
       return 'signed in';
     });
     app.post('/logout', async (request) => {
@@ -279,7 +279,7 @@ describe.each([
     });
   });
 
-  test('cookie.maxAge gives a persistent cookie, sent when the session is established', async () => {
+  test('cookie.maxAge gives a persistent cookie, sent when the session is established and when it changes', async () => {
     const url = await listen((await makeApp(make, { cookie: { maxAge: '14d' } })).app);
     const added = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
     expect(added.headers.get('set-cookie')).toMatch(
@@ -290,7 +290,9 @@ describe.each([
       redirect: 'manual',
       headers: { cookie: cookieOf(added)! },
     });
-    expect(again.headers.get('set-cookie')).toBeNull();
+    expect(again.headers.get('set-cookie')).toMatch(/^sharedstate\.sid=[^;]+; Max-Age=1209600; /);
+    const read = await fetch(`${url}/cart`, { headers: { cookie: cookieOf(added)! } });
+    expect(read.headers.get('set-cookie')).toBeNull();
   });
 
   test('with Fastify’s trustProxy, the cookie is Secure for X-Forwarded-Proto https', async () => {

@@ -179,10 +179,10 @@ describe.each([
     }
   });
 
-  test('login regenerates the session key; logout deletes the cookie', async () => {
+  test('login renews the session key, the values kept; logout deletes the cookie', async () => {
     const { app } = makeApp(kit);
     app.post('/login', async (c) => {
-      await c.get('session').regenerate();
+      await c.get('session').renewKey();
       return c.text('signed in');
     });
     app.post('/logout', (c) => {
@@ -210,7 +210,7 @@ describe.each([
     }
   });
 
-  test('cookie.maxAge gives a persistent cookie, sent when the session is established', async () => {
+  test('cookie.maxAge gives a persistent cookie, sent when the session is established and when it changes', async () => {
     const { url, server } = await listen(makeApp(kit, { cookie: { maxAge: '14d' } }).app);
     try {
       const added = await fetch(`${url}/add/book`, { method: 'POST', redirect: 'manual' });
@@ -222,7 +222,9 @@ describe.each([
         redirect: 'manual',
         headers: { cookie: cookieOf(added)! },
       });
-      expect(again.headers.get('set-cookie')).toBeNull();
+      expect(again.headers.get('set-cookie')).toMatch(/^sharedstate\.sid=[^;]+; Max-Age=1209600; /);
+      const read = await fetch(`${url}/cart`, { headers: { cookie: cookieOf(added)! } });
+      expect(read.headers.get('set-cookie')).toBeNull();
     } finally {
       await close(server);
     }

@@ -41,7 +41,7 @@ function makeApp(Koa: typeof Koa3, options: Partial<SessionOptions> = {}, before
     } else if (ctx.path === '/cart') {
       ctx.body = { items: s.getJson('items') ?? [] };
     } else if (ctx.path === '/login') {
-      await s.regenerate();
+      await s.renewKey();
       ctx.body = 'welcome';
     } else if (ctx.path === '/logout') {
       // koa-session's sign-out.

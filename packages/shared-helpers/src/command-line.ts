@@ -11,6 +11,18 @@ type Parsed<T extends ParseArgsOptionsConfig> = ReturnType<
 >;
 
 /**
+ * One line for what parseArgs refused: its first sentence (`Unknown option '--dri'.`), without its advice on
+ * positionals that start with '-', which is no help with a misspelt flag.
+ */
+export function argumentError(error: unknown): string {
+  // parseArgs's errors may come from another realm (a test runner's): read the message, not instanceof.
+  const given = (error as { message?: unknown } | undefined)?.message;
+  const message = typeof given === 'string' ? given : String(error);
+  const first = message.split(/(?<=\.) /, 1)[0]!;
+  return first.endsWith('.') ? first : `${first}.`;
+}
+
+/**
  * Reads `<command> [options]` the way every sharedstate tool does: the command and its options, or the exit
  * code to end with instead. Arguments the options refuse, or no command, end with 2 and the usage on stderr;
  * `--help` (which `options` must declare) with 0 and the usage on stdout.
@@ -25,7 +37,7 @@ export function readCommandLine<T extends ParseArgsOptionsConfig>(
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
-    io.err(`${(error as Error).message}\n\n${usage}\n`);
+    io.err(`${argumentError(error)}\n\n${usage}\n`);
     return 2;
   }
   const command = parsed.positionals[0];

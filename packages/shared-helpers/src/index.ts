@@ -1,6 +1,6 @@
 export { boundedCall } from './bounded-call.ts';
 export { type Clock, systemClock } from './clock.ts';
-export { type CliOutput, readCommandLine } from './command-line.ts';
+export { argumentError, type CliOutput, readCommandLine } from './command-line.ts';
 export { type Duration, parseDuration } from './duration.ts';
 export { bytesToGuid, guidToBytes, isGuid } from './guid-bytes.ts';
 export type { IoRedisClient } from './ioredis-client.ts';
@@ -17,6 +17,7 @@ export {
 } from './node-redis-client.ts';
 export type { OptionErrorClass } from './option-error.ts';
 export { type PostgresPoolLike, runLockedDdl } from './postgres-ddl.ts';
+export { postgresUrlProblem } from './postgres-url.ts';
 export {
   answerAsServiceUnavailable,
   isServiceUnavailable,
