@@ -15,9 +15,19 @@ describeWithService(services.redis({ spawn: true }), 'a watching app shuts down'
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       let output = '';
+      // Bounded, so that a hung app still reaches the finally below and is killed (a child left running
+      // would keep jest from exiting).
       const printed = (text: string) =>
-        new Promise<void>((resolve) => {
-          const check = () => output.includes(text) && resolve();
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`the app never printed '${text}': ${output}`)),
+            10_000,
+          );
+          const check = () => {
+            if (!output.includes(text)) return;
+            clearTimeout(timer);
+            resolve();
+          };
           app.stdout.on('data', (chunk: Buffer) => {
             output += chunk.toString();
             check();
