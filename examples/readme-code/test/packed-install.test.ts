@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CookieJarClient, freePort, ManagedProcess, waitUntil } from '@sharedstate/testing';
+import { CookieJarClient, type ManagedProcess } from '@sharedstate/testing';
+import { startApp } from './app-process.ts';
 
 const run = promisify(execFile);
 const repository = fileURLToPath(new URL('../../../', import.meta.url));
@@ -71,22 +72,7 @@ test.each(['npm', 'pnpm'] as const)(
       join(app, 'app.ts'),
       code.replace('app.listen(3000);', 'app.listen(Number(process.env.PORT));'),
     );
-    const port = await freePort();
-    const child = new ManagedProcess(process.execPath, ['app.ts'], {
-      description: `the quick start installed with ${manager}`,
-      cwd: app,
-      env: { ...process.env, PORT: String(port) },
-    });
-    processes.push(child);
-    const url = `http://127.0.0.1:${port}/`;
-    const crashed = child.exited.then((exit) => {
-      throw new Error(`${child.description} exited with ${exit}:\n${child.output}`);
-    });
-    crashed.catch(() => {});
-    await Promise.race([
-      waitUntil(async () => (await fetch(`${url}nothing`)).status === 404, 'it to answer'),
-      crashed,
-    ]);
+    const url = await startApp(processes, `the quick start installed with ${manager}`, app, ['app.ts'], {});
     const browser = new CookieJarClient();
     expect(await (await browser.send(url)).text()).toBe('visit 1');
     expect(await (await browser.send(url)).text()).toBe('visit 2');

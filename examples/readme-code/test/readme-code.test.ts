@@ -15,14 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import {
-  CookieJarClient,
-  describeWithService,
-  freePort,
-  ManagedProcess,
-  services,
-  waitUntil,
-} from '@sharedstate/testing';
+import { CookieJarClient, describeWithService, type ManagedProcess, services } from '@sharedstate/testing';
+import { startApp } from './app-process.ts';
 
 const run = promisify(execFile);
 const repository = fileURLToPath(new URL('../../../', import.meta.url));
@@ -659,37 +653,15 @@ new RedisXmlRepository({ redis: 42 });
 
   /** Runs a README server as two processes on one store, and a browser's exchange across them. */
   async function runAsTwoProcesses(server: (typeof SERVERS)[number], env: Record<string, string>) {
-    const start = async (label: string) => {
-      const port = await freePort();
-      const child = new ManagedProcess(
-        process.execPath,
+    const start = (label: string) =>
+      startApp(
+        processes,
+        `${server.name} ${label}`,
+        app,
         ['--conditions=source', join('servers', `${server.file}.ts`)],
-        {
-          description: `${server.name} ${label}`,
-          cwd: app,
-          env: { ...process.env, ...env, PORT: String(port) },
-        },
+        env,
+        server.ready,
       );
-      processes.push(child);
-      const url = `http://127.0.0.1:${port}/`;
-      // A server that crashes (a package that cannot load) fails the test at once, with its output. Once
-      // it answers, its exit at the end of the suite is no failure (hence the catch).
-      const crashed = child.exited.then((code) => {
-        throw new Error(`${child.description} exited with ${code}:\n${child.output}`);
-      });
-      crashed.catch(() => {});
-      await Promise.race([
-        waitUntil(
-          async () => (await fetch(url + (server.ready ?? ''))).ok,
-          `${child.description} to answer`,
-          {
-            timeoutMs: 30_000,
-          },
-        ),
-        crashed,
-      ]);
-      return url;
-    };
     const first = await start('A');
     const second = await start('B');
     await (server.exchange ?? countVisits)(new CookieJarClient(), first, second);

@@ -14,6 +14,16 @@ export function request(cookieHeader?: string, secure = false): SessionRequest &
   return req;
 }
 
+/** What `run` throws (undefined when it does not), for assertions on the error's message and cause. */
+export function thrownBy(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
 /** Turns a Set-Cookie header into the Cookie header a browser would send back. */
 export function cookieFrom(setCookie: string | undefined): string {
   if (!setCookie) throw new Error('no Set-Cookie');

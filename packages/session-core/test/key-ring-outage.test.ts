@@ -7,7 +7,7 @@ import {
 } from '@sharedstate/dataprotection-core';
 import { SessionCommitError, SessionHandler, SessionUnavailableError } from '@sharedstate/session-core';
 import { recordingLogger } from '@sharedstate/testing';
-import { cookieFrom, request } from './fixtures.ts';
+import { cookieFrom, request, thrownBy } from './fixtures.ts';
 
 /** A key ring store that can be taken down and brought back; the elements stay in memory. */
 class SwitchableRepository implements XmlRepository {
@@ -49,12 +49,7 @@ test('with the key ring down from the start, a request gets an unavailable sessi
   const session = await handler.begin(request());
   expect(session.isAvailable).toBe(false);
   expect(session.getString('user')).toBeUndefined();
-  let thrown: unknown;
-  try {
-    session.setString('user', 'ada');
-  } catch (error) {
-    thrown = error;
-  }
+  const thrown = thrownBy(() => session.setString('user', 'ada'));
   // The error says why, and carries the repository's error as its cause.
   expect(thrown).toBeInstanceOf(SessionUnavailableError);
   expect((thrown as Error).message).toMatch(

@@ -17,7 +17,7 @@ import {
   serializeSession,
 } from '@sharedstate/session-core';
 import { recordingLogger } from '@sharedstate/testing';
-import { cookieFrom, request, sessionKey, setup, setupWithDefaultLogger } from './fixtures.ts';
+import { cookieFrom, request, sessionKey, setup, setupWithDefaultLogger, thrownBy } from './fixtures.ts';
 
 /** One request, once the key ring is loaded: begin, run the handler body, compute headers, end. */
 async function visit(
@@ -263,12 +263,7 @@ describe('a session across requests', () => {
         expect(s.isAvailable).toBe(false);
         expect(s.id).toBe('');
         expect(s.getString('k')).toBeUndefined();
-        let thrown: unknown;
-        try {
-          s.setString('k', 'new');
-        } catch (error) {
-          thrown = error;
-        }
+        const thrown = thrownBy(() => s.setString('k', 'new'));
         expect(thrown).toBeInstanceOf(SessionUnavailableError);
         const cause = (thrown as Error).cause as Error;
         expect(cause).toBeInstanceOf(Error);
