@@ -325,7 +325,7 @@ function targetsMet(pick: Pick): string[] {
   for (const variant of SELECTED) {
     const [framework, kind] = variant.split(':');
     if (!OUR_KINDS.test(kind ?? '')) continue;
-    for (const scenario of SCENARIOS) {
+    for (const scenario of SELECTED_SCENARIOS) {
       const peer = againstPeer(variant, scenario, pick);
       if (peer !== undefined) {
         if (RATE === undefined)
