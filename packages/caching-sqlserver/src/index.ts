@@ -1,16 +1,5 @@
 export type { Logger } from '@sharedstate/shared-helpers';
 export { type CliOutput, runSqlCacheCli } from './sql-cache-cli.ts';
-export {
-  deleteExpiredBatchCommand,
-  getCommand,
-  refreshCommand,
-  removeCommand,
-  type SqlCommand,
-  type SqlParameter,
-  type SqlParameterType,
-  setCommand,
-  setIfUnchangedCommand,
-} from './sql-commands.ts';
 export { SqlServerCache, sqlExpiration } from './sql-server-cache.ts';
 export type { SqlServerCacheOptions } from './sql-server-cache-options.ts';
 export {
@@ -21,3 +10,14 @@ export {
   sqlTable,
   tableExistsQuery,
 } from './sql-table.ts';
+export {
+  deleteExpiredBatchCommand,
+  getCommand,
+  refreshCommand,
+  removeCommand,
+  type SqlCommand,
+  type SqlParameter,
+  type SqlParameterType,
+  setCommand,
+  setIfUnchangedCommand,
+} from './sqlserver-statements.ts';

@@ -18,6 +18,12 @@ import {
 import { parseDuration, systemClock } from '@sharedstate/shared-helpers';
 import mssql, { type ConnectionPool } from 'mssql';
 import {
+  SQL_SERVER_CACHE_OPTION_HINTS,
+  SQL_SERVER_CACHE_OPTION_NAMES,
+  type SqlServerCacheOptions,
+} from './sql-server-cache-options.ts';
+import { type SqlTable, sqlTable } from './sql-table.ts';
+import {
   deleteExpiredBatchCommand,
   getCommand,
   refreshCommand,
@@ -26,13 +32,7 @@ import {
   type SqlParameterType,
   setCommand,
   setIfUnchangedCommand,
-} from './sql-commands.ts';
-import {
-  SQL_SERVER_CACHE_OPTION_HINTS,
-  SQL_SERVER_CACHE_OPTION_NAMES,
-  type SqlServerCacheOptions,
-} from './sql-server-cache-options.ts';
-import { type SqlTable, sqlTable } from './sql-table.ts';
+} from './sqlserver-statements.ts';
 
 const MIN_SWEEP_INTERVAL_MS = 5 * 60_000;
 /** DATEADD takes an int: a longer sliding window could be stored but never renewed. */

@@ -35,14 +35,11 @@ export type {
   InvalidKeyRingElement,
   KeyRingContents,
 } from './key-ring-contents.ts';
-export { TIME_LIMITED_PURPOSE } from './time-limited-data-protector.ts';
 export {
-  DATA_PROTECTION_NS,
   documentElements,
   keyRingElementsFromXml,
   parseXmlElement,
   serializeCompact,
-  serializeIndented,
 } from './xml-document.ts';
 export {
   type EncryptedXml,

@@ -2,8 +2,8 @@ import {
   EphemeralXmlRepository,
   PayloadExpiredError,
   PayloadInvalidError,
-  TIME_LIMITED_PURPOSE,
 } from '@sharedstate/dataprotection-core';
+import { TIME_LIMITED_PURPOSE } from '../src/time-limited-data-protector.ts';
 import { dateToTicks, ticksToDate } from './building-blocks.ts';
 import { providerFor, TestClock } from './fixtures.ts';
 

@@ -1,6 +1,6 @@
 import type { Session } from './session.ts';
 import { SessionUsageError } from './session-errors.ts';
-import { SESSION_STATE } from './session-state.ts';
+import type { SessionState } from './session-state.ts';
 
 const FIXED = ['path', 'domain', 'secure', 'httpOnly', 'sameSite', 'partitioned', 'priority'] as const;
 
@@ -10,10 +10,12 @@ const FIXED = ['path', 'domain', 'secure', 'httpOnly', 'sameSite', 'partitioned'
  * rememberFor(). The other attributes are the middleware's cookie options, the same for every session.
  */
 export class PropertySessionCookie {
+  readonly #state: SessionState;
   readonly #session: Session<object>;
 
-  constructor(session: Session<object>) {
-    this.#session = session;
+  constructor(state: SessionState) {
+    this.#state = state;
+    this.#session = state.session;
   }
 
   /**
@@ -22,7 +24,7 @@ export class PropertySessionCookie {
    */
   get maxAge(): number | null {
     const expiresAt = this.#expiresAtMs();
-    return expiresAt === undefined ? null : Math.max(0, expiresAt - this.#session[SESSION_STATE].clock.now());
+    return expiresAt === undefined ? null : Math.max(0, expiresAt - this.#state.clock.now());
   }
 
   /** The lifetime rememberFor() gave the session, in milliseconds, as express-session's originalMaxAge. */
@@ -52,7 +54,7 @@ export class PropertySessionCookie {
     if (value === false || value === null || value === undefined) this.#session.rememberFor(false);
     else if (!(value instanceof Date))
       throw new SessionUsageError('session.cookie.expires takes a Date, false or null.');
-    else this.#rememberFor(value.getTime() - this.#session[SESSION_STATE].clock.now());
+    else this.#rememberFor(value.getTime() - this.#state.clock.now());
   }
 
   #rememberFor(ms: number): void {
@@ -70,7 +72,7 @@ export class PropertySessionCookie {
     const lifetimeMs = this.#session.rememberedForMs;
     if (lifetimeMs === undefined) return undefined;
     // A stored lifetime that does not say when its cookie was sent (an older stored form): read as sent now.
-    const state = this.#session[SESSION_STATE];
+    const state = this.#state;
     const sentAt = state.cookieSentAtMs ?? state.clock.now();
     return sentAt + lifetimeMs;
   }

@@ -6,8 +6,8 @@ import {
   PropertyView,
   VIEW,
 } from './property-view.ts';
-import type { Session } from './session.ts';
 import { SessionUsageError } from './session-errors.ts';
+import type { SessionState } from './session-state.ts';
 
 /**
  * A session as express-session presents it, for libraries written against that object: Passport (which
@@ -100,9 +100,9 @@ export class PropertySession extends PropertyView {
  * the app's callback once a save or regenerate has settled.
  */
 export function createPropertySession(
-  session: Session<object>,
+  state: SessionState,
   replace: (next: PropertySession | undefined) => void,
   callbackFailed?: (error: unknown) => void,
 ): PropertySession {
-  return createPropertyView(PropertySession, session, replace, callbackFailed);
+  return createPropertyView(PropertySession, state, replace, callbackFailed);
 }

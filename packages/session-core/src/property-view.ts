@@ -1,14 +1,16 @@
-import { MEMBERS } from './other-library-habits.ts';
+import { MEMBERS } from './foreign-session-members.ts';
 import { PropertySessionCookie } from './property-session-cookie.ts';
 import type { Session } from './session.ts';
 import { SessionUsageError } from './session-errors.ts';
-import { SESSION_STATE } from './session-state.ts';
+import type { SessionState } from './session-state.ts';
 
 export type Callback = (error?: unknown) => void;
 
 /** What a view knows besides its values; under a symbol, so for…in, Object.keys and JSON skip it. */
 export interface ViewState {
   readonly session: Session<object>;
+  /** The middleware's state of that session. */
+  readonly sessionState: SessionState;
   /** Each value as JSON when it was loaded or last written: only values that changed are written back. */
   readonly written: Map<string, string>;
   /** Puts the view that replaces this one where the app finds it (undefined after destroy). */
@@ -76,7 +78,7 @@ export abstract class PropertyView {
    * `cookie.maxAge = null` (or `cookie.expires = false`) its rememberFor(false).
    */
   get cookie(): PropertySessionCookie {
-    return new PropertySessionCookie(this[VIEW].session);
+    return new PropertySessionCookie(this[VIEW].sessionState);
   }
 
   /** A new session (new key, cookie and id; no values) in a new view of the same style, put in this one's place. */
@@ -87,7 +89,7 @@ export abstract class PropertyView {
       state.detached = true;
       const next = createPropertyView(
         this.constructor as new () => this,
-        state.session,
+        state.sessionState,
         state.replace,
         state.callbackFailed,
       );
@@ -101,7 +103,7 @@ export abstract class PropertyView {
     const state = this[VIEW];
     state.session.destroy();
     state.detached = true;
-    state.session[SESSION_STATE].syncView = undefined;
+    state.sessionState.syncView = undefined;
     state.replace(undefined);
   }
 }
@@ -126,21 +128,23 @@ function jsonOf(text: string): { value: unknown; text: string } | undefined {
  */
 export function createPropertyView<View extends PropertyView>(
   Style: new () => View,
-  session: Session<object>,
+  sessionState: SessionState,
   replace: (next: View | undefined) => void,
   callbackFailed: (error: unknown) => void = throwUncaught,
 ): View {
   const view = new Style();
   const written = new Map<string, string>();
+  const session = sessionState.session;
   const state: ViewState = {
     session,
+    sessionState,
     written,
     replace: replace as ViewState['replace'],
     detached: false,
     callbackFailed,
   };
   Object.defineProperty(view, VIEW, { value: state });
-  session[SESSION_STATE].syncView = () => syncPropertySession(view);
+  sessionState.syncView = () => syncPropertySession(view);
   if (session.isLoaded) {
     const values = view as unknown as Record<string, unknown>;
     for (const name of session.keys()) {
@@ -163,7 +167,7 @@ export function createPropertyView<View extends PropertyView>(
  */
 export function syncPropertySession(view: PropertyView): void {
   const state = view[VIEW];
-  if (state.detached || state.session[SESSION_STATE].destroyed) return;
+  if (state.detached || state.sessionState.destroyed) return;
   const { session, written } = state;
   const values = view as unknown as Record<string, unknown>;
   const present = new Set<string>();

@@ -2,8 +2,13 @@ import {
   type DataProtectionProvider,
   RepositoryUnavailableError,
 } from '@sharedstate/dataprotection-abstractions';
-import { cookieValueOf, SESSION_KEY, SESSION_PURPOSE, unprotectSessionKey } from './session-cookie.ts';
 import { SessionUsageError } from './session-errors.ts';
+import {
+  cookieValueOf,
+  SESSION_KEY,
+  SESSION_PURPOSE,
+  unprotectSessionKey,
+} from './session-key-protection.ts';
 
 /**
  * The cookie value a session middleware sets for a session key, made outside any request: sharedstate's

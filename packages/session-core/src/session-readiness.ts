@@ -1,3 +1,5 @@
+import type { KeyRingGate } from './key-ring-gate.ts';
+
 /**
  * Whether sessions work now, for a readiness probe: the key ring is loaded and the cache answered a read
  * just now. Failing readiness does not stop the middleware: requests are served, with unavailable sessions
@@ -21,4 +23,26 @@ export const READINESS_PROBE_KEY = 'sharedstate-readiness-probe';
 export interface SessionReadinessProbe {
   /** See SessionHandler.readiness. */
   readiness(): Promise<SessionReadiness>;
+}
+
+/** The readiness of a handler's key ring and cache; `readProbe` reads READINESS_PROBE_KEY, bounded. */
+export async function checkReadiness(
+  ring: KeyRingGate,
+  keyRingWaitMs: number,
+  readProbe: () => Promise<unknown>,
+): Promise<SessionReadiness> {
+  const reasons: string[] = [];
+  // Waiting briefly lets a load that is nearly done count, as a request with a cookie would.
+  const ringUp = ring.ready || (await ring.available(keyRingWaitMs));
+  const keyRing = ringUp ? 'loaded' : ring.down ? 'unavailable' : 'loading';
+  if (keyRing === 'loading') reasons.push('The key ring is still loading.');
+  if (keyRing === 'unavailable') reasons.push('The key ring could not be loaded (see the error logged).');
+  let cache: SessionReadiness['cache'] = 'ok';
+  try {
+    await readProbe();
+  } catch (error) {
+    cache = 'unavailable';
+    reasons.push(`The cache did not answer: ${(error as Error).message}`);
+  }
+  return { ready: reasons.length === 0, keyRing, cache, reasons };
 }

@@ -1,13 +1,22 @@
 import type { Clock } from '@sharedstate/shared-helpers';
+import type { Session } from './session.ts';
+import type { SessionContents } from './session-contents.ts';
 import type { SessionUsageError } from './session-errors.ts';
+import { cookieRenewalDue, decodeLifetime, encodeLifetime, LIFETIME_KEY } from './session-lifetime.ts';
 import type { SessionRequest } from './session-request.ts';
+import type { SessionSnapshot } from './session-serialization.ts';
 
 /**
  * What the middleware knows about one session during one request: its cache key, where it came from, and
- * what must happen at the end of the request. One object per session, read in place by the handler (no
- * copies on the request path). Not part of the app-facing API.
+ * what must happen at the end of the request. One object per session, made by the SessionHandler, which
+ * hands it to the adapter (the app gets `session`, the Session made over it); read in place (no copies on
+ * the request path). Not part of the app-facing API.
  */
 export class SessionState {
+  /** The app's view of this session; made over this state, right after it. */
+  session!: Session<object>;
+  /** The session's values. */
+  readonly contents: SessionContents;
   /** The cache key (and, protected, the cookie value). */
   key: string;
   /** The protected cookie value for `key`; made only when the session is established. */
@@ -69,7 +78,9 @@ export class SessionState {
     requestCookie: string | undefined,
     hadCookie: boolean,
     clock: Clock,
+    contents: SessionContents,
   ) {
+    this.contents = contents;
     this.request = request;
     this.clock = clock;
     this.key = key;
@@ -87,7 +98,59 @@ export class SessionState {
     if (this.destroyed) return !this.destroySaved;
     return this.modified || (this.hadCookie && !this.loaded);
   }
-}
 
-/** The key under which a Session keeps its state; not exported from the package. */
-export const SESSION_STATE: unique symbol = Symbol('sharedstate.sessionState');
+  /** Marks the session changed in this request (to be saved). */
+  touched(): void {
+    this.modified = true;
+    this.changed = true;
+  }
+
+  /**
+   * Fills the session with what the cache returned (undefined: nothing, or nothing readable). A remembered
+   * session in use keeps its cookie: sent again, with its full lifetime, once half of it has passed.
+   */
+  applyLoaded(snapshot: SessionSnapshot | undefined, available: boolean): void {
+    this.loaded = true;
+    this.available = available;
+    if (snapshot === undefined) return;
+    this.contents.apply(snapshot);
+    const stored = decodeLifetime(snapshot.entries.get(LIFETIME_KEY));
+    if (stored === undefined) return;
+    this.lifetimeMs = stored.lifetimeMs;
+    this.cookieSentAtMs = stored.cookieSentAtMs;
+    if (available && cookieRenewalDue(stored, this.clock.now()) && !this.request.responseStarted()) {
+      this.stampLifetime(stored.lifetimeMs);
+      this.lifetimeChanged = true;
+    }
+  }
+
+  /**
+   * Stores the lifetime with the time its cookie goes out (now), which cookie.maxAge counts down from. The
+   * caller has checked that the session can change.
+   */
+  stampLifetime(lifetimeMs: number): void {
+    const now = this.clock.now();
+    this.contents.write(LIFETIME_KEY, encodeLifetime(lifetimeMs, now));
+    this.touched();
+    this.cookieSentAtMs = now;
+  }
+
+  /**
+   * The merge mode's conflict: another request saved `snapshot` first. The session becomes that with this
+   * request's changes applied to it again, and takes the lifetime the result carries.
+   */
+  rebase(snapshot: SessionSnapshot | undefined): void {
+    this.contents.rebase(snapshot);
+    const stored = decodeLifetime(this.contents.peek(LIFETIME_KEY));
+    this.lifetimeMs = stored?.lifetimeMs;
+    this.cookieSentAtMs = stored?.cookieSentAtMs;
+  }
+
+  /** After a successful save (or removal). */
+  markSaved(): void {
+    this.modified = false;
+    this.contents.saved();
+    this.replacedKey = undefined;
+    if (this.destroyed) this.destroySaved = true;
+  }
+}

@@ -1,51 +1,26 @@
-import { randomBytes } from 'node:crypto';
-import { bytesToGuid, type Clock, type Duration } from '@sharedstate/shared-helpers';
-import { FOR_LIBRARIES, refuseMembersOfOtherLibraries } from './other-library-habits.ts';
-import type { SessionChange } from './session-changes.ts';
-import {
-  SessionStateError,
-  SessionTooLargeError,
-  SessionUnavailableError,
-  SessionUsageError,
-  SessionValueFormatError,
-} from './session-errors.ts';
-import {
-  cookieRenewalDue,
-  decodeLifetime,
-  encodeLifetime,
-  LIFETIME_KEY,
-  parseLifetime,
-  type StoredLifetime,
-} from './session-lifetime.ts';
-import type { SessionRequest } from './session-request.ts';
-import type { SessionSnapshot } from './session-serialization.ts';
-import { SESSION_STATE, SessionState } from './session-state.ts';
+import { bytesToGuid, type Duration } from '@sharedstate/shared-helpers';
+import { FOR_LIBRARIES, refuseMembersOfOtherLibraries } from './foreign-session-members.ts';
+import { SessionStateError, SessionUnavailableError, SessionUsageError } from './session-errors.ts';
+import { LIFETIME_KEY, parseLifetime } from './session-lifetime.ts';
+import type { SessionState } from './session-state.ts';
 import { readUtf8 } from './utf8-text.ts';
 
-/** What the Session needs from the handler that created it (one per handler, shared by its sessions). */
+/**
+ * What a Session asks of the middleware that made it (one per SessionHandler, shared by its sessions): the
+ * one interface between the app's session and the request flow.
+ */
 export interface SessionHost {
   /** Reads the session from the cache (lazy mode, or an explicit load()); never rejects (unavailable instead). */
-  load(session: Session<object>): Promise<unknown>;
+  load(state: SessionState): Promise<unknown>;
   /** Saves now what end-of-request would save. */
-  commit(session: Session<object>): Promise<void>;
+  commit(state: SessionState): Promise<void>;
   /** A new random session key. */
   newKey(): string;
-  /** The protected cookie value for a key (synchronous: made when the session is established). */
   /** The cookie value for a session key; undefined while the key ring is not loaded yet (made at the save). */
   cookieValueFor(key: string): string | undefined;
-  readonly maxSessionSize: number;
-  /** The middleware's clock (SessionOptions.clock). */
-  readonly clock: Clock;
-  /** concurrentUpdates is 'merge': sessions keep the log of their changes, replayed if a commit conflicts. */
-  readonly mergeUpdates: boolean;
   /** Reports a change refused because the request had ended (logged: it may reach no handler of the app). */
   changedAfterEnd(error: SessionStateError): void;
 }
-
-/** Bytes a key/value pair adds to the serialized blob. */
-const entryCost = (key: string, value: Uint8Array) =>
-  2 + Buffer.byteLength(key, 'utf8') + 4 + value.byteLength;
-const HEADER_COST = 20;
 
 /**
  * express-session's regenerate, destroy and save take a callback that ends the request; these methods never
@@ -65,36 +40,21 @@ function refuseArguments(method: string, given: number, instead: string): void {
  * JSON values the app keeps (`getJson`/`setJson`), without declaration merging.
  */
 export class Session<TData extends object = Record<string, unknown>> {
-  /** @internal the middleware's view of this session */
-  readonly [SESSION_STATE]: SessionState;
   readonly #host: SessionHost;
-  /** Created on first write; a loaded session takes the map the cache's blob was read into. */
-  #entries: Map<string, Uint8Array> | undefined;
-  #idBytes: Uint8Array | undefined;
-  #size = HEADER_COST;
+  readonly #state: SessionState;
   #loading: Promise<unknown> | undefined;
-  /** The changes of this request since the last save, in the merge mode only (undefined otherwise). */
-  #changes: SessionChange[] | undefined;
 
-  /** Made by the session middleware for each request; apps do not construct sessions. */
-  constructor(
-    host: SessionHost,
-    request: SessionRequest,
-    key: string,
-    requestCookie: string | undefined,
-    hadCookie: boolean,
-  ) {
+  /** @internal Made by the session middleware over each request's SessionState; apps do not construct sessions. */
+  constructor(host: SessionHost, state: SessionState) {
     this.#host = host;
-    this[SESSION_STATE] = new SessionState(request, key, requestCookie, hadCookie, host.clock);
-    if (host.mergeUpdates) this.#changes = [];
+    this.#state = state;
   }
 
   /** The session's id (kept inside the stored session, as ASP.NET Core's ISession.Id); '' when unavailable. */
   get id(): string {
     const state = this.#loadedState();
     if (!state.available) return '';
-    this.#idBytes ??= randomBytes(16);
-    return bytesToGuid(this.#idBytes);
+    return bytesToGuid(state.contents.idBytes());
   }
 
   /**
@@ -102,24 +62,20 @@ export class Session<TData extends object = Record<string, unknown>> {
    * and writes throw SessionUnavailableError.
    */
   get isAvailable(): boolean {
-    return this[SESSION_STATE].available;
+    return this.#state.available;
   }
 
   /** True for a session this request started (no valid cookie came with it). */
   get isNew(): boolean {
-    return !this[SESSION_STATE].hadCookie;
+    return !this.#state.hadCookie;
   }
 
   get isLoaded(): boolean {
-    return this[SESSION_STATE].loaded;
+    return this.#state.loaded;
   }
 
   keys(): string[] {
-    this.#loadedState();
-    const entries = this.#entries;
-    if (entries === undefined) return [];
-    const keys = [...entries.keys()];
-    return entries.has(LIFETIME_KEY) ? keys.filter((key) => key !== LIFETIME_KEY) : keys;
+    return this.#loadedState().contents.keys();
   }
 
   get(key: string): Uint8Array | undefined {
@@ -149,66 +105,22 @@ export class Session<TData extends object = Record<string, unknown>> {
         `'${LIFETIME_KEY}' is where session.rememberFor() keeps the session's lifetime; store the value under another name.`,
       );
     }
-    this.#write(key, value);
-  }
-
-  #write(key: string, value: Uint8Array): void {
-    const state = this.#availableState();
-    if (state.destroyed) throw new SessionStateError('This session was destroyed in this request.');
-    this.#establish(state);
-    this.#entries ??= new Map();
-    const entries = this.#entries;
-    const previous = entries.get(key);
-    const size = this.#size - (previous ? entryCost(key, previous) : 0) + entryCost(key, value);
-    if (size > this.#host.maxSessionSize) {
-      throw new SessionTooLargeError(
-        `Setting '${key}' would make the session ${size} bytes, over maxSessionSize (${this.#host.maxSessionSize}); keep large data elsewhere and its id in the session.`,
-      );
-    }
-    entries.set(key, value);
-    this.#size = size;
-    state.modified = true;
-    state.changed = true;
-    this.#changes?.push({ kind: 'set', key, value });
+    const state = this.#changeableState();
+    state.contents.write(key, value);
+    state.touched();
   }
 
   remove(key: string): void {
     this.#refuseAfterEnd(`remove '${key}'`);
     const state = this.#loadedState();
-    if (key !== LIFETIME_KEY) this.#delete(state, key);
-  }
-
-  #delete(state: SessionState, key: string): void {
-    const previous = this.#entries?.get(key);
-    if (previous === undefined) return;
-    this.#entries!.delete(key);
-    this.#size -= entryCost(key, previous);
-    state.modified = true;
-    state.changed = true;
-    this.#changes?.push({ kind: 'remove', key });
+    if (key !== LIFETIME_KEY && state.contents.delete(key)) state.touched();
   }
 
   /** Removes every value; a lifetime from rememberFor() is kept (destroy() ends the session). */
   clear(): void {
     this.#refuseAfterEnd('clear');
     const state = this.#loadedState();
-    const entries = this.#entries;
-    const lifetime = entries?.get(LIFETIME_KEY);
-    if (entries === undefined || entries.size === (lifetime === undefined ? 0 : 1)) return;
-    this.#clearKeepingLifetime(entries);
-    state.modified = true;
-    state.changed = true;
-    this.#changes?.push({ kind: 'clear' });
-  }
-
-  #clearKeepingLifetime(entries: Map<string, Uint8Array>): void {
-    const lifetime = entries.get(LIFETIME_KEY);
-    entries.clear();
-    this.#size = HEADER_COST;
-    if (lifetime !== undefined) {
-      entries.set(LIFETIME_KEY, lifetime);
-      this.#size += entryCost(LIFETIME_KEY, lifetime);
-    }
+    if (state.contents.clear()) state.touched();
   }
 
   /**
@@ -231,10 +143,10 @@ export class Session<TData extends object = Record<string, unknown>> {
       );
     }
     if (lifetimeMs === undefined) {
-      this.#delete(state, LIFETIME_KEY);
+      if (state.contents.delete(LIFETIME_KEY)) state.touched();
       state.cookieSentAtMs = undefined;
     } else {
-      this.#stampLifetime(state, lifetimeMs);
+      this.#changeableState().stampLifetime(lifetimeMs);
     }
     state.lifetimeMs = lifetimeMs;
     state.lifetimeChanged = true;
@@ -271,18 +183,7 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   getJson<K extends keyof TData & string>(key: K): TData[K] | undefined {
-    const text = this.getString(key);
-    if (text === undefined) return undefined;
-    try {
-      return JSON.parse(text) as TData[K];
-    } catch (error) {
-      // Returning undefined would let `(getJson(key) ?? 0) + 1` overwrite a value another writer stored
-      // in another format (ASP.NET Core's SetInt32, say).
-      throw new SessionValueFormatError(
-        `The session value '${key}' is not JSON (it was not written by setJson; read it with get, getString or getInt32).`,
-        { cause: error },
-      );
-    }
+    return this.#loadedState().contents.readJson(key) as TData[K] | undefined;
   }
 
   setJson<K extends keyof TData & string>(key: K, value: TData[K]): void {
@@ -302,16 +203,10 @@ export class Session<TData extends object = Record<string, unknown>> {
     fn: (current: TData[K] | undefined) => TData[K] | undefined,
   ): TData[K] | undefined {
     const next = fn(this.getJson(key));
-    const changes = this.#changes;
-    // One change for the log: the function, not the set or remove it made this time.
-    this.#changes = undefined;
-    try {
+    this.#state.contents.logUpdate(key, fn as (current: unknown) => unknown, () => {
       if (next === undefined) this.remove(key);
       else this.setJson(key, next);
-    } finally {
-      this.#changes = changes;
-    }
-    changes?.push({ kind: 'update', key, update: fn as (current: unknown) => unknown });
+    });
     return next;
   }
 
@@ -323,8 +218,8 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   async #load(): Promise<void> {
-    if (this[SESSION_STATE].loaded) return;
-    this.#loading ??= this.#host.load(this as Session<object>);
+    if (this.#state.loaded) return;
+    this.#loading ??= this.#host.load(this.#state);
     await this.#loading;
   }
 
@@ -332,7 +227,7 @@ export class Session<TData extends object = Record<string, unknown>> {
   commit(): Promise<void> {
     // biome-ignore lint/complexity/noArguments: a callback is refused, so it is not declared
     refuseArguments('commit', arguments.length, 'use `await session.commit()`');
-    return this.#host.commit(this as Session<object>);
+    return this.#host.commit(this.#state);
   }
 
   /**
@@ -356,7 +251,7 @@ export class Session<TData extends object = Record<string, unknown>> {
     refuseArguments('regenerate', arguments.length, 'use `await session.regenerate()`, then answer');
     return this.#renewKey('regenerate').then(() => {
       this.clear();
-      this.#idBytes = undefined;
+      this.#state.contents.forgetId();
     });
   }
 
@@ -373,10 +268,9 @@ export class Session<TData extends object = Record<string, unknown>> {
     state.key = key;
     state.cookieValue = this.#host.cookieValueFor(key);
     state.established = true;
-    state.modified = true;
-    state.changed = true;
-    // A remembered session's new cookie goes out with its full lifetime (see SessionHandler.responseHeaders).
-    if (state.lifetimeMs !== undefined) this.#stampLifetime(state, state.lifetimeMs);
+    state.touched();
+    // A remembered session's new cookie goes out with its full lifetime (see the handler's response cookie).
+    if (state.lifetimeMs !== undefined) state.stampLifetime(state.lifetimeMs);
   }
 
   /** Ends the session: its data is removed from the cache and the cookie deleted. */
@@ -384,31 +278,35 @@ export class Session<TData extends object = Record<string, unknown>> {
     // biome-ignore lint/complexity/noArguments: a callback is refused, so it is not declared
     refuseArguments('destroy', arguments.length, 'call `session.destroy()`, then answer');
     this.#refuseAfterEnd('destroy');
-    const state = this[SESSION_STATE];
+    const state = this.#state;
     // Ending a session that could not be read would also delete a cookie that may still be valid.
     if (state.loaded && !state.available) this.#availableState();
     state.destroyed = true;
     state.loaded = true;
     state.lifetimeMs = undefined;
     state.cookieSentAtMs = undefined;
-    this.#entries?.clear();
-    this.#size = HEADER_COST;
+    state.contents.clearAll();
   }
 
   /** A stored value without a copy, for the typed getters that only read it. */
   #peek(key: string): Uint8Array | undefined {
-    this.#loadedState();
-    return key === LIFETIME_KEY ? undefined : this.#entries?.get(key);
+    const state = this.#loadedState();
+    return key === LIFETIME_KEY ? undefined : state.contents.peek(key);
   }
 
-  #establish(state: SessionState): void {
-    if (state.established) return;
-    // The cookie goes out with the response headers; once they left, a new session cannot reach the browser.
-    if (state.request.responseStarted()) {
-      throw new SessionStateError('The session cannot be established after the response has started.');
+  /** The state of a session a value can be written to now: available, not destroyed, and established. */
+  #changeableState(): SessionState {
+    const state = this.#availableState();
+    if (state.destroyed) throw new SessionStateError('This session was destroyed in this request.');
+    if (!state.established) {
+      // The cookie goes out with the response headers; once they left, a new session cannot reach the browser.
+      if (state.request.responseStarted()) {
+        throw new SessionStateError('The session cannot be established after the response has started.');
+      }
+      state.cookieValue ??= this.#host.cookieValueFor(state.key);
+      state.established = true;
     }
-    state.cookieValue ??= this.#host.cookieValueFor(state.key);
-    state.established = true;
+    return state;
   }
 
   /**
@@ -417,7 +315,7 @@ export class Session<TData extends object = Record<string, unknown>> {
    * too, since the code that made it (a promise the route did not await) may have no one to catch the error.
    */
   #refuseAfterEnd(change: string): void {
-    const state = this[SESSION_STATE];
+    const state = this.#state;
     // A streamed body may still change the session and commit() it.
     if (!state.ended || state.request.responseFinished?.() === false) return;
     const error = new SessionStateError(
@@ -443,107 +341,13 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   #loadedState(): SessionState {
-    const state = this[SESSION_STATE];
+    const state = this.#state;
     if (!state.loaded) {
       throw new SessionStateError(
         "The session is not loaded yet: call `await session.load()` first (the middleware uses load: 'lazy').",
       );
     }
     return state;
-  }
-
-  // ---- for the middleware (not part of the app-facing API) ----
-
-  /** @internal the snapshot to store */
-  snapshot(): SessionSnapshot {
-    this.#idBytes ??= randomBytes(16);
-    return { id: this.#idBytes, entries: this.#entries ?? new Map() };
-  }
-
-  /** @internal fills the session with what the cache returned */
-  applyLoaded(snapshot: SessionSnapshot | undefined, available: boolean): void {
-    const state = this[SESSION_STATE];
-    state.loaded = true;
-    state.available = available;
-    if (snapshot) {
-      this.#entries = snapshot.entries;
-      this.#idBytes = snapshot.id;
-      let size = HEADER_COST;
-      for (const [key, value] of snapshot.entries) size += entryCost(key, value);
-      this.#size = size;
-      const stored = decodeLifetime(snapshot.entries.get(LIFETIME_KEY));
-      if (stored !== undefined) this.#applyLifetime(state, stored, available);
-    }
-  }
-
-  /** A remembered session in use keeps its cookie: sent again, with its full lifetime, past half of it. */
-  #applyLifetime(state: SessionState, stored: StoredLifetime, available: boolean): void {
-    state.lifetimeMs = stored.lifetimeMs;
-    state.cookieSentAtMs = stored.cookieSentAtMs;
-    const now = state.clock.now();
-    if (available && cookieRenewalDue(stored, now) && !state.request.responseStarted()) {
-      this.#stampLifetime(state, stored.lifetimeMs);
-      state.lifetimeChanged = true;
-    }
-  }
-
-  /** Stores the lifetime with the time its cookie goes out (now), which cookie.maxAge counts down from. */
-  #stampLifetime(state: SessionState, lifetimeMs: number): void {
-    const now = state.clock.now();
-    this.#write(LIFETIME_KEY, encodeLifetime(lifetimeMs, now));
-    state.cookieSentAtMs = now;
-  }
-
-  /**
-   * @internal the merge mode's conflict: another request saved `snapshot` first. The session becomes that
-   * (its id, its entries), with this request's changes applied to it again, in order.
-   */
-  rebase(snapshot: SessionSnapshot | undefined): void {
-    const state = this[SESSION_STATE];
-    const changes = this.#changes ?? [];
-    this.#changes = undefined;
-    try {
-      this.#entries = new Map(snapshot?.entries ?? []);
-      if (snapshot) this.#idBytes = snapshot.id;
-      let size = HEADER_COST;
-      for (const [key, value] of this.#entries) size += entryCost(key, value);
-      this.#size = size;
-      for (const change of changes) this.#replay(state, change);
-      const stored = decodeLifetime(this.#entries.get(LIFETIME_KEY));
-      state.lifetimeMs = stored?.lifetimeMs;
-      state.cookieSentAtMs = stored?.cookieSentAtMs;
-    } finally {
-      this.#changes = changes;
-    }
-  }
-
-  #replay(state: SessionState, change: SessionChange): void {
-    switch (change.kind) {
-      case 'set':
-        this.#write(change.key, change.value);
-        return;
-      case 'remove':
-        this.#delete(state, change.key);
-        return;
-      case 'clear':
-        this.#clearKeepingLifetime(this.#entries!);
-        return;
-      case 'update': {
-        const next = change.update(this.getJson(change.key as keyof TData & string));
-        if (next === undefined) this.#delete(state, change.key);
-        else this.#write(change.key, Buffer.from(JSON.stringify(next), 'utf8'));
-        return;
-      }
-    }
-  }
-
-  /** @internal after a successful save */
-  markSaved(): void {
-    const state = this[SESSION_STATE];
-    state.modified = false;
-    if (this.#changes !== undefined) this.#changes.length = 0;
-    state.replacedKey = undefined;
-    if (state.destroyed) state.destroySaved = true;
   }
 }
 

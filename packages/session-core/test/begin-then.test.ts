@@ -1,5 +1,7 @@
-import type { Session, SessionHandler, SessionRequest } from '@sharedstate/session-core';
+import type { Session } from '@sharedstate/session-core';
+import type { SessionRequest } from '@sharedstate/session-core/adapter';
 import { cookieFrom, request, sessionKey, setup } from './fixtures.ts';
+import type { SessionHandler } from './session-handler-for-tests.ts';
 
 /** What beginThen handed to its receiver: the session, or the failure (whichever came first). */
 function beginThen(

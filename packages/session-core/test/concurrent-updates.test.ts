@@ -2,8 +2,9 @@
 // session, as a double-click or a single-page app's parallel fetches make them.
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
-import { type Session, SessionConfigurationError, SessionHandler } from '@sharedstate/session-core';
+import { type Session, SessionConfigurationError } from '@sharedstate/session-core';
 import { cookieFrom, request } from './fixtures.ts';
+import { SessionHandler } from './session-handler-for-tests.ts';
 
 type Counter = { count: number; a: string; b: string; list: string[] };
 

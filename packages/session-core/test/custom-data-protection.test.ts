@@ -9,8 +9,8 @@ import {
   PayloadInvalidError,
   type TimeLimitedDataProtector,
 } from '@sharedstate/dataprotection-abstractions';
-import { SessionHandler } from '@sharedstate/session-core';
 import { cookieFrom, request } from './fixtures.ts';
+import { SessionHandler } from './session-handler-for-tests.ts';
 
 class GcmProtector implements DataProtector {
   readonly purposes: readonly string[];

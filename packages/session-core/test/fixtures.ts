@@ -1,12 +1,8 @@
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
-import {
-  type Session,
-  SessionHandler,
-  type SessionOptions,
-  type SessionRequest,
-} from '@sharedstate/session-core';
-import { SESSION_STATE } from '../src/session-state.ts';
+import type { Session, SessionOptions } from '@sharedstate/session-core';
+import type { SessionRequest } from '@sharedstate/session-core/adapter';
+import { SessionHandler, stateOf } from './session-handler-for-tests.ts';
 
 /** A request as an adapter would describe it, with a response that has or has not started. */
 export function request(cookieHeader?: string, secure = false): SessionRequest & { started: boolean } {
@@ -57,5 +53,5 @@ async function setupWith(options: Partial<SessionOptions>) {
 
 /** The cache key a session is stored under (internal to the package, read here to inspect the cache). */
 export function sessionKey(session: Session<object>): string {
-  return session[SESSION_STATE].key;
+  return stateOf(session).key;
 }

@@ -1,8 +1,8 @@
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
-import { SessionHandler } from '@sharedstate/session-core';
-import { protectingKeyId } from '../src/session-cookie.ts';
+import { protectingKeyId } from '../src/session-key-protection.ts';
 import { cookieFrom, request } from './fixtures.ts';
+import { SessionHandler } from './session-handler-for-tests.ts';
 
 /** Two instances of one app: one cache, one stored key ring, each with its own provider and middleware. */
 function twoInstances() {

@@ -5,9 +5,10 @@ import {
   RepositoryUnavailableError,
   type XmlRepository,
 } from '@sharedstate/dataprotection-core';
-import { SessionCommitError, SessionHandler, SessionUnavailableError } from '@sharedstate/session-core';
+import { SessionCommitError, SessionUnavailableError } from '@sharedstate/session-core';
 import { recordingLogger } from '@sharedstate/testing';
 import { cookieFrom, request, thrownBy } from './fixtures.ts';
+import { SessionHandler } from './session-handler-for-tests.ts';
 
 /** A key ring store that can be taken down and brought back; the elements stay in memory. */
 class SwitchableRepository implements XmlRepository {

@@ -1,5 +1,5 @@
 import { parse } from 'cookie';
-import { readCookie } from '../src/session-cookie.ts';
+import { readCookie } from '../src/cookie-header.ts';
 
 const NAME = '.AspNetCore.Session';
 const VALUE = `CfDJ8${'A'.repeat(40)}%2Bz`;

@@ -4,20 +4,18 @@ import { ManualClock } from '@sharedstate/caching-abstractions/testing';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import {
   aspnetCoreCompat,
-  deserializeSession,
-  forwardedProto,
   SessionCommitError,
   SessionConfigurationError,
-  SessionHandler,
-  type SessionSnapshot,
   SessionStateError,
   SessionTooLargeError,
   SessionUnavailableError,
   SessionUsageError,
-  serializeSession,
 } from '@sharedstate/session-core';
+import { forwardedProto } from '@sharedstate/session-core/adapter';
 import { recordingLogger } from '@sharedstate/testing';
+import { deserializeSession, type SessionSnapshot, serializeSession } from '../src/session-serialization.ts';
 import { cookieFrom, request, sessionKey, setup, setupWithDefaultLogger, thrownBy } from './fixtures.ts';
+import { SessionHandler } from './session-handler-for-tests.ts';
 
 /** One request, once the key ring is loaded: begin, run the handler body, compute headers, end. */
 async function visit(

@@ -3,12 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDataProtection, FileSystemXmlRepository } from '@sharedstate/dataprotection-core';
-import {
-  deserializeSession,
-  SESSION_PURPOSE,
-  serializeSession,
-  unprotectSessionKey,
-} from '@sharedstate/session-core';
+import { SESSION_PURPOSE, unprotectSessionKey } from '../src/session-key-protection.ts';
+import { deserializeSession, serializeSession } from '../src/session-serialization.ts';
 
 const ID = Uint8Array.from({ length: 16 }, (_, i) => i);
 

@@ -1,16 +1,15 @@
 import {
-  createPropertySession,
-  deserializeSession,
   PropertySession,
   type Session,
   SessionCommitError,
-  type SessionHandler,
   SessionTooLargeError,
   SessionUsageError,
-  serializeSession,
 } from '@sharedstate/session-core';
+import { createPropertySession } from '@sharedstate/session-core/adapter';
 import { SESSION_ID_FORMAT } from '@sharedstate/testing';
+import { deserializeSession, serializeSession } from '../src/session-serialization.ts';
 import { cookieFrom, request, sessionKey, setup } from './fixtures.ts';
+import { type SessionHandler, stateOf } from './session-handler-for-tests.ts';
 
 type Values = Record<string, unknown>;
 
@@ -25,7 +24,7 @@ async function visit(
 ) {
   const session = await handler.begin(request(cookie));
   const place: { current: PropertySession | undefined } = { current: undefined };
-  place.current = createPropertySession(session as Session<object>, (next) => {
+  place.current = createPropertySession(stateOf(session), (next) => {
     place.current = next;
   });
   await body(place.current as PropertySession & Values, place);
@@ -85,13 +84,13 @@ describe("a session as express-session's object (properties)", () => {
     });
     // Loaded and left alone: nothing to save (the end returns at once), not even the loosely spaced JSON.
     const read = await handler.begin(request(cookie));
-    createPropertySession(read as Session<object>, () => {});
+    createPropertySession(stateOf(read), () => {});
     expect(handler.end(read as Session<object>)).toBeUndefined();
 
     // The view writes only the properties it changed: a value set through the session's methods in the
     // same request is kept.
     const both = await handler.begin(request(cookie));
-    const view = createPropertySession(both as Session<object>, () => {}) as PropertySession & Values;
+    const view = createPropertySession(stateOf(both), () => {}) as PropertySession & Values;
     both.setJson('spaced', { a: 2 });
     view.count = 2;
     await handler.end(both as Session<object>);
@@ -173,7 +172,7 @@ describe("a session as express-session's object (properties)", () => {
 
     // Too large for the session: save(cb) calls back with the error; the end of the request fails too.
     const session = await handler.begin(request());
-    const view = createPropertySession(session as Session<object>, () => {}) as PropertySession & Values;
+    const view = createPropertySession(stateOf(session), () => {}) as PropertySession & Values;
     view.big = 'x'.repeat(2000);
     const failure = await called((done) => view.save(done)).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(SessionCommitError);
@@ -186,7 +185,7 @@ describe("a session as express-session's object (properties)", () => {
     const session = (await handler.begin(request())) as Session<object>;
     const failures: unknown[] = [];
     let view = createPropertySession(
-      session,
+      stateOf(session),
       (next) => {
         view = next!;
       },
@@ -307,7 +306,7 @@ describe("a session as express-session's object (properties)", () => {
   test("koa-session's manuallyCommit() saves now", async () => {
     const { handler, cache } = await setup();
     const session = await handler.begin(request());
-    const view = createPropertySession(session as Session<object>, () => {}) as PropertySession & Values;
+    const view = createPropertySession(stateOf(session), () => {}) as PropertySession & Values;
     view.views = 1;
     await (view as unknown as { manuallyCommit(): Promise<void> }).manuallyCommit();
     expect(await cache.get(sessionKey(session))).toBeDefined();
@@ -317,7 +316,7 @@ describe("a session as express-session's object (properties)", () => {
   test('express-session members that do not apply throw, saying what to do; regenerate needs a callback; renewing is a no-op', async () => {
     const { handler } = await setup();
     const session = await handler.begin(request());
-    const view = createPropertySession(session as Session<object>, () => {}) as unknown as {
+    const view = createPropertySession(stateOf(session), () => {}) as unknown as {
       regenerate(): void;
       reload(): void;
       cookie: { maxAge: number };

@@ -3,7 +3,7 @@
 import { CacheUnavailableError, cacheKeyTag } from '@sharedstate/caching-abstractions';
 import { RedisCache } from '@sharedstate/caching-redis';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
-import { type Session, SessionCommitError, SessionHandler } from '@sharedstate/session-core';
+import { type Session, SessionCommitError } from '@sharedstate/session-core';
 import {
   describeWithService,
   recordingLogger,
@@ -13,6 +13,7 @@ import {
 } from '@sharedstate/testing';
 import { Redis } from 'ioredis';
 import { cookieFrom, request } from './fixtures.ts';
+import { SessionHandler } from './session-handler-for-tests.ts';
 
 describeWithService(services.redis({ spawn: true }), 'sessions on a real Redis', (server) => {
   let client: Redis;

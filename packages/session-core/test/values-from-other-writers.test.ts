@@ -1,9 +1,6 @@
-import {
-  SessionConfigurationError,
-  SessionHandler,
-  SessionValueFormatError,
-} from '@sharedstate/session-core';
+import { SessionConfigurationError, SessionValueFormatError } from '@sharedstate/session-core';
 import { cookieFrom, request, setup } from './fixtures.ts';
+import { SessionHandler } from './session-handler-for-tests.ts';
 
 describe('a value another writer stored', () => {
   test('getJson of a value that is not JSON throws a typed error naming the key, instead of undefined', async () => {

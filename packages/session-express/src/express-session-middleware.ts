@@ -1,17 +1,21 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
+import type {
+  PropertySession,
+  Session,
+  SessionOptions,
+  SessionReadinessProbe,
+} from '@sharedstate/session-core';
 import {
   createPropertySession,
   forwardedProto,
-  type PropertySession,
   readAdapterFlags,
-  type Session,
+  SESSION_SLOT,
   SessionHandler,
-  type SessionOptions,
-  type SessionReadinessProbe,
   type SessionReceiver,
   type SessionRequest,
-  SessionStateError,
-} from '@sharedstate/session-core';
+  type SessionState,
+  sessionIn,
+} from '@sharedstate/session-core/adapter';
 
 /** The parts of Express's request and response the middleware uses (Express 4 and 5 both have them). */
 interface ExpressRequest extends IncomingMessage {
@@ -32,9 +36,6 @@ export interface ExpressSessionAdapterOptions {
 
 type ExpressMiddleware = (req: ExpressRequest, res: ServerResponse, next: Next) => void;
 
-/** Where the session is kept on the request (a symbol property: cheaper for the GC than a WeakMap per request). */
-const SESSION = Symbol.for('@sharedstate/session');
-
 /**
  * `req.sessionID`, as express-session sets it: the session's id (`getSession(req).id`). An app that keyed its
  * own data by it must not get undefined for every user. Unread with load: 'lazy' it is undefined: the id is
@@ -43,7 +44,7 @@ const SESSION = Symbol.for('@sharedstate/session');
  */
 const SESSION_ID: PropertyDescriptor = Object.freeze({
   get(this: ExpressRequest): string | undefined {
-    const session = (this as { [SESSION]?: Session<object> })[SESSION];
+    const session = (this as { [SESSION_SLOT]?: Session<object> })[SESSION_SLOT];
     return session?.isLoaded ? session.id : undefined;
   },
   set(this: ExpressRequest, value: unknown): void {
@@ -88,6 +89,7 @@ class PendingResponse implements SessionRequest, SessionReceiver {
   readonly cookieHeader: string | undefined;
   // Assigned when the session has loaded, before the response hooks that read them are installed.
   session!: Session<object>;
+  state!: SessionState;
   /** What res.writeHead and res.end were before (another middleware's, such as compression, or Node's). */
   writeHead!: ResponseMethod;
   end!: ResponseMethod;
@@ -129,16 +131,17 @@ class PendingResponse implements SessionRequest, SessionReceiver {
   }
 
   /** Puts the session on the request, hooks the response so the session is saved before it goes out, and goes on. */
-  sessionReady(current: Session): void {
+  sessionReady(state: SessionState): void {
     const { req, res, middleware } = this;
-    const own = req as { [SESSION]?: Session<object> };
+    const current = state.session;
+    const own = req as { [SESSION_SLOT]?: Session<object> };
     // express-session run first during a migration keeps req.session (getSession(req) gives ours); one of
     // our own middlewares run first gives way, as getSession(req) gives the innermost.
     if (middleware.properties) {
       if (req.session === undefined) {
         this.claimed = true;
         this.view = createPropertySession(
-          current as Session<object>,
+          state,
           (next) => {
             this.view = next;
             req.session = next;
@@ -148,12 +151,13 @@ class PendingResponse implements SessionRequest, SessionReceiver {
         );
         req.session = this.view;
       }
-    } else if (req.session === undefined || req.session === own[SESSION]) {
+    } else if (req.session === undefined || req.session === own[SESSION_SLOT]) {
       req.session = current;
       this.claimed = true;
     }
-    own[SESSION] = current as Session<object>;
-    this.session = current as Session<object>;
+    own[SESSION_SLOT] = current;
+    this.session = current;
+    this.state = state;
     this.writeHead = res.writeHead as ResponseMethod;
     this.end = res.end as ResponseMethod;
     (res as unknown as Record<symbol, PendingResponse>)[middleware.pendingKey] = this;
@@ -204,12 +208,10 @@ export function session(
 
 /** The session of a request, typed with the app's own session data. */
 export function getSession<TData extends object = Record<string, unknown>>(req: object): Session<TData> {
-  const found = (req as { [SESSION]?: Session<object> })[SESSION];
-  if (!found)
-    throw new SessionStateError(
-      'No session on this request: is the session() middleware installed before this route?',
-    );
-  return found as unknown as Session<TData>;
+  return sessionIn<TData>(
+    req,
+    'No session on this request: is the session() middleware installed before this route?',
+  );
 }
 
 /**
@@ -222,7 +224,7 @@ function checkReplaced(pending: PendingResponse): void {
   // With properties, req.session holds the view (undefined after its destroy(): replaced() then has nothing
   // left to do, as the session is destroyed already).
   if (pending.req.session !== (pending.view ?? pending.session)) {
-    pending.middleware.handler.replaced(pending.session, pending.req.session, 'req.session');
+    pending.middleware.handler.replaced(pending.state, pending.req.session, 'req.session');
   }
 }
 
@@ -230,7 +232,7 @@ function applyHeaders(res: ServerResponse, pending: PendingResponse): void {
   if (pending.headersApplied || res.headersSent) return;
   checkReplaced(pending);
   pending.headersApplied = true;
-  const { setCookie, cacheControl } = pending.middleware.handler.responseHeaders(pending.session);
+  const { setCookie, cacheControl } = pending.middleware.handler.responseHeaders(pending.state);
   if (setCookie === undefined) return;
   const existing = res.getHeader('Set-Cookie');
   const cookies = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
@@ -254,7 +256,7 @@ function responseMethods(key: symbol): { writeHead: ResponseMethod; end: Respons
       if (pending.ending) return pending.end.apply(this, args);
       pending.ending = true;
       checkReplaced(pending);
-      const saving = pending.middleware.handler.end(pending.session);
+      const saving = pending.middleware.handler.end(pending.state);
       if (saving === undefined) {
         // Nothing to save: send now, without waiting for a tick.
         applyHeaders(this, pending);
@@ -272,7 +274,7 @@ function responseMethods(key: symbol): { writeHead: ResponseMethod; end: Respons
           if (this.headersSent) {
             // Too late for an error page: the status is out. Cut the connection so the client sees a failed
             // response, not a complete one claiming success.
-            pending.middleware.handler.options.logger?.error(
+            pending.middleware.handler.logger?.error(
               `The session could not be saved after the response started: ${(error as Error).message}`,
             );
             this.destroy();

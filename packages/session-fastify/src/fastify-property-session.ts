@@ -1,13 +1,13 @@
+import { SessionUsageError } from '@sharedstate/session-core';
 import {
   type Callback,
   callBack,
   callbackOf,
   createPropertyView,
   PropertyView,
+  type SessionState,
   VIEW,
-} from './property-view.ts';
-import type { Session } from './session.ts';
-import { SessionUsageError } from './session-errors.ts';
+} from '@sharedstate/session-core/adapter';
 
 type Values = Record<string, unknown>;
 
@@ -107,9 +107,9 @@ function settle(
  * the app finds it (request.session); `callbackFailed` takes an error thrown by a callback the app passed.
  */
 export function createFastifyPropertySession(
-  session: Session<object>,
+  state: SessionState,
   replace: (next: FastifyPropertySession | undefined) => void,
   callbackFailed?: (error: unknown) => void,
 ): FastifyPropertySession {
-  return createPropertyView(FastifyPropertySession, session, replace, callbackFailed);
+  return createPropertyView(FastifyPropertySession, state, replace, callbackFailed);
 }

@@ -1,17 +1,19 @@
 import {
-  createFastifyPropertySession,
-  type FastifyPropertySession,
-  forwardedProto,
-  readAdapterFlags,
   type Session,
   SessionConfigurationError,
-  SessionHandler,
   type SessionOptions,
   type SessionReadiness,
+} from '@sharedstate/session-core';
+import {
+  forwardedProto,
+  readAdapterFlags,
+  SESSION_SLOT,
+  SessionHandler,
   type SessionReceiver,
   type SessionRequest,
-  SessionStateError,
-} from '@sharedstate/session-core';
+  type SessionState,
+  sessionIn,
+} from '@sharedstate/session-core/adapter';
 import type {
   FastifyInstance,
   FastifyPluginCallback,
@@ -20,6 +22,7 @@ import type {
   HookHandlerDoneFunction,
 } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
+import { createFastifyPropertySession, type FastifyPropertySession } from './fastify-property-session.ts';
 
 /**
  * The app's session data, for TypeScript: add its values by declaration merging,
@@ -67,10 +70,9 @@ export interface FastifySessionPluginOptions extends SessionOptions {
   properties?: boolean;
 }
 
-/** Where the session is kept on the request, whoever owns `request.session`. */
-const SESSION = Symbol.for('@sharedstate/session');
+/** Where the session is kept on the request (whoever owns `request.session`): SESSION_SLOT. */
 interface Slots {
-  [SESSION]: Session<object> | null;
+  [SESSION_SLOT]: Session<object> | null;
   /** Each registration's PendingReply, under its own key (see Registration.pendingKey). */
   [pendingKey: symbol]: PendingReply | Session<object> | null;
   session: unknown;
@@ -100,7 +102,7 @@ class PendingReply implements SessionRequest, SessionReceiver {
   readonly reply: FastifyReply;
   #done: HookHandlerDoneFunction | undefined;
   readonly cookieHeader: string | undefined;
-  session: Session<object> | undefined = undefined;
+  state: SessionState | undefined = undefined;
   /** The onSend hook has run for this request (a second run is for the error reply of a failed save). */
   sent = false;
   /** The session is saved (or its save failed) and the cookie decided: a new session could not reach the browser now. */
@@ -144,15 +146,15 @@ class PendingReply implements SessionRequest, SessionReceiver {
     return this.reply.raw.writableEnded;
   }
 
-  sessionReady(current: Session): void {
-    const session = current as Session<object>;
+  sessionReady(state: SessionState): void {
+    const session = state.session;
     const slots = this.request as unknown as Slots;
-    this.session = session;
-    slots[SESSION] = session;
+    this.state = state;
+    slots[SESSION_SLOT] = session;
     const { registration } = this;
     if (registration.properties) {
       slots.session = createFastifyPropertySession(
-        session,
+        state,
         (next) => {
           slots.session = next ?? null;
         },
@@ -179,7 +181,7 @@ class PendingReply implements SessionRequest, SessionReceiver {
 
 function addCookie(pending: PendingReply): void {
   pending.headersDecided = true;
-  const { setCookie, cacheControl } = pending.registration.handler.responseHeaders(pending.session!);
+  const { setCookie, cacheControl } = pending.registration.handler.responseHeaders(pending.state!);
   if (setCookie === undefined || pending.reply.raw.headersSent) return;
   // Fastify appends a second Set-Cookie rather than replacing the first.
   pending.reply.header('set-cookie', setCookie);
@@ -195,7 +197,7 @@ function onSend(
 ): void {
   const pending = ((request as unknown as Slots)[registration.pendingKey] ?? null) as PendingReply | null;
   // No session here (a route of another scope).
-  if (pending === null || pending.session === undefined) {
+  if (pending === null || pending.state === undefined) {
     done(null, payload);
     return;
   }
@@ -220,7 +222,7 @@ function onSend(
   try {
     // After a route error, the error is the answer; a save that fails as well is logged (or goes to
     // onCommitError), and this rejects only if onCommitError throws.
-    saving = pending.failed ? handler.endAfterFailure(pending.session) : handler.end(pending.session);
+    saving = pending.failed ? handler.endAfterFailure(pending.state) : handler.end(pending.state);
   } catch (error) {
     failReply(pending, error, done);
     return;
@@ -301,7 +303,7 @@ function install(fastify: FastifyInstance, options: FastifySessionPluginOptions)
   }
   // null until onRequest: Fastify keeps one shape for its requests.
   if (claimed) fastify.decorateRequest('session', null as unknown as RequestSession);
-  if (!fastify.hasRequestDecorator(SESSION)) fastify.decorateRequest(SESSION, null);
+  if (!fastify.hasRequestDecorator(SESSION_SLOT)) fastify.decorateRequest(SESSION_SLOT, null);
   const pendingKey = Symbol('sharedstate.fastify.pending');
   fastify.decorateRequest(pendingKey, null);
   const registration: Registration = { handler, properties, claimed, pendingKey };
@@ -335,10 +337,8 @@ export const fastifySession = fastifyPlugin(sessionPlugin, {
 
 /** The session of a request, typed with the app's own session data (or any other type given). */
 export function getSession<TData extends object = SessionData>(request: object): Session<TData> {
-  const found = (request as { [SESSION]?: Session<object> | null })[SESSION];
-  if (!found)
-    throw new SessionStateError(
-      'No session on this request: is @sharedstate/session-fastify registered in this route’s scope?',
-    );
-  return found as unknown as Session<TData>;
+  return sessionIn<TData>(
+    request,
+    'No session on this request: is @sharedstate/session-fastify registered in this route’s scope?',
+  );
 }

@@ -1,19 +1,5 @@
-export {
-  aspnetCoreCompat,
-  FastifyPropertySession,
-  protectSessionCookie,
-  Session,
-  SessionCommitError,
-  SessionConfigurationError,
-  SessionError,
-  type SessionOptions,
-  SessionStateError,
-  SessionTooLargeError,
-  SessionUnavailableError,
-  SessionUsageError,
-  SessionValueFormatError,
-  unprotectSessionCookie,
-} from '@sharedstate/session-core';
+export * from '@sharedstate/session-core';
+export { FastifyPropertySession } from './fastify-property-session.ts';
 export {
   type FastifySessionPluginOptions,
   fastifySession,

@@ -1,13 +1,31 @@
+import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
+import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
+import { SessionUsageError } from '@sharedstate/session-core';
+import { SessionHandler } from '@sharedstate/session-core/adapter';
 import {
   createFastifyPropertySession,
   type FastifyPropertySession,
-  type Session,
-  type SessionHandler,
-  SessionUsageError,
-} from '@sharedstate/session-core';
-import { cookieFrom, request, setup } from './fixtures.ts';
+} from '../src/fastify-property-session.ts';
 
 type View = FastifyPropertySession & Record<string, unknown>;
+
+/** A handler on a memory cache over a loaded key ring, as moments after an app starts. */
+async function setup() {
+  const dataProtection = createDataProtection({
+    applicationName: 'tests',
+    repository: new EphemeralXmlRepository(),
+  });
+  await dataProtection.initialize();
+  return {
+    handler: new SessionHandler({ cache: new MemoryDistributedCache(), dataProtection, logger: false }),
+  };
+}
+
+/** Turns a Set-Cookie header into the Cookie header a browser would send back. */
+function cookieFrom(setCookie: string | undefined): string {
+  if (!setCookie) throw new Error('no Set-Cookie');
+  return setCookie.split(';')[0]!;
+}
 
 /** One request through a @fastify/session-style view; `place` stands for request.session. */
 async function visit(
@@ -15,15 +33,15 @@ async function visit(
   cookie: string | undefined,
   body: (place: { current: View | undefined }) => unknown,
 ) {
-  const session = (await handler.begin(request(cookie))) as Session<object>;
+  const state = await handler.begin({ cookieHeader: cookie, secure: false, responseStarted: () => false });
   const place: { current: View | undefined } = { current: undefined };
-  place.current = createFastifyPropertySession(session, (next) => {
+  place.current = createFastifyPropertySession(state, (next) => {
     place.current = next as View | undefined;
   }) as View;
   await body(place);
-  await handler.end(session);
-  const headers = handler.responseHeaders(session);
-  return { session, headers, place };
+  await handler.end(state);
+  const headers = handler.responseHeaders(state);
+  return { session: state.session, headers, place };
 }
 
 describe("a session as @fastify/session's object", () => {

@@ -1,12 +1,10 @@
+import type { Session, SessionOptions, SessionReadinessProbe } from '@sharedstate/session-core';
 import {
   forwardedProto,
   readAdapterFlags,
-  type Session,
   SessionHandler,
-  type SessionOptions,
-  type SessionReadinessProbe,
   type SessionRequest,
-} from '@sharedstate/session-core';
+} from '@sharedstate/session-core/adapter';
 import type { Context, MiddlewareHandler } from 'hono';
 
 /** Hono environment for apps using the session: `new Hono<SessionEnv<MyData>>()`, then `c.get('session')`. */
@@ -77,12 +75,12 @@ export function session<TData extends object = Record<string, unknown>>(
   options: SessionOptions,
   adapter: HonoSessionAdapterOptions = {},
 ): MiddlewareHandler<SessionEnv<TData>> & SessionReadinessProbe {
-  const handler = new SessionHandler(options);
   const { trustProxy } = readAdapterFlags('Hono', adapter, ['trustProxy']);
+  const handler = new SessionHandler(options);
   const run: MiddlewareHandler<SessionEnv<TData>> = async (c, next) => {
     const request = new HonoSessionRequest(c, trustProxy);
-    const current = await handler.begin(request);
-    c.set('session', current as unknown as Session<TData>);
+    const state = await handler.begin(request);
+    c.set('session', state.session as unknown as Session<TData>);
     try {
       await next();
     } catch (error) {
@@ -90,12 +88,12 @@ export function session<TData extends object = Record<string, unknown>>(
       // change is saved below; an error that gets here escaped that (an onError that rethrows), and what
       // the request changed is saved all the same.
       request.headersDecided = true;
-      await handler.endAfterFailure(current as Session<object>);
+      await handler.endAfterFailure(state);
       throw error;
     }
     request.headersDecided = true;
     try {
-      const saving = handler.end(current as Session<object>);
+      const saving = handler.end(state);
       if (saving !== undefined) await saving;
     } catch (error) {
       // Drop the handler's response (a redirect, a success page) and its headers: it would claim the change
@@ -108,7 +106,7 @@ export function session<TData extends object = Record<string, unknown>>(
       c.res = new Response(null, { status: 500 });
       throw error;
     }
-    const { setCookie, cacheControl } = handler.responseHeaders(current as Session<object>);
+    const { setCookie, cacheControl } = handler.responseHeaders(state);
     if (setCookie !== undefined) {
       c.header('Set-Cookie', setCookie, { append: true });
       for (const [name, value] of Object.entries(cacheControl)) c.header(name, value);

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
+import type { DataProtectionProvider } from '@sharedstate/dataprotection-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import {
   SessionConfigurationError,
@@ -335,5 +336,25 @@ describe.each([
     expect(withAdapter({ trustProxy: 'yes' })).toThrow('trustProxy must be true or false; got yes.');
     expect(withAdapter({ trustProxy: undefined })).not.toThrow();
     expect(withAdapter({ trustProxy: true })).not.toThrow();
+  });
+
+  test('a refused adapter option fails before the key ring starts loading, as on the other adapters', () => {
+    const provider = createDataProtection({ applicationName: 'x', repository: new EphemeralXmlRepository() });
+    let loads = 0;
+    const counting: DataProtectionProvider = {
+      applicationName: provider.applicationName,
+      createProtector: (purpose, ...subPurposes) => provider.createProtector(purpose, ...subPurposes),
+      initialize: () => {
+        loads++;
+        return provider.initialize();
+      },
+    };
+    const options = { cache: new MemoryDistributedCache(), dataProtection: counting };
+    expect(() => session(options, { trustproxy: true } as { trustProxy?: boolean })).toThrow(
+      SessionConfigurationError,
+    );
+    expect(loads).toBe(0);
+    session(options, { trustProxy: true });
+    expect(loads).toBe(1);
   });
 });

@@ -1,16 +1,20 @@
 import {
-  createPropertySession,
-  forwardedProto,
   type PropertySession,
-  readAdapterFlags,
   type Session,
-  SessionHandler,
   type SessionOptions,
   type SessionReadinessProbe,
-  type SessionRequest,
-  SessionStateError,
   SessionUsageError,
 } from '@sharedstate/session-core';
+import {
+  createPropertySession,
+  forwardedProto,
+  readAdapterFlags,
+  SESSION_SLOT,
+  SessionHandler,
+  type SessionRequest,
+  type SessionState,
+  sessionIn,
+} from '@sharedstate/session-core/adapter';
 
 /** The parts of Koa's context the middleware uses (Koa 2 and 3 both have them). */
 interface KoaContext {
@@ -38,13 +42,11 @@ export interface KoaSessionAdapterOptions {
   properties?: boolean;
 }
 
-/** Where the session is kept on the request (a symbol property: cheaper for the GC than a WeakMap per request). */
-const SESSION = Symbol.for('@sharedstate/session');
 /** With the properties option: the request's view of the session; null once its destroy() took it away. */
 const VIEW = Symbol('sharedstate.koa.propertyView');
 
 interface SessionSlots {
-  [SESSION]?: Session<object>;
+  [SESSION_SLOT]?: Session<object>;
   [VIEW]?: PropertySession | null;
 }
 
@@ -58,10 +60,10 @@ const SESSION_PROPERTY: PropertyDescriptor = {
   enumerable: false,
   get(this: SessionSlots): Session<object> | PropertySession | undefined {
     const view = this[VIEW];
-    return view === undefined ? this[SESSION] : (view ?? undefined);
+    return view === undefined ? this[SESSION_SLOT] : (view ?? undefined);
   },
   set(this: SessionSlots, value: unknown): void {
-    const current = this[SESSION];
+    const current = this[SESSION_SLOT];
     if (value !== null) {
       throw new SessionUsageError(
         'ctx.session can only be set to null, which destroys the session; change values ' +
@@ -144,12 +146,12 @@ export function session(
       claimSessionProperty(context);
       claimed = context;
     }
-    const current = (await handler.begin(new KoaSessionRequest(ctx))) as Session<object>;
+    const state = await handler.begin(new KoaSessionRequest(ctx));
     const slots = ctx as SessionSlots;
-    slots[SESSION] = current;
+    slots[SESSION_SLOT] = state.session;
     if (properties) {
       slots[VIEW] = createPropertySession(
-        current,
+        state,
         (next) => {
           slots[VIEW] = next ?? null;
         },
@@ -160,21 +162,21 @@ export function session(
     try {
       await next();
     } catch (error) {
-      await handler.endAfterFailure(current);
+      await handler.endAfterFailure(state);
       // Koa's own error response clears the headers; an error-handling middleware of the app that answers
       // keeps them, and so the new session's cookie.
-      addCookie(handler, ctx, current);
+      addCookie(handler, ctx, state);
       throw error;
     }
-    const saving = handler.end(current);
+    const saving = handler.end(state);
     if (saving !== undefined) await saving;
-    addCookie(handler, ctx, current);
+    addCookie(handler, ctx, state);
   };
   return Object.assign(run, { readiness: () => handler.readiness() });
 }
 
-function addCookie(handler: SessionHandler, ctx: KoaContext, current: Session<object>): void {
-  const { setCookie, cacheControl } = handler.responseHeaders(current);
+function addCookie(handler: SessionHandler, ctx: KoaContext, state: SessionState): void {
+  const { setCookie, cacheControl } = handler.responseHeaders(state);
   if (setCookie !== undefined && !ctx.headerSent) {
     ctx.append('Set-Cookie', setCookie);
     for (const [name, value] of Object.entries(cacheControl)) ctx.set(name, value);
@@ -183,10 +185,8 @@ function addCookie(handler: SessionHandler, ctx: KoaContext, current: Session<ob
 
 /** The session of a request, typed with the app's own session data. */
 export function getSession<TData extends object = Record<string, unknown>>(ctx: object): Session<TData> {
-  const found = (ctx as { [SESSION]?: Session<object> })[SESSION];
-  if (!found)
-    throw new SessionStateError(
-      'No session on this context: is the session() middleware installed before this one?',
-    );
-  return found as unknown as Session<TData>;
+  return sessionIn<TData>(
+    ctx,
+    'No session on this context: is the session() middleware installed before this one?',
+  );
 }
