@@ -6,19 +6,35 @@ import type { SessionState } from './session-state.ts';
 
 export type Callback = (error?: unknown) => void;
 
-/** What a view knows besides its values; under a symbol, so for…in, Object.keys and JSON skip it. */
-export interface ViewState {
+/**
+ * What a view knows besides its values; under a symbol, so for…in, Object.keys and JSON skip it. A class, not
+ * an object literal: V8 moves a literal's allocation site to the old generation once its objects outlive a
+ * young-generation collection, which per-request objects do while their requests are in flight, and every
+ * view was then collected only by full collections.
+ */
+export class ViewState {
   readonly session: Session<object>;
   /** The middleware's state of that session. */
   readonly sessionState: SessionState;
   /** Each value as JSON when it was loaded or last written: only values that changed are written back. */
-  readonly written: Map<string, string>;
+  readonly written = new Map<string, string>();
   /** Puts the view that replaces this one where the app finds it (undefined after destroy). */
   readonly replace: (next: PropertyView | undefined) => void;
   /** Replaced by regenerate() or ended by destroy(): its values are no longer the session's. */
-  detached: boolean;
+  detached = false;
   /** Where an error thrown by a callback that regenerate() or save() calls later goes (see createPropertyView). */
   readonly callbackFailed: (error: unknown) => void;
+
+  constructor(
+    sessionState: SessionState,
+    replace: (next: PropertyView | undefined) => void,
+    callbackFailed: (error: unknown) => void,
+  ) {
+    this.session = sessionState.session;
+    this.sessionState = sessionState;
+    this.replace = replace;
+    this.callbackFailed = callbackFailed;
+  }
 }
 
 export const VIEW = Symbol('sharedstate.propertyView');
@@ -61,7 +77,18 @@ export function callbackOf(method: string, done: unknown): Callback | undefined 
  * response headers go out, before a commit and at the end of the request.
  */
 export abstract class PropertyView {
-  declare [VIEW]: ViewState;
+  /** In a private field: invisible to for…in, Object.keys, JSON and spreads (`{ ...req.session }`). */
+  #state: ViewState | undefined;
+
+  /** What the view knows besides its values. */
+  get [VIEW](): ViewState {
+    return this.#state!;
+  }
+
+  /** Gives a new view its state, once (createPropertyView). */
+  static attach(view: PropertyView, state: ViewState): void {
+    view.#state = state;
+  }
 
   /** The session's id, as express-session's `req.session.id`. */
   get id(): string {
@@ -108,13 +135,15 @@ export abstract class PropertyView {
   }
 }
 
-/** The JSON text of a stored value, canonical (as JSON.stringify writes it), or undefined if it is not JSON. */
-function jsonOf(text: string): { value: unknown; text: string } | undefined {
+/** Stands for a stored value that is not JSON. */
+const NOT_JSON = Symbol('not JSON');
+
+/** A stored value's JSON, parsed; NOT_JSON if it is not JSON. */
+function parsedJson(text: string): unknown {
   try {
-    const value: unknown = JSON.parse(text);
-    return { value, text: JSON.stringify(value) };
+    return JSON.parse(text);
   } catch {
-    return undefined;
+    return NOT_JSON;
   }
 }
 
@@ -133,17 +162,9 @@ export function createPropertyView<View extends PropertyView>(
   callbackFailed: (error: unknown) => void = throwUncaught,
 ): View {
   const view = new Style();
-  const written = new Map<string, string>();
-  const session = sessionState.session;
-  const state: ViewState = {
-    session,
-    sessionState,
-    written,
-    replace: replace as ViewState['replace'],
-    detached: false,
-    callbackFailed,
-  };
-  Object.defineProperty(view, VIEW, { value: state });
+  const state = new ViewState(sessionState, replace as ViewState['replace'], callbackFailed);
+  const { session, written } = state;
+  PropertyView.attach(view, state);
   sessionState.syncView = () => syncPropertySession(view);
   if (session.isLoaded) {
     const values = view as unknown as Record<string, unknown>;
@@ -151,10 +172,11 @@ export function createPropertyView<View extends PropertyView>(
       // A stored name that is a member here ('id', 'cookie', 'save', '__proto__') stays a session value only.
       if (name in view) continue;
       const text = session.getString(name);
-      const json = text === undefined ? undefined : jsonOf(text);
-      if (json === undefined) continue;
-      values[name] = json.value;
-      written.set(name, json.text);
+      const value = text === undefined ? NOT_JSON : parsedJson(text);
+      if (value === NOT_JSON) continue;
+      values[name] = value;
+      // Canonical (as JSON.stringify writes it), so that an unchanged value is never written back.
+      written.set(name, JSON.stringify(value));
     }
   }
   return view;

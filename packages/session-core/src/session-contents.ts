@@ -45,7 +45,8 @@ export class SessionContents {
   keys(): string[] {
     const entries = this.#entries;
     if (entries === undefined) return [];
-    const keys = [...entries.keys()];
+    // Array.from, not a spread: an array literal's allocation site can be moved to the old generation by V8.
+    const keys = Array.from(entries.keys());
     return entries.has(LIFETIME_KEY) ? keys.filter((key) => key !== LIFETIME_KEY) : keys;
   }
 
