@@ -38,8 +38,11 @@ export interface PostgresCacheOptions {
   renewalSkipFraction?: number;
   /** Longest an operation may take, waiting for a connection included, before CacheUnavailableError. Default '5s'. */
   operationTimeout?: Duration;
-  /** Errors of the background sweep and of idle pool connections go here. Silent by default. */
-  logger?: Logger;
+  /**
+   * Errors of the background sweep and of idle pool connections go here. Default: the console's warn and
+   * error; `false` for none.
+   */
+  logger?: Logger | false;
   /** The clock expirations are computed with (ASP.NET Core's packages use the client's clock too). */
   clock?: Clock;
 }

@@ -19,6 +19,7 @@ import {
   type Clock,
   type Logger,
   parseDuration,
+  resolveLogger,
   runLockedDdl,
   systemClock,
 } from '@sharedstate/shared-helpers';
@@ -112,7 +113,7 @@ export class PostgresCache implements DistributedCache, ConditionalSet {
       parseDuration(options.operationTimeout ?? '5s', 'operationTimeout', CacheArgumentError),
     );
     this.#clock = options.clock ?? systemClock;
-    this.#logger = options.logger;
+    this.#logger = resolveLogger(options.logger, CacheArgumentError);
     this.#createIfNotExists = options.createIfNotExists ?? false;
     this.#unlogged = options.unlogged ?? false;
     if (options.unlogged !== undefined && !this.#createIfNotExists) {

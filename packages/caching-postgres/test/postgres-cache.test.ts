@@ -302,6 +302,34 @@ describeWithService(
       await pool.end();
     }, 60_000);
 
+    test('without a logger, an idle connection of the pool that fails is reported on the console', async () => {
+      const printed = jest.spyOn(console, 'warn').mockImplementation(() => {});
+      const pool = new pg.Pool({ connectionString: server().url, max: 1 });
+      pool.on('error', () => {});
+      const c = new PostgresCache({
+        pool,
+        tableName: 'idle_failure',
+        createIfNotExists: true,
+        operationTimeout: '2s',
+      });
+      try {
+        // The set leaves its connection idle in the pool; the server going away fails it there.
+        await c.set('k', Buffer.from('v'));
+        await server().kill();
+        for (let waited = 0; printed.mock.calls.length === 0 && waited < 5_000; waited += 50) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        expect(printed.mock.calls.map(([message]) => String(message))).toContainEqual(
+          expect.stringMatching(/^PostgresCache: an idle connection of the pool failed: /),
+        );
+      } finally {
+        printed.mockRestore();
+        await server().restart();
+        await c.close();
+        await pool.end();
+      }
+    }, 60_000);
+
     test('a statement the server refuses is a CacheError, not an outage', async () => {
       const pool = new pg.Pool({ connectionString: server().url, max: 1 });
       pool.on('error', () => {});

@@ -38,8 +38,11 @@ export interface RedisCacheOptions {
   renewalSkipFraction?: number;
   /** Longest an operation may take before it fails with CacheUnavailableError. Default '5s'. */
   operationTimeout?: Duration;
-  /** Warnings about connection trouble of a client the cache owns. Silent by default. */
-  logger?: Logger;
+  /**
+   * Warnings about connection trouble of a client the cache owns. Default: the console's warn and error;
+   * `false` for none.
+   */
+  logger?: Logger | false;
   /**
    * Clock used for absolute expirations (the same clock ASP.NET Core uses: the client's) and, when given,
    * to time renewalSkipFraction (by default timed on the monotonic clock).

@@ -27,6 +27,7 @@ import {
   type NodeRedisCluster,
   parseDuration,
   rediscoverNodeRedisCluster,
+  resolveLogger,
   systemClock,
 } from '@sharedstate/shared-helpers';
 import type { Redis } from 'ioredis';
@@ -90,14 +91,8 @@ export class RedisCache implements DistributedCache {
     if (options === null || typeof options !== 'object')
       throw new CacheArgumentError('RedisCache needs an options object.');
     assertKnownOptions('RedisCache', options, REDIS_CACHE_OPTION_NAMES, OPTIONS_FROM_OTHER_LIBRARIES);
-    const {
-      redis,
-      connection,
-      instanceName = '',
-      useScripts = true,
-      logger,
-      renewalSkipFraction = 0.01,
-    } = options;
+    const { redis, connection, instanceName = '', useScripts = true, renewalSkipFraction = 0.01 } = options;
+    const logger = resolveLogger(options.logger, CacheArgumentError);
     if ((redis === undefined) === (connection === undefined)) {
       throw new CacheArgumentError(
         'RedisCache needs exactly one of `redis` (an ioredis Redis or Cluster client) or `connection` (a redis:// URL or ioredis options).',

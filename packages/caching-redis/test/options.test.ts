@@ -1,5 +1,6 @@
 import { CacheArgumentError } from '@sharedstate/caching-abstractions';
 import { RedisCache, type RedisCacheOptions } from '@sharedstate/caching-redis';
+import { freePort } from '@sharedstate/testing';
 import type { Redis } from 'ioredis';
 
 // As a JavaScript app, or a config object written for connect-redis's RedisStore, would pass them.
@@ -33,5 +34,36 @@ describe('RedisCache options', () => {
       prefix: undefined,
     } as RedisCacheOptions);
     (cache.client as Redis).disconnect();
+  });
+
+  test('connection trouble of a client the cache owns is on the console without a logger; logger: false is silent; a logger without its methods fails', async () => {
+    const printed = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      // Nothing listens on the port: the owned client's connection is refused.
+      const refusedConnection = async (logger?: false) => {
+        const cache = new RedisCache({
+          connection: {
+            host: '127.0.0.1',
+            port: await freePort(),
+            maxRetriesPerRequest: 0,
+            retryStrategy: () => null,
+          },
+          ...(logger === undefined ? {} : { logger }),
+        });
+        await cache.get('k').catch(() => {});
+        (cache.client as Redis).disconnect();
+      };
+      await refusedConnection(false);
+      expect(printed).not.toHaveBeenCalled();
+      await refusedConnection();
+      expect(printed.mock.calls.map(([message]) => String(message))).toContainEqual(
+        expect.stringMatching(/^RedisCache connection error: .*ECONNREFUSED/),
+      );
+    } finally {
+      printed.mockRestore();
+    }
+    expect(withOptions({ connection: 'redis://127.0.0.1:1', logger: { warn() {} } })).toThrow(
+      /logger must have debug, info, warn, error methods/,
+    );
   });
 });

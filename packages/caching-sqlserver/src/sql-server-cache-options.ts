@@ -19,8 +19,11 @@ export interface SqlServerCacheOptions {
   expiredItemsDeletionInterval?: Duration | false;
   /** Rows deleted per statement by the sweep. Default 1000. */
   deleteBatchSize?: number;
-  /** Errors of the background sweep go here (nothing else is logged). */
-  logger?: Logger;
+  /**
+   * Errors of the background sweep go here (nothing else is logged). Default: the console's warn and error;
+   * `false` for none.
+   */
+  logger?: Logger | false;
   clock?: Clock;
 }
 

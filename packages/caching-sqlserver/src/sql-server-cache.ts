@@ -15,7 +15,7 @@ import {
   type ResolvedEntryOptions,
   resolveEntryOptions,
 } from '@sharedstate/caching-abstractions';
-import { parseDuration, systemClock } from '@sharedstate/shared-helpers';
+import { type Logger, parseDuration, resolveLogger, systemClock } from '@sharedstate/shared-helpers';
 import mssql, { type ConnectionPool } from 'mssql';
 import {
   SQL_SERVER_CACHE_OPTION_HINTS,
@@ -90,7 +90,7 @@ export class SqlServerCache implements DistributedCache, ConditionalSet {
   readonly #sweepIntervalMs: number | undefined;
   readonly #batchSize: number;
   readonly #clock: Clock;
-  readonly #logger: SqlServerCacheOptions['logger'];
+  readonly #logger: Logger | undefined;
   #lastSweep: number;
   #sweeping: Promise<void> | undefined;
 
@@ -129,7 +129,7 @@ export class SqlServerCache implements DistributedCache, ConditionalSet {
       throw new CacheArgumentError('deleteBatchSize must be a whole number of at least 1.');
     }
     this.#clock = options.clock ?? systemClock;
-    this.#logger = options.logger;
+    this.#logger = resolveLogger(options.logger, CacheArgumentError);
     this.#lastSweep = this.#clock.now();
     if (options.pool) {
       this.#pool = options.pool;

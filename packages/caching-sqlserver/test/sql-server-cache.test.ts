@@ -98,6 +98,9 @@ describe('SqlServerCache options', () => {
     ).toThrow(/defaultSlidingExpiration/);
     expect(() => new SqlServerCache({ schemaName: 'dbo', tableName: 't' })).toThrow(/pool/);
     expect(
+      () => new SqlServerCache({ pool, schemaName: 'dbo', tableName: 't', logger: { warn() {} } as never }),
+    ).toThrow(/logger must have debug, info, warn, error methods/);
+    expect(
       () => new SqlServerCache({ pool, schemaName: 'dbo', tableName: 't', deleteBatchsize: 10 } as never),
     ).toThrow(
       /^Unknown SqlServerCache option 'deleteBatchsize': the options are pool, connection, schemaName/,

@@ -5,6 +5,7 @@ import {
   type Logger,
   parseDuration,
   refuseUnknownOptions,
+  resolveLogger,
   silentLogger,
   systemClock,
 } from '@sharedstate/shared-helpers';
@@ -62,7 +63,11 @@ export interface DataProtectionOptions {
    * is then re-read about daily, or when a payload names a key it lacks).
    */
   keyRingChangeCheckInterval?: Duration | false;
-  logger?: Logger;
+  /**
+   * Where warnings and errors go (a key ring that cannot be loaded or has no usable key, a key that cannot be
+   * read); pino, console and most loggers fit. Default: the console's warn and error; `false` for none.
+   */
+  logger?: Logger | false;
   clock?: Clock;
   /** Random bytes for master keys, key modifiers and IVs. Only tests replace it. */
   random?: RandomSource;
@@ -166,7 +171,7 @@ export function createDataProtection(options: DataProtectionOptions): DataProtec
     ...(certificates.length > 0 ? [new CertificateXmlDecryptor(certificates)] : []),
     ...(options.xmlDecryptors ?? []),
   ];
-  const logger = options.logger ?? silentLogger;
+  const logger = resolveLogger(options.logger, DataProtectionConfigurationError) ?? silentLogger;
   const clock = options.clock ?? systemClock;
   const keyManager = new KeyManager({
     repository,

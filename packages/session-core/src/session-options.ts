@@ -2,10 +2,10 @@ import { type DistributedCache, supportsConditionalSet } from '@sharedstate/cach
 import type { DataProtectionProvider } from '@sharedstate/dataprotection-abstractions';
 import {
   type Clock,
-  consoleLogger,
   type Duration,
   type Logger,
   parseDuration,
+  resolveLogger,
   systemClock,
   unknownOptionMessage,
 } from '@sharedstate/shared-helpers';
@@ -404,7 +404,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     load,
     maxSessionSize,
     onCommitError: options.onCommitError,
-    logger: resolveLogger(options.logger),
+    logger: resolveLogger(options.logger, SessionConfigurationError),
     clock: options.clock ?? systemClock,
     merge: resolveMerge(options.concurrentUpdates, cache),
     rolling: resolveRolling(options.rolling),
@@ -417,22 +417,6 @@ function resolveRolling(rolling: unknown): boolean {
     throw new SessionConfigurationError(`rolling must be true or false; got ${String(rolling)}.`);
   return rolling;
 }
-
-function resolveLogger(logger: SessionOptions['logger']): Logger | undefined {
-  if (logger === false) return undefined;
-  if (logger === undefined) return consoleLogger;
-  if (
-    typeof logger !== 'object' ||
-    logger === null ||
-    !LOG_LEVELS.every((level) => typeof logger[level] === 'function')
-  ) {
-    throw new SessionConfigurationError(
-      `logger must have ${LOG_LEVELS.join(', ')} methods (pino, console and most loggers do), or be false for no logging.`,
-    );
-  }
-  return logger;
-}
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 /** The merge mode needs conditional writes; a cache without them fails here, not by losing data later. */
 function resolveMerge(mode: SessionOptions['concurrentUpdates'], cache: DistributedCache): boolean {

@@ -1,4 +1,6 @@
-/** The logging shape sharedstate uses: pino, console and most loggers fit it. Silent when not given. */
+import type { OptionErrorClass } from './option-error.ts';
+
+/** The logging shape sharedstate uses: pino, console and most loggers fit it. */
 export interface Logger {
   debug(message: string, ...details: unknown[]): void;
   info(message: string, ...details: unknown[]): void;
@@ -19,3 +21,26 @@ export const consoleLogger: Logger = {
   warn: (message, ...details) => console.warn(message, ...details),
   error: (message, ...details) => console.error(message, ...details),
 };
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/**
+ * A `logger` option as the packages take it: undefined is the console's warnings and errors (failures stay
+ * visible to a user who passed nothing), false is none (undefined returned), and anything else must have the
+ * four methods; otherwise `ErrorClass` is thrown, saying so.
+ */
+export function resolveLogger(logger: unknown, ErrorClass: OptionErrorClass): Logger | undefined {
+  if (logger === false) return undefined;
+  if (logger === undefined) return consoleLogger;
+  const methods = logger as Partial<Record<(typeof LOG_LEVELS)[number], unknown>> | null;
+  if (
+    typeof logger !== 'object' ||
+    methods === null ||
+    !LOG_LEVELS.every((level) => typeof methods[level] === 'function')
+  ) {
+    throw new ErrorClass(
+      `logger must have ${LOG_LEVELS.join(', ')} methods (pino, console and most loggers do), or be false for no logging.`,
+    );
+  }
+  return logger as Logger;
+}
