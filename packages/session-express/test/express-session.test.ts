@@ -36,9 +36,11 @@ function makeApp(
   before?: express5.RequestHandler,
 ) {
   const cache = new MemoryDistributedCache();
+  // Quiet: the console assertions below are about the session middleware's own warnings.
   const dataProtection = createDataProtection({
     applicationName: 'express-tests',
     repository: new EphemeralXmlRepository(),
+    logger: false,
   });
   const app = express();
   if (before) app.use(before);

@@ -30,8 +30,13 @@ declare module '@sharedstate/session-fastify' {
 
 type MakeFastify = (options?: FastifyServerOptions) => FastifyInstance;
 
+// Quiet: the console assertions are about the session plugin's own warnings.
 const keyRing = () =>
-  createDataProtection({ applicationName: 'fastify-tests', repository: new EphemeralXmlRepository() });
+  createDataProtection({
+    applicationName: 'fastify-tests',
+    repository: new EphemeralXmlRepository(),
+    logger: false,
+  });
 
 /** The suites' routes (see @sharedstate/testing's session-adapter-checks) in the scope given. */
 function cartRoutes(scope: FastifyInstance): void {
