@@ -38,7 +38,7 @@ describeWithService(services.azurite(), 'AzureBlobXmlRepository on Azurite', (az
       containerName: 'dataprotection',
       blobName: 'shop-keys.xml',
     });
-    const provider = createDataProtection({ applicationName: 'shop', repository });
+    const provider = createDataProtection({ logger: false, applicationName: 'shop', repository });
     const token = await provider.createProtector('p').protect('across instances');
     const download = await container.getBlockBlobClient('shop-keys.xml').downloadToBuffer();
     expect(download.subarray(0, 3).toString('hex')).toBe('efbbbf');
@@ -48,6 +48,7 @@ describeWithService(services.azurite(), 'AzureBlobXmlRepository on Azurite', (az
     const properties = await container.getBlockBlobClient('shop-keys.xml').getProperties();
     expect(properties.contentType).toBe('application/xml; charset=utf-8');
     const other = createDataProtection({
+      logger: false,
       applicationName: 'shop',
       repository: new AzureBlobXmlRepository({ containerClient: container, blobName: 'shop-keys.xml' }),
     });

@@ -72,6 +72,7 @@ describeWithService(
         '<key id="3d6d01fd-c0e7-44ae-82dd-013b996b4093" version="1"><creationDate>2030-01-01T00:00:00.1234567Z</creationDate><activationDate>2030-01-01T00:00:00Z</activationDate><expirationDate>2030-04-01T00:00:00Z</expirationDate><descriptor deserializerType="Microsoft.AspNetCore.DataProtection.AuthenticatedEncryption.ConfigurationModel.AuthenticatedEncryptorDescriptorDeserializer, Microsoft.AspNetCore.DataProtection, Version=8.0.0.0, Culture=neutral, PublicKeyToken=adb9793829ddae60"><descriptor><encryption algorithm="AES_256_CBC" /><validation algorithm="HMACSHA256" /><masterKey p4:requiresEncryption="true" xmlns:p4="http://schemas.asp.net/2015/03/dataProtection"><!-- Warning: the key below is in an unencrypted form. --><value>k88VrwGLINfVAqzlAp7U4EAjdlmUG17c756McQGdjHU8Ajkfc/A3YOKdqlMcF6dXaIxATED+g2f62wkRRRRRzA==</value></masterKey></descriptor></descriptor></key>',
       ]);
       const provider = createDataProtection({
+        logger: false,
         applicationName: null,
         repository: repository,
         clock: { now: () => Date.UTC(2030, 1, 1) },
@@ -82,7 +83,7 @@ describeWithService(
         'CfDJ8P0BbT3nwK5Egt0BO5lrQJMAAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eH5bFEUC0BbUlF5AJn55cY44OqxPG23VDm9JTDiPyNXXjea7OmYYtgX3xNx9W0th9zg';
       expect(await provider.createProtector('MyPurpose', 'SubPurpose').unprotect(v3)).toBe('Hello, World!');
       // What this library stores, ASP.NET Core reads the same way: one row, friendly name and compact XML.
-      const ours = createDataProtection({ applicationName: 'shop', repository });
+      const ours = createDataProtection({ logger: false, applicationName: 'shop', repository });
       await ours.createProtector('p').protect('x');
       const [friendly, xml] = (
         await server().psql(
@@ -136,6 +137,7 @@ import pg from 'pg';
       const counting = countingPool({ connectionString: server().url, max: 2 });
       pools.push(counting);
       const running = createDataProtection({
+        logger: false,
         applicationName: 'shop',
         repository: new PostgresXmlRepository({ pool: counting, tableName, createIfNotExists: true }),
         keyRingChangeCheckInterval: '1s',
@@ -149,6 +151,7 @@ import pg from 'pg';
       expect(sentWhileQuiet.every((text) => text.startsWith('SELECT count(*)'))).toBe(true);
 
       const operator = createDataProtection({
+        logger: false,
         applicationName: 'shop',
         repository: new PostgresXmlRepository({ pool: pool(), tableName }),
         keyRingChangeCheckInterval: false,

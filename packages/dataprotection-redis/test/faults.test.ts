@@ -7,7 +7,7 @@ describeWithService(services.redis({ spawn: true }), 'the key ring’s Redis res
   test('the in-memory ring keeps serving, repository calls fail fast and typed, and recover on the same objects', async () => {
     const redis = new Redis(server().url, { maxRetriesPerRequest: 1 });
     const repository = new RedisXmlRepository({ redis, key: 'ring-under-fault', operationTimeout: '2s' });
-    const provider = createDataProtection({ applicationName: 'shop', repository });
+    const provider = createDataProtection({ logger: false, applicationName: 'shop', repository });
     try {
       const protector = provider.createProtector('p');
       const token = await protector.protect('before the outage');

@@ -42,6 +42,7 @@ describeWithService(services.redis(), 'RedisXmlRepository with a node-redis clie
     const client = await connected();
     const key = `shared-ring-${process.pid}`;
     const provider = createDataProtection({
+      logger: false,
       applicationName: 'shop',
       repository: new RedisXmlRepository({ redis: client, key }),
     });
@@ -50,6 +51,7 @@ describeWithService(services.redis(), 'RedisXmlRepository with a node-redis clie
     const [stored] = await client.lRange(key, 0, -1);
     expect(stored).toMatch(/^<key id="[0-9a-f-]{36}" version="1"><creationDate>/);
     const other = createDataProtection({
+      logger: false,
       applicationName: 'shop',
       repository: new RedisXmlRepository({ redis: await connected(), key }),
     });

@@ -21,6 +21,7 @@ describeWithService(services.redis(), 'RedisXmlRepository on a standalone Redis'
     const redis = client();
     await redis.del('DataProtection-Keys');
     const provider = createDataProtection({
+      logger: false,
       applicationName: 'shop',
       repository: new RedisXmlRepository({ redis }),
     });
@@ -32,6 +33,7 @@ describeWithService(services.redis(), 'RedisXmlRepository on a standalone Redis'
     expect(stored).not.toContain('<?xml');
     expect(stored).not.toContain('\n');
     const other = createDataProtection({
+      logger: false,
       applicationName: 'shop',
       repository: new RedisXmlRepository({ redis: client() }),
     });
@@ -47,6 +49,7 @@ describeWithService(services.redis(), 'RedisXmlRepository on a standalone Redis'
       '<key id="3d6d01fd-c0e7-44ae-82dd-013b996b4093" version="1"><creationDate>2030-01-01T00:00:00.1234567Z</creationDate><activationDate>2030-01-01T00:00:00Z</activationDate><expirationDate>2030-04-01T00:00:00Z</expirationDate><descriptor deserializerType="Microsoft.AspNetCore.DataProtection.AuthenticatedEncryption.ConfigurationModel.AuthenticatedEncryptorDescriptorDeserializer, Microsoft.AspNetCore.DataProtection, Version=8.0.0.0, Culture=neutral, PublicKeyToken=adb9793829ddae60"><descriptor><encryption algorithm="AES_256_CBC" /><validation algorithm="HMACSHA256" /><masterKey p4:requiresEncryption="true" xmlns:p4="http://schemas.asp.net/2015/03/dataProtection"><!-- Warning: the key below is in an unencrypted form. --><value>k88VrwGLINfVAqzlAp7U4EAjdlmUG17c756McQGdjHU8Ajkfc/A3YOKdqlMcF6dXaIxATED+g2f62wkRRRRRzA==</value></masterKey></descriptor></descriptor></key>',
     );
     const provider = createDataProtection({
+      logger: false,
       applicationName: null,
       repository: new RedisXmlRepository({ redis, key }),
       clock: { now: () => Date.UTC(2030, 1, 1) },

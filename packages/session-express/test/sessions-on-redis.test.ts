@@ -12,7 +12,7 @@ describeSessionsOnRedis('Express', ({ redis, timeoutMs, logger, apps }) => {
   const app = express();
   const sessions = session({
     cache,
-    dataProtection: createDataProtection({ applicationName: 'outage', repository }),
+    dataProtection: createDataProtection({ logger: false, applicationName: 'outage', repository }),
     logger,
   });
   app.use(sessions);

@@ -11,7 +11,7 @@ describeSessionsOnRedis('Fastify', async ({ redis, timeoutMs, logger, apps }) =>
   const app = Fastify();
   await app.register(fastifySession, {
     cache,
-    dataProtection: createDataProtection({ applicationName: 'outage', repository }),
+    dataProtection: createDataProtection({ logger: false, applicationName: 'outage', repository }),
     logger,
   });
   app.get('/plain', async () => 'ok');

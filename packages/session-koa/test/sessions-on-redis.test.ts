@@ -12,7 +12,7 @@ describeSessionsOnRedis('Koa', ({ redis, timeoutMs, logger, apps }) => {
   app.silent = true;
   const sessions = session({
     cache,
-    dataProtection: createDataProtection({ applicationName: 'outage', repository }),
+    dataProtection: createDataProtection({ logger: false, applicationName: 'outage', repository }),
     logger,
   });
   app.use(sessions);

@@ -148,6 +148,7 @@ export const repositoryCases: readonly RepositoryCase[] = [
           applicationName: 'conformance',
           repository: await storage.open(),
           keyRingChangeCheckInterval: false,
+          logger: quietLogger,
         });
       const admin = await instance();
       const running = await instance();
