@@ -55,11 +55,6 @@ export class SessionContents {
     return this.#entries?.get(key);
   }
 
-  /** The number of values, the lifetime entry included. */
-  get count(): number {
-    return this.#entries?.size ?? 0;
-  }
-
   /** Stores `value` (owned from now on); throws SessionTooLargeError, changing nothing, past the limit. */
   write(key: string, value: Uint8Array): void {
     this.#entries ??= new Map();

@@ -21,7 +21,7 @@ export function misuseOf(state: SessionState): SessionUsageError | undefined {
 }
 
 /** A value in the session's place that is another middleware's session (a class instance), not the app's data. */
-export const isForeignSession = (value: unknown): boolean => {
+const isForeignSession = (value: unknown): boolean => {
   if (typeof value !== 'object' || value === null) return false;
   const prototype: unknown = Object.getPrototypeOf(value);
   return prototype !== Object.prototype && prototype !== null;
