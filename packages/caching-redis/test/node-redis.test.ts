@@ -72,12 +72,13 @@ describeWithService(
 
     test('a stopped server gives CacheUnavailableError within operationTimeout, and the same client recovers', async () => {
       const client = await connected();
-      const cache = new RedisCache({ redis: client, instanceName: 'outage:', operationTimeout: '1s' });
+      const cache = new RedisCache({ redis: client, instanceName: 'outage:', operationTimeout: '2s' });
       await cache.set('survivor', Buffer.from('kept'), { slidingExpiration: '20m' });
       await redis().kill();
       const started = performance.now();
       await expect(cache.get('survivor')).rejects.toThrow(CacheUnavailableError);
-      expect(performance.now() - started).toBeLessThan(1_500);
+      // Within the timeout and a margin: a loaded machine answers the first set of a new client slowly too.
+      expect(performance.now() - started).toBeLessThan(3_000);
       await redis().restart();
       // The server kept nothing on disk: the entry is gone, but the cache works again on the same client.
       await waitForAnswer(() => cache.set('after', Buffer.from('y')));
