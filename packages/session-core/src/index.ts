@@ -7,6 +7,7 @@ export {
   SessionConfigurationError,
   SessionError,
   SessionStateError,
+  SessionsNotEndedError,
   SessionTooLargeError,
   SessionUnavailableError,
   SessionUsageError,
@@ -14,3 +15,5 @@ export {
 } from './session-errors.ts';
 export { aspnetCoreCompat, type SessionCookieOptions, type SessionOptions } from './session-options.ts';
 export type { SessionReadiness, SessionReadinessProbe } from './session-readiness.ts';
+export type { UserSessionInfo, UserSessions, UserSessionsAccess } from './user-sessions.ts';
+export type { UserSessionsOptions } from './user-sessions-options.ts';

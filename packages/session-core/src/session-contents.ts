@@ -3,12 +3,16 @@ import type { SessionChange } from './session-changes.ts';
 import { SessionTooLargeError, SessionValueFormatError } from './session-errors.ts';
 import { LIFETIME_KEY } from './session-lifetime.ts';
 import type { SessionSnapshot } from './session-serialization.ts';
+import { USER_KEY } from './user-binding.ts';
 import { readUtf8 } from './utf8-text.ts';
 
 /** Bytes a key/value pair adds to the serialized blob. */
 const entryCost = (key: string, value: Uint8Array) =>
   2 + Buffer.byteLength(key, 'utf8') + 4 + value.byteLength;
 const HEADER_COST = 20;
+
+/** The middleware's own entries (rememberFor's lifetime, signIn's user): not the app's values. */
+export const isReservedKey = (key: string) => key === LIFETIME_KEY || key === USER_KEY;
 
 /**
  * The values of one session and what they add up to: the entries, the id kept inside the stored session,
@@ -41,16 +45,16 @@ export class SessionContents {
     this.#idBytes = undefined;
   }
 
-  /** The app's keys: the lifetime entry of rememberFor() is not one of them. */
+  /** The app's keys: the middleware's own entries (isReservedKey) are not among them. */
   keys(): string[] {
     const entries = this.#entries;
     if (entries === undefined) return [];
     // Array.from, not a spread: an array literal's allocation site can be moved to the old generation by V8.
     const keys = Array.from(entries.keys());
-    return entries.has(LIFETIME_KEY) ? keys.filter((key) => key !== LIFETIME_KEY) : keys;
+    return reservedIn(entries) > 0 ? keys.filter((key) => !isReservedKey(key)) : keys;
   }
 
-  /** A stored value without a copy, the lifetime entry included. */
+  /** A stored value without a copy, the middleware's own entries included. */
   peek(key: string): Uint8Array | undefined {
     return this.#entries?.get(key);
   }
@@ -81,28 +85,33 @@ export class SessionContents {
     return true;
   }
 
-  /** Removes every value but the lifetime from rememberFor(); false when there was none. */
+  /** Removes every value but the middleware's own (lifetime, user); false when there was none. */
   clear(): boolean {
     const entries = this.#entries;
-    if (entries === undefined || entries.size === (entries.has(LIFETIME_KEY) ? 1 : 0)) return false;
-    this.#clearKeepingLifetime(entries);
+    if (entries === undefined || entries.size === reservedIn(entries)) return false;
+    this.#clearKeepingReserved(entries);
     this.#changes?.push({ kind: 'clear' });
     return true;
   }
 
-  /** Removes every value, the lifetime too (destroy()). */
+  /** Removes every value, the middleware's own too (destroy()). */
   clearAll(): void {
     this.#entries?.clear();
     this.#size = HEADER_COST;
   }
 
-  #clearKeepingLifetime(entries: Map<string, Uint8Array>): void {
+  #clearKeepingReserved(entries: Map<string, Uint8Array>): void {
     const lifetime = entries.get(LIFETIME_KEY);
+    const user = entries.get(USER_KEY);
     entries.clear();
     this.#size = HEADER_COST;
     if (lifetime !== undefined) {
       entries.set(LIFETIME_KEY, lifetime);
       this.#size += entryCost(LIFETIME_KEY, lifetime);
+    }
+    if (user !== undefined) {
+      entries.set(USER_KEY, user);
+      this.#size += entryCost(USER_KEY, user);
     }
   }
 
@@ -160,7 +169,7 @@ export class SessionContents {
         this.delete(change.key);
         return;
       case 'clear':
-        this.#clearKeepingLifetime(entries);
+        this.#clearKeepingReserved(entries);
         return;
       case 'update': {
         const next = change.update(this.readJson(change.key));
@@ -173,7 +182,7 @@ export class SessionContents {
 
   /** A stored JSON value; SessionValueFormatError when the value is not JSON. */
   readJson(key: string): unknown {
-    const value = key === LIFETIME_KEY ? undefined : this.#entries?.get(key);
+    const value = isReservedKey(key) ? undefined : this.#entries?.get(key);
     if (value === undefined) return undefined;
     try {
       return JSON.parse(readUtf8(value));
@@ -192,6 +201,10 @@ export class SessionContents {
     if (this.#changes !== undefined) this.#changes.length = 0;
   }
 }
+
+/** How many of the middleware's own entries `entries` holds. */
+const reservedIn = (entries: Map<string, Uint8Array>) =>
+  (entries.has(LIFETIME_KEY) ? 1 : 0) + (entries.has(USER_KEY) ? 1 : 0);
 
 function sizeOf(entries: Map<string, Uint8Array>): number {
   let size = HEADER_COST;

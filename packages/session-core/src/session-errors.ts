@@ -59,3 +59,26 @@ export class SessionValueFormatError extends SessionError {}
 
 /** A session option is missing or wrong; raised when the middleware is created. */
 export class SessionConfigurationError extends SessionError {}
+
+/**
+ * Ending a user's sessions was cut short (the cache failed or timed out): `ended` lists the handles of the
+ * sessions that did end, `notEnded` those that may still work. Calling again ends what is left.
+ */
+export class SessionsNotEndedError extends SessionError {
+  /** The handles of the sessions that were ended. */
+  readonly ended: readonly string[];
+  /** The handles of the sessions known to be still signed in. */
+  readonly notEnded: readonly string[];
+
+  constructor(
+    message: string,
+    ended: readonly string[],
+    notEnded: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.ended = ended;
+    this.notEnded = notEnded;
+    if (isServiceUnavailable(options?.cause)) answerAsServiceUnavailable(this);
+  }
+}

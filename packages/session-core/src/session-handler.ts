@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataProtector } from '@sharedstate/dataprotection-abstractions';
 import { RepositoryUnavailableError } from '@sharedstate/dataprotection-abstractions';
 import type { Logger } from '@sharedstate/shared-helpers';
+import { BoundSessions } from './bound-sessions.ts';
 import { BoundedCacheCalls } from './bounded-cache-calls.ts';
 import { readCookie } from './cookie-header.ts';
 import { KeyRingGate } from './key-ring-gate.ts';
@@ -28,6 +29,7 @@ import { deliver, type SessionReceiver } from './session-receiver.ts';
 import type { SessionRequest, SessionResponseHeaders } from './session-request.ts';
 import { SessionState } from './session-state.ts';
 import { UnprotectedCookieCache } from './unprotected-cookie-cache.ts';
+import { UserSessionIndex, type UserSessions } from './user-sessions.ts';
 
 /** Stands for the key of a session that could not be read: never stored, never sent. */
 const UNKNOWN_KEY = '';
@@ -50,6 +52,7 @@ export class SessionHandler {
   readonly #persistence: SessionPersistence;
   readonly #responseCookie: ResponseCookie;
   readonly #host: SessionHost;
+  readonly #userSessions: UserSessionIndex;
   /** Per-request warnings (bad cookies, failed reads), at most once a minute each. */
   readonly #throttledLog: LogThrottle;
   /** A failed save at the end of a request: fails the request, or goes to onCommitError. */
@@ -74,6 +77,19 @@ export class SessionHandler {
     );
     this.#ring = new KeyRingGate(resolved.dataProtection, resolved.logger);
     this.#calls = new BoundedCacheCalls(resolved.ioTimeoutMs, resolved.cache.operationTimeoutMs);
+    this.#userSessions = new UserSessionIndex({
+      cache: resolved.cache,
+      calls: this.#calls,
+      clock: resolved.clock,
+      logger: resolved.logger,
+      ...resolved.userSessions,
+    });
+    const bound = new BoundSessions(
+      this.#userSessions,
+      resolved.clock,
+      resolved.idleTimeoutMs,
+      this.#throttledLog,
+    );
     this.#persistence = new SessionPersistence({
       options: resolved,
       calls: this.#calls,
@@ -84,6 +100,7 @@ export class SessionHandler {
       forgetCookie: (cookie) => {
         if (cookie !== undefined) this.#cookieKeys.delete(cookie);
       },
+      bound,
     });
     const cookieValueFor = (key: string): string | undefined => {
       try {
@@ -108,7 +125,14 @@ export class SessionHandler {
       newKey: () => randomUUID(),
       cookieValueFor,
       changedAfterEnd: (error) => resolved.logger?.error(error.message),
+      bind: (state, userId, device) => bound.bind(state, userId, device),
+      unbind: (state) => bound.unbind(state),
     };
+  }
+
+  /** Each user's signed-in sessions (session.signIn): listing them, ending one or all, from any instance. */
+  get userSessions(): UserSessions {
+    return this.#userSessions;
   }
 
   /** Where the middleware's warnings and errors go (undefined with `logger: false`). */

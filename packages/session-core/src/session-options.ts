@@ -12,6 +12,11 @@ import {
 import { type SerializeOptions, serialize } from 'cookie';
 import { type SessionCommitError, SessionConfigurationError } from './session-errors.ts';
 import { MAX_LIFETIME_MS } from './session-lifetime.ts';
+import {
+  type ResolvedUserSessionsOptions,
+  resolveUserSessionsOptions,
+  type UserSessionsOptions,
+} from './user-sessions-options.ts';
 
 export interface SessionCookieOptions {
   /** Default 'sharedstate.sid'; the aspnetCoreCompat preset uses '.AspNetCore.Session'. */
@@ -88,6 +93,11 @@ export interface SessionOptions {
    * running out. Default false: it is sent again only when the request changed the session.
    */
   rolling?: boolean;
+  /**
+   * How the index of each user's signed-in sessions (session.signIn, listSessions, endUserSessions) is kept.
+   * Needs a cache with conditional writes. See docs/user-sessions.md.
+   */
+  userSessions?: UserSessionsOptions;
 }
 
 export interface ResolvedSessionOptions {
@@ -108,6 +118,7 @@ export interface ResolvedSessionOptions {
   /** concurrentUpdates is 'merge'. */
   merge: boolean;
   rolling: boolean;
+  userSessions: ResolvedUserSessionsOptions;
 }
 
 // Records over the interfaces' keys, so the compiler keeps these lists complete and exact.
@@ -125,6 +136,7 @@ const OPTION_NAMES: Record<keyof SessionOptions, true> = {
   clock: true,
   concurrentUpdates: true,
   rolling: true,
+  userSessions: true,
 };
 const COOKIE_OPTION_NAMES: Record<keyof SessionCookieOptions, true> = {
   name: true,
@@ -408,6 +420,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     clock: options.clock ?? systemClock,
     merge: resolveMerge(options.concurrentUpdates, cache),
     rolling: resolveRolling(options.rolling),
+    userSessions: resolveUserSessionsOptions(options.userSessions, cache),
   };
 }
 

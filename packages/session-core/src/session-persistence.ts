@@ -5,6 +5,7 @@ import {
   type ConditionalSet,
   type DistributedCache,
 } from '@sharedstate/caching-abstractions';
+import type { BoundSessions } from './bound-sessions.ts';
 import type { BoundedCacheCalls } from './bounded-cache-calls.ts';
 import type { LogThrottle } from './log-throttle.ts';
 import { SessionCommitError, type SessionUsageError } from './session-errors.ts';
@@ -38,6 +39,8 @@ export interface PersistenceContext {
   cookieValueOnceLoaded(key: string): Promise<string>;
   /** The request's cookie no longer names a live session (destroyed, or moved to a new key). */
   forgetCookie(cookie: string | undefined): void;
+  /** Sessions a user signed in to: their index, kept true at each save. */
+  readonly bound: BoundSessions;
 }
 
 /**
@@ -105,6 +108,11 @@ export class SessionPersistence {
       return;
     }
     state.applyLoaded(read, true);
+    if (state.binding !== undefined) {
+      // A signed-in session is saved only over what it was read as: a save after an ending finds nothing.
+      state.stored = blob;
+      this.#context.bound.loaded(state);
+    }
   }
 
   /**
@@ -166,7 +174,10 @@ export class SessionPersistence {
       if (state.destroySaved) return Promise.resolve();
       // The entry, and the one a renewKey() or regenerate() in this request replaced.
       const keys = [state.replacedKey, state.hadCookie ? state.key : undefined];
-      return this.#removeEntries(state, keys).then(undefined, onFailure);
+      const removed = this.#removeEntries(state, keys);
+      return (
+        state.binding === undefined ? removed : removed.then(() => this.#context.bound.forget(state))
+      ).then(undefined, onFailure);
     }
     if (state.modified) {
       let blob: Buffer;
@@ -175,10 +186,11 @@ export class SessionPersistence {
       } catch (error) {
         return Promise.reject(error).then(undefined, onFailure);
       }
+      if (state.binding !== undefined) return this.#saveBound(state, blob).then(undefined, onFailure);
       const key = state.key;
       // After a new key (renewKey, regenerate) the key is new to the cache: nothing to merge with.
       if (this.#options.merge && state.replacedKey === undefined)
-        return this.#mergeCommit(state, blob).then(undefined, onFailure);
+        return this.#conditionalCommit(state, blob).then(() => state.markSaved(), onFailure);
       const entryOptions = this.#entryOptionsFor(state);
       return this.#calls
         .run('commit', () => this.#options.cache.set(key, blob, entryOptions))
@@ -199,34 +211,65 @@ export class SessionPersistence {
   }
 
   /**
-   * The merge mode's save: writes only over the bytes the session was loaded from. When another request
-   * saved first, reads what it saved, applies this request's changes to it again and tries again, after a
-   * short random pause that grows with each try (so that requests racing on one session spread out).
+   * A signed-in session's save: the user's index first learns what changed (a save the index no longer
+   * knows of is an ended session's, and writes nothing); then a conditional write, which finds nothing
+   * once the session was ended, so no request in flight brings it back; a first write under a new key is
+   * checked against the index afterwards, and taken back if an ending came in between.
    */
-  async #mergeCommit(state: SessionState, first: Buffer): Promise<void> {
+  async #saveBound(state: SessionState, blob: Buffer): Promise<void> {
+    const bound = this.#context.bound;
+    const created = state.stored === undefined;
+    if (
+      !(await bound.beforeSave(state)) ||
+      !(await this.#conditionalCommit(state, blob)) ||
+      (created && !(await bound.stillListed(state)))
+    ) {
+      const key = state.key;
+      if (created) await this.#calls.run('remove', () => this.#options.cache.remove(key));
+      if (state.replacedKey !== undefined) await this.#removeEntries(state, [state.replacedKey]);
+      bound.ended(state);
+      this.#context.forgetCookie(state.requestCookie);
+      return;
+    }
+    if (state.replacedKey !== undefined) await this.#removeEntries(state, [state.replacedKey]);
+    else state.markSaved();
+  }
+
+  /**
+   * A write only over the bytes the session was read as (`state.stored`). When another request saved
+   * first: in the merge mode, reads what it saved, applies this request's changes to it again and tries
+   * again, after a short random pause that grows with each try (so that requests racing on one session
+   * spread out); otherwise the last write wins, over what is there now. Resolves false, writing nothing,
+   * when a signed-in session's entry is gone (the session was ended).
+   */
+  async #conditionalCommit(state: SessionState, first: Buffer): Promise<boolean> {
     const cache = this.#options.cache as DistributedCache & ConditionalSet;
     const key = state.key;
+    const merge = this.#options.merge;
     let blob = first;
     for (let attempt = 1; ; attempt++) {
       const expected = state.stored;
       const entryOptions = this.#entryOptionsFor(state);
       if (await this.#calls.run('commit', () => cache.setIfUnchanged(key, blob, expected, entryOptions))) {
         state.stored = blob;
-        state.markSaved();
-        return;
+        return true;
       }
       if (attempt === MERGE_ATTEMPTS) {
         throw new SessionCommitError(
           `The session changed under this request ${MERGE_ATTEMPTS} times in a row (other requests of the same session kept saving first); its changes were not saved.`,
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
+      if (merge)
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
       const fresh = await this.#calls.run('commit', () => cache.get(key));
-      const read = fresh === undefined ? undefined : deserializeSession(fresh);
-      // Unreadable data is overwritten, as a load would: the changes apply to an empty session.
-      state.rebase(typeof read === 'string' ? undefined : read);
+      if (fresh === undefined && state.binding !== undefined && expected !== undefined) return false;
+      if (merge) {
+        const read = fresh === undefined ? undefined : deserializeSession(fresh);
+        // Unreadable data is overwritten, as a load would: the changes apply to an empty session.
+        state.rebase(typeof read === 'string' ? undefined : read);
+        blob = serializeSession(state.contents.snapshot());
+      }
       state.stored = fresh;
-      blob = serializeSession(state.contents.snapshot());
     }
   }
 

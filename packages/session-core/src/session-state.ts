@@ -5,6 +5,7 @@ import type { SessionUsageError } from './session-errors.ts';
 import { cookieRenewalDue, decodeLifetime, encodeLifetime, LIFETIME_KEY } from './session-lifetime.ts';
 import type { SessionRequest } from './session-request.ts';
 import type { SessionSnapshot } from './session-serialization.ts';
+import { decodeBinding, encodeBinding, USER_KEY, type UserBinding } from './user-binding.ts';
 
 /**
  * What the middleware knows about one session during one request: its cache key, where it came from, and
@@ -71,6 +72,10 @@ export class SessionState {
   stored: Uint8Array | undefined = undefined;
   /** Something the app put in the session's place that cannot be stored; fails the request at its end. */
   misuse: SessionUsageError | undefined = undefined;
+  /** Whose session this is (session.signIn), read back from the stored session; undefined for none. */
+  binding: UserBinding | undefined = undefined;
+  /** The user's index must hear of this session at the save: its new key, last-seen time or lifetime. */
+  indexStale = false;
 
   constructor(
     request: SessionRequest,
@@ -114,6 +119,7 @@ export class SessionState {
     this.available = available;
     if (snapshot === undefined) return;
     this.contents.apply(snapshot);
+    this.binding = decodeBinding(snapshot.entries.get(USER_KEY));
     const stored = decodeLifetime(snapshot.entries.get(LIFETIME_KEY));
     if (stored === undefined) return;
     this.lifetimeMs = stored.lifetimeMs;
@@ -141,9 +147,21 @@ export class SessionState {
    */
   rebase(snapshot: SessionSnapshot | undefined): void {
     this.contents.rebase(snapshot);
+    this.binding = decodeBinding(this.contents.peek(USER_KEY));
     const stored = decodeLifetime(this.contents.peek(LIFETIME_KEY));
     this.lifetimeMs = stored?.lifetimeMs;
     this.cookieSentAtMs = stored?.cookieSentAtMs;
+  }
+
+  /**
+   * Records whose session this is (signIn), or, with undefined, that it is nobody's any more (sign-out);
+   * the caller has updated the user's index first.
+   */
+  bind(binding: UserBinding | undefined): void {
+    this.binding = binding;
+    if (binding === undefined) this.contents.delete(USER_KEY);
+    else this.contents.write(USER_KEY, encodeBinding(binding));
+    this.touched();
   }
 
   /** After a successful save (or removal). */

@@ -1,8 +1,10 @@
 import { bytesToGuid, type Duration } from '@sharedstate/shared-helpers';
 import { FOR_LIBRARIES, refuseMembersOfOtherLibraries } from './foreign-session-members.ts';
+import { isReservedKey } from './session-contents.ts';
 import { SessionStateError, SessionUnavailableError, SessionUsageError } from './session-errors.ts';
 import { LIFETIME_KEY, parseLifetime } from './session-lifetime.ts';
 import type { SessionState } from './session-state.ts';
+import { checkDevice, checkUserId } from './user-binding.ts';
 import { readUtf8 } from './utf8-text.ts';
 
 /**
@@ -20,6 +22,10 @@ export interface SessionHost {
   cookieValueFor(key: string): string | undefined;
   /** Reports a change refused because the request had ended (logged: it may reach no handler of the app). */
   changedAfterEnd(error: SessionStateError): void;
+  /** Makes the session (on its new key) the user's: adds it to the user's index, then records it. */
+  bind(state: SessionState, userId: string, device: string | undefined): Promise<void>;
+  /** Takes a bound session out of its user's index, then records that it is nobody's. */
+  unbind(state: SessionState): Promise<void>;
 }
 
 /**
@@ -100,9 +106,9 @@ export class Session<TData extends object = Record<string, unknown>> {
   #store(key: string, value: Uint8Array): void {
     this.#refuseAfterEnd(`set '${key}'`);
     if (typeof key !== 'string') throw new TypeError('A session key must be a string.');
-    if (key === LIFETIME_KEY) {
+    if (isReservedKey(key)) {
       throw new SessionUsageError(
-        `'${LIFETIME_KEY}' is where session.rememberFor() keeps the session's lifetime; store the value under another name.`,
+        `'${key}' is where the session middleware keeps its own data (rememberFor's lifetime, signIn's user); store the value under another name.`,
       );
     }
     const state = this.#changeableState();
@@ -113,7 +119,7 @@ export class Session<TData extends object = Record<string, unknown>> {
   remove(key: string): void {
     this.#refuseAfterEnd(`remove '${key}'`);
     const state = this.#loadedState();
-    if (key !== LIFETIME_KEY && state.contents.delete(key)) state.touched();
+    if (!isReservedKey(key) && state.contents.delete(key)) state.touched();
   }
 
   /** Removes every value; a lifetime from rememberFor() is kept (destroy() ends the session). */
@@ -150,6 +156,8 @@ export class Session<TData extends object = Record<string, unknown>> {
     }
     state.lifetimeMs = lifetimeMs;
     state.lifetimeChanged = true;
+    // The user's index says how long the session can live.
+    if (state.binding !== undefined) state.indexStale = true;
   }
 
   /** The lifetime rememberFor() gave this session, in milliseconds; undefined for the middleware's settings. */
@@ -241,28 +249,87 @@ export class Session<TData extends object = Record<string, unknown>> {
     return this.#renewKey('renewKey');
   }
 
+  /** The user signIn() bound this session to; undefined for a session nobody signed in to. */
+  get userId(): string | undefined {
+    const state = this.#loadedState();
+    return state.destroyed ? undefined : state.binding?.userId;
+  }
+
+  /**
+   * This session's handle in its user's list (listSessions, endSession); undefined unless signed in. It
+   * names the session, and lets nobody use it.
+   */
+  get handle(): string | undefined {
+    const state = this.#loadedState();
+    return state.destroyed ? undefined : state.binding?.handle;
+  }
+
+  /**
+   * Signs `userId` in on this session: it moves to a new key and cookie (session fixation), keeping its
+   * values, and joins the user's list of sessions, which listSessions() shows and endSession() or
+   * endUserSessions() end on every instance. `device` is a label shown in that list (such as 'Firefox on
+   * Linux'). A session signed in to another user leaves that user's list first. Call before answering.
+   */
+  async signIn(userId: string, options?: { device?: string }): Promise<void> {
+    this.#refuseAfterEnd('signIn');
+    checkUserId(userId, 'signIn()');
+    const device = checkDevice(options?.device);
+    const state = this.#changeableState();
+    this.#refuseAfterResponse('signIn');
+    if (state.binding !== undefined) await this.#host.unbind(state);
+    await this.#renewKey('signIn');
+    await this.#host.bind(state, userId, device);
+  }
+
+  /**
+   * Signs the user out of this session (only): it leaves the user's list and moves to a new key and cookie;
+   * its values stay (destroy() or regenerate() drops them too). Nothing to do for a session nobody signed
+   * in to.
+   */
+  async signOut(): Promise<void> {
+    this.#refuseAfterEnd('signOut');
+    const state = this.#availableState();
+    if (state.binding === undefined) return;
+    this.#refuseAfterResponse('signOut');
+    await this.#host.unbind(state);
+    await this.#renewKey('signOut');
+  }
+
   /**
    * express-session's regenerate: a new, empty session in this one's place (new key, cookie and `id`; its
-   * old entry removed), at sign-in or sign-out. A lifetime from rememberFor() is kept. To keep the values,
-   * use renewKey().
+   * old entry removed), at sign-in or sign-out. A lifetime from rememberFor() is kept; a user signed in
+   * with signIn() is signed out. To keep the values, use renewKey().
    */
   regenerate(): Promise<void> {
     // biome-ignore lint/complexity/noArguments: a callback is refused, so it is not declared
     refuseArguments('regenerate', arguments.length, 'use `await session.regenerate()`, then answer');
-    return this.#renewKey('regenerate').then(() => {
-      this.clear();
-      this.#state.contents.forgetId();
-    });
+    return this.#regenerate();
+  }
+
+  async #regenerate(): Promise<void> {
+    const state = this.#state;
+    if (state.loaded && state.binding !== undefined) {
+      this.#refuseAfterEnd('regenerate');
+      this.#refuseAfterResponse('regenerate');
+      await this.#host.unbind(state);
+    }
+    await this.#renewKey('regenerate');
+    this.clear();
+    state.contents.forgetId();
+  }
+
+  #refuseAfterResponse(method: string): void {
+    if (this.#state.request.responseStarted()) {
+      throw new SessionStateError(
+        `session.${method}() cannot run after the response has started: the new cookie goes out with the headers.`,
+      );
+    }
   }
 
   async #renewKey(method: string): Promise<void> {
     this.#refuseAfterEnd(method);
     const state = this.#availableState();
-    if (state.request.responseStarted()) {
-      throw new SessionStateError(
-        `session.${method}() cannot run after the response has started: the new cookie goes out with the headers.`,
-      );
-    }
+    this.#refuseAfterResponse(method);
     const key = this.#host.newKey();
     if (state.hadCookie && state.replacedKey === undefined) state.replacedKey = state.key;
     state.key = key;
@@ -271,6 +338,11 @@ export class Session<TData extends object = Record<string, unknown>> {
     state.touched();
     // A remembered session's new cookie goes out with its full lifetime (see the handler's response cookie).
     if (state.lifetimeMs !== undefined) state.stampLifetime(state.lifetimeMs);
+    if (state.binding !== undefined) {
+      // Nothing is stored under the new key yet; the user's index must learn it before the save.
+      state.stored = undefined;
+      state.indexStale = true;
+    }
   }
 
   /** Ends the session: its data is removed from the cache and the cookie deleted. */
@@ -291,7 +363,7 @@ export class Session<TData extends object = Record<string, unknown>> {
   /** A stored value without a copy, for the typed getters that only read it. */
   #peek(key: string): Uint8Array | undefined {
     const state = this.#loadedState();
-    return key === LIFETIME_KEY ? undefined : state.contents.peek(key);
+    return isReservedKey(key) ? undefined : state.contents.peek(key);
   }
 
   /** The state of a session a value can be written to now: available, not destroyed, and established. */

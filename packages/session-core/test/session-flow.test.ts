@@ -927,7 +927,7 @@ describe('a session across requests', () => {
     expect(withOptions({ idleTimeout: 1000 })).not.toThrow();
     expect(withOptions({ cookie: { maxAge: 'forever' } })).toThrow(/cookie\.maxAge/);
     expect(withOptions({ idleTimout: '5m' })).toThrow(
-      "Unknown session option 'idleTimout': the options are cache, dataProtection, idleTimeout, ioTimeout, keyRingWait, cookie, load, maxSessionSize, onCommitError, logger, clock, concurrentUpdates, rolling.",
+      "Unknown session option 'idleTimout': the options are cache, dataProtection, idleTimeout, ioTimeout, keyRingWait, cookie, load, maxSessionSize, onCommitError, logger, clock, concurrentUpdates, rolling, userSessions.",
     );
     expect(withOptions({ cookie: { sameSite: 'lax', sameSitee: 'strict' } })).toThrow(
       /'cookie\.sameSitee': the options are name, path, domain/,

@@ -4,6 +4,7 @@ import type {
   Session,
   SessionOptions,
   SessionReadinessProbe,
+  UserSessionsAccess,
 } from '@sharedstate/session-core';
 import {
   createPropertySession,
@@ -183,7 +184,7 @@ class PendingResponse implements SessionRequest, SessionReceiver {
 export function session(
   options: SessionOptions,
   adapterOptions: ExpressSessionAdapterOptions = {},
-): ExpressMiddleware & SessionReadinessProbe {
+): ExpressMiddleware & SessionReadinessProbe & UserSessionsAccess {
   const { properties } = readAdapterFlags('Express', adapterOptions, ['properties']);
   const handler = new SessionHandler(options);
   if (properties) handler.checkPropertyViews();
@@ -203,7 +204,7 @@ export function session(
     const pending = new PendingResponse(middleware, req, res, next);
     handler.beginThen(pending, pending);
   };
-  return Object.assign(run, { readiness: () => handler.readiness() });
+  return Object.assign(run, { readiness: () => handler.readiness(), userSessions: handler.userSessions });
 }
 
 /** The session of a request, typed with the app's own session data. */

@@ -3,6 +3,7 @@ import {
   SessionConfigurationError,
   type SessionOptions,
   type SessionReadiness,
+  type UserSessions,
 } from '@sharedstate/session-core';
 import {
   forwardedProto,
@@ -57,6 +58,11 @@ declare module 'fastify' {
      * SessionReadiness). With the plugin registered more than once, the first registration's.
      */
     sessionReadiness(): Promise<SessionReadiness>;
+    /**
+     * Listing and ending each user's signed-in sessions (see session.signIn), from any instance. With the
+     * plugin registered more than once, the first registration's.
+     */
+    userSessions: UserSessions;
   }
 }
 
@@ -309,6 +315,7 @@ function install(fastify: FastifyInstance, options: FastifySessionPluginOptions)
   const registration: Registration = { handler, properties, claimed, pendingKey };
   if (!fastify.hasDecorator('sessionReadiness'))
     fastify.decorate('sessionReadiness', () => handler.readiness());
+  if (!fastify.hasDecorator('userSessions')) fastify.decorate('userSessions', handler.userSessions);
 
   fastify.addHook('onRequest', (request, reply, next) => {
     const pending = new PendingReply(registration, request, reply, next);

@@ -29,6 +29,20 @@ describeSessionsOnRedis('Fastify', async ({ redis, timeoutMs, logger, apps }) =>
     s.setJson('cart', [...(s.getJson('cart') ?? []), request.params.item]);
     return cart(request);
   });
+  app.post<{ Params: { user: string } }>('/sign-in/:user', async (request) => {
+    await getSession(request).signIn(request.params.user);
+    return {};
+  });
+  app.get('/me', async (request) => {
+    const s = getSession(request);
+    const listed =
+      s.userId === undefined ? [] : await app.userSessions.listSessions(s.userId, { current: s.handle });
+    return { userId: s.userId ?? null, devices: listed.map(({ current }) => ({ current })) };
+  });
+  app.post('/sign-out-others', async (request) => {
+    const s = getSession(request);
+    return { ended: await app.userSessions.endUserSessions(s.userId!, { except: s.handle }) };
+  });
   await app.ready();
   return apps.start({
     listen: (port, host, callback) => {

@@ -1,4 +1,9 @@
-import type { Session, SessionOptions, SessionReadinessProbe } from '@sharedstate/session-core';
+import type {
+  Session,
+  SessionOptions,
+  SessionReadinessProbe,
+  UserSessionsAccess,
+} from '@sharedstate/session-core';
 import {
   forwardedProto,
   readAdapterFlags,
@@ -74,7 +79,7 @@ class HonoSessionRequest implements SessionRequest {
 export function session<TData extends object = Record<string, unknown>>(
   options: SessionOptions,
   adapter: HonoSessionAdapterOptions = {},
-): MiddlewareHandler<SessionEnv<TData>> & SessionReadinessProbe {
+): MiddlewareHandler<SessionEnv<TData>> & SessionReadinessProbe & UserSessionsAccess {
   const { trustProxy } = readAdapterFlags('Hono', adapter, ['trustProxy']);
   const handler = new SessionHandler(options);
   const run: MiddlewareHandler<SessionEnv<TData>> = async (c, next) => {
@@ -112,5 +117,5 @@ export function session<TData extends object = Record<string, unknown>>(
       for (const [name, value] of Object.entries(cacheControl)) c.header(name, value);
     }
   };
-  return Object.assign(run, { readiness: () => handler.readiness() });
+  return Object.assign(run, { readiness: () => handler.readiness(), userSessions: handler.userSessions });
 }

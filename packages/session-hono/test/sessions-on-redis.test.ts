@@ -31,5 +31,19 @@ describeSessionsOnRedis('Hono', ({ redis, timeoutMs, logger, apps }) => {
     s.setJson('cart', [...(s.getJson('cart') ?? []), c.req.param('item')]);
     return c.json({});
   });
+  app.post('/sign-in/:user', async (c) => {
+    await c.get('session').signIn(c.req.param('user'));
+    return c.json({});
+  });
+  app.get('/me', async (c) => {
+    const s = c.get('session');
+    const listed =
+      s.userId === undefined ? [] : await sessions.userSessions.listSessions(s.userId, { current: s.handle });
+    return c.json({ userId: s.userId ?? null, devices: listed.map(({ current }) => ({ current })) });
+  });
+  app.post('/sign-out-others', async (c) => {
+    const s = c.get('session');
+    return c.json({ ended: await sessions.userSessions.endUserSessions(s.userId!, { except: s.handle }) });
+  });
   return apps.start(createServer(getRequestListener(app.fetch)));
 });

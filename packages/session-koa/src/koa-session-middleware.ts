@@ -4,6 +4,7 @@ import {
   type SessionOptions,
   type SessionReadinessProbe,
   SessionUsageError,
+  type UserSessionsAccess,
 } from '@sharedstate/session-core';
 import {
   createPropertySession,
@@ -134,7 +135,7 @@ class KoaSessionRequest implements SessionRequest {
 export function session(
   options: SessionOptions,
   adapterOptions: KoaSessionAdapterOptions = {},
-): ((ctx: KoaContext, next: Next) => Promise<void>) & SessionReadinessProbe {
+): ((ctx: KoaContext, next: Next) => Promise<void>) & SessionReadinessProbe & UserSessionsAccess {
   const { properties } = readAdapterFlags('Koa', adapterOptions, ['properties']);
   const handler = new SessionHandler(options);
   if (properties) handler.checkPropertyViews();
@@ -172,7 +173,7 @@ export function session(
     if (saving !== undefined) await saving;
     addCookie(handler, ctx, state);
   };
-  return Object.assign(run, { readiness: () => handler.readiness() });
+  return Object.assign(run, { readiness: () => handler.readiness(), userSessions: handler.userSessions });
 }
 
 function addCookie(handler: SessionHandler, ctx: KoaContext, state: SessionState): void {

@@ -27,6 +27,26 @@ describeSessionsOnRedis('Koa', ({ redis, timeoutMs, logger, apps }) => {
       ctx.body = 'ok';
       return;
     }
+    const signingIn = /^\/sign-in\/(.+)$/.exec(ctx.path);
+    if (ctx.method === 'POST' && signingIn) {
+      await getSession(ctx).signIn(signingIn[1]!);
+      ctx.body = {};
+      return;
+    }
+    if (ctx.path === '/me') {
+      const s = getSession(ctx);
+      const listed =
+        s.userId === undefined
+          ? []
+          : await sessions.userSessions.listSessions(s.userId, { current: s.handle });
+      ctx.body = { userId: s.userId ?? null, devices: listed.map(({ current }) => ({ current })) };
+      return;
+    }
+    if (ctx.method === 'POST' && ctx.path === '/sign-out-others') {
+      const s = getSession(ctx);
+      ctx.body = { ended: await sessions.userSessions.endUserSessions(s.userId!, { except: s.handle }) };
+      return;
+    }
     const s = getSession<{ cart: string[] }>(ctx);
     if (ctx.method === 'POST') s.setJson('cart', [...(s.getJson('cart') ?? []), ctx.path.slice(5)]);
     ctx.body = { available: s.isAvailable, cart: s.getJson('cart') ?? [] };

@@ -116,9 +116,10 @@ export type RedisSessionApp = (context: {
 
 /**
  * The suite every adapter runs on each Redis client the packages accept (ioredis 5 and 6, node-redis 5): two
- * instances share sessions and keys; an outage at start-up takes down no route that does not need the
- * session, and the app recovers on its own. `startApp` builds an app with the routes outageOutcome names and
- * answers its URL.
+ * instances share sessions and keys, and a user's sessions; an outage at start-up takes down no route that
+ * does not need the session, and the app recovers on its own. `startApp` builds an app with the routes
+ * outageOutcome names, and `POST /sign-in/:user` (session.signIn), `GET /me` (`{ userId, devices: [{ current
+ * }] }`, userId null when signed out) and `POST /sign-out-others` (`{ ended }`), and answers its URL.
  */
 export function describeSessionsOnRedis(framework: string, startApp: RedisSessionApp): void {
   describe.each(redisClientKinds)('$name', (kind) => {
@@ -157,6 +158,34 @@ function describeSessionsOn(framework: string, kind: RedisClientKind, startApp: 
           read: { available: true, cart: ['book', 'pen'] },
           errors: [],
         });
+      });
+
+      test("a user signed in on both instances: one signs the other device out, through the middleware's userSessions", async () => {
+        const { logger, errors } = recordingLogger();
+        const start = async () =>
+          startApp({ redis: await redis(), timeoutMs: OUTAGE_TIMEOUT_MS, logger, apps });
+        const [first, second] = await Promise.all([start(), start()]);
+        const signIn = async (url: string) => {
+          const response = await fetch(`${url}/sign-in/ada`, { method: 'POST' });
+          await response.arrayBuffer();
+          return cookieOf(response)!;
+        };
+        const me = async (url: string, cookie: string) =>
+          (await fetch(`${url}/me`, { headers: { cookie } })).json();
+        const laptop = await signIn(first);
+        const phone = await signIn(second);
+        expect(await me(second, laptop)).toEqual({
+          userId: 'ada',
+          devices: expect.arrayContaining([{ current: true }, { current: false }]),
+        });
+        const ended = await fetch(`${first}/sign-out-others`, {
+          method: 'POST',
+          headers: { cookie: laptop },
+        });
+        expect(await ended.json()).toEqual({ ended: 1 });
+        expect(await me(second, phone)).toEqual({ userId: null, devices: [] });
+        expect(await me(second, laptop)).toEqual({ userId: 'ada', devices: [{ current: true }] });
+        expect(errors).toEqual([]);
       });
 
       test('right after start, no request waits for the key ring: none without a cookie, one with a cookie only briefly', async () => {
