@@ -2,14 +2,23 @@ import { getSession, session } from '@sharedstate/session-express';
 import express from 'express';
 import type { ShopBackend } from './backend.ts';
 import { REMEMBER_FOR, renderShopPage, type ShopSession } from './shop-page.ts';
-import { clusterViewOf, keyIdOfCookie, keyViews, type ShopView, sessionEntries } from './shop-view.ts';
+import {
+  clusterViewOf,
+  deviceLabel,
+  deviceViews,
+  keyIdOfCookie,
+  keyViews,
+  type ShopView,
+  sessionEntries,
+} from './shop-view.ts';
 
 /** The shop on Express: HTML pages for people, JSON under /api for tests. */
 export function expressShop(backend: ShopBackend, instance: string): express.Express {
   const app = express();
   app.set('trust proxy', 'loopback');
   app.use(express.urlencoded({ extended: false }));
-  app.use(session(backend.sessionOptions));
+  const sessions = session(backend.sessionOptions);
+  app.use(sessions);
 
   const state = (req: express.Request) => {
     const s = getSession<ShopSession>(req);
@@ -27,14 +36,17 @@ export function expressShop(backend: ShopBackend, instance: string): express.Exp
       keys: await keyViews(backend.dataProtection),
       cluster: clusterViewOf(req.headers['x-sharedstate-demo']),
       revoked: typeof req.query.revoked === 'string' ? req.query.revoked : undefined,
+      devices: s.userId === undefined ? undefined : await deviceViews(sessions.userSessions, s),
     };
     res.type('html').send(renderShopPage(view));
   });
   app.post('/sign-in', async (req, res) => {
     const s = getSession<ShopSession>(req);
-    // A new key on sign-in: a session id planted before sign-in is worth nothing after it.
-    await s.renewKey();
-    s.setJson('user', String(req.body?.user ?? req.query.user ?? 'guest').slice(0, 40));
+    const user = String(req.body?.user ?? req.query.user ?? 'guest').slice(0, 40);
+    // A new key on sign-in (a session id planted before it is worth nothing after it), and the session
+    // joins the user's list of devices.
+    await s.signIn(user, { device: deviceLabel(req.get('user-agent')) });
+    s.setJson('user', user);
     // "Remember me": this session and its cookie outlive the browser and the 20-minute idle timeout.
     if ((req.body?.remember ?? req.query.remember) === '1') s.rememberFor(REMEMBER_FOR);
     res.redirect(303, '/');
@@ -52,6 +64,21 @@ export function expressShop(backend: ShopBackend, instance: string): express.Exp
   });
   app.get('/api/state', (req, res) => {
     res.json(state(req));
+  });
+  app.get('/api/devices', async (req, res) => {
+    const s = getSession(req);
+    res.json(s.userId === undefined ? [] : await deviceViews(sessions.userSessions, s));
+  });
+  // "Your devices": sign one other device out, or all of them; only the signed-in user's own sessions.
+  app.post('/devices/sign-out', async (req, res) => {
+    const handle = String(req.body?.handle ?? req.query.handle ?? '');
+    await sessions.userSessions.endSession(handle, { userId: getSession(req).userId ?? '' });
+    res.redirect(303, '/');
+  });
+  app.post('/devices/sign-out-others', async (req, res) => {
+    const s = getSession(req);
+    if (s.userId !== undefined) await sessions.userSessions.endUserSessions(s.userId, { except: s.handle });
+    res.redirect(303, '/');
   });
   return app;
 }

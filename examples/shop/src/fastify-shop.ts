@@ -12,8 +12,9 @@ export async function fastifyShop(backend: ShopBackend, instance: string): Promi
   const param = (value: string | undefined) => String(value ?? '').slice(0, 40);
   app.post<Query>('/sign-in', async (request, reply) => {
     const s = getSession<ShopSession>(request);
-    await s.renewKey();
-    s.setJson('user', param(request.query.user) || 'guest');
+    const user = param(request.query.user) || 'guest';
+    await s.signIn(user);
+    s.setJson('user', user);
     if (request.query.remember === '1') s.rememberFor(REMEMBER_FOR);
     return reply.redirect('/', 303);
   });

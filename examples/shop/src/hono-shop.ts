@@ -10,8 +10,9 @@ export function honoShop(backend: ShopBackend, instance: string): Hono<SessionEn
   const param = (value: string | undefined) => String(value ?? '').slice(0, 40);
   app.post('/sign-in', async (c) => {
     const s = c.get('session');
-    await s.renewKey();
-    s.setJson('user', param(c.req.query('user')) || 'guest');
+    const user = param(c.req.query('user')) || 'guest';
+    await s.signIn(user);
+    s.setJson('user', user);
     if (c.req.query('remember') === '1') s.rememberFor(REMEMBER_FOR);
     return c.redirect('/', 303);
   });

@@ -12,8 +12,9 @@ export function koaShop(backend: ShopBackend, instance: string): Koa {
     const s = getSession<ShopSession>(ctx);
     const param = (name: string) => String(ctx.query[name] ?? '').slice(0, 40);
     if (ctx.method === 'POST' && ctx.path === '/sign-in') {
-      await s.renewKey();
-      s.setJson('user', param('user') || 'guest');
+      const user = param('user') || 'guest';
+      await s.signIn(user);
+      s.setJson('user', user);
       if (param('remember') === '1') s.rememberFor(REMEMBER_FOR);
       ctx.redirect('/');
       ctx.status = 303;

@@ -1,4 +1,4 @@
-import type { ClusterView, ShopView } from './shop-view.ts';
+import type { ClusterView, DeviceView, ShopView } from './shop-view.ts';
 
 /** The session data the shop keeps. */
 export interface ShopSession {
@@ -48,6 +48,27 @@ function keyRingSection(view: ShopView): string {
   return `<h3>Key ring</h3>
 ${cookie}
 <table id="keys"><tr><th>key id</th><th>created</th><th>activation</th><th>expiration</th><th>status</th></tr>${rows}</table>`;
+}
+
+/** "Your devices": where the signed-in user is signed in, and a button to sign each other device out. */
+function devicesSection(devices: DeviceView[]): string {
+  const rows = devices
+    .map((device, i) => {
+      const action = device.current
+        ? '<strong>(this browser)</strong>'
+        : `<form method="post" action="/devices/sign-out"><input type="hidden" name="handle" value="${escapeHtml(device.handle)}"><button id="sign-out-device-${i}">Sign out</button></form>`;
+      return `<tr class="device${device.current ? ' current' : ''}"><td>${escapeHtml(device.device)}</td><td>${when(device.signedIn)}</td><td>${when(device.lastSeen)}</td><td>${action}</td></tr>`;
+    })
+    .join('');
+  const others =
+    devices.length > 1
+      ? '<form method="post" action="/devices/sign-out-others"><button id="sign-out-others">Sign out everywhere else</button></form>'
+      : '';
+  return `<h2>Your devices</h2>
+<table id="devices"><tr><th>device</th><th>signed in</th><th>last seen</th><th></th></tr>${rows}</table>
+${others}
+<p class="note">Every session you signed in on, from any instance. Signing one out ends it everywhere at once:
+its next request starts a fresh, signed-out session.</p>`;
 }
 
 /** The demo's controls, when it runs several instances behind its proxy. */
@@ -112,6 +133,7 @@ ${signIn}
 <h2>Cart</h2>
 ${cart}
 <div>${buttons}</div>
+${view.devices ? devicesSection(view.devices) : ''}
 <section id="story">
 <h2>Behind this page</h2>
 <p id="instance">Served by instance <strong>${escapeHtml(view.instance)}</strong> (process ${view.pid}).</p>

@@ -1,5 +1,5 @@
 import { bytesToGuid, type DataProtectionProvider } from '@sharedstate/dataprotection-core';
-import type { Session } from '@sharedstate/session-express';
+import type { Session, UserSessions } from '@sharedstate/session-express';
 import type { ShopSession } from './shop-page.ts';
 
 /** The session middleware's cookie name (its default). */
@@ -44,6 +44,44 @@ export interface ShopView {
   cluster: ClusterView | undefined;
   /** A key revoked from the page just now (the demo's redirect says so). */
   revoked: string | undefined;
+  /** The signed-in user's sessions ("Your devices"); undefined when nobody is signed in. */
+  devices?: DeviceView[] | undefined;
+}
+
+/** One of the signed-in user's sessions, as "Your devices" lists it. */
+export interface DeviceView {
+  handle: string;
+  device: string;
+  signedIn: string;
+  lastSeen: string;
+  current: boolean;
+}
+
+/** A short label for the browser a request came from: "Chrome on Linux". */
+export function deviceLabel(userAgent: string | undefined): string {
+  const ua = userAgent ?? '';
+  // Edge's agent names Chrome too, and Chrome's names Safari: the first match wins.
+  const browsers: [string, string][] = [
+    ['Edg/', 'Edge'],
+    ['Firefox/', 'Firefox'],
+    ['Chrome/', 'Chrome'],
+    ['Safari/', 'Safari'],
+  ];
+  const browser = browsers.find(([token]) => ua.includes(token))?.[1] ?? 'A browser';
+  const system = ['Android', 'iPhone', 'Windows', 'Mac OS', 'Linux'].find((name) => ua.includes(name));
+  return system === undefined ? browser : `${browser} on ${system}`;
+}
+
+/** The signed-in user's sessions, the one of this request marked. */
+export async function deviceViews(users: UserSessions, session: Session<object>): Promise<DeviceView[]> {
+  const listed = await users.listSessions(session.userId!, { current: session.handle });
+  return listed.map((entry) => ({
+    handle: entry.handle,
+    device: entry.device ?? 'A browser',
+    signedIn: entry.createdAt.toISOString(),
+    lastSeen: entry.lastSeenAt.toISOString(),
+    current: entry.current,
+  }));
 }
 
 /** The value of one cookie in a Cookie header. */

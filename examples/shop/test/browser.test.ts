@@ -1,6 +1,7 @@
 // A person's view of `pnpm demo` with REDIS_URL: a real Chromium signs in and fills a cart, stops the
 // instance that served it, starts a new one and is served by it with the cart intact, then revokes the key
-// that protects its cookie and sees its session end and a new key protect the next one. Saves screenshots.
+// that protects its cookie and sees its session end and a new key protect the next one; and two browsers
+// signed in to one user, one signing the other out from "Your devices". Saves screenshots.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,7 @@ import {
   services,
   waitUntil,
 } from '@sharedstate/testing';
-import { chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts', import.meta.url));
@@ -34,32 +35,45 @@ async function submit(page: Page, button: string): Promise<void> {
   await Promise.all([page.waitForURL(/.*/, { waitUntil: 'load' }), page.click(button)]);
 }
 
+/** Runs `body` against `pnpm demo` with REDIS_URL (two instances behind its proxy) and a headless Chromium. */
+async function withDemo(
+  redisUrl: string,
+  body: (demo: { base: string; browser: Browser }) => Promise<void>,
+): Promise<void> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const demo = new ManagedProcess(process.execPath, ['--conditions=source', DEMO], {
+    description: 'pnpm demo with REDIS_URL',
+    env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl, SHOP_KEY_RING_CHECK: '1s' },
+  });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+  try {
+    await waitUntil(async () => demo.output.includes(base), 'the demo to print its URL', {
+      timeoutMs: 30_000,
+    });
+    await body({ base, browser });
+  } finally {
+    await browser.close();
+    await demo.stop();
+  }
+}
+
 describeIfChromium(
   `the demo in a browser${available ? '' : ` (skipped: no Chromium at ${CHROMIUM}; apt-get install -y chromium)`}`,
   () => {
     describeWithService(services.redis({ spawn: true }), 'with REDIS_URL', (redis) => {
       test('the cart survives replacing the instance that served it; revoking its key ends the session', async () => {
-        const port = await freePort();
-        const base = `http://127.0.0.1:${port}`;
-        const demo = new ManagedProcess(process.execPath, ['--conditions=source', DEMO], {
-          description: 'pnpm demo with REDIS_URL',
-          env: { ...process.env, PORT: String(port), REDIS_URL: redis().url, SHOP_KEY_RING_CHECK: '1s' },
-        });
-        const browser = await chromium.launch({
-          executablePath: CHROMIUM,
-          args: [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--no-first-run',
-          ],
-        });
-        try {
-          await waitUntil(async () => demo.output.includes(base), 'the demo to print its URL', {
-            timeoutMs: 30_000,
-          });
+        await withDemo(redis().url, async ({ base, browser }) => {
           const page = await browser.newPage();
           await page.goto(base);
           await page.fill('#user', 'Ada');
@@ -127,10 +141,36 @@ describeIfChromium(
           expect(secondKey).not.toBe(firstKey);
           expect(await keyStatus(page, secondKey!)).toContain('active (protects your cookie)');
           await page.screenshot({ path: join(ARTIFACTS, 'demo-after-revocation.png'), fullPage: true });
-        } finally {
-          await browser.close();
-          await demo.stop();
-        }
+        });
+      }, 120_000);
+
+      test('Your devices: signed in from two browsers, one signs the other out', async () => {
+        await withDemo(redis().url, async ({ base, browser }) => {
+          // Two browsers: two cookie jars.
+          const laptop = await (await browser.newContext()).newPage();
+          const phone = await (await browser.newContext()).newPage();
+          for (const page of [laptop, phone]) {
+            await page.goto(base);
+            await page.fill('#user', 'Grace');
+            await submit(page, '#sign-in');
+            expect(await text(page, '#greeting')).toContain('Grace');
+          }
+          await laptop.reload();
+          const rows = laptop.locator('#devices tr.device');
+          expect(await rows.count()).toBe(2);
+          expect(await laptop.locator('#devices tr.current').count()).toBe(1);
+          expect(await text(laptop, '#devices')).toContain('Chrome on Linux');
+          await laptop.screenshot({ path: join(ARTIFACTS, 'demo-your-devices.png'), fullPage: true });
+          // The other row's button signs the phone out, on whichever instance serves it next.
+          await submit(laptop, '#devices tr.device:not(.current) button');
+          expect(await laptop.locator('#devices tr.device').count()).toBe(1);
+          expect(await text(laptop, '#greeting')).toContain('Grace');
+          for (let i = 0; i < 2; i++) {
+            await phone.reload();
+            expect(await phone.locator('#greeting').count()).toBe(0);
+            expect(await phone.locator('#sign-in').count()).toBe(1);
+          }
+        });
       }, 120_000);
     });
   },
