@@ -42,7 +42,9 @@ export function setupWithDefaultLogger() {
 
 async function setupWith(options: Partial<SessionOptions>) {
   const cache = new MemoryDistributedCache();
+  // The key ring's own warnings (keys kept unencrypted) are not these tests' subject.
   const dataProtection = createDataProtection({
+    logger: false,
     applicationName: 'tests',
     repository: new EphemeralXmlRepository(),
   });

@@ -142,6 +142,54 @@ describe('session.signIn', () => {
   });
 });
 
+describe('what a signed-in session costs', () => {
+  /** The memory cache, with each call the middleware makes written down (a cache of the app's own). */
+  function recordedCache() {
+    const inner = new MemoryDistributedCache();
+    const calls: string[] = [];
+    const cache = {
+      get: (key: string) => (calls.push(`get ${key}`), inner.get(key)),
+      set: (key: string, value: Uint8Array, options?: CacheEntryOptions) => (
+        calls.push(`set ${key}`), inner.set(key, value, options)
+      ),
+      refresh: (key: string) => (calls.push(`refresh ${key}`), inner.refresh(key)),
+      remove: (key: string) => (calls.push(`remove ${key}`), inner.remove(key)),
+      setIfUnchanged: (
+        key: string,
+        value: Uint8Array,
+        expected: Uint8Array | undefined,
+        options?: CacheEntryOptions,
+      ) => (calls.push(`setIfUnchanged ${key}`), inner.setIfUnchanged(key, value, expected, options)),
+    };
+    return { cache, calls, dispose: () => inner.dispose() };
+  }
+
+  test('a read is one cache read; once per lastSeenInterval it also writes the session and its list', async () => {
+    const clock = manualClock();
+    const recorded = recordedCache();
+    const { handler } = await setup({
+      cache: recorded.cache,
+      clock,
+      userSessions: { lastSeenInterval: '5m' },
+    });
+    const { cookie, key } = await signInOn(handler, 'joy');
+    recorded.calls.length = 0;
+    await whoIs(handler, cookie);
+    expect(recorded.calls).toEqual([`get ${key}`]);
+
+    recorded.calls.length = 0;
+    clock.nowMs += 5 * 60_000;
+    await whoIs(handler, cookie);
+    expect(recorded.calls).toEqual([
+      `get ${key}`,
+      'get sharedstate:user-sessions:joy',
+      'setIfUnchanged sharedstate:user-sessions:joy',
+      `setIfUnchanged ${key}`,
+    ]);
+    recorded.dispose();
+  });
+});
+
 describe("a user's list", () => {
   test('gives created, last seen and expiry, and updates last seen at most once per lastSeenInterval', async () => {
     const clock = manualClock();
