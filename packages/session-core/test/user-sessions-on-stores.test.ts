@@ -109,3 +109,52 @@ describeWithService(services.redis({ spawn: true }), 'Redis that stops', (server
     }
   }, 60_000);
 });
+
+describeWithService(
+  services.redisCluster({ masters: 3, replicasPerMaster: 0 }),
+  'a Redis Cluster with one master hung',
+  (cluster) => {
+    test('a node that stops answering part way: SessionsNotEndedError lists the sessions that ended and those that did not; calling again ends the rest', async () => {
+      const client = new Cluster([...cluster().startupNodes]);
+      client.on('error', () => {});
+      const prefix = 'partial:';
+      try {
+        const cache = new RedisCache({ redis: client, instanceName: prefix, operationTimeout: '500ms' });
+        const { a } = twoInstances(cache);
+        const userId = `partial-${process.pid}`;
+        const indexMaster = await cluster().masterFor(`${prefix}sharedstate:user-sessions:${userId}`);
+        // Sessions until one lives on another master than the user's list (three masters: a few suffice).
+        const signedIn: { handle: string; cookie: string; master: unknown }[] = [];
+        while (!signedIn.some((entry) => entry.master !== indexMaster) || signedIn.length < 4) {
+          const session = await signInOn(a, userId);
+          signedIn.push({ ...session, master: await cluster().masterFor(prefix + session.key) });
+        }
+        const hung = signedIn.find((entry) => entry.master !== indexMaster)!.master as typeof indexMaster;
+        const onHung = signedIn.filter((entry) => entry.master === hung).map((entry) => entry.handle);
+        const elsewhere = signedIn.filter((entry) => entry.master !== hung).map((entry) => entry.handle);
+        hung.hang();
+        let error: unknown;
+        try {
+          error = await a.handler.userSessions.endUserSessions(userId).catch((e: unknown) => e);
+        } finally {
+          hung.resume();
+        }
+        expect(error).toBeInstanceOf(SessionsNotEndedError);
+        const { ended, notEnded } = error as SessionsNotEndedError;
+        expect(new Set(ended)).toEqual(new Set(elsewhere));
+        expect(new Set(notEnded)).toEqual(new Set(onHung));
+        expect((error as Error).message).toContain(
+          `${elsewhere.length} ended, ${onHung.length} still signed in`,
+        );
+        // The list kept exactly the sessions that may still work; calling again ends them.
+        expect(
+          new Set((await a.handler.userSessions.listSessions(userId)).map((entry) => entry.handle)),
+        ).toEqual(new Set(onHung));
+        expect(await a.handler.userSessions.endUserSessions(userId)).toBe(onHung.length);
+        for (const entry of signedIn) expect((await whoIs(a, entry.cookie)).userId).toBeUndefined();
+      } finally {
+        client.disconnect();
+      }
+    }, 60_000);
+  },
+);
