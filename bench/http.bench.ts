@@ -10,7 +10,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { freePort, LocalPostgresServer, LocalRedisServer } from '@sharedstate/testing';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
-import { cpuPinning } from './http/cpu-pinning.ts';
 import { cookieHeader, OTHER_COOKIES, sessionCookie } from './http/request-cookies.ts';
 import { OUR_KINDS, serverNodeArguments } from './http/server-command.ts';
 
@@ -58,7 +57,6 @@ const VARIANTS = [
   'express:connect-pg-simple',
 ];
 const SCENARIOS = ['read', 'write'] as const;
-const PINNING = cpuPinning();
 /** BENCH_VARIANTS=koa:bare,koa:get,... runs a subset (for investigations); the default is all of the above. */
 const SELECTED = process.env.BENCH_VARIANTS?.split(',') ?? VARIANTS;
 /** BENCH_SCENARIOS=write runs one scenario; the default is both. */
@@ -125,9 +123,9 @@ const statementsSent = async (url: string) =>
 async function startServer(variant: string, stores: Stores): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const args = [variant, String(port), stores.redisUrl, ...(stores.postgresUrl ? [stores.postgresUrl] : [])];
-  const command = [...PINNING.serverPrefix, process.execPath, ...serverNodeArguments(variant), ...args];
-  // taskset execs the server in its own place: the child's pid is the server's.
-  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...serverNodeArguments(variant), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
     child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
@@ -222,9 +220,6 @@ const ROTATION = Math.max(1, Math.floor(SELECTED.length / ROUNDS));
 export async function runHttp(): Promise<string> {
   const server = await LocalRedisServer.start();
   const postgresServer = SELECTED.some(onPostgres) ? await LocalPostgresServer.start() : undefined;
-  // The load generator (this process), Redis and PostgreSQL (its backends are forked later and inherit it).
-  for (const pid of [process.pid, server.pid, postgresServer?.pid])
-    if (pid !== undefined) PINNING.elsewhere(pid);
   const redis = new Redis(server.url);
   const stores: Stores = {
     redisUrl: server.url,
@@ -261,7 +256,7 @@ export async function runHttp(): Promise<string> {
       ? `${CONNECTIONS} connections, as many requests as the server answers`
       : `${CONNECTIONS} connections held at ${RATE} requests per second`;
   const lines = [
-    `HTTP, ${load}${OTHER_COOKIES.length > 0 ? `, ${OTHER_COOKIES.length} other cookies per request` : ''}, ${DURATION_S} s per run, median of ${ROUNDS} interleaved rounds, ${PINNING.description}; CPU = server process utime+stime per request.`,
+    `HTTP, ${load}${OTHER_COOKIES.length > 0 ? `, ${OTHER_COOKIES.length} other cookies per request` : ''}, ${DURATION_S} s per run, median of ${ROUNDS} interleaved rounds; CPU = server process utime+stime per request.`,
     '',
     '| framework | scenario | middleware | req/s | p50 ms | p99 ms | CPU µs/req | CPU over bare | CPU over floor | store round trips/req | store CPU µs/req | req/s vs floor | req/s vs peer | store CPU vs peer |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
