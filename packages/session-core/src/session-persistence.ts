@@ -224,8 +224,10 @@ export class SessionPersistence {
       !(await this.#conditionalCommit(state, blob)) ||
       (created && !(await bound.stillListed(state)))
     ) {
+      // Ended: whatever is still stored under the key goes too (a session the list no longer holds, left
+      // behind by a sign-out whose save failed, must not keep working unlisted).
       const key = state.key;
-      if (created) await this.#calls.run('remove', () => this.#options.cache.remove(key));
+      await this.#calls.run('remove', () => this.#options.cache.remove(key));
       if (state.replacedKey !== undefined) await this.#removeEntries(state, [state.replacedKey]);
       bound.ended(state);
       this.#context.forgetCookie(state.requestCookie);

@@ -216,6 +216,18 @@ describe("a user's list", () => {
     expect(seen!.createdAt).toEqual(new Date(signedInAt));
   });
 
+  test('a signed-in session its list no longer holds (a sign-out whose save failed) ends at its next write', async () => {
+    const clock = manualClock();
+    const { handler, cache } = await setup({ clock, userSessions: { lastSeenInterval: '1m' } });
+    const { cookie, key } = await signInOn(handler, 'kim');
+    // The list loses the entry while the stored session keeps its user.
+    await cache.remove('sharedstate:user-sessions:kim');
+    clock.nowMs += 60_000;
+    expect((await whoIs(handler, cookie)).userId).toBe('kim');
+    expect(await cache.get(key)).toBeUndefined();
+    expect(await whoIs(handler, cookie)).toEqual({ userId: undefined, cart: undefined, isNew: false });
+  });
+
   test('drops sessions past their expiry when read', async () => {
     const clock = manualClock();
     const { handler } = await setup({ clock, idleTimeout: '20m', userSessions: { lastSeenInterval: '1m' } });
