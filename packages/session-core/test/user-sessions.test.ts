@@ -148,18 +148,31 @@ describe('what a signed-in session costs', () => {
     const inner = new MemoryDistributedCache();
     const calls: string[] = [];
     const cache = {
-      get: (key: string) => (calls.push(`get ${key}`), inner.get(key)),
-      set: (key: string, value: Uint8Array, options?: CacheEntryOptions) => (
-        calls.push(`set ${key}`), inner.set(key, value, options)
-      ),
-      refresh: (key: string) => (calls.push(`refresh ${key}`), inner.refresh(key)),
-      remove: (key: string) => (calls.push(`remove ${key}`), inner.remove(key)),
-      setIfUnchanged: (
+      get(key: string) {
+        calls.push(`get ${key}`);
+        return inner.get(key);
+      },
+      set(key: string, value: Uint8Array, options?: CacheEntryOptions) {
+        calls.push(`set ${key}`);
+        return inner.set(key, value, options);
+      },
+      refresh(key: string) {
+        calls.push(`refresh ${key}`);
+        return inner.refresh(key);
+      },
+      remove(key: string) {
+        calls.push(`remove ${key}`);
+        return inner.remove(key);
+      },
+      setIfUnchanged(
         key: string,
         value: Uint8Array,
         expected: Uint8Array | undefined,
         options?: CacheEntryOptions,
-      ) => (calls.push(`setIfUnchanged ${key}`), inner.setIfUnchanged(key, value, expected, options)),
+      ) {
+        calls.push(`setIfUnchanged ${key}`);
+        return inner.setIfUnchanged(key, value, expected, options);
+      },
     };
     return { cache, calls, dispose: () => inner.dispose() };
   }
