@@ -106,7 +106,7 @@ export class UserSessionIndex implements UserSessions {
         await Promise.all(over.map((ended) => this.#removeSession(ended.key)));
       }
       return next.filter((kept) => !over.includes(kept));
-    }).then(() => undefined);
+    });
   }
 
   /** Drops a session's entry (sign-out, destroy); its stored session is the caller's to remove. */
@@ -115,7 +115,7 @@ export class UserSessionIndex implements UserSessions {
       entries.some((entry) => entry.handle === handle)
         ? entries.filter((entry) => entry.handle !== handle)
         : undefined,
-    ).then(() => undefined);
+    );
   }
 
   /**
