@@ -71,8 +71,9 @@ export function expressShop(backend: ShopBackend, instance: string): express.Exp
   });
   // "Your devices": sign one other device out, or all of them; only the signed-in user's own sessions.
   app.post('/devices/sign-out', async (req, res) => {
+    const { userId } = getSession(req);
     const handle = String(req.body?.handle ?? req.query.handle ?? '');
-    await sessions.userSessions.endSession(handle, { userId: getSession(req).userId ?? '' });
+    if (userId !== undefined) await sessions.userSessions.endSession(handle, { userId });
     res.redirect(303, '/');
   });
   app.post('/devices/sign-out-others', async (req, res) => {

@@ -12,6 +12,7 @@ const entryCost = (key: string, value: Uint8Array) =>
 const HEADER_COST = 20;
 
 /** The middleware's own entries (rememberFor's lifetime, signIn's user): not the app's values. */
+const RESERVED_KEYS = [LIFETIME_KEY, USER_KEY] as const;
 export const isReservedKey = (key: string) => key === LIFETIME_KEY || key === USER_KEY;
 
 /**
@@ -101,17 +102,13 @@ export class SessionContents {
   }
 
   #clearKeepingReserved(entries: Map<string, Uint8Array>): void {
-    const lifetime = entries.get(LIFETIME_KEY);
-    const user = entries.get(USER_KEY);
+    const kept = RESERVED_KEYS.map((key) => [key, entries.get(key)] as const);
     entries.clear();
     this.#size = HEADER_COST;
-    if (lifetime !== undefined) {
-      entries.set(LIFETIME_KEY, lifetime);
-      this.#size += entryCost(LIFETIME_KEY, lifetime);
-    }
-    if (user !== undefined) {
-      entries.set(USER_KEY, user);
-      this.#size += entryCost(USER_KEY, user);
+    for (const [key, value] of kept) {
+      if (value === undefined) continue;
+      entries.set(key, value);
+      this.#size += entryCost(key, value);
     }
   }
 
@@ -203,8 +200,11 @@ export class SessionContents {
 }
 
 /** How many of the middleware's own entries `entries` holds. */
-const reservedIn = (entries: Map<string, Uint8Array>) =>
-  (entries.has(LIFETIME_KEY) ? 1 : 0) + (entries.has(USER_KEY) ? 1 : 0);
+const reservedIn = (entries: Map<string, Uint8Array>) => {
+  let count = 0;
+  for (const key of RESERVED_KEYS) if (entries.has(key)) count++;
+  return count;
+};
 
 function sizeOf(entries: Map<string, Uint8Array>): number {
   let size = HEADER_COST;

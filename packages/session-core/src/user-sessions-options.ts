@@ -21,6 +21,9 @@ export interface ResolvedUserSessionsOptions {
   lastSeenIntervalMs: number;
 }
 
+const DEFAULT_MAX_PER_USER = 100;
+const DEFAULT_LAST_SEEN_MS = 5 * 60_000;
+
 const NAMES: Record<keyof UserSessionsOptions, true> = { maxPerUser: true, lastSeenInterval: true };
 
 /**
@@ -31,7 +34,8 @@ export function resolveUserSessionsOptions(
   options: UserSessionsOptions | undefined,
   cache: DistributedCache,
 ): ResolvedUserSessionsOptions {
-  if (options === undefined) return { maxPerUser: 100, lastSeenIntervalMs: 300_000 };
+  if (options === undefined)
+    return { maxPerUser: DEFAULT_MAX_PER_USER, lastSeenIntervalMs: DEFAULT_LAST_SEEN_MS };
   if (typeof options !== 'object' || options === null) {
     throw new SessionConfigurationError(
       'userSessions must be an object such as { maxPerUser: 100, lastSeenInterval: "5m" }.',
@@ -44,17 +48,16 @@ export function resolveUserSessionsOptions(
         'PostgresCache, SqlServerCache, or a provider that implements ConditionalSet.',
     );
   }
-  const maxPerUser = options.maxPerUser ?? 100;
+  const maxPerUser = options.maxPerUser ?? DEFAULT_MAX_PER_USER;
   if (!Number.isInteger(maxPerUser) || maxPerUser < 1 || maxPerUser > 1000) {
     throw new SessionConfigurationError(
       `userSessions.maxPerUser must be a whole number from 1 to 1000; got ${String(maxPerUser)}.`,
     );
   }
-  const lastSeenIntervalMs = parseDuration(
-    options.lastSeenInterval ?? '5m',
-    'userSessions.lastSeenInterval',
-    SessionConfigurationError,
-  );
+  const lastSeenIntervalMs =
+    options.lastSeenInterval === undefined
+      ? DEFAULT_LAST_SEEN_MS
+      : parseDuration(options.lastSeenInterval, 'userSessions.lastSeenInterval', SessionConfigurationError);
   if (lastSeenIntervalMs < 1000) {
     throw new SessionConfigurationError(
       `userSessions.lastSeenInterval must be at least one second; got ${String(options.lastSeenInterval)}.`,

@@ -199,25 +199,19 @@ export class UserSessionIndex implements UserSessions {
         return ended.size === 0 ? undefined : entries.filter((entry) => !ended.has(entry.handle));
       });
     } catch (error) {
-      throw new SessionsNotEndedError(
-        `Ending the user's sessions failed: ${ended.size} ended, ${notEnded.length} known to be still signed in` +
-          `${ended.size === 0 && notEnded.length === 0 ? ' (the index could not be read: none were ended)' : ''}; ` +
-          `call endUserSessions() again once the cache answers: ${(error as Error).message}`,
-        [...ended],
-        notEnded,
-        { cause: error },
-      );
+      // The index could not be read or written: what had ended so far is reported with it.
+      failure = error;
     }
-    if (notEnded.length > 0) {
-      throw new SessionsNotEndedError(
-        `Ending the user's sessions failed part way: ${ended.size} ended, ${notEnded.length} still signed in; ` +
-          `call endUserSessions() again once the cache answers: ${(failure as Error).message}`,
-        [...ended],
-        notEnded,
-        { cause: failure },
-      );
-    }
-    return ended.size;
+    if (failure === undefined) return ended.size;
+    const none =
+      ended.size === 0 && notEnded.length === 0 ? ' (the index could not be read: none were ended)' : '';
+    throw new SessionsNotEndedError(
+      `Ending the user's sessions failed: ${ended.size} ended, ${notEnded.length} still signed in${none}; ` +
+        `call endUserSessions() again once the cache answers: ${(failure as Error).message}`,
+      [...ended],
+      notEnded,
+      { cause: failure },
+    );
   }
 
   #removeSession(key: string): Promise<void> {

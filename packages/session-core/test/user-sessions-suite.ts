@@ -6,11 +6,8 @@ import type { Session } from '@sharedstate/session-core';
 import { cookieFrom, request } from './fixtures.ts';
 import { SessionHandler, stateOf } from './session-handler-for-tests.ts';
 
-/** A cache with conditional writes (setIfUnchanged), which the user-sessions index needs. */
-type Cache = DistributedCache;
-
 /** Two instances of an app (two middlewares) on one cache and one key ring. */
-export function twoInstances(cache: Cache) {
+export function twoInstances(cache: DistributedCache) {
   const dataProtection = createDataProtection({
     logger: false,
     applicationName: 'user-sessions',
@@ -42,7 +39,7 @@ export async function whoIs(handler: SessionHandler, cookie: string) {
   return result;
 }
 
-export function describeUserSessions(name: string, cache: () => Cache, userPrefix = '') {
+export function describeUserSessions(name: string, cache: () => DistributedCache, userPrefix = '') {
   describe(`user sessions on ${name}`, () => {
     let user = 0;
     const newUser = () => `${userPrefix}user-${process.pid}-${++user}`;
