@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SessionUsageError } from './session-errors.ts';
+import { readUtf8 } from './utf8-text.ts';
 
 /**
  * The entry in which a signed-in session keeps whose it is, inside the stored session: every instance reads
@@ -83,7 +84,7 @@ export function encodeBinding(binding: UserBinding): Uint8Array {
 export function decodeBinding(stored: Uint8Array | undefined): UserBinding | undefined {
   if (stored === undefined) return undefined;
   try {
-    const value = JSON.parse(Buffer.from(stored).toString('utf8')) as Record<string, unknown>;
+    const value = JSON.parse(readUtf8(stored)) as Record<string, unknown>;
     const { user, handle, created, seen, device } = value;
     if (
       typeof user !== 'string' ||

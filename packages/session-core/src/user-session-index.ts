@@ -1,4 +1,5 @@
 import type { CacheEntryOptions } from '@sharedstate/caching-abstractions';
+import { readUtf8 } from './utf8-text.ts';
 
 /**
  * A user's index lives in the same cache as the sessions, under this prefix and the user id (the cache's
@@ -44,7 +45,7 @@ export function readUserIndex(
   if (stored === undefined) return { entries: [], unreadable: false };
   let sessions: unknown;
   try {
-    const document = JSON.parse(Buffer.from(stored).toString('utf8')) as { v?: unknown; sessions?: unknown };
+    const document = JSON.parse(readUtf8(stored)) as { v?: unknown; sessions?: unknown };
     if (document.v !== FORMAT_VERSION) return { entries: [], unreadable: true };
     sessions = document.sessions;
   } catch {
