@@ -1,6 +1,7 @@
 // What an app uses. The adapters re-export it; adapter authors find the rest in ./adapter.
 export { PropertySession } from './property-session.ts';
 export { Session } from './session.ts';
+export type { SessionCookieOptions } from './session-cookie-options.ts';
 export { protectSessionCookie, unprotectSessionCookie } from './session-cookie-tools.ts';
 export {
   SessionCommitError,
@@ -13,7 +14,7 @@ export {
   SessionUsageError,
   SessionValueFormatError,
 } from './session-errors.ts';
-export { aspnetCoreCompat, type SessionCookieOptions, type SessionOptions } from './session-options.ts';
+export { aspnetCoreCompat, type SessionOptions } from './session-options.ts';
 export type { SessionReadiness, SessionReadinessProbe } from './session-readiness.ts';
 export type { UserSessionInfo, UserSessions, UserSessionsAccess } from './user-sessions.ts';
 export type { UserSessionsOptions } from './user-sessions-options.ts';

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { DataProtector } from '@sharedstate/dataprotection-abstractions';
-import { RepositoryUnavailableError } from '@sharedstate/dataprotection-abstractions';
 import type { Logger } from '@sharedstate/shared-helpers';
 import { BoundSessions } from './bound-sessions.ts';
 import { BoundedCacheCalls } from './bounded-cache-calls.ts';
@@ -8,15 +6,11 @@ import { readCookie } from './cookie-header.ts';
 import { KeyRingGate } from './key-ring-gate.ts';
 import { LogThrottle } from './log-throttle.ts';
 import { ResponseCookie } from './response-cookie.ts';
-import { Session, type SessionHost } from './session.ts';
+import { Session } from './session.ts';
 import { SessionContents } from './session-contents.ts';
+import { SessionCookieKeys } from './session-cookie-keys.ts';
 import { SessionConfigurationError } from './session-errors.ts';
-import {
-  protectingKeyId,
-  protectSessionKey,
-  SESSION_PURPOSE,
-  unprotectSessionKey,
-} from './session-key-protection.ts';
+import type { SessionHost } from './session-host.ts';
 import { misuseOf, replacementOf } from './session-misuse.ts';
 import {
   type ResolvedSessionOptions,
@@ -28,7 +22,6 @@ import { checkReadiness, READINESS_PROBE_KEY, type SessionReadiness } from './se
 import { deliver, type SessionReceiver } from './session-receiver.ts';
 import type { SessionRequest, SessionResponseHeaders } from './session-request.ts';
 import { SessionState } from './session-state.ts';
-import { UnprotectedCookieCache } from './unprotected-cookie-cache.ts';
 import { UserSessionIndex, type UserSessions } from './user-sessions.ts';
 
 /** Stands for the key of a session that could not be read: never stored, never sent. */
@@ -45,8 +38,7 @@ const UNKNOWN_KEY = '';
  */
 export class SessionHandler {
   readonly #options: ResolvedSessionOptions;
-  readonly #protector: DataProtector;
-  readonly #cookieKeys = new UnprotectedCookieCache();
+  readonly #cookieKeys: SessionCookieKeys;
   readonly #ring: KeyRingGate;
   readonly #calls: BoundedCacheCalls;
   readonly #persistence: SessionPersistence;
@@ -66,16 +58,9 @@ export class SessionHandler {
     const resolved = resolveSessionOptions(options);
     this.#options = resolved;
     this.#throttledLog = new LogThrottle(resolved.logger);
-    this.#protector = resolved.dataProtection.createProtector(SESSION_PURPOSE);
-    // A key revoked anywhere (another instance, an operator's tool, ASP.NET Core) is refused from the next
-    // request after the ring's reload, not once the remembered cookie's minute is over. A provider without
-    // the hook (a custom one) still works; a revocation then takes up to that minute.
-    const provider: Partial<Pick<SessionOptions['dataProtection'], 'onKeyRingLoaded'>> =
-      resolved.dataProtection;
-    provider.onKeyRingLoaded?.((canUnprotectWith) =>
-      this.#cookieKeys.forgetKeysWhere((keyId) => !canUnprotectWith(keyId)),
-    );
     this.#ring = new KeyRingGate(resolved.dataProtection, resolved.logger);
+    const cookieKeys = new SessionCookieKeys(resolved.dataProtection, this.#ring, this.#throttledLog);
+    this.#cookieKeys = cookieKeys;
     this.#calls = new BoundedCacheCalls(resolved.ioTimeoutMs, resolved.cache.operationTimeoutMs);
     this.#userSessions = new UserSessionIndex({
       cache: resolved.cache,
@@ -94,23 +79,11 @@ export class SessionHandler {
       options: resolved,
       calls: this.#calls,
       log: this.#throttledLog,
-      cookieValueOnceLoaded: (key) =>
-        // Loaded: the cookie is made now, or the reason it cannot be (no key may protect) is thrown.
-        this.#ring.load().then(() => protectSessionKey(this.#protector, key)),
-      forgetCookie: (cookie) => {
-        if (cookie !== undefined) this.#cookieKeys.delete(cookie);
-      },
+      cookieValueOnceLoaded: (key) => cookieKeys.cookieValueOnceLoaded(key),
+      forgetCookie: (cookie) => cookieKeys.forget(cookie),
       bound,
     });
-    const cookieValueFor = (key: string): string | undefined => {
-      try {
-        return protectSessionKey(this.#protector, key);
-      } catch (error) {
-        // Before the ring's first load the cookie is made at the save, which waits for the ring.
-        if (this.#ring.ready) throw error;
-        return undefined;
-      }
-    };
+    const cookieValueFor = (key: string): string | undefined => cookieKeys.cookieValueFor(key);
     this.#responseCookie = new ResponseCookie(resolved, cookieValueFor);
     this.#host = {
       load: (state) => this.#persistence.load(state, undefined),
@@ -165,7 +138,7 @@ export class SessionHandler {
     let key: string | undefined;
     try {
       cookie = readCookie(request.cookieHeader, this.#options.cookie.name);
-      key = cookie === undefined ? undefined : this.#cookieKeys.get(cookie);
+      key = cookie === undefined ? undefined : this.#cookieKeys.recent(cookie);
     } catch (error) {
       if (receiver === undefined) return Promise.reject(error);
       receiver.sessionFailed(error);
@@ -213,34 +186,13 @@ export class SessionHandler {
         return this.#unavailableSession(request, cookie, this.#ring.error);
     }
     if (cookie !== undefined) {
+      let key: string | undefined;
       try {
-        const key = await unprotectSessionKey(this.#protector, cookie);
-        if (key !== undefined) {
-          this.#cookieKeys.set(cookie, key, protectingKeyId(cookie));
-          return (await this.#open(request, key, cookie, undefined)) as SessionState;
-        }
-        this.#throttledLog.log(
-          'warn',
-          'no-key',
-          'The session cookie does not hold a session key; starting a new session.',
-        );
+        key = await this.#cookieKeys.unprotect(cookie);
       } catch (error) {
-        if (error instanceof RepositoryUnavailableError) {
-          // The cookie names a key the ring in memory lacks, and the repository could not be asked for it.
-          this.#throttledLog.log(
-            'warn',
-            'ring-reread',
-            `The session cookie could not be checked (the key ring could not be re-read); the session is unavailable for this request: ${error.message}`,
-          );
-          return this.#unavailableSession(request, cookie, error);
-        }
-        // Tampered, foreign, or protected with a key this ring lacks: a fresh session, never an error page.
-        this.#throttledLog.log(
-          'warn',
-          'unprotect',
-          `Error unprotecting the session cookie; starting a new session: ${(error as Error).message}`,
-        );
+        return this.#unavailableSession(request, cookie, error);
       }
+      if (key !== undefined) return (await this.#open(request, key, cookie, undefined)) as SessionState;
     }
     // The cookie value is made only if the handler establishes the session (ASP.NET Core makes it up
     // front, a key derivation and an encryption on every cookieless request). It is made synchronously,

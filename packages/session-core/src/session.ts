@@ -1,45 +1,20 @@
 import { bytesToGuid, type Duration } from '@sharedstate/shared-helpers';
 import { FOR_LIBRARIES, refuseMembersOfOtherLibraries } from './foreign-session-members.ts';
+import {
+  availableState,
+  changeableState,
+  loadedState,
+  refuseAfterEnd,
+  refuseArguments,
+} from './session-access.ts';
 import { isReservedKey } from './session-contents.ts';
-import { SessionStateError, SessionUnavailableError, SessionUsageError } from './session-errors.ts';
+import { SessionStateError, SessionUsageError } from './session-errors.ts';
+import type { SessionHost } from './session-host.ts';
+import { regenerateKey, renewKey, signIn, signOut } from './session-key-changes.ts';
 import { LIFETIME_KEY, parseLifetime } from './session-lifetime.ts';
 import type { SessionState } from './session-state.ts';
 import { checkDevice, checkUserId } from './user-binding.ts';
 import { readUtf8 } from './utf8-text.ts';
-
-/**
- * What a Session asks of the middleware that made it (one per SessionHandler, shared by its sessions): the
- * one interface between the app's session and the request flow.
- */
-export interface SessionHost {
-  /** Reads the session from the cache (lazy mode, or an explicit load()); never rejects (unavailable instead). */
-  load(state: SessionState): Promise<unknown>;
-  /** Saves now what end-of-request would save. */
-  commit(state: SessionState): Promise<void>;
-  /** A new random session key. */
-  newKey(): string;
-  /** The cookie value for a session key; undefined while the key ring is not loaded yet (made at the save). */
-  cookieValueFor(key: string): string | undefined;
-  /** Reports a change refused because the request had ended (logged: it may reach no handler of the app). */
-  changedAfterEnd(error: SessionStateError): void;
-  /** Makes the session (on its new key) the user's: adds it to the user's index, then records it. */
-  bind(state: SessionState, userId: string, device: string | undefined): Promise<void>;
-  /** Takes a bound session out of its user's index, then records that it is nobody's. */
-  unbind(state: SessionState): Promise<void>;
-}
-
-/**
- * express-session's regenerate, destroy and save take a callback that ends the request; these methods never
- * call one, so a callback passed out of habit would leave the request hanging. A synchronous throw reaches
- * the framework's error handling (a rejection nobody awaits would not).
- */
-function refuseArguments(method: string, given: number, instead: string): void {
-  if (given !== 0) {
-    throw new SessionUsageError(
-      `session.${method}() takes no arguments and calls no callback: ${instead}. ${FOR_LIBRARIES}.`,
-    );
-  }
-}
 
 /**
  * One user's session for one request: ASP.NET Core's ISession with TypeScript types. `TData` describes the
@@ -58,7 +33,7 @@ export class Session<TData extends object = Record<string, unknown>> {
 
   /** The session's id (kept inside the stored session, as ASP.NET Core's ISession.Id); '' when unavailable. */
   get id(): string {
-    const state = this.#loadedState();
+    const state = loadedState(this.#state);
     if (!state.available) return '';
     return bytesToGuid(state.contents.idBytes());
   }
@@ -81,7 +56,7 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   keys(): string[] {
-    return this.#loadedState().contents.keys();
+    return loadedState(this.#state).contents.keys();
   }
 
   get(key: string): Uint8Array | undefined {
@@ -104,28 +79,28 @@ export class Session<TData extends object = Record<string, unknown>> {
 
   /** Stores bytes the session owns from now on (no copy). */
   #store(key: string, value: Uint8Array): void {
-    this.#refuseAfterEnd(`set '${key}'`);
+    refuseAfterEnd(this.#host, this.#state, `set '${key}'`);
     if (typeof key !== 'string') throw new TypeError('A session key must be a string.');
     if (isReservedKey(key)) {
       throw new SessionUsageError(
         `'${key}' is where the session middleware keeps its own data (rememberFor's lifetime, signIn's user); store the value under another name.`,
       );
     }
-    const state = this.#changeableState();
+    const state = changeableState(this.#host, this.#state);
     state.contents.write(key, value);
     state.touched();
   }
 
   remove(key: string): void {
-    this.#refuseAfterEnd(`remove '${key}'`);
-    const state = this.#loadedState();
+    refuseAfterEnd(this.#host, this.#state, `remove '${key}'`);
+    const state = loadedState(this.#state);
     if (!isReservedKey(key) && state.contents.delete(key)) state.touched();
   }
 
   /** Removes every value; a lifetime from rememberFor() is kept (destroy() ends the session). */
   clear(): void {
-    this.#refuseAfterEnd('clear');
-    const state = this.#loadedState();
+    refuseAfterEnd(this.#host, this.#state, 'clear');
+    const state = loadedState(this.#state);
     if (state.contents.clear()) state.touched();
   }
 
@@ -139,9 +114,9 @@ export class Session<TData extends object = Record<string, unknown>> {
    * started.
    */
   rememberFor(lifetime: Duration | false): void {
-    this.#refuseAfterEnd('rememberFor');
+    refuseAfterEnd(this.#host, this.#state, 'rememberFor');
     const lifetimeMs = lifetime === false ? undefined : parseLifetime(lifetime);
-    const state = this.#loadedState();
+    const state = loadedState(this.#state);
     if (lifetimeMs === undefined && state.lifetimeMs === undefined) return;
     if (state.request.responseStarted()) {
       throw new SessionStateError(
@@ -152,7 +127,7 @@ export class Session<TData extends object = Record<string, unknown>> {
       if (state.contents.delete(LIFETIME_KEY)) state.touched();
       state.cookieSentAtMs = undefined;
     } else {
-      this.#changeableState().stampLifetime(lifetimeMs);
+      changeableState(this.#host, this.#state).stampLifetime(lifetimeMs);
     }
     state.lifetimeMs = lifetimeMs;
     state.lifetimeChanged = true;
@@ -162,7 +137,7 @@ export class Session<TData extends object = Record<string, unknown>> {
 
   /** The lifetime rememberFor() gave this session, in milliseconds; undefined for the middleware's settings. */
   get rememberedForMs(): number | undefined {
-    return this.#loadedState().lifetimeMs;
+    return loadedState(this.#state).lifetimeMs;
   }
 
   getString(key: string): string | undefined {
@@ -191,7 +166,7 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   getJson<K extends keyof TData & string>(key: K): TData[K] | undefined {
-    return this.#loadedState().contents.readJson(key) as TData[K] | undefined;
+    return loadedState(this.#state).contents.readJson(key) as TData[K] | undefined;
   }
 
   setJson<K extends keyof TData & string>(key: K, value: TData[K]): void {
@@ -246,12 +221,12 @@ export class Session<TData extends object = Record<string, unknown>> {
   renewKey(): Promise<void> {
     // biome-ignore lint/complexity/noArguments: a callback is refused, so it is not declared
     refuseArguments('renewKey', arguments.length, 'use `await session.renewKey()`, then answer');
-    return this.#renewKey('renewKey');
+    return renewKey(this.#host, this.#state, 'renewKey');
   }
 
   /** The user signIn() bound this session to; undefined for a session nobody signed in to. */
   get userId(): string | undefined {
-    const state = this.#loadedState();
+    const state = loadedState(this.#state);
     return state.destroyed ? undefined : state.binding?.userId;
   }
 
@@ -260,7 +235,7 @@ export class Session<TData extends object = Record<string, unknown>> {
    * names the session, and lets nobody use it.
    */
   get handle(): string | undefined {
-    const state = this.#loadedState();
+    const state = loadedState(this.#state);
     return state.destroyed ? undefined : state.binding?.handle;
   }
 
@@ -271,14 +246,9 @@ export class Session<TData extends object = Record<string, unknown>> {
    * Linux'). A session signed in to another user leaves that user's list first. Call before answering.
    */
   async signIn(userId: string, options?: { device?: string }): Promise<void> {
-    this.#refuseAfterEnd('signIn');
+    refuseAfterEnd(this.#host, this.#state, 'signIn');
     checkUserId(userId, 'signIn()');
-    const device = checkDevice(options?.device);
-    const state = this.#changeableState();
-    this.#refuseAfterResponse('signIn');
-    if (state.binding !== undefined) await this.#host.unbind(state);
-    await this.#renewKey('signIn');
-    await this.#host.bind(state, userId, device);
+    await signIn(this.#host, this.#state, userId, checkDevice(options?.device));
   }
 
   /**
@@ -286,13 +256,8 @@ export class Session<TData extends object = Record<string, unknown>> {
    * its values stay (destroy() or regenerate() drops them too). Nothing to do for a session nobody signed
    * in to.
    */
-  async signOut(): Promise<void> {
-    this.#refuseAfterEnd('signOut');
-    const state = this.#availableState();
-    if (state.binding === undefined) return;
-    this.#refuseAfterResponse('signOut');
-    await this.#host.unbind(state);
-    await this.#renewKey('signOut');
+  signOut(): Promise<void> {
+    return signOut(this.#host, this.#state);
   }
 
   /**
@@ -307,52 +272,19 @@ export class Session<TData extends object = Record<string, unknown>> {
   }
 
   async #regenerate(): Promise<void> {
-    const state = this.#state;
-    if (state.loaded && state.binding !== undefined) {
-      this.#refuseAfterEnd('regenerate');
-      this.#refuseAfterResponse('regenerate');
-      await this.#host.unbind(state);
-    }
-    await this.#renewKey('regenerate');
+    await regenerateKey(this.#host, this.#state);
     this.clear();
-    state.contents.forgetId();
-  }
-
-  #refuseAfterResponse(method: string): void {
-    if (this.#state.request.responseStarted()) {
-      throw new SessionStateError(
-        `session.${method}() cannot run after the response has started: the new cookie goes out with the headers.`,
-      );
-    }
-  }
-
-  async #renewKey(method: string): Promise<void> {
-    this.#refuseAfterEnd(method);
-    const state = this.#availableState();
-    this.#refuseAfterResponse(method);
-    const key = this.#host.newKey();
-    if (state.hadCookie && state.replacedKey === undefined) state.replacedKey = state.key;
-    state.key = key;
-    state.cookieValue = this.#host.cookieValueFor(key);
-    state.established = true;
-    state.touched();
-    // A remembered session's new cookie goes out with its full lifetime (see the handler's response cookie).
-    if (state.lifetimeMs !== undefined) state.stampLifetime(state.lifetimeMs);
-    if (state.binding !== undefined) {
-      // Nothing is stored under the new key yet; the user's index must learn it before the save.
-      state.stored = undefined;
-      state.indexStale = true;
-    }
+    this.#state.contents.forgetId();
   }
 
   /** Ends the session: its data is removed from the cache and the cookie deleted. */
   destroy(): void {
     // biome-ignore lint/complexity/noArguments: a callback is refused, so it is not declared
     refuseArguments('destroy', arguments.length, 'call `session.destroy()`, then answer');
-    this.#refuseAfterEnd('destroy');
+    refuseAfterEnd(this.#host, this.#state, 'destroy');
     const state = this.#state;
     // Ending a session that could not be read would also delete a cookie that may still be valid.
-    if (state.loaded && !state.available) this.#availableState();
+    if (state.loaded && !state.available) availableState(this.#state);
     state.destroyed = true;
     state.loaded = true;
     state.lifetimeMs = undefined;
@@ -362,64 +294,8 @@ export class Session<TData extends object = Record<string, unknown>> {
 
   /** A stored value without a copy, for the typed getters that only read it. */
   #peek(key: string): Uint8Array | undefined {
-    const state = this.#loadedState();
+    const state = loadedState(this.#state);
     return isReservedKey(key) ? undefined : state.contents.peek(key);
-  }
-
-  /** The state of a session a value can be written to now: available, not destroyed, and established. */
-  #changeableState(): SessionState {
-    const state = this.#availableState();
-    if (state.destroyed) throw new SessionStateError('This session was destroyed in this request.');
-    if (!state.established) {
-      // The cookie goes out with the response headers; once they left, a new session cannot reach the browser.
-      if (state.request.responseStarted()) {
-        throw new SessionStateError('The session cannot be established after the response has started.');
-      }
-      state.cookieValue ??= this.#host.cookieValueFor(state.key);
-      state.established = true;
-    }
-    return state;
-  }
-
-  /**
-   * A change once the response was sent and the request's end saved the session would be lost without a
-   * word, on a new session and an existing one alike: it is refused, and reported to the handler's logger
-   * too, since the code that made it (a promise the route did not await) may have no one to catch the error.
-   */
-  #refuseAfterEnd(change: string): void {
-    const state = this.#state;
-    // A streamed body may still change the session and commit() it.
-    if (!state.ended || state.request.responseFinished?.() === false) return;
-    const error = new SessionStateError(
-      `session.${change} came after the request ended and its session was saved: the change would be lost. ` +
-        'Await the work that changes the session before sending the response (is an `await` missing?).',
-    );
-    this.#host.changedAfterEnd(error);
-    throw error;
-  }
-
-  /** The state of a session that can be changed: loaded, and read from a reachable store. */
-  #availableState(): SessionState {
-    const state = this.#loadedState();
-    if (!state.available) {
-      const cause = state.unavailableCause;
-      const why = cause instanceof Error ? ` (${cause.message})` : '';
-      throw new SessionUnavailableError(
-        `The session store or the key ring could not be reached when this request began${why}; the change cannot be saved.`,
-        cause === undefined ? undefined : { cause },
-      );
-    }
-    return state;
-  }
-
-  #loadedState(): SessionState {
-    const state = this.#state;
-    if (!state.loaded) {
-      throw new SessionStateError(
-        "The session is not loaded yet: call `await session.load()` first (the middleware uses load: 'lazy').",
-      );
-    }
-    return state;
   }
 }
 
