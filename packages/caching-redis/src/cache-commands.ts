@@ -9,6 +9,7 @@ import {
 import type { Cluster, Command, Redis } from 'ioredis';
 import { ioredis } from './ioredis-module.ts';
 import { CACHE_SCRIPTS, type CacheScript } from './redis-scripts.ts';
+import { encodeCommand } from './resp-encoding.ts';
 
 /** An argument of a Redis command as ioredis takes it. */
 export type CommandArgument = string | number | Buffer;
@@ -90,6 +91,18 @@ class TurnCorking {
 }
 
 /**
+ * ioredis's Command class (of the copy the app's client comes from), writing its request with
+ * encodeCommand; ioredis's own script commands override toWritable the same way.
+ */
+function withOwnEncoding(Base: CommandClass): CommandClass {
+  return class EncodedCommand extends Base {
+    override toWritable(): Buffer {
+      return encodeCommand(this.name, this.args);
+    }
+  };
+}
+
+/**
  * A standalone (or Sentinel-managed) Redis: each command is built and sent as ioredis's own methods send
  * it when not auto-pipelining, with the connection's socket corked (TurnCorking). ioredis's auto-pipelining
  * batches as well, but through a pipeline object, a second promise and a deferred callback per command,
@@ -105,7 +118,7 @@ class CorkedCommands implements CacheCommands {
 
   constructor(client: Redis, commandClass: CommandClass) {
     this.#client = client;
-    this.#Command = commandClass;
+    this.#Command = withOwnEncoding(commandClass);
     // The options ioredis's methods give a command, keyPrefix included, made once.
     const { keyPrefix } = client.options;
     const prefix = keyPrefix === undefined ? {} : { keyPrefix };
