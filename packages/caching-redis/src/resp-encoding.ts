@@ -8,14 +8,6 @@ import { Buffer } from 'node:buffer';
 const CR = 13;
 const LF = 10;
 
-/** The UTF-8 length of `text`, counting its characters when they are all ASCII (the usual key and number). */
-function byteLength(text: string): number {
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) > 0x7f) return Buffer.byteLength(text, 'utf8');
-  }
-  return text.length;
-}
-
 function decimalDigits(value: number): number {
   let digits = 1;
   for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
@@ -35,8 +27,8 @@ function writeDecimal(out: Buffer, offset: number, value: number): number {
 
 /** Writes `text` (of `length` UTF-8 bytes) at `offset`; returns the offset after it. */
 function writeText(out: Buffer, offset: number, text: string, length: number): number {
-  if (length !== text.length) return offset + out.write(text, offset, length, 'utf8');
-  for (let i = 0; i < length; i++) out[offset + i] = text.charCodeAt(i);
+  // One native call whatever the length: a JavaScript loop over the characters costs more past a few.
+  out.write(text, offset, length, 'utf8');
   return offset + length;
 }
 
@@ -57,11 +49,11 @@ function asArgument(argument: unknown): string | Uint8Array {
 
 /** The RESP request for command `name` with `args` (strings and Buffers; other values as their text). */
 export function encodeCommand(name: string, args: readonly unknown[]): Buffer {
-  const nameLength = byteLength(name);
+  const nameLength = Buffer.byteLength(name, 'utf8');
   let size = 1 + decimalDigits(args.length + 1) + 2 + 1 + decimalDigits(nameLength) + 2 + nameLength + 2;
   for (let i = 0; i < args.length; i++) {
     const argument = asArgument(args[i]);
-    const length = typeof argument === 'string' ? byteLength(argument) : argument.length;
+    const length = typeof argument === 'string' ? Buffer.byteLength(argument, 'utf8') : argument.length;
     size += 1 + decimalDigits(length) + 2 + length + 2;
   }
   const out = Buffer.allocUnsafe(size);
@@ -76,7 +68,7 @@ export function encodeCommand(name: string, args: readonly unknown[]): Buffer {
   for (let i = 0; i < args.length; i++) {
     const argument = asArgument(args[i]);
     if (typeof argument === 'string') {
-      const length = byteLength(argument);
+      const length = Buffer.byteLength(argument, 'utf8');
       offset = writeText(out, writeBulkHeader(out, offset, length), argument, length);
     } else {
       offset = writeBulkHeader(out, offset, argument.length);
