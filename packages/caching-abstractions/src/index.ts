@@ -1,6 +1,15 @@
 export type { Clock, Duration } from '@sharedstate/shared-helpers';
 export { assertKnownOptions, assertValidKey, assertValidValue } from './cache-arguments.ts';
 export {
+  CACHE_OPERATION_CHANNEL,
+  type CacheOperationEvent,
+  type CacheOperationName,
+  type CacheOperationOutcome,
+  type CacheOperationTarget,
+  cacheOperationChannel,
+  traceCacheOperation,
+} from './cache-diagnostics.ts';
+export {
   type CacheEntryOptions,
   expiresAtAfterTouch,
   type ResolvedEntryOptions,

@@ -1,6 +1,11 @@
 import { type Clock, type Duration, parseDuration, systemClock } from '@sharedstate/shared-helpers';
 import { assertKnownOptions, assertValidKey, assertValidValue } from './cache-arguments.ts';
 import {
+  type CacheOperationTarget,
+  cacheOperationChannel,
+  traceCacheOperation,
+} from './cache-diagnostics.ts';
+import {
   type CacheEntryOptions,
   expiresAtAfterTouch,
   type ResolvedEntryOptions,
@@ -52,6 +57,8 @@ const ENTRY_OVERHEAD = 800;
 // Strings are UTF-16 in memory; count a key at two bytes a code unit.
 const entrySize = (key: string, value: Uint8Array) => value.byteLength + key.length * 2 + ENTRY_OVERHEAD;
 
+const MEMORY_TARGET: CacheOperationTarget = { provider: 'MemoryDistributedCache', system: 'memory' };
+
 /**
  * The embedded default cache: one process's memory behind the DistributedCache interface. Good for a
  * single instance and for development; a scaled-out app needs a shared provider (Redis, SQL Server).
@@ -89,7 +96,7 @@ export class MemoryDistributedCache implements DistributedCache, ConditionalSet 
     this.#sizeLimit = sizeLimit;
     this.#clock = clock;
     this.#sweepTimer = setInterval(
-      () => this.sweepExpired(),
+      () => this.#sweepOnSchedule(),
       parseDuration(sweepInterval, 'sweepInterval', CacheArgumentError),
     );
     this.#sweepTimer.unref();
@@ -105,7 +112,13 @@ export class MemoryDistributedCache implements DistributedCache, ConditionalSet 
     return this.#entries.size;
   }
 
-  async get(key: string, options?: CacheOperationOptions): Promise<Uint8Array | undefined> {
+  get(key: string, options?: CacheOperationOptions): Promise<Uint8Array | undefined> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(MEMORY_TARGET, 'get', key, () => this.#get(key, options))
+      : this.#get(key, options);
+  }
+
+  async #get(key: string, options: CacheOperationOptions | undefined): Promise<Uint8Array | undefined> {
     this.#checkUsable(options);
     assertValidKey(key);
     const entry = this.#touch(key);
@@ -113,11 +126,22 @@ export class MemoryDistributedCache implements DistributedCache, ConditionalSet 
     return entry === undefined ? undefined : new Uint8Array(entry.value);
   }
 
-  async set(
+  set(
     key: string,
     value: Uint8Array,
     entryOptions?: CacheEntryOptions,
     options?: CacheOperationOptions,
+  ): Promise<void> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(MEMORY_TARGET, 'set', key, () => this.#set(key, value, entryOptions, options))
+      : this.#set(key, value, entryOptions, options);
+  }
+
+  async #set(
+    key: string,
+    value: Uint8Array,
+    entryOptions: CacheEntryOptions | undefined,
+    options: CacheOperationOptions | undefined,
   ): Promise<void> {
     this.#checkUsable(options);
     assertValidKey(key);
@@ -148,12 +172,26 @@ export class MemoryDistributedCache implements DistributedCache, ConditionalSet 
   }
 
   /** Sets only if the live entry holds `expected` (or, for undefined, there is none): see ConditionalSet. */
-  async setIfUnchanged(
+  setIfUnchanged(
     key: string,
     value: Uint8Array,
     expected: Uint8Array | undefined,
     entryOptions?: CacheEntryOptions,
     options?: CacheOperationOptions,
+  ): Promise<boolean> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(MEMORY_TARGET, 'setIfUnchanged', key, () =>
+          this.#setIfUnchanged(key, value, expected, entryOptions, options),
+        )
+      : this.#setIfUnchanged(key, value, expected, entryOptions, options);
+  }
+
+  async #setIfUnchanged(
+    key: string,
+    value: Uint8Array,
+    expected: Uint8Array | undefined,
+    entryOptions: CacheEntryOptions | undefined,
+    options: CacheOperationOptions | undefined,
   ): Promise<boolean> {
     this.#checkUsable(options);
     assertValidKey(key);
@@ -164,28 +202,56 @@ export class MemoryDistributedCache implements DistributedCache, ConditionalSet 
     if (expected === undefined ? live !== undefined : live === undefined || !sameBytes(live.value, expected))
       return false;
     // Nothing is awaited between the check and the write: no other operation can come between them.
-    await this.set(key, value, entryOptions);
+    await this.#set(key, value, entryOptions, undefined);
     return true;
   }
 
-  async refresh(key: string, options?: CacheOperationOptions): Promise<void> {
+  refresh(key: string, options?: CacheOperationOptions): Promise<void> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(MEMORY_TARGET, 'refresh', key, () => this.#refresh(key, options))
+      : this.#refresh(key, options);
+  }
+
+  async #refresh(key: string, options: CacheOperationOptions | undefined): Promise<void> {
     this.#checkUsable(options);
     assertValidKey(key);
     this.#touch(key);
   }
 
-  async remove(key: string, options?: CacheOperationOptions): Promise<void> {
+  remove(key: string, options?: CacheOperationOptions): Promise<void> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(MEMORY_TARGET, 'remove', key, () => this.#remove(key, options))
+      : this.#remove(key, options);
+  }
+
+  async #remove(key: string, options: CacheOperationOptions | undefined): Promise<void> {
     this.#checkUsable(options);
     assertValidKey(key);
     this.#delete(key);
   }
 
-  /** Drops every expired entry now; runs on its own every sweepInterval, never on a read or write. */
-  sweepExpired(): void {
+  /**
+   * Drops every expired entry now and returns how many it dropped; runs on its own every sweepInterval
+   * (published as a `sweep` operation), never on a read or write.
+   */
+  sweepExpired(): number {
     const now = this.#clock.now();
+    let removed = 0;
     for (const [key, entry] of this.#entries) {
-      if (isExpired(entry, now)) this.#delete(key);
+      if (isExpired(entry, now)) {
+        this.#delete(key);
+        removed++;
+      }
     }
+    return removed;
+  }
+
+  #sweepOnSchedule(): void {
+    if (!cacheOperationChannel.hasSubscribers) {
+      this.sweepExpired();
+      return;
+    }
+    void traceCacheOperation(MEMORY_TARGET, 'sweep', '', async () => this.sweepExpired());
   }
 
   /** Stops the sweep timer and drops all entries; later calls reject with CacheDisposedError. */

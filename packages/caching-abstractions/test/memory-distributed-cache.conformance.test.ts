@@ -8,4 +8,5 @@ describeCacheConformance('MemoryDistributedCache', {
   disposeCache: (cache) => (cache as MemoryDistributedCache).dispose(),
   timing: clock.timing(),
   conditionalSet: true,
+  diagnostics: { provider: 'MemoryDistributedCache', system: 'memory' },
 });

@@ -1,7 +1,10 @@
+import { tracingChannel } from 'node:diagnostics_channel';
 import {
+  CACHE_OPERATION_CHANNEL,
   CacheArgumentError,
   CacheDisposedError,
   CacheEntryTooLargeError,
+  type CacheOperationEvent,
   MemoryDistributedCache,
 } from '@sharedstate/caching-abstractions';
 import { ManualClock } from '@sharedstate/caching-abstractions/testing';
@@ -73,6 +76,45 @@ describe('MemoryDistributedCache', () => {
       expect(cache.count).toBe(0);
       expect(cache.size).toBe(0);
     } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test('the periodic sweep is published as a sweep operation, with how many entries it dropped', async () => {
+    jest.useFakeTimers({ doNotFake: ['performance'] });
+    const ended: CacheOperationEvent[] = [];
+    const ignore = () => {};
+    const handlers = {
+      start: ignore,
+      end: ignore,
+      asyncStart: ignore,
+      error: ignore,
+      asyncEnd: (message: unknown) => ended.push({ ...(message as CacheOperationEvent) }),
+    };
+    const channel = tracingChannel(CACHE_OPERATION_CHANNEL);
+    channel.subscribe(handlers);
+    try {
+      clock = new ManualClock();
+      cache = new MemoryDistributedCache({ clock, sweepInterval: '1m' });
+      await cache.set('x', kib(1), { slidingExpiration: '30s' });
+      await cache.set('y', kib(1), { slidingExpiration: '30s' });
+      await cache.set('z', kib(1));
+      clock.advance(31_000);
+      jest.advanceTimersByTime(60_000);
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(ended.filter((event) => event.operation === 'sweep')).toEqual([
+        {
+          provider: 'MemoryDistributedCache',
+          system: 'memory',
+          operation: 'sweep',
+          keyLength: 0,
+          outcome: 'ok',
+          removed: 2,
+        },
+      ]);
+    } finally {
+      channel.unsubscribe(handlers);
       jest.useRealTimers();
     }
   });

@@ -7,13 +7,16 @@ import {
   type CacheEntryOptions,
   CacheError,
   type CacheOperationOptions,
+  type CacheOperationTarget,
   CacheUnavailableError,
   type ConditionalSet,
   cacheKeyTag,
+  cacheOperationChannel,
   type DistributedCache,
   OperationDeadlines,
   type ResolvedEntryOptions,
   resolveEntryOptions,
+  traceCacheOperation,
 } from '@sharedstate/caching-abstractions';
 import {
   type Clock,
@@ -79,6 +82,8 @@ export class PostgresCache implements DistributedCache, ConditionalSet {
   readonly #createIfNotExists: boolean;
   readonly #unlogged: boolean;
   readonly #sweepTimer: NodeJS.Timeout | undefined;
+  /** Who this cache is in its operations' diagnostics events. */
+  readonly #target: CacheOperationTarget;
   readonly #onPoolError = (error: Error) =>
     this.#logger?.warn(`PostgresCache: an idle connection of the pool failed: ${error.message}`);
   #created: Promise<void> | undefined;
@@ -96,6 +101,7 @@ export class PostgresCache implements DistributedCache, ConditionalSet {
       );
     }
     this.#pool = pool;
+    this.#target = { provider: 'PostgresCache', system: 'postgresql', ...postgresServerOf(pool) };
     this.#table = postgresTable(options.schemaName ?? 'public', options.tableName ?? 'distributed_cache');
     this.#statements = cacheStatements(this.#table);
     this.#defaultSlidingMs = parseDuration(
@@ -146,7 +152,13 @@ export class PostgresCache implements DistributedCache, ConditionalSet {
     return this.#table.qualified;
   }
 
-  async get(key: string, options?: CacheOperationOptions): Promise<Uint8Array | undefined> {
+  get(key: string, options?: CacheOperationOptions): Promise<Uint8Array | undefined> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(this.#target, 'get', key, () => this.#get(key, options))
+      : this.#get(key, options);
+  }
+
+  async #get(key: string, options: CacheOperationOptions | undefined): Promise<Uint8Array | undefined> {
     assertValidPostgresKey(key);
     const result = await this.#run('get', key, options?.signal, this.#statements.get, [
       key,
@@ -157,11 +169,22 @@ export class PostgresCache implements DistributedCache, ConditionalSet {
     return value === undefined ? undefined : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   }
 
-  async set(
+  set(
     key: string,
     value: Uint8Array,
     entry?: CacheEntryOptions,
     options?: CacheOperationOptions,
+  ): Promise<void> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(this.#target, 'set', key, () => this.#set(key, value, entry, options))
+      : this.#set(key, value, entry, options);
+  }
+
+  async #set(
+    key: string,
+    value: Uint8Array,
+    entry: CacheEntryOptions | undefined,
+    options: CacheOperationOptions | undefined,
   ): Promise<void> {
     const columns = this.#writeColumns(key, value, entry);
     await this.#run('set', key, options?.signal, this.#statements.set, columns.slice(0, 5));
@@ -189,12 +212,26 @@ export class PostgresCache implements DistributedCache, ConditionalSet {
    * ConditionalSet: one statement writes only if the live entry's value still has the SHA-256 of the bytes
    * read (or, for `expected` undefined, there is no live entry). Only the hash travels back to the server.
    */
-  async setIfUnchanged(
+  setIfUnchanged(
     key: string,
     value: Uint8Array,
     expected: Uint8Array | undefined,
     entry?: CacheEntryOptions,
     options?: CacheOperationOptions,
+  ): Promise<boolean> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(this.#target, 'setIfUnchanged', key, () =>
+          this.#setIfUnchanged(key, value, expected, entry, options),
+        )
+      : this.#setIfUnchanged(key, value, expected, entry, options);
+  }
+
+  async #setIfUnchanged(
+    key: string,
+    value: Uint8Array,
+    expected: Uint8Array | undefined,
+    entry: CacheEntryOptions | undefined,
+    options: CacheOperationOptions | undefined,
   ): Promise<boolean> {
     const columns = this.#writeColumns(key, value, entry);
     if (expected !== undefined) assertValidValue(expected);
@@ -208,7 +245,13 @@ export class PostgresCache implements DistributedCache, ConditionalSet {
     return result.rowCount === 1;
   }
 
-  async refresh(key: string, options?: CacheOperationOptions): Promise<void> {
+  refresh(key: string, options?: CacheOperationOptions): Promise<void> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(this.#target, 'refresh', key, () => this.#refresh(key, options))
+      : this.#refresh(key, options);
+  }
+
+  async #refresh(key: string, options: CacheOperationOptions | undefined): Promise<void> {
     assertValidPostgresKey(key);
     await this.#run('refresh', key, options?.signal, this.#statements.refresh, [
       key,
@@ -217,13 +260,25 @@ export class PostgresCache implements DistributedCache, ConditionalSet {
     ]);
   }
 
-  async remove(key: string, options?: CacheOperationOptions): Promise<void> {
+  remove(key: string, options?: CacheOperationOptions): Promise<void> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(this.#target, 'remove', key, () => this.#remove(key, options))
+      : this.#remove(key, options);
+  }
+
+  async #remove(key: string, options: CacheOperationOptions | undefined): Promise<void> {
     assertValidPostgresKey(key);
     await this.#run('remove', key, options?.signal, this.#statements.remove, [key]);
   }
 
   /** Deletes expired rows now, in batches; resolves with how many were deleted. */
-  async deleteExpired(): Promise<number> {
+  deleteExpired(): Promise<number> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(this.#target, 'sweep', '', () => this.#deleteExpired())
+      : this.#deleteExpired();
+  }
+
+  async #deleteExpired(): Promise<number> {
     let total = 0;
     for (;;) {
       const result = await this.#run(
@@ -359,4 +414,29 @@ function translate(error: unknown, operation: string, key: string, table: Postgr
   return new CacheError(`PostgreSQL refused ${operation} of ${cacheKeyTag(key)}: ${message}`, {
     cause: error,
   });
+}
+
+/** The server a pool connects to, as far as its options say, for diagnostics events. */
+function postgresServerOf(pool: Pool): Pick<CacheOperationTarget, 'serverAddress' | 'serverPort'> {
+  const options = (pool as { options?: { host?: unknown; port?: unknown; connectionString?: unknown } })
+    .options;
+  let host = options?.host;
+  let port = options?.port;
+  if (typeof options?.connectionString === 'string') {
+    try {
+      const url = new URL(options.connectionString);
+      host ??= url.hostname || undefined;
+      port ??= url.port === '' ? undefined : Number(url.port);
+    } catch {
+      // A connection string pg reads but URL does not (key=value form): the events go without the server.
+    }
+  }
+  return {
+    ...(typeof host === 'string' ? { serverAddress: host } : {}),
+    ...(typeof port === 'number'
+      ? { serverPort: port }
+      : typeof port === 'string' && port !== ''
+        ? { serverPort: Number(port) }
+        : {}),
+  };
 }

@@ -1,5 +1,11 @@
 // Against a PostgreSQL of the test's own (initdb and postgres from Debian's package, on a free port).
-import { CacheArgumentError, CacheError, CacheUnavailableError } from '@sharedstate/caching-abstractions';
+import {
+  CACHE_OPERATION_CHANNEL,
+  CacheArgumentError,
+  CacheError,
+  type CacheOperationEvent,
+  CacheUnavailableError,
+} from '@sharedstate/caching-abstractions';
 import { describeCacheConformance, realTiming } from '@sharedstate/caching-abstractions/testing';
 import { PostgresCache, runPostgresCacheCli } from '@sharedstate/caching-postgres';
 import {
@@ -7,6 +13,7 @@ import {
   describeWithService,
   type LocalPostgresServer,
   recordingLogger,
+  recordTracingChannel,
   services,
   waitUntil,
 } from '@sharedstate/testing';
@@ -48,6 +55,7 @@ describeWithService(
       timing: realTiming(1_500),
       skip: { [UNICODE_CASE]: 'PostgreSQL text cannot hold NUL; the same keys without it are tested below' },
       conditionalSet: true,
+      diagnostics: { provider: 'PostgresCache', system: 'postgresql' },
     });
 
     test('unicode and binary-looking keys round-trip, and a key with NUL is refused before any I/O', async () => {
@@ -217,8 +225,26 @@ describeWithService(
       );
       await c.set('kept', Uint8Array.of(9));
       await new Promise((resolve) => setTimeout(resolve, 1_100));
-      expect(await c.deleteExpired()).toBe(5);
+      const operations = recordTracingChannel<CacheOperationEvent>(CACHE_OPERATION_CHANNEL);
+      try {
+        expect(await c.deleteExpired()).toBe(5);
+      } finally {
+        operations.stop();
+      }
       expect(await server().psql('SELECT id FROM sweep')).toBe('kept');
+      // Published as one sweep, with what it deleted and the server it ran on.
+      expect(operations.ended()).toEqual([
+        {
+          provider: 'PostgresCache',
+          system: 'postgresql',
+          serverAddress: new URL(server().url).hostname,
+          serverPort: Number(new URL(server().url).port),
+          operation: 'sweep',
+          keyLength: 0,
+          outcome: 'ok',
+          removed: 5,
+        },
+      ]);
       await c.close();
     });
 

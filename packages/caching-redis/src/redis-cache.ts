@@ -10,14 +10,17 @@ import {
   type CacheEntryOptions,
   CacheError,
   type CacheOperationOptions,
+  type CacheOperationTarget,
   CacheUnavailableError,
   type Clock,
   type ConditionalSet,
   cacheKeyTag,
+  cacheOperationChannel,
   type DistributedCache,
   expiresAtAfterTouch,
   OperationDeadlines,
   resolveEntryOptions,
+  traceCacheOperation,
 } from '@sharedstate/caching-abstractions';
 import {
   type IoRedisClient,
@@ -86,6 +89,8 @@ export class RedisCache implements DistributedCache {
    * where `prefix + key` is a new string to hash on every call.
    */
   readonly #renewals: RecentRenewals | undefined;
+  /** Who this cache is in its operations' diagnostics events. */
+  readonly #target: CacheOperationTarget;
 
   constructor(options: RedisCacheOptions) {
     if (options === null || typeof options !== 'object')
@@ -119,7 +124,14 @@ export class RedisCache implements DistributedCache {
     this.#clock = options.clock ?? systemClock;
     this.#prefix = instanceName;
     this.#useScripts = useScripts;
-    this.setIfUnchanged = useScripts ? this.#setIfUnchanged.bind(this) : undefined;
+    this.setIfUnchanged = useScripts
+      ? (key, value, expected, entry, operationOptions) =>
+          cacheOperationChannel.hasSubscribers
+            ? traceCacheOperation(this.#target, 'setIfUnchanged', key, () =>
+                this.#setIfUnchanged(key, value, expected, entry, operationOptions),
+              )
+            : this.#setIfUnchanged(key, value, expected, entry, operationOptions)
+      : undefined;
     if (redis !== undefined) {
       if (typeof (redis as Partial<Redis>).hmgetBuffer !== 'function' && !isNodeRedisClient(redis)) {
         throw new CacheArgumentError(
@@ -147,6 +159,7 @@ export class RedisCache implements DistributedCache {
       owned.on('error', (error: Error) => logger?.warn(`RedisCache connection error: ${error.message}`));
     }
     this.#commands = cacheCommandsFor(this.#client, useScripts);
+    this.#target = { provider: 'RedisCache', system: 'redis', ...redisServerOf(this.#client) };
   }
 
   /** Every operation rejects with CacheUnavailableError once this has passed without an answer. */
@@ -164,6 +177,12 @@ export class RedisCache implements DistributedCache {
   }
 
   get(key: string, options?: CacheOperationOptions): Promise<Uint8Array | undefined> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(this.#target, 'get', key, () => this.#get(key, options))
+      : this.#get(key, options);
+  }
+
+  #get(key: string, options: CacheOperationOptions | undefined): Promise<Uint8Array | undefined> {
     const signal = options?.signal;
     const refused = refuse(key, signal);
     if (refused) return refused;
@@ -210,6 +229,17 @@ export class RedisCache implements DistributedCache {
     entry?: CacheEntryOptions,
     options?: CacheOperationOptions,
   ): Promise<void> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(this.#target, 'set', key, () => this.#set(key, value, entry, options))
+      : this.#set(key, value, entry, options);
+  }
+
+  #set(
+    key: string,
+    value: Uint8Array,
+    entry: CacheEntryOptions | undefined,
+    options: CacheOperationOptions | undefined,
+  ): Promise<void> {
     const signal = options?.signal;
     const refused = refuse(key, signal);
     if (refused) return refused;
@@ -247,8 +277,8 @@ export class RedisCache implements DistributedCache {
     key: string,
     value: Uint8Array,
     expected: Uint8Array | undefined,
-    entry?: CacheEntryOptions,
-    options?: CacheOperationOptions,
+    entry: CacheEntryOptions | undefined,
+    options: CacheOperationOptions | undefined,
   ): Promise<boolean> {
     const signal = options?.signal;
     const refused = refuse(key, signal);
@@ -277,6 +307,12 @@ export class RedisCache implements DistributedCache {
   }
 
   refresh(key: string, options?: CacheOperationOptions): Promise<void> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(this.#target, 'refresh', key, () => this.#refresh(key, options))
+      : this.#refresh(key, options);
+  }
+
+  #refresh(key: string, options: CacheOperationOptions | undefined): Promise<void> {
     const signal = options?.signal;
     const refused = refuse(key, signal);
     if (refused) return refused;
@@ -297,6 +333,12 @@ export class RedisCache implements DistributedCache {
   }
 
   remove(key: string, options?: CacheOperationOptions): Promise<void> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(this.#target, 'remove', key, () => this.#remove(key, options))
+      : this.#remove(key, options);
+  }
+
+  #remove(key: string, options: CacheOperationOptions | undefined): Promise<void> {
     const signal = options?.signal;
     const refused = refuse(key, signal);
     if (refused) return refused;
@@ -398,6 +440,19 @@ export class RedisCache implements DistributedCache {
       pending.then(onReply, onError);
     });
   }
+}
+
+/** The server a standalone client talks to, for diagnostics events; nothing for a cluster. */
+function redisServerOf(client: Client): Pick<CacheOperationTarget, 'serverAddress' | 'serverPort'> {
+  const options = (
+    client as { options?: { host?: unknown; port?: unknown; socket?: { host?: unknown; port?: unknown } } }
+  ).options;
+  const host = options?.socket?.host ?? options?.host;
+  const port = options?.socket?.port ?? options?.port;
+  return {
+    ...(typeof host === 'string' ? { serverAddress: host } : {}),
+    ...(typeof port === 'number' ? { serverPort: port } : {}),
+  };
 }
 
 /** A call that cannot start (an aborted signal, an invalid key) rejects without touching Redis. */

@@ -42,15 +42,18 @@ describeWithService(services.redis(), 'RedisCache when the app’s ioredis is 6'
     createCache: () => new RedisCache({ redis: asClient(client()), instanceName: 'peer6:' }),
     timing,
     conditionalSet: true,
+    diagnostics: { provider: 'RedisCache', system: 'redis' },
   });
   describeCacheConformance("RedisCache (ioredis 6 as the peer, replyMapping 'resp3')", {
     createCache: () => new RedisCache({ redis: asClient(client('resp3')), instanceName: 'peer6-resp3:' }),
     timing,
     conditionalSet: true,
+    diagnostics: { provider: 'RedisCache', system: 'redis' },
   });
   describeCacheConformance('RedisCache (ioredis 6 as the peer, without scripts)', {
     createCache: () =>
       new RedisCache({ redis: asClient(client()), instanceName: 'peer6-plain:', useScripts: false }),
     timing,
+    diagnostics: { provider: 'RedisCache', system: 'redis' },
   });
 });

@@ -30,6 +30,7 @@ describeWithService(services.redis(), 'RedisCache with an ioredis 6 client', (re
     },
     timing,
     conditionalSet: true,
+    diagnostics: { provider: 'RedisCache', system: 'redis' },
   });
   describeCacheConformance("RedisCache (ioredis 6, replyMapping 'resp3')", {
     createCache: () => {
@@ -39,6 +40,7 @@ describeWithService(services.redis(), 'RedisCache with an ioredis 6 client', (re
     },
     timing,
     conditionalSet: true,
+    diagnostics: { provider: 'RedisCache', system: 'redis' },
   });
 
   it('speaks RESP3 to the server, so the cases above cover its replies', async () => {
@@ -63,6 +65,7 @@ describeWithService(
       },
       timing,
       conditionalSet: true,
+      diagnostics: { provider: 'RedisCache', system: 'redis' },
     });
   },
 );

@@ -33,12 +33,14 @@ describeWithService(services.redis({ spawn: true }), 'RedisCache with a node-red
     createCache: async () => new RedisCache({ redis: await connected(), instanceName: 'node-redis:' }),
     timing,
     conditionalSet: true,
+    diagnostics: { provider: 'RedisCache', system: 'redis' },
   });
   describeCacheConformance('RedisCache (node-redis, RESP3)', {
     createCache: async () =>
       new RedisCache({ redis: await connected({ RESP: 3 }), instanceName: 'node-redis3:' }),
     timing,
     conditionalSet: true,
+    diagnostics: { provider: 'RedisCache', system: 'redis' },
   });
 
   test("the hash is ASP.NET Core's, read back by ioredis-shaped commands, and a key of another type is a conflict", async () => {
@@ -101,6 +103,7 @@ describeWithService(services.redisCluster(), 'RedisCache with a node-redis clust
     },
     timing,
     conditionalSet: true,
+    diagnostics: { provider: 'RedisCache', system: 'redis' },
   });
 });
 

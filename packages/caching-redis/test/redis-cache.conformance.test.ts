@@ -13,6 +13,7 @@ describeWithService(services.redis(), 'RedisCache on a standalone Redis', (redis
     disposeCache: close,
     timing,
     conditionalSet: true,
+    diagnostics: { provider: 'RedisCache', system: 'redis' },
   });
   // Auto-pipelining (the usual production setting) sends the script calls through ioredis's pipelines.
   const pipelined: Redis[] = [];
@@ -27,12 +28,14 @@ describeWithService(services.redis(), 'RedisCache on a standalone Redis', (redis
     },
     timing,
     conditionalSet: true,
+    diagnostics: { provider: 'RedisCache', system: 'redis' },
   });
   describeCacheConformance('RedisCache (useScripts: false)', {
     createCache: () =>
       new RedisCache({ connection: redis().url, instanceName: 'noscript:', useScripts: false }),
     disposeCache: close,
     timing,
+    diagnostics: { provider: 'RedisCache', system: 'redis' },
   });
 });
 
@@ -52,6 +55,7 @@ describeWithService(
       },
       timing,
       conditionalSet: true,
+      diagnostics: { provider: 'RedisCache', system: 'redis' },
     });
   },
 );
@@ -69,5 +73,6 @@ describeWithService(services.redisSentinel(), 'RedisCache through Redis Sentinel
     },
     timing,
     conditionalSet: true,
+    diagnostics: { provider: 'RedisCache', system: 'redis' },
   });
 });

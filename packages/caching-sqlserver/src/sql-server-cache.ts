@@ -7,13 +7,16 @@ import {
   type CacheEntryOptions,
   CacheError,
   type CacheOperationOptions,
+  type CacheOperationTarget,
   CacheUnavailableError,
   type Clock,
   type ConditionalSet,
   cacheKeyTag,
+  cacheOperationChannel,
   type DistributedCache,
   type ResolvedEntryOptions,
   resolveEntryOptions,
+  traceCacheOperation,
 } from '@sharedstate/caching-abstractions';
 import { type Logger, parseDuration, resolveLogger, systemClock } from '@sharedstate/shared-helpers';
 import mssql, { type ConnectionPool } from 'mssql';
@@ -93,6 +96,8 @@ export class SqlServerCache implements DistributedCache, ConditionalSet {
   readonly #logger: Logger | undefined;
   #lastSweep: number;
   #sweeping: Promise<void> | undefined;
+  /** Who this cache is in its operations' diagnostics events. */
+  readonly #target: CacheOperationTarget;
 
   constructor(options: SqlServerCacheOptions) {
     if (options === null || typeof options !== 'object')
@@ -138,9 +143,22 @@ export class SqlServerCache implements DistributedCache, ConditionalSet {
       this.#pool = new mssql.ConnectionPool(options.connection as mssql.config);
       this.#ownsPool = true;
     }
+    const { server, port } = (this.#pool as { config?: { server?: unknown; port?: unknown } }).config ?? {};
+    this.#target = {
+      provider: 'SqlServerCache',
+      system: 'microsoft.sql_server',
+      ...(typeof server === 'string' ? { serverAddress: server } : {}),
+      ...(typeof port === 'number' ? { serverPort: port } : {}),
+    };
   }
 
-  async get(key: string, options?: CacheOperationOptions): Promise<Uint8Array | undefined> {
+  get(key: string, options?: CacheOperationOptions): Promise<Uint8Array | undefined> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(this.#target, 'get', key, () => this.#get(key, options))
+      : this.#get(key, options);
+  }
+
+  async #get(key: string, options: CacheOperationOptions | undefined): Promise<Uint8Array | undefined> {
     options?.signal?.throwIfAborted();
     assertValidKey(key);
     const result = await this.#execute(
@@ -153,11 +171,22 @@ export class SqlServerCache implements DistributedCache, ConditionalSet {
     return row?.Value === undefined ? undefined : new Uint8Array(row.Value);
   }
 
-  async set(
+  set(
     key: string,
     value: Uint8Array,
     entry?: CacheEntryOptions,
     options?: CacheOperationOptions,
+  ): Promise<void> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(this.#target, 'set', key, () => this.#set(key, value, entry, options))
+      : this.#set(key, value, entry, options);
+  }
+
+  async #set(
+    key: string,
+    value: Uint8Array,
+    entry: CacheEntryOptions | undefined,
+    options: CacheOperationOptions | undefined,
   ): Promise<void> {
     options?.signal?.throwIfAborted();
     assertValidKey(key);
@@ -178,12 +207,26 @@ export class SqlServerCache implements DistributedCache, ConditionalSet {
   }
 
   /** ConditionalSet: see setIfUnchangedCommand. Only the SHA-256 of the bytes read travels back. */
-  async setIfUnchanged(
+  setIfUnchanged(
     key: string,
     value: Uint8Array,
     expected: Uint8Array | undefined,
     entry?: CacheEntryOptions,
     options?: CacheOperationOptions,
+  ): Promise<boolean> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(this.#target, 'setIfUnchanged', key, () =>
+          this.#setIfUnchanged(key, value, expected, entry, options),
+        )
+      : this.#setIfUnchanged(key, value, expected, entry, options);
+  }
+
+  async #setIfUnchanged(
+    key: string,
+    value: Uint8Array,
+    expected: Uint8Array | undefined,
+    entry: CacheEntryOptions | undefined,
+    options: CacheOperationOptions | undefined,
   ): Promise<boolean> {
     options?.signal?.throwIfAborted();
     assertValidKey(key);
@@ -214,7 +257,13 @@ export class SqlServerCache implements DistributedCache, ConditionalSet {
     }
   }
 
-  async refresh(key: string, options?: CacheOperationOptions): Promise<void> {
+  refresh(key: string, options?: CacheOperationOptions): Promise<void> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(this.#target, 'refresh', key, () => this.#refresh(key, options))
+      : this.#refresh(key, options);
+  }
+
+  async #refresh(key: string, options: CacheOperationOptions | undefined): Promise<void> {
     options?.signal?.throwIfAborted();
     assertValidKey(key);
     await this.#execute(
@@ -225,14 +274,26 @@ export class SqlServerCache implements DistributedCache, ConditionalSet {
     );
   }
 
-  async remove(key: string, options?: CacheOperationOptions): Promise<void> {
+  remove(key: string, options?: CacheOperationOptions): Promise<void> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(this.#target, 'remove', key, () => this.#remove(key, options))
+      : this.#remove(key, options);
+  }
+
+  async #remove(key: string, options: CacheOperationOptions | undefined): Promise<void> {
     options?.signal?.throwIfAborted();
     assertValidKey(key);
     await this.#execute('remove', key, removeCommand(this.#table, key), options?.signal);
   }
 
   /** Deletes expired rows now, in batches; resolves with how many were deleted. */
-  async deleteExpired(): Promise<number> {
+  deleteExpired(): Promise<number> {
+    return cacheOperationChannel.hasSubscribers
+      ? traceCacheOperation(this.#target, 'sweep', '', () => this.#deleteExpired())
+      : this.#deleteExpired();
+  }
+
+  async #deleteExpired(): Promise<number> {
     let total = 0;
     for (;;) {
       const command = deleteExpiredBatchCommand(this.#table, new Date(this.#clock.now()), this.#batchSize);

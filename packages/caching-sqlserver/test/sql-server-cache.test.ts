@@ -39,6 +39,7 @@ describeWithService(services.sqlServer(), 'SqlServerCache on SQL Server', (serve
     createCache: () => new SqlServerCache({ pool, schemaName: 'dbo', tableName: table }),
     timing: realTiming(1_500),
     conditionalSet: true,
+    diagnostics: { provider: 'SqlServerCache', system: 'microsoft.sql_server' },
   });
 
   test('an entry with a sliding window and an absolute expiration a century away can be read and renewed', async () => {

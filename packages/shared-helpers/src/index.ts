@@ -24,4 +24,5 @@ export {
   type ServiceUnavailableAnswer,
 } from './service-unavailable.ts';
 export { SharedStateError } from './sharedstate-error.ts';
+export { type TracedContext, traceOperation } from './traced-operation.ts';
 export { refuseUnknownOptions, unknownOptionMessage } from './unknown-options.ts';

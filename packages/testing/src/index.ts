@@ -1,6 +1,12 @@
 export { type AzuriteBlob, azuriteAvailability, startAzurite } from './azurite.ts';
 
 export { type CapturedOutput, capturedOutput } from './captured-output.ts';
+export {
+  type ChannelRecording,
+  recordChannel,
+  recordTracingChannel,
+  type TracedMessage,
+} from './channel-recorder.ts';
 export { describeWithService, type TestService } from './describe-with-service.ts';
 export { findExecutable } from './executable.ts';
 export { freePort, freePortPair } from './free-port.ts';

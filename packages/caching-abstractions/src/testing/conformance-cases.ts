@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { tracingChannel } from 'node:diagnostics_channel';
+import { CACHE_OPERATION_CHANNEL, type CacheOperationEvent } from '../cache-diagnostics.ts';
 import { supportsConditionalSet } from '../conditional-set.ts';
 import type { DistributedCache } from '../distributed-cache.ts';
 import type { ConformanceTiming } from './conformance-options.ts';
@@ -11,6 +13,8 @@ export interface ConformanceContext {
   key(name: string): string;
   /** Whether the provider's test says it offers conditional writes (CacheConformanceOptions.conditionalSet). */
   conditionalSet: boolean;
+  /** Who the provider's diagnostics events name (CacheConformanceOptions.diagnostics), if it publishes them. */
+  diagnostics: { provider: string; system: string } | undefined;
 }
 
 export interface ConformanceCase {
@@ -18,7 +22,7 @@ export interface ConformanceCase {
   /** True for cases that wait for time to pass. */
   timed?: boolean;
   /** An optional capability the case tests: it runs only for providers that offer it. */
-  requires?: 'conditionalSet';
+  requires?: 'conditionalSet' | 'diagnostics';
   run(context: ConformanceContext): Promise<void>;
 }
 
@@ -476,6 +480,78 @@ export const conformanceCases: readonly ConformanceCase[] = [
         }),
       );
       assert.equal(new TextDecoder().decode(await cache.get(k)), '50', 'increments were lost');
+    },
+  },
+  {
+    name: 'publishes each operation on the sharedstate.cache.operation tracing channel, never the key or value',
+    requires: 'diagnostics',
+    async run({ cache, key, diagnostics, conditionalSet }) {
+      assert.ok(diagnostics);
+      const k = key('traced');
+      const secret = 'conformance-secret-value';
+      const seen: { phase: string; event: CacheOperationEvent }[] = [];
+      const record = (phase: string) => (message: unknown) => {
+        const event = message as CacheOperationEvent;
+        // Sweeps run on timers of their own; only this case's calls are checked.
+        if (event.provider === diagnostics.provider && event.operation !== 'sweep')
+          seen.push({ phase, event: { ...event } });
+      };
+      const handlers = {
+        start: record('start'),
+        end: record('end'),
+        asyncStart: record('asyncStart'),
+        asyncEnd: record('asyncEnd'),
+        error: record('error'),
+      };
+      const channel = tracingChannel(CACHE_OPERATION_CHANNEL);
+      channel.subscribe(handlers);
+      try {
+        await cache.set(k, text(secret));
+        await cache.get(k);
+        await cache.get(key('absent'));
+        await cache.refresh(k);
+        await cache.remove(k);
+        if (conditionalSet && supportsConditionalSet(cache)) {
+          await cache.setIfUnchanged(k, text(secret), undefined);
+          await cache.setIfUnchanged(k, text(secret), undefined);
+          await cache.remove(k);
+        }
+        await cache.get('').then(
+          () => assert.fail('a get of an empty key should reject'),
+          () => {},
+        );
+      } finally {
+        channel.unsubscribe(handlers);
+      }
+      const ended = seen.filter(({ phase }) => phase === 'asyncEnd').map(({ event }) => event);
+      assert.deepEqual(
+        ended.map(({ operation, outcome }) => `${operation} ${outcome}`),
+        [
+          'set ok',
+          'get hit',
+          'get miss',
+          'refresh ok',
+          'remove ok',
+          ...(conditionalSet ? ['setIfUnchanged written', 'setIfUnchanged conflict', 'remove ok'] : []),
+          'get error',
+        ],
+        'one asyncEnd per operation, with its outcome',
+      );
+      assert.equal(
+        seen.filter(({ phase }) => phase === 'start').length,
+        ended.length,
+        'one start per operation',
+      );
+      const failed = seen.filter(({ phase }) => phase === 'error');
+      assert.equal(failed.length, 1, 'one error event, for the failed get');
+      assert.ok(failed[0]?.event.error instanceof Error, 'the error event carries the failure');
+      for (const { event } of seen) {
+        assert.equal(event.system, diagnostics.system);
+        // The key's length only: of `k`, of the absent key, or 0 for the empty key.
+        assert.ok([k.length, key('absent').length, 0].includes(event.keyLength), 'keyLength');
+      }
+      const published = JSON.stringify(seen.map(({ event }) => ({ ...event, error: undefined })));
+      assert.ok(!published.includes(k) && !published.includes(secret), 'no key or value in any event');
     },
   },
 ];

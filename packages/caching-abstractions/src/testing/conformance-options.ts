@@ -27,6 +27,11 @@ export interface CacheConformanceOptions {
    * checks the claim both ways, so a provider that has the method must say so here.
    */
   conditionalSet?: boolean;
+  /**
+   * The provider publishes its operations on the `sharedstate.cache.operation` tracing channel (see
+   * traceCacheOperation), under this provider and system name: the case that checks the events runs.
+   */
+  diagnostics?: { provider: string; system: string };
 }
 
 /** Real time, for providers whose server decides expiry. */

@@ -31,6 +31,7 @@ async function runOnce(
       timing,
       key: (name) => prefix + name,
       conditionalSet: options.conditionalSet === true,
+      diagnostics: options.diagnostics,
     });
   } finally {
     await options.disposeCache?.(cache);
@@ -70,6 +71,8 @@ export async function runConformanceCase(
 export function unsupported(testCase: ConformanceCase, options: CacheConformanceOptions): string | undefined {
   if (testCase.requires === 'conditionalSet' && options.conditionalSet !== true)
     return 'the provider does not offer setIfUnchanged, an optional capability';
+  if (testCase.requires === 'diagnostics' && options.diagnostics === undefined)
+    return 'the provider does not say it publishes diagnostics events (the diagnostics option)';
   return undefined;
 }
 
