@@ -1,5 +1,20 @@
 export type { Duration } from '@sharedstate/shared-helpers';
 export {
+  COOKIE_UNPROTECT_CHANNEL,
+  type CookieUnprotectEvent,
+  type CookieUnprotectOutcome,
+  cookieUnprotectChannel,
+  cookieUnprotectOutcomeOf,
+  KEY_RING_EVENT_CHANNEL,
+  KEY_RING_LOAD_CHANNEL,
+  type KeyRingEvent,
+  type KeyRingEventKind,
+  type KeyRingKeyCounts,
+  type KeyRingLoadEvent,
+  keyRingEventChannel,
+  keyRingLoadChannel,
+} from './data-protection-diagnostics.ts';
+export {
   DataProtectionError,
   KeyDecryptionError,
   KeyNotFoundError,

@@ -5,6 +5,7 @@ import type { Key } from './key.ts';
 import type { KeyManager } from './key-manager.ts';
 import { KeyRing } from './key-ring.ts';
 import type { InvalidKeyRingElement } from './key-ring-contents.ts';
+import { publishKeyRingEvent, publishRevocationsSeen, traceKeyRingLoad } from './key-ring-diagnostics.ts';
 
 const HOUR = 60 * 60 * 1000;
 const REFRESH_PERIOD_MS = 24 * HOUR;
@@ -69,6 +70,8 @@ export type KeyRingListener = (canUnprotectWith: (keyId: string) => boolean) => 
 export class KeyRingProvider {
   readonly #options: KeyRingProviderOptions;
   #ring: KeyRing | undefined;
+  /** The ring of the last load, kept through invalidate(): a new load reports the revocations it did not hold. */
+  #lastLoaded: KeyRing | undefined;
   #refresh: Promise<KeyRing> | undefined;
   #generation = 0;
   #lastForcedRefresh = Number.NEGATIVE_INFINITY;
@@ -109,9 +112,16 @@ export class KeyRingProvider {
       logger.warn(
         `Checking ${keyManager.repositoryDescription} for key ring changes failed; keeping the ring in memory: ${(error as Error).message}`,
       );
+      publishKeyRingEvent({
+        kind: 'change-check-failed',
+        repository: keyManager.repositoryDescription,
+        error,
+      });
       return false;
     }
+    publishKeyRingEvent({ kind: 'checked', repository: keyManager.repositoryDescription });
     if (token === ring.changeToken || this.#ring !== ring) return false;
+    publishKeyRingEvent({ kind: 'change-detected', repository: keyManager.repositoryDescription });
     logger.info(`The key ring in ${keyManager.repositoryDescription} changed; reloading it.`);
     await this.#startRefresh().catch(() => {});
     return true;
@@ -192,11 +202,20 @@ export class KeyRingProvider {
   #startRefresh(): Promise<KeyRing> {
     if (this.#refresh) return this.#refresh;
     const generation = this.#generation;
-    const refresh = this.#computeRing(this.#options.clock.now())
+    const { clock, keyManager } = this.#options;
+    const refresh = traceKeyRingLoad(
+      keyManager.repositoryDescription,
+      () => clock.now(),
+      () => this.#computeRing(clock.now()),
+    )
       .then(
         (ring) => {
           if (generation === this.#generation) {
+            const previous = this.#lastLoaded;
+            if (previous !== undefined)
+              publishRevocationsSeen(previous, ring, keyManager.repositoryDescription);
             this.#ring = ring;
+            this.#lastLoaded = ring;
             this.#scheduleChangeCheck();
             this.#watchRepository();
             const canUnprotectWith = (keyId: string) => ring.canUnprotectWith(keyId);
@@ -258,6 +277,11 @@ export class KeyRingProvider {
           created = defaultKey
             ? await keyManager.createKey(defaultKey.expirationDate, new Date(now + keyLifetimeMs))
             : await keyManager.createKey(new Date(now), new Date(now + keyLifetimeMs));
+          publishKeyRingEvent({
+            kind: 'key-created',
+            repository: keyManager.repositoryDescription,
+            keyId: created.id,
+          });
         } catch (error) {
           // Refused (an unencrypted key in an encrypted ring, logged there): the ring still unprotects.
           if (!(error instanceof KeyRingError)) throw error;
@@ -309,6 +333,11 @@ export class KeyRingProvider {
       seen.add(fingerprint);
       if (this.#reportedInvalid.has(fingerprint)) continue;
       logger.error(invalidElementMessage(element, keyManager.repositoryDescription));
+      publishKeyRingEvent({
+        kind: 'unreadable-element',
+        repository: keyManager.repositoryDescription,
+        reason: element.reason,
+      });
     }
     this.#reportedInvalid = seen;
   }
