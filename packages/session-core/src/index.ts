@@ -4,6 +4,17 @@ export { Session } from './session.ts';
 export type { SessionCookieOptions } from './session-cookie-options.ts';
 export { protectSessionCookie, unprotectSessionCookie } from './session-cookie-tools.ts';
 export {
+  SESSION_COMMIT_CHANNEL,
+  SESSION_LOAD_CHANNEL,
+  type SessionCommitAction,
+  type SessionCommitEvent,
+  type SessionCommitOutcome,
+  type SessionLoadEvent,
+  type SessionLoadOutcome,
+  sessionCommitChannel,
+  sessionLoadChannel,
+} from './session-diagnostics.ts';
+export {
   SessionCommitError,
   SessionConfigurationError,
   SessionError,
@@ -15,6 +26,6 @@ export {
   SessionValueFormatError,
 } from './session-errors.ts';
 export { aspnetCoreCompat, type SessionOptions } from './session-options.ts';
-export type { SessionReadiness, SessionReadinessProbe } from './session-readiness.ts';
+export type { SessionFailure, SessionReadiness, SessionReadinessProbe } from './session-readiness.ts';
 export type { UserSessionInfo, UserSessions, UserSessionsAccess } from './user-sessions.ts';
 export type { UserSessionsOptions } from './user-sessions-options.ts';

@@ -1,5 +1,10 @@
 import type { DataProtectionProvider, DataProtector } from '@sharedstate/dataprotection-abstractions';
-import { RepositoryUnavailableError } from '@sharedstate/dataprotection-abstractions';
+import {
+  type CookieUnprotectOutcome,
+  cookieUnprotectChannel,
+  cookieUnprotectOutcomeOf,
+  RepositoryUnavailableError,
+} from '@sharedstate/dataprotection-abstractions';
 import type { KeyRingGate } from './key-ring-gate.ts';
 import type { LogThrottle } from './log-throttle.ts';
 import {
@@ -35,7 +40,10 @@ export class SessionCookieKeys {
 
   /** The session key of a cookie unprotected lately; undefined for one not seen in the last minute. */
   recent(cookie: string): string | undefined {
-    return this.#recent.get(cookie);
+    const key = this.#recent.get(cookie);
+    if (key !== undefined && cookieUnprotectChannel.hasSubscribers)
+      cookieUnprotectChannel.publish({ cookie: 'session', outcome: 'ok', cached: true });
+    return key;
   }
 
   /**
@@ -49,14 +57,17 @@ export class SessionCookieKeys {
       const key = await unprotectSessionKey(this.#protector, cookie);
       if (key !== undefined) {
         this.#recent.set(cookie, key, protectingKeyId(cookie));
+        publishUnprotect('ok', undefined);
         return key;
       }
+      publishUnprotect('tampered', undefined);
       this.#log.log(
         'warn',
         'no-key',
         'The session cookie does not hold a session key; starting a new session.',
       );
     } catch (error) {
+      publishUnprotect(cookieUnprotectOutcomeOf(error), error);
       if (error instanceof RepositoryUnavailableError) {
         this.#log.log(
           'warn',
@@ -93,4 +104,13 @@ export class SessionCookieKeys {
   forget(cookie: string | undefined): void {
     if (cookie !== undefined) this.#recent.delete(cookie);
   }
+}
+
+function publishUnprotect(outcome: CookieUnprotectOutcome, error: unknown): void {
+  if (!cookieUnprotectChannel.hasSubscribers) return;
+  cookieUnprotectChannel.publish(
+    error === undefined
+      ? { cookie: 'session', outcome, cached: false }
+      : { cookie: 'session', outcome, cached: false, error },
+  );
 }

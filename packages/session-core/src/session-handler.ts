@@ -18,7 +18,12 @@ import {
   type SessionOptions,
 } from './session-options.ts';
 import { asCommitError, rejectAsCommitError, SessionPersistence } from './session-persistence.ts';
-import { checkReadiness, READINESS_PROBE_KEY, type SessionReadiness } from './session-readiness.ts';
+import {
+  checkReadiness,
+  LatestSessionFailure,
+  READINESS_PROBE_KEY,
+  type SessionReadiness,
+} from './session-readiness.ts';
 import { deliver, type SessionReceiver } from './session-receiver.ts';
 import type { SessionRequest, SessionResponseHeaders } from './session-request.ts';
 import { SessionState } from './session-state.ts';
@@ -47,9 +52,18 @@ export class SessionHandler {
   readonly #userSessions: UserSessionIndex;
   /** Per-request warnings (bad cookies, failed reads), at most once a minute each. */
   readonly #throttledLog: LogThrottle;
+  /** The latest failed load or commit, for readiness. */
+  readonly #failures: LatestSessionFailure;
+  /** A failed save the app asked for (session.commit()): rejects its promise. */
+  readonly #commitFailure = (error: unknown): never => {
+    const failure = asCommitError(error);
+    this.#failures.record('commit', failure);
+    throw failure;
+  };
   /** A failed save at the end of a request: fails the request, or goes to onCommitError. */
   readonly #endOfRequestFailure = (error: unknown): void => {
     const failure = asCommitError(error);
+    this.#failures.record('commit', failure);
     if (this.#options.onCommitError) this.#options.onCommitError(failure);
     else throw failure;
   };
@@ -57,6 +71,8 @@ export class SessionHandler {
   constructor(options: SessionOptions) {
     const resolved = resolveSessionOptions(options);
     this.#options = resolved;
+    const failures = new LatestSessionFailure(() => resolved.clock.now());
+    this.#failures = failures;
     this.#throttledLog = new LogThrottle(resolved.logger);
     this.#ring = new KeyRingGate(resolved.dataProtection, resolved.logger);
     const cookieKeys = new SessionCookieKeys(resolved.dataProtection, this.#ring, this.#throttledLog);
@@ -82,6 +98,7 @@ export class SessionHandler {
       cookieValueOnceLoaded: (key) => cookieKeys.cookieValueOnceLoaded(key),
       forgetCookie: (cookie) => cookieKeys.forget(cookie),
       bound,
+      loadFailed: (error) => failures.record('load', error),
     });
     const cookieValueFor = (key: string): string | undefined => cookieKeys.cookieValueFor(key);
     this.#responseCookie = new ResponseCookie(resolved, cookieValueFor);
@@ -93,7 +110,7 @@ export class SessionHandler {
         } catch (error) {
           return Promise.reject(error).then(undefined, rejectAsCommitError);
         }
-        return this.#persistence.save(state, false, rejectAsCommitError, misuseOf(state));
+        return this.#persistence.save(state, false, this.#commitFailure, misuseOf(state));
       },
       newKey: () => randomUUID(),
       cookieValueFor,
@@ -206,8 +223,11 @@ export class SessionHandler {
    * seconds; it changes nothing.
    */
   readiness(): Promise<SessionReadiness> {
-    return checkReadiness(this.#ring, this.#options.keyRingWaitMs, () =>
-      this.#calls.run('readiness check', () => this.#options.cache.get(READINESS_PROBE_KEY)),
+    return checkReadiness(
+      this.#ring,
+      this.#options.keyRingWaitMs,
+      () => this.#calls.run('readiness check', () => this.#options.cache.get(READINESS_PROBE_KEY)),
+      this.#failures.latest,
     );
   }
 
@@ -315,6 +335,7 @@ export class SessionHandler {
       await this.#persistence.save(state, true, rejectAsCommitError, misuse);
     } catch (error) {
       const failure = asCommitError(error);
+      this.#failures.record('commit', failure);
       if (this.#options.onCommitError) this.#options.onCommitError(failure);
       else this.#options.logger?.error(`${failure.message} (after the request itself failed)`);
     }

@@ -5,10 +5,19 @@ import {
   type ConditionalSet,
   type DistributedCache,
 } from '@sharedstate/caching-abstractions';
+import { traceOperation } from '@sharedstate/shared-helpers';
 import type { BoundSessions } from './bound-sessions.ts';
 import type { BoundedCacheCalls } from './bounded-cache-calls.ts';
 import type { LogThrottle } from './log-throttle.ts';
-import { SessionCommitError, type SessionUsageError } from './session-errors.ts';
+import {
+  type SessionCommitAction,
+  type SessionCommitEvent,
+  type SessionLoadEvent,
+  type SessionLoadOutcome,
+  sessionCommitChannel,
+  sessionLoadChannel,
+} from './session-diagnostics.ts';
+import { SessionCommitError, SessionTooLargeError, type SessionUsageError } from './session-errors.ts';
 import type { ResolvedSessionOptions } from './session-options.ts';
 import { deliver, type SessionReceiver } from './session-receiver.ts';
 import { deserializeSession, serializeSession } from './session-serialization.ts';
@@ -41,6 +50,8 @@ export interface PersistenceContext {
   forgetCookie(cookie: string | undefined): void;
   /** Sessions a user signed in to: their index, kept true at each save. */
   readonly bound: BoundSessions;
+  /** A load failed: the session is unavailable for this request (remembered for readiness). */
+  loadFailed(error: unknown): void;
 }
 
 /**
@@ -54,6 +65,8 @@ export class SessionPersistence {
   readonly #calls: BoundedCacheCalls;
   /** The same options for every save (the idle timeout, sliding in the cache). */
   readonly #entryOptions: CacheEntryOptions;
+  /** The diagnostics event of each commit in progress, while someone listens (conflicts and endings count there). */
+  readonly #commitEvents = new WeakMap<SessionState, SessionCommitEvent>();
 
   constructor(context: PersistenceContext) {
     this.#context = context;
@@ -68,32 +81,63 @@ export class SessionPersistence {
    * unavailable for this request (a late answer is ignored).
    */
   load(state: SessionState, receiver: SessionReceiver | undefined): Promise<SessionState | undefined> {
+    if (sessionLoadChannel.hasSubscribers) return this.#tracedLoad(state, receiver);
     const key = state.key;
     return this.#calls
       .run('load', () => this.#options.cache.get(key))
       .then(
         (blob) => {
-          try {
-            this.#apply(state, blob);
-          } catch (error) {
-            this.#unavailable(state, error);
-          }
+          this.#applyRead(state, blob);
           return receiver === undefined ? state : deliver(state, receiver);
         },
         (error: unknown) => {
-          if (error instanceof CacheEntryConflictError) this.#restart(state, error);
-          else this.#unavailable(state, error);
+          this.#applyFailure(state, error);
           return receiver === undefined ? state : deliver(state, receiver);
         },
       );
   }
 
-  #apply(state: SessionState, blob: Uint8Array | undefined): void {
+  /** load() while someone listens on sessionLoadChannel: the event ends when the read is applied. */
+  #tracedLoad(state: SessionState, receiver: SessionReceiver | undefined): Promise<SessionState | undefined> {
+    const key = state.key;
+    const event: SessionLoadEvent = {};
+    const read = () =>
+      this.#calls
+        .run('load', () => this.#options.cache.get(key))
+        .then(
+          (blob) => this.#applyRead(state, blob),
+          (error: unknown) => this.#applyFailure(state, error),
+        );
+    return traceOperation(sessionLoadChannel, event, read, (loaded, outcome) => {
+      loaded.outcome = outcome;
+      if (outcome === 'unavailable') loaded.error = state.unavailableCause;
+    }).then(() => (receiver === undefined ? state : deliver(state, receiver)));
+  }
+
+  #applyRead(state: SessionState, blob: Uint8Array | undefined): SessionLoadOutcome {
+    try {
+      return this.#apply(state, blob);
+    } catch (error) {
+      this.#unavailable(state, error);
+      return 'unavailable';
+    }
+  }
+
+  #applyFailure(state: SessionState, error: unknown): SessionLoadOutcome {
+    if (error instanceof CacheEntryConflictError) {
+      this.#restart(state, error);
+      return 'restarted';
+    }
+    this.#unavailable(state, error);
+    return 'unavailable';
+  }
+
+  #apply(state: SessionState, blob: Uint8Array | undefined): SessionLoadOutcome {
     if (this.#options.merge) state.stored = blob;
     if (blob === undefined) {
       this.#options.logger?.debug('Accessing an expired session; starting it empty under the same key.');
       state.applyLoaded(undefined, true);
-      return;
+      return 'new';
     }
     const read = deserializeSession(blob);
     if (typeof read === 'string') {
@@ -105,7 +149,7 @@ export class SessionPersistence {
       );
       state.applyLoaded(undefined, true);
       state.modified = true;
-      return;
+      return 'unreadable';
     }
     state.applyLoaded(read, true);
     if (state.binding !== undefined) {
@@ -113,6 +157,7 @@ export class SessionPersistence {
       state.stored = blob;
       this.#context.bound.loaded(state);
     }
+    return 'loaded';
   }
 
   /**
@@ -136,6 +181,7 @@ export class SessionPersistence {
       `Session cache read exception; the session is unavailable for this request: ${(error as Error).message}`,
     );
     state.unavailableCause = error;
+    this.#context.loadFailed(error);
     state.applyLoaded(undefined, false);
   }
 
@@ -145,6 +191,48 @@ export class SessionPersistence {
    * Any failure goes to `onFailure`, which settles the returned promise (rethrowing rejects it).
    */
   save(
+    state: SessionState,
+    endOfRequest: boolean,
+    onFailure: (error: unknown) => void,
+    misuse: SessionUsageError | undefined,
+  ): Promise<void> {
+    if (sessionCommitChannel.hasSubscribers) return this.#tracedSave(state, endOfRequest, onFailure, misuse);
+    return this.#save(state, endOfRequest, onFailure, misuse);
+  }
+
+  /** save() while someone listens on sessionCommitChannel; failures count also when onFailure takes them. */
+  #tracedSave(
+    state: SessionState,
+    endOfRequest: boolean,
+    onFailure: (error: unknown) => void,
+    misuse: SessionUsageError | undefined,
+  ): Promise<void> {
+    const event: SessionCommitEvent = { action: commitActionOf(state, endOfRequest), conflictRetries: 0 };
+    this.#commitEvents.set(state, event);
+    const failed = (error: unknown) => {
+      event.outcome ??= isTooLarge(error) ? 'too-large' : 'error';
+      event.error ??= error;
+    };
+    const recordedFailure = (error: unknown) => {
+      failed(error);
+      onFailure(error);
+    };
+    return traceOperation(
+      sessionCommitChannel,
+      event,
+      () => this.#save(state, endOfRequest, recordedFailure, misuse),
+      (settled) => {
+        settled.outcome ??= 'committed';
+        this.#commitEvents.delete(state);
+      },
+      (_settled, error) => {
+        failed(error);
+        this.#commitEvents.delete(state);
+      },
+    );
+  }
+
+  #save(
     state: SessionState,
     endOfRequest: boolean,
     onFailure: (error: unknown) => void,
@@ -227,6 +315,8 @@ export class SessionPersistence {
       // Ended: whatever is still stored under the key goes too (a session the list no longer holds, left
       // behind by a sign-out whose save failed, must not keep working unlisted).
       const key = state.key;
+      const event = this.#commitEvents.get(state);
+      if (event !== undefined) event.outcome = 'ended';
       await this.#calls.run('remove', () => this.#options.cache.remove(key));
       if (state.replacedKey !== undefined) await this.#removeEntries(state, [state.replacedKey]);
       bound.ended(state);
@@ -261,6 +351,8 @@ export class SessionPersistence {
           `The session changed under this request ${MERGE_ATTEMPTS} times in a row (other requests of the same session kept saving first); its changes were not saved.`,
         );
       }
+      const event = this.#commitEvents.get(state);
+      if (event !== undefined) event.conflictRetries = attempt;
       if (merge)
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
       const fresh = await this.#calls.run('commit', () => cache.get(key));
@@ -299,3 +391,14 @@ export class SessionPersistence {
     state.markSaved();
   }
 }
+
+/** What a save of `state` will do at the cache (see SessionPersistence.#persist). */
+function commitActionOf(state: SessionState, endOfRequest: boolean): SessionCommitAction {
+  if (state.destroyed) return 'remove';
+  if (state.modified) return 'save';
+  return endOfRequest && state.hadCookie && !state.loaded ? 'refresh' : 'none';
+}
+
+const isTooLarge = (error: unknown): boolean =>
+  error instanceof SessionTooLargeError ||
+  (error as Error | undefined)?.cause instanceof SessionTooLargeError;

@@ -14,6 +14,38 @@ export interface SessionReadiness {
   readonly cache: 'ok' | 'unavailable';
   /** Why not ready, one line per cause (empty when ready); never a key or a cookie value. */
   readonly reasons: readonly string[];
+  /**
+   * The latest failure of a request's session work (a load left unavailable, a commit that failed), even
+   * when ready again since: what failed, its message and when (ISO 8601). Absent until one happens.
+   */
+  readonly lastFailure?: SessionFailure;
+}
+
+/** A failed session load or commit, as readiness reports it. */
+export interface SessionFailure {
+  readonly operation: 'load' | 'commit';
+  readonly message: string;
+  /** When, ISO 8601. */
+  readonly at: string;
+}
+
+/** Remembers the latest session failure for readiness (one object, replaced at each failure). */
+export class LatestSessionFailure {
+  #latest: SessionFailure | undefined;
+  readonly #now: () => number;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  record(operation: SessionFailure['operation'], error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.#latest = { operation, message, at: new Date(this.#now()).toISOString() };
+  }
+
+  get latest(): SessionFailure | undefined {
+    return this.#latest;
+  }
 }
 
 /** The cache key the readiness probe reads: never a session key (those are GUIDs). */
@@ -30,6 +62,7 @@ export async function checkReadiness(
   ring: KeyRingGate,
   keyRingWaitMs: number,
   readProbe: () => Promise<unknown>,
+  lastFailure: SessionFailure | undefined,
 ): Promise<SessionReadiness> {
   const reasons: string[] = [];
   // Waiting briefly lets a load that is nearly done count, as a request with a cookie would.
@@ -44,5 +77,6 @@ export async function checkReadiness(
     cache = 'unavailable';
     reasons.push(`The cache did not answer: ${(error as Error).message}`);
   }
-  return { ready: reasons.length === 0, keyRing, cache, reasons };
+  const readiness = { ready: reasons.length === 0, keyRing, cache, reasons } as const;
+  return lastFailure === undefined ? readiness : { ...readiness, lastFailure };
 }

@@ -1,3 +1,4 @@
+import { recordChannel, recordTracingChannel } from './channel-recorder.ts';
 import { describeWithService } from './describe-with-service.ts';
 import { httpApps } from './http-apps.ts';
 import { type RecordingLogger, recordingLogger } from './recording-logger.ts';
@@ -157,6 +158,47 @@ function describeSessionsOn(framework: string, kind: RedisClientKind, startApp: 
           more: 200,
           read: { available: true, cart: ['book', 'pen'] },
           errors: [],
+        });
+      });
+
+      test('a request publishes its cookie unprotect, session load and commit, and their Redis operations', async () => {
+        const url = await startApp({
+          redis: await redis(),
+          timeoutMs: OUTAGE_TIMEOUT_MS,
+          logger: recordingLogger().logger,
+          apps,
+        });
+        const added = await fetch(`${url}/add/book`, { method: 'POST' });
+        await added.arrayBuffer();
+        const cookie = cookieOf(added)!;
+        // The channels' names are public API: spelled out here as a subscriber would.
+        const cache = recordTracingChannel<{ provider: string; operation: string; outcome: string }>(
+          'sharedstate.cache.operation',
+        );
+        const loads = recordTracingChannel<{ outcome: string }>('sharedstate.session.load');
+        const commits = recordTracingChannel<{ action: string; outcome: string }>(
+          'sharedstate.session.commit',
+        );
+        const cookies = recordChannel<{ outcome: string; cookie: string }>('sharedstate.cookie.unprotect');
+        try {
+          await (await fetch(`${url}/add/pen`, { method: 'POST', headers: { cookie } })).arrayBuffer();
+          await (await fetch(`${url}/cart`, { headers: { cookie } })).arrayBuffer();
+        } finally {
+          for (const recording of [cache, loads, commits, cookies]) recording.stop();
+        }
+        expect({
+          cookies: cookies.messages.map((event) => `${event.cookie} ${event.outcome}`),
+          loads: loads.ended().map((event) => event.outcome),
+          commits: commits.ended().map((event) => `${event.action} ${event.outcome}`),
+          cache: cache
+            .ended()
+            .filter((event) => event.provider === 'RedisCache')
+            .map((event) => `${event.operation} ${event.outcome}`),
+        }).toEqual({
+          cookies: ['session ok', 'session ok'],
+          loads: ['loaded', 'loaded'],
+          commits: ['save committed'],
+          cache: ['get hit', 'set ok', 'get hit'],
         });
       });
 
