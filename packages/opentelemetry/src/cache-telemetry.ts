@@ -1,0 +1,55 @@
+import type { Attributes, Meter, Tracer } from '@opentelemetry/api';
+import type { CacheOperationEvent } from '@sharedstate/caching-abstractions';
+import { ATTRIBUTES, CHANNELS, DURATION_BUCKETS, METRICS } from './telemetry-names.ts';
+import { errorType, SpanKind, subscribeOperations } from './traced-operations.ts';
+
+/** The attributes every record of a cache operation has: the database conventions' names. */
+function operationAttributes(event: CacheOperationEvent): Attributes {
+  const attributes: Attributes = {
+    [ATTRIBUTES.dbSystemName]: event.system,
+    [ATTRIBUTES.dbOperationName]: event.operation,
+    [ATTRIBUTES.cacheProvider]: event.provider,
+  };
+  if (event.serverAddress !== undefined) attributes[ATTRIBUTES.serverAddress] = event.serverAddress;
+  if (event.serverPort !== undefined) attributes[ATTRIBUTES.serverPort] = event.serverPort;
+  return attributes;
+}
+
+/**
+ * Cache operations: a client span each (`cache get`, …), `db.client.operation.duration`, and hits and
+ * misses of gets. Returns the function that stops.
+ */
+export function recordCacheOperations(meter: Meter | undefined, tracer: Tracer | undefined): () => void {
+  const duration = meter?.createHistogram(METRICS.dbOperationDuration, {
+    description: 'Duration of cache operations, by provider and operation',
+    unit: 's',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
+  const lookups = meter?.createCounter(METRICS.cacheLookups, {
+    description: 'Cache gets, by whether they found an entry (hit) or not (miss)',
+    unit: '{lookup}',
+  });
+  return subscribeOperations<CacheOperationEvent>(CHANNELS.cacheOperation, tracer, {
+    span: (event) => ({
+      name: `cache ${event.operation}`,
+      kind: SpanKind.CLIENT,
+      attributes: operationAttributes(event),
+    }),
+    finished(event, seconds, span) {
+      const attributes = operationAttributes(event);
+      if (event.error !== undefined) attributes[ATTRIBUTES.errorType] = errorType(event.error);
+      duration?.record(seconds, attributes);
+      if (event.operation === 'get' && (event.outcome === 'hit' || event.outcome === 'miss')) {
+        lookups?.add(1, {
+          [ATTRIBUTES.cacheProvider]: event.provider,
+          [ATTRIBUTES.dbSystemName]: event.system,
+          [ATTRIBUTES.cacheLookupResult]: event.outcome,
+        });
+      }
+      if (span !== undefined && event.outcome !== undefined)
+        span.setAttribute('sharedstate.cache.outcome', event.outcome);
+      if (span !== undefined && event.removed !== undefined)
+        span.setAttribute('sharedstate.cache.removed', event.removed);
+    },
+  });
+}

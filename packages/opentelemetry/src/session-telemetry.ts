@@ -1,0 +1,85 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { Meter, Tracer } from '@opentelemetry/api';
+import type { CookieUnprotectEvent } from '@sharedstate/dataprotection-abstractions';
+import type { SessionCommitEvent, SessionLoadEvent } from '@sharedstate/session-core';
+import { ATTRIBUTES, CHANNELS, DURATION_BUCKETS, METRICS } from './telemetry-names.ts';
+import { errorType, SpanKind, subscribeOperations } from './traced-operations.ts';
+
+/**
+ * Session loads and commits (spans, durations, outcomes, conflict retries) and cookie unprotects (outcomes).
+ * Returns the function that stops.
+ */
+export function recordSessions(meter: Meter | undefined, tracer: Tracer | undefined): () => void {
+  const loadDuration = meter?.createHistogram(METRICS.sessionLoadDuration, {
+    description: 'Duration of session loads (one cache read each), by outcome',
+    unit: 's',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
+  const commitDuration = meter?.createHistogram(METRICS.sessionCommitDuration, {
+    description: 'Duration of session commits, by action and outcome',
+    unit: 's',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
+  const outcomes = meter?.createCounter(METRICS.sessionOutcomes, {
+    description: 'Session loads and commits, by operation and outcome',
+    unit: '{operation}',
+  });
+  const retries = meter?.createHistogram(METRICS.sessionConflictRetries, {
+    description: 'Conditional session writes retried per save because another request saved first',
+    unit: '{retry}',
+    advice: { explicitBucketBoundaries: [0, 1, 2, 5, 10, 25, 50, 100] },
+  });
+  const unprotects = meter?.createCounter(METRICS.cookieUnprotects, {
+    description: 'Cookies unprotected, by cookie and outcome',
+    unit: '{cookie}',
+  });
+
+  const stopLoads = subscribeOperations<SessionLoadEvent>(CHANNELS.sessionLoad, tracer, {
+    span: () => ({ name: 'session load', kind: SpanKind.INTERNAL, attributes: {} }),
+    finished(event, seconds, span) {
+      const outcome = event.outcome ?? 'unavailable';
+      const attributes = {
+        [ATTRIBUTES.sessionOutcome]: outcome,
+        ...(event.error === undefined ? {} : { [ATTRIBUTES.errorType]: errorType(event.error) }),
+      };
+      loadDuration?.record(seconds, attributes);
+      outcomes?.add(1, { [ATTRIBUTES.sessionOperation]: 'load', ...attributes });
+      span?.setAttribute(ATTRIBUTES.sessionOutcome, outcome);
+    },
+  });
+  const stopCommits = subscribeOperations<SessionCommitEvent>(CHANNELS.sessionCommit, tracer, {
+    span: (event) => ({
+      name: 'session commit',
+      kind: SpanKind.INTERNAL,
+      attributes: { [ATTRIBUTES.sessionAction]: event.action },
+    }),
+    finished(event, seconds, span) {
+      const outcome = event.outcome ?? (event.error === undefined ? 'committed' : 'error');
+      const attributes = {
+        [ATTRIBUTES.sessionAction]: event.action,
+        [ATTRIBUTES.sessionOutcome]: outcome,
+        ...(event.error === undefined ? {} : { [ATTRIBUTES.errorType]: errorType(event.error) }),
+      };
+      commitDuration?.record(seconds, attributes);
+      outcomes?.add(1, { [ATTRIBUTES.sessionOperation]: 'commit', ...attributes });
+      if (event.action === 'save') retries?.record(event.conflictRetries);
+      span?.setAttribute(ATTRIBUTES.sessionOutcome, outcome);
+      if (event.conflictRetries > 0)
+        span?.setAttribute('sharedstate.session.conflict_retries', event.conflictRetries);
+    },
+  });
+  const onUnprotect = (message: unknown) => {
+    const event = message as CookieUnprotectEvent;
+    unprotects?.add(1, {
+      [ATTRIBUTES.cookieName]: event.cookie,
+      [ATTRIBUTES.cookieOutcome]: event.outcome,
+      [ATTRIBUTES.cookieCached]: event.cached,
+    });
+  };
+  subscribe(CHANNELS.cookieUnprotect, onUnprotect);
+  return () => {
+    stopLoads();
+    stopCommits();
+    unsubscribe(CHANNELS.cookieUnprotect, onUnprotect);
+  };
+}

@@ -1,0 +1,81 @@
+import { tracingChannel } from 'node:diagnostics_channel';
+import {
+  type Attributes,
+  context,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+} from '@opentelemetry/api';
+
+/** What a subscriber does with one kind of traced operation. */
+export interface OperationRecorder<E extends { error?: unknown }> {
+  /** The span's name and attributes at the start (called only when spans are on). */
+  span(event: E): { name: string; kind: SpanKind; attributes: Attributes };
+  /** Called once the operation settled: records its metrics, and adds to its span (if any). */
+  finished(event: E, seconds: number, span: Span | undefined): void;
+}
+
+interface Running {
+  started: number;
+  span: Span | undefined;
+}
+
+/**
+ * Subscribes `recorder` to the tracing channel `name`: times each operation from `start` to its settling
+ * (`asyncEnd`, or `end` after a synchronous failure) and opens a span under the active context; returns the
+ * function that unsubscribes. The same event object travels through every event of one operation, so it
+ * keys what is running.
+ */
+export function subscribeOperations<E extends { error?: unknown }>(
+  name: string,
+  tracer: Tracer | undefined,
+  recorder: OperationRecorder<E>,
+): () => void {
+  const running = new WeakMap<object, Running>();
+  const finish = (message: unknown) => {
+    const event = message as E;
+    const run = running.get(event);
+    if (run === undefined) return;
+    running.delete(event);
+    const seconds = (performance.now() - run.started) / 1000;
+    const { span } = run;
+    if (span !== undefined && event.error !== undefined) {
+      span.setAttribute('error.type', errorType(event.error));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(event.error) });
+    }
+    recorder.finished(event, seconds, span);
+    span?.end();
+  };
+  const handlers = {
+    start(message: unknown) {
+      const event = message as E;
+      let span: Span | undefined;
+      if (tracer !== undefined) {
+        const { name: spanName, kind, attributes } = recorder.span(event);
+        span = tracer.startSpan(spanName, { kind, attributes }, context.active());
+      }
+      running.set(event, { started: performance.now(), span });
+    },
+    end(message: unknown) {
+      // An operation that threw before it returned a promise ends here; the others at asyncEnd.
+      if ((message as E).error !== undefined) finish(message);
+    },
+    asyncStart() {},
+    asyncEnd: finish,
+    error() {},
+  };
+  const channel = tracingChannel(name);
+  channel.subscribe(handlers);
+  return () => channel.unsubscribe(handlers);
+}
+
+/** The `error.type` of a failure: its class's name (CacheUnavailableError), as the conventions advise. */
+export function errorType(error: unknown): string {
+  if (error instanceof Error) return error.name || error.constructor.name || '_OTHER';
+  return '_OTHER';
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export { SpanKind };

@@ -1,0 +1,88 @@
+// Cache operations on a real Redis and a real PostgreSQL (started by the test services), recorded by
+// instrumentSharedstate as the database conventions name them.
+import { PostgresCache } from '@sharedstate/caching-postgres';
+import { RedisCache } from '@sharedstate/caching-redis';
+import { instrumentSharedstate, type SharedstateInstrumentation } from '@sharedstate/opentelemetry';
+import { describeWithService, services } from '@sharedstate/testing';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { telemetrySdk, valueWhere } from './telemetry-sdk.ts';
+
+const sdk = telemetrySdk();
+let instrumentation: SharedstateInstrumentation;
+beforeEach(() => {
+  instrumentation = instrumentSharedstate({
+    meterProvider: sdk.meterProvider,
+    tracerProvider: sdk.tracerProvider,
+  });
+});
+afterEach(() => {
+  instrumentation.disable();
+  sdk.spans.reset();
+});
+afterAll(() => sdk.shutdown());
+
+/** A write, a hit, a miss and a removal. */
+async function exercise(cache: RedisCache | PostgresCache) {
+  await cache.set('otel-key', Uint8Array.of(1, 2, 3));
+  await cache.get('otel-key');
+  await cache.get('otel-absent');
+  await cache.remove('otel-key');
+}
+
+async function expectRecorded(system: string, provider: string, address: string, port: number) {
+  const metrics = await sdk.metrics();
+  const where = { 'db.system.name': system, 'server.address': address, 'server.port': port };
+  const duration = metrics.get('db.client.operation.duration');
+  expect(valueWhere(duration, { ...where, 'db.operation.name': 'get' })).toMatchObject({ count: 2 });
+  expect(valueWhere(duration, { ...where, 'db.operation.name': 'set' })).toMatchObject({ count: 1 });
+  expect(valueWhere(duration, { ...where, 'db.operation.name': 'remove' })).toMatchObject({ count: 1 });
+  const lookups = metrics.get('sharedstate.cache.lookups');
+  expect(
+    valueWhere(lookups, { 'sharedstate.cache.provider': provider, 'sharedstate.cache.lookup.result': 'hit' }),
+  ).toBe(1);
+  expect(
+    valueWhere(lookups, {
+      'sharedstate.cache.provider': provider,
+      'sharedstate.cache.lookup.result': 'miss',
+    }),
+  ).toBe(1);
+  const span = sdk.spans.getFinishedSpans().find((finished) => finished.name === 'cache set');
+  expect(span?.attributes).toMatchObject({
+    ...where,
+    'db.operation.name': 'set',
+    'sharedstate.cache.provider': provider,
+  });
+  // Never the key.
+  expect(JSON.stringify(sdk.spans.getFinishedSpans().map((finished) => finished.attributes))).not.toContain(
+    'otel-key',
+  );
+}
+
+describeWithService(services.redis({ spawn: true }), 'RedisCache', (server) => {
+  test('its operations are recorded with db.system.name redis and the server', async () => {
+    const url = new URL(server().url);
+    const redis = new Redis(server().url);
+    try {
+      await exercise(new RedisCache({ redis }));
+      await expectRecorded('redis', 'RedisCache', url.hostname, Number(url.port));
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
+describeWithService(services.postgres(), 'PostgresCache', (server) => {
+  test('its operations are recorded with db.system.name postgresql and the server', async () => {
+    const url = new URL(server().url);
+    const pool = new pg.Pool({ connectionString: server().url, max: 2 });
+    const cache = new PostgresCache({ pool, createIfNotExists: true, expiredItemsDeletionInterval: false });
+    try {
+      await exercise(cache);
+      await expectRecorded('postgresql', 'PostgresCache', url.hostname, Number(url.port));
+    } finally {
+      await cache.close();
+      await pool.end();
+    }
+  });
+});
