@@ -58,6 +58,8 @@ function internalMemberNames(srcDir: string): string[] {
 const APP_DEPENDENCIES = {
   '@azure/storage-blob': '12.34.0',
   '@hono/node-server': '2.1.9',
+  '@opentelemetry/api': '1.10.0',
+  '@opentelemetry/sdk-metrics': '3.1.1',
   '@types/express': '5.0.6',
   // docs/migrating-from-express-session.md: kept for req.session's types with { properties: true }.
   '@types/express-session': '1.19.0',
@@ -175,6 +177,7 @@ const SCRIPTS = [
   { name: 'dataprotection-redis', prints: ['order 42'] },
   { name: 'dataprotection-cli', prints: ['Created key', ' active '] },
   { name: 'session-core', prints: ['sharedstate.sid=CfDJ8'] },
+  { name: 'opentelemetry', prints: ['hit 1', 'miss 1'] },
 ];
 /** The other packages' examples, and why they are not among SCRIPTS (a new package must be placed). */
 const NOT_SCRIPTS: Record<string, string> = {

@@ -39,8 +39,10 @@ if (sharedStore) {
   );
 } else {
   const backend = backendFromEnv();
+  // The shop first: its metrics then see the key ring's first load.
+  const shop = expressShop(backend, 'embedded');
   await backend.dataProtection.initialize();
-  const server = createServer(expressShop(backend, 'embedded'));
+  const server = createServer(shop);
   server.listen(port, '127.0.0.1', () => {
     console.log(`sharedstate shop: http://127.0.0.1:${port}  (${backend.description})`);
     console.log(

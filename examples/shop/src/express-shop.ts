@@ -2,6 +2,7 @@ import { getSession, session } from '@sharedstate/session-express';
 import express from 'express';
 import type { ShopBackend } from './backend.ts';
 import { REMEMBER_FOR, renderShopPage, type ShopSession } from './shop-page.ts';
+import { shopMetrics } from './shop-telemetry.ts';
 import {
   clusterViewOf,
   deviceLabel,
@@ -14,6 +15,7 @@ import {
 
 /** The shop on Express: HTML pages for people, JSON under /api for tests. */
 export function expressShop(backend: ShopBackend, instance: string): express.Express {
+  const metrics = shopMetrics();
   const app = express();
   app.set('trust proxy', 'loopback');
   app.use(express.urlencoded({ extended: false }));
@@ -61,6 +63,12 @@ export function expressShop(backend: ShopBackend, instance: string): express.Exp
   app.post('/sign-out', (req, res) => {
     getSession(req).destroy();
     res.redirect(303, '/');
+  });
+  // For operators: Prometheus's scrape, and a readiness probe (503 while sessions cannot be read and written).
+  app.get('/metrics', (req, res) => metrics(req, res));
+  app.get('/ready', async (_req, res) => {
+    const readiness = await sessions.readiness();
+    res.status(readiness.ready ? 200 : 503).json(readiness);
   });
   app.get('/api/state', (req, res) => {
     res.json(state(req));

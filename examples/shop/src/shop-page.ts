@@ -140,6 +140,7 @@ ${view.devices ? devicesSection(view.devices) : ''}
 ${sessionSection(view)}
 ${keyRingSection(view)}
 ${view.cluster ? clusterSection(view, view.cluster) : ''}
+<p class="note">For operators: this instance's <a href="/metrics">metrics</a> (Prometheus) and <a href="/ready">readiness</a>.</p>
 </section>
 </body></html>`;
 }

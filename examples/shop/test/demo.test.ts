@@ -60,6 +60,26 @@ test('pnpm demo serves the shop on the embedded default and keeps a session', as
     });
     expect(tampered.status).toBe(200);
     expect(await tampered.text()).toContain('Your cart is empty.');
+    // For operators: the page links to the metrics Prometheus scrapes, and to readiness.
+    expect(page).toContain('<a href="/metrics">metrics</a>');
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^sharedstate_session_outcomes_total\{.*sharedstate_session_operation="commit".*\} [1-9]/m,
+    );
+    expect(metrics).toMatch(
+      /^sharedstate_cookie_unprotect_total\{.*sharedstate_cookie_outcome="ok".*\} [1-9]/m,
+    );
+    expect(metrics).toMatch(
+      /^sharedstate_cookie_unprotect_total\{.*sharedstate_cookie_outcome="tampered".*\} 1/m,
+    );
+    expect(metrics).toMatch(/^sharedstate_key_ring_keys\{.*sharedstate_key_ring_key_state="active".*\} 1/m);
+    expect(metrics).toMatch(/^sharedstate_key_ring_age\{/m);
+    expect(metrics).toMatch(/^db_client_operation_duration_count\{.*db_system_name="memory".*\} [1-9]/m);
+    const ready = await fetch(`http://127.0.0.1:${port}/ready`);
+    expect({ status: ready.status, body: await ready.json() }).toEqual({
+      status: 200,
+      body: { ready: true, keyRing: 'loaded', cache: 'ok', reasons: [] },
+    });
   } finally {
     await demo.stop();
     rmSync(keys, { recursive: true, force: true });
