@@ -5,7 +5,8 @@
 // and a write also SETs a session-sized binary value before replying: the write floor, the two round trips
 // any Redis-backed session write needs), and the session middlewares (`properties`: ours with the Express
 // adapter's properties option, the counter read and written as a property of req.session; `sharedstate-merge`:
-// ours with concurrentUpdates 'merge', the counter incremented with update()). On PostgreSQL
+// ours with concurrentUpdates 'merge', the counter incremented with update(); `sharedstate-otel`, Express only:
+// ours with @sharedstate/opentelemetry recording metrics and spans, see recording-telemetry.ts). On PostgreSQL
 // (Express only): pg-get (one SELECT by primary key: the read floor), pg-get-set (and an upsert on a write),
 // sharedstate-pg (PostgresCache and PostgresXmlRepository) and connect-pg-simple (express-session's store);
 // GET /_statements answers how many statements the server's pool has sent. On Fastify, fastify-session is
@@ -141,6 +142,10 @@ async function listener(): Promise<RequestListener> {
     const app = express();
     if (readsFloor(kind)) app.use((_req, _res, next) => void readFloor().then(() => next(), next));
     if (kind === 'sharedstate') app.use(sharedExpress(await shared()));
+    if (kind === 'sharedstate-otel') {
+      (await import('./recording-telemetry.ts')).recordTelemetry();
+      app.use(sharedExpress(await shared()));
+    }
     // No lost updates: writes are conditional, and the counter is changed with update().
     if (kind === 'sharedstate-merge')
       app.use(sharedExpress({ ...(await shared()), concurrentUpdates: 'merge' }));
@@ -163,7 +168,8 @@ async function listener(): Promise<RequestListener> {
         const s = expressSession<{ n: number }>(req);
         return { get: () => s.getJson('n') ?? 0, set: () => s.update('n', (n) => (n ?? 0) + 1) };
       }
-      if (kind === 'sharedstate') return sessionCounter(expressSession<{ n: number }>(req));
+      if (kind === 'sharedstate' || kind === 'sharedstate-otel')
+        return sessionCounter(expressSession<{ n: number }>(req));
       if (kind === 'express-session' || kind === 'properties')
         return propertyCounter((req as unknown as { session: unknown }).session);
       return NO_COUNTER;
