@@ -108,6 +108,15 @@ describe('session commits', () => {
     expect(commits.ended().every((event) => event.conflictRetries === 0)).toBe(true);
   });
 
+  test("a session that cannot be stored (a name past the format's limit) commits as too-large", async () => {
+    const { handler } = await setup();
+    const { commits } = watch();
+    const session = await handler.begin(request());
+    session.setString('n'.repeat(70_000), 'value');
+    await expect(handler.end(session)).rejects.toThrow(/over \d+ bytes/);
+    expect(commits.ended().map(({ action, outcome }) => `${action} ${outcome}`)).toEqual(['save too-large']);
+  });
+
   test('a failure an onCommitError option takes is still published as error', async () => {
     const taken: unknown[] = [];
     const { handler, cache } = await setup({ onCommitError: (error) => taken.push(error) });
