@@ -1,7 +1,7 @@
 import type { Attributes, Meter, Tracer } from '@opentelemetry/api';
 import type { CacheOperationEvent } from '@sharedstate/caching-abstractions';
-import { ATTRIBUTES, CHANNELS, DURATION_BUCKETS, METRICS } from './telemetry-names.ts';
-import { errorType, SpanKind, subscribeOperations } from './traced-operations.ts';
+import { ATTRIBUTES, CHANNELS, METRICS } from './telemetry-names.ts';
+import { durationHistogram, errorType, SpanKind, subscribeOperations } from './traced-operations.ts';
 
 /** The attributes every record of a cache operation has: the database conventions' names. */
 function operationAttributes(event: CacheOperationEvent): Attributes {
@@ -20,11 +20,11 @@ function operationAttributes(event: CacheOperationEvent): Attributes {
  * misses of gets. Returns the function that stops.
  */
 export function recordCacheOperations(meter: Meter | undefined, tracer: Tracer | undefined): () => void {
-  const duration = meter?.createHistogram(METRICS.dbOperationDuration, {
-    description: 'Duration of cache operations, by provider and operation',
-    unit: 's',
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-  });
+  const duration = durationHistogram(
+    meter,
+    METRICS.dbOperationDuration,
+    'Duration of cache operations, by provider and operation',
+  );
   const lookups = meter?.createCounter(METRICS.cacheLookups, {
     description: 'Cache gets, by whether they found an entry (hit) or not (miss)',
     unit: '{lookup}',

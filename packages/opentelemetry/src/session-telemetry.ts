@@ -2,24 +2,24 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Meter, Tracer } from '@opentelemetry/api';
 import type { CookieUnprotectEvent } from '@sharedstate/dataprotection-abstractions';
 import type { SessionCommitEvent, SessionLoadEvent } from '@sharedstate/session-core';
-import { ATTRIBUTES, CHANNELS, DURATION_BUCKETS, METRICS } from './telemetry-names.ts';
-import { errorType, SpanKind, subscribeOperations } from './traced-operations.ts';
+import { ATTRIBUTES, CHANNELS, METRICS } from './telemetry-names.ts';
+import { durationHistogram, errorType, SpanKind, subscribeOperations } from './traced-operations.ts';
 
 /**
  * Session loads and commits (spans, durations, outcomes, conflict retries) and cookie unprotects (outcomes).
  * Returns the function that stops.
  */
 export function recordSessions(meter: Meter | undefined, tracer: Tracer | undefined): () => void {
-  const loadDuration = meter?.createHistogram(METRICS.sessionLoadDuration, {
-    description: 'Duration of session loads (one cache read each), by outcome',
-    unit: 's',
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-  });
-  const commitDuration = meter?.createHistogram(METRICS.sessionCommitDuration, {
-    description: 'Duration of session commits, by action and outcome',
-    unit: 's',
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-  });
+  const loadDuration = durationHistogram(
+    meter,
+    METRICS.sessionLoadDuration,
+    'Duration of session loads (one cache read each), by outcome',
+  );
+  const commitDuration = durationHistogram(
+    meter,
+    METRICS.sessionCommitDuration,
+    'Duration of session commits, by action and outcome',
+  );
   const outcomes = meter?.createCounter(METRICS.sessionOutcomes, {
     description: 'Session loads and commits, by operation and outcome',
     unit: '{operation}',

@@ -2,11 +2,14 @@ import { tracingChannel } from 'node:diagnostics_channel';
 import {
   type Attributes,
   context,
+  type Histogram,
+  type Meter,
   type Span,
   SpanKind,
   SpanStatusCode,
   type Tracer,
 } from '@opentelemetry/api';
+import { DURATION_BUCKETS } from './telemetry-names.ts';
 
 /** What a subscriber does with one kind of traced operation. */
 export interface OperationRecorder<E extends { error?: unknown }> {
@@ -68,6 +71,19 @@ export function subscribeOperations<E extends { error?: unknown }>(
   const channel = tracingChannel(name);
   channel.subscribe(handlers);
   return () => channel.unsubscribe(handlers);
+}
+
+/** A histogram of operation durations in seconds, with the buckets the database conventions advise. */
+export function durationHistogram(
+  meter: Meter | undefined,
+  name: string,
+  description: string,
+): Histogram | undefined {
+  return meter?.createHistogram(name, {
+    description,
+    unit: 's',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
 }
 
 /** The `error.type` of a failure: its class's name (CacheUnavailableError), as the conventions advise. */
