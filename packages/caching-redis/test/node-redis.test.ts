@@ -1,9 +1,14 @@
 // RedisCache with the app's node-redis (v5) client, as connect-redis users hold one: the same layout,
 // scripts, errors and recovery as with ioredis, proven by the same conformance suite on real servers.
-import { CacheEntryConflictError, CacheUnavailableError } from '@sharedstate/caching-abstractions';
+import {
+  CACHE_OPERATION_CHANNEL,
+  CacheEntryConflictError,
+  type CacheOperationEvent,
+  CacheUnavailableError,
+} from '@sharedstate/caching-abstractions';
 import { describeCacheConformance, realTiming } from '@sharedstate/caching-abstractions/testing';
 import { RedisCache } from '@sharedstate/caching-redis';
-import { describeWithService, services } from '@sharedstate/testing';
+import { describeWithService, recordTracingChannel, services } from '@sharedstate/testing';
 import { createClient, createCluster } from 'redis';
 
 const timing = realTiming(400);
@@ -35,6 +40,25 @@ describeWithService(services.redis({ spawn: true }), 'RedisCache with a node-red
     conditionalSet: true,
     diagnostics: { provider: 'RedisCache', system: 'redis' },
   });
+  test("its diagnostics events name the server the client's URL points at", async () => {
+    const cache = new RedisCache({ redis: await connected(), instanceName: 'node-redis-events:' });
+    const operations = recordTracingChannel<CacheOperationEvent>(CACHE_OPERATION_CHANNEL);
+    try {
+      await cache.get('k');
+    } finally {
+      operations.stop();
+    }
+    const url = new URL(redis().url);
+    expect(operations.ended()).toEqual([
+      expect.objectContaining({
+        provider: 'RedisCache',
+        serverAddress: url.hostname,
+        serverPort: Number(url.port),
+        outcome: 'miss',
+      }),
+    ]);
+  });
+
   describeCacheConformance('RedisCache (node-redis, RESP3)', {
     createCache: async () =>
       new RedisCache({ redis: await connected({ RESP: 3 }), instanceName: 'node-redis3:' }),
