@@ -177,7 +177,7 @@ const SCRIPTS = [
   { name: 'dataprotection-redis', prints: ['order 42'] },
   { name: 'dataprotection-cli', prints: ['Created key', ' active '] },
   { name: 'session-core', prints: ['sharedstate.sid=CfDJ8'] },
-  { name: 'opentelemetry', prints: ['hit 1', 'miss 1'] },
+  { name: 'opentelemetry', prints: ['set ok 1', 'get hit 1', 'get miss 1'] },
 ];
 /** The other packages' examples, and why they are not among SCRIPTS (a new package must be placed). */
 const NOT_SCRIPTS: Record<string, string> = {

@@ -64,7 +64,7 @@ test('pnpm demo serves the shop on the embedded default and keeps a session', as
     expect(page).toContain('<a href="/metrics">metrics</a>');
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(
-      /^sharedstate_session_outcomes_total\{.*sharedstate_session_operation="commit".*\} [1-9]/m,
+      /^sharedstate_session_commit_duration_count\{.*sharedstate_session_outcome="committed".*\} [1-9]/m,
     );
     expect(metrics).toMatch(
       /^sharedstate_cookie_unprotect_total\{.*sharedstate_cookie_outcome="ok".*\} [1-9]/m,

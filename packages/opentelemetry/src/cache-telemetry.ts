@@ -16,19 +16,17 @@ function operationAttributes(event: CacheOperationEvent): Attributes {
 }
 
 /**
- * Cache operations: a client span each (`cache get`, …), `db.client.operation.duration`, and hits and
- * misses of gets. Returns the function that stops.
+ * Cache operations: a client span each (`cache get`, …) and `db.client.operation.duration` with the
+ * outcome (hits and misses of gets). Returns the function that stops.
  */
 export function recordCacheOperations(meter: Meter | undefined, tracer: Tracer | undefined): () => void {
+  // One record per operation: each record costs the SDK a hash of its attributes, so hits and misses are
+  // this histogram's counts by outcome rather than a counter of their own.
   const duration = durationHistogram(
     meter,
     METRICS.dbOperationDuration,
-    'Duration of cache operations, by provider and operation',
+    'Duration of cache operations, by provider, operation and outcome (a get: hit or miss)',
   );
-  const lookups = meter?.createCounter(METRICS.cacheLookups, {
-    description: 'Cache gets, by whether they found an entry (hit) or not (miss)',
-    unit: '{lookup}',
-  });
   return subscribeOperations<CacheOperationEvent>(CHANNELS.cacheOperation, tracer, {
     span: (event) => ({
       name: `cache ${event.operation}`,
@@ -37,17 +35,11 @@ export function recordCacheOperations(meter: Meter | undefined, tracer: Tracer |
     }),
     finished(event, seconds, span) {
       const attributes = operationAttributes(event);
+      if (event.outcome !== undefined) attributes[ATTRIBUTES.cacheOutcome] = event.outcome;
       if (event.error !== undefined) attributes[ATTRIBUTES.errorType] = errorType(event.error);
       duration?.record(seconds, attributes);
-      if (event.operation === 'get' && (event.outcome === 'hit' || event.outcome === 'miss')) {
-        lookups?.add(1, {
-          [ATTRIBUTES.cacheProvider]: event.provider,
-          [ATTRIBUTES.dbSystemName]: event.system,
-          [ATTRIBUTES.cacheLookupResult]: event.outcome,
-        });
-      }
       if (span !== undefined && event.outcome !== undefined)
-        span.setAttribute('sharedstate.cache.outcome', event.outcome);
+        span.setAttribute(ATTRIBUTES.cacheOutcome, event.outcome);
       if (span !== undefined && event.removed !== undefined)
         span.setAttribute('sharedstate.cache.removed', event.removed);
     },

@@ -6,8 +6,10 @@ import { ATTRIBUTES, CHANNELS, METRICS } from './telemetry-names.ts';
 import { durationHistogram, errorType, SpanKind, subscribeOperations } from './traced-operations.ts';
 
 /**
- * Session loads and commits (spans, durations, outcomes, conflict retries) and cookie unprotects (outcomes).
- * Returns the function that stops.
+ * Session loads and commits (spans; durations by outcome, whose counts are the outcomes; conflict retries)
+ * and cookie unprotects by outcome. Each metric record costs the SDK a hash of its attributes, so a request
+ * makes as few as it can: one per load and commit, none for a cookie remembered from moments ago (no
+ * cryptography ran), none for a save that met no conflict. Returns the function that stops.
  */
 export function recordSessions(meter: Meter | undefined, tracer: Tracer | undefined): () => void {
   const loadDuration = durationHistogram(
@@ -20,17 +22,14 @@ export function recordSessions(meter: Meter | undefined, tracer: Tracer | undefi
     METRICS.sessionCommitDuration,
     'Duration of session commits, by action and outcome',
   );
-  const outcomes = meter?.createCounter(METRICS.sessionOutcomes, {
-    description: 'Session loads and commits, by operation and outcome',
-    unit: '{operation}',
-  });
   const retries = meter?.createHistogram(METRICS.sessionConflictRetries, {
-    description: 'Conditional session writes retried per save because another request saved first',
+    description:
+      'Conditional session writes retried by a save that found another request of the session had saved first',
     unit: '{retry}',
-    advice: { explicitBucketBoundaries: [0, 1, 2, 5, 10, 25, 50, 100] },
+    advice: { explicitBucketBoundaries: [1, 2, 5, 10, 25, 50, 100] },
   });
   const unprotects = meter?.createCounter(METRICS.cookieUnprotects, {
-    description: 'Cookies unprotected, by cookie and outcome',
+    description: 'Cookies unprotected (not those remembered from moments ago), by cookie and outcome',
     unit: '{cookie}',
   });
 
@@ -43,7 +42,6 @@ export function recordSessions(meter: Meter | undefined, tracer: Tracer | undefi
         ...(event.error === undefined ? {} : { [ATTRIBUTES.errorType]: errorType(event.error) }),
       };
       loadDuration?.record(seconds, attributes);
-      outcomes?.add(1, { [ATTRIBUTES.sessionOperation]: 'load', ...attributes });
       span?.setAttribute(ATTRIBUTES.sessionOutcome, outcome);
     },
   });
@@ -61,8 +59,7 @@ export function recordSessions(meter: Meter | undefined, tracer: Tracer | undefi
         ...(event.error === undefined ? {} : { [ATTRIBUTES.errorType]: errorType(event.error) }),
       };
       commitDuration?.record(seconds, attributes);
-      outcomes?.add(1, { [ATTRIBUTES.sessionOperation]: 'commit', ...attributes });
-      if (event.action === 'save') retries?.record(event.conflictRetries);
+      if (event.conflictRetries > 0) retries?.record(event.conflictRetries);
       span?.setAttribute(ATTRIBUTES.sessionOutcome, outcome);
       if (event.conflictRetries > 0)
         span?.setAttribute('sharedstate.session.conflict_retries', event.conflictRetries);
@@ -70,11 +67,8 @@ export function recordSessions(meter: Meter | undefined, tracer: Tracer | undefi
   });
   const onUnprotect = (message: unknown) => {
     const event = message as CookieUnprotectEvent;
-    unprotects?.add(1, {
-      [ATTRIBUTES.cookieName]: event.cookie,
-      [ATTRIBUTES.cookieOutcome]: event.outcome,
-      [ATTRIBUTES.cookieCached]: event.cached,
-    });
+    if (event.cached) return;
+    unprotects?.add(1, { [ATTRIBUTES.cookieName]: event.cookie, [ATTRIBUTES.cookieOutcome]: event.outcome });
   };
   subscribe(CHANNELS.cookieUnprotect, onUnprotect);
   return () => {
