@@ -11,9 +11,11 @@ const dropping: SpanExporter = {
   shutdown: async () => {},
 };
 
+/** BENCH_OTEL_SPANS=0 records metrics only. */
 export function recordTelemetry(): void {
   instrumentSharedstate({
     meterProvider: new MeterProvider({ readers: [new PrometheusExporter({ preventServerStart: true })] }),
     tracerProvider: new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter: dropping })] }),
+    spans: process.env.BENCH_OTEL_SPANS !== '0',
   });
 }
