@@ -3,6 +3,7 @@ import { refuseUnknownOptions, SharedStateError } from '@sharedstate/shared-help
 import { recordCacheOperations } from './cache-telemetry.ts';
 import { recordKeyRings } from './key-ring-telemetry.ts';
 import { recordSessions } from './session-telemetry.ts';
+import type { SpanPolicy } from './traced-operations.ts';
 
 /** A misconfigured instrumentSharedstate() call. */
 export class InstrumentationConfigurationError extends SharedStateError {}
@@ -20,6 +21,12 @@ export interface SharedstateInstrumentationOptions {
    * such as an HTTP server span; default true.
    */
   spans?: boolean;
+  /**
+   * Spans only for operations that run under an active span (a request traced by the HTTP
+   * instrumentation), as OpenTelemetry's Redis instrumentations do; default true. False also traces work
+   * outside any request (the key ring's loads at startup and in the background) as spans of their own.
+   */
+  requireParentSpan?: boolean;
 }
 
 /** The running instrumentation. */
@@ -28,7 +35,13 @@ export interface SharedstateInstrumentation {
   disable(): void;
 }
 
-const OPTION_NAMES = { meterProvider: true, tracerProvider: true, metrics: true, spans: true } as const;
+const OPTION_NAMES = {
+  meterProvider: true,
+  tracerProvider: true,
+  metrics: true,
+  spans: true,
+  requireParentSpan: true,
+} as const;
 const SCOPE = '@sharedstate/opentelemetry';
 
 /**
@@ -42,7 +55,7 @@ export function instrumentSharedstate(
   if (options === null || typeof options !== 'object')
     throw new InstrumentationConfigurationError('instrumentSharedstate takes an options object, or nothing.');
   refuseUnknownOptions(InstrumentationConfigurationError, 'instrumentSharedstate', options, OPTION_NAMES);
-  for (const name of ['metrics', 'spans'] as const) {
+  for (const name of ['metrics', 'spans', 'requireParentSpan'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'boolean')
       throw new InstrumentationConfigurationError(
         `${name} must be true or false; got ${String(options[name])}.`,
@@ -52,14 +65,17 @@ export function instrumentSharedstate(
     options.metrics === false
       ? undefined
       : (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE);
-  const tracer =
-    options.spans === false
-      ? undefined
-      : (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
+  const spans: SpanPolicy = {
+    tracer:
+      options.spans === false
+        ? undefined
+        : (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE),
+    requireParentSpan: options.requireParentSpan !== false,
+  };
   const stops = [
-    recordCacheOperations(meter, tracer),
-    recordSessions(meter, tracer),
-    recordKeyRings(meter, tracer),
+    recordCacheOperations(meter, spans),
+    recordSessions(meter, spans),
+    recordKeyRings(meter, spans),
   ];
   let enabled = true;
   return {

@@ -1,12 +1,12 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { Meter, Tracer } from '@opentelemetry/api';
+import type { Meter } from '@opentelemetry/api';
 import type {
   KeyRingEvent,
   KeyRingKeyCounts,
   KeyRingLoadEvent,
 } from '@sharedstate/dataprotection-abstractions';
 import { ATTRIBUTES, CHANNELS, METRICS } from './telemetry-names.ts';
-import { errorType, SpanKind, subscribeOperations } from './traced-operations.ts';
+import { errorType, SpanKind, type SpanPolicy, subscribeOperations } from './traced-operations.ts';
 
 /** What is known of one repository's ring in this process. */
 interface RingState {
@@ -20,7 +20,7 @@ interface RingState {
  * collection: the ring's age (seconds since this process last read the repository successfully: a load or a
  * change check) and its keys by state. Returns the function that stops.
  */
-export function recordKeyRings(meter: Meter | undefined, tracer: Tracer | undefined): () => void {
+export function recordKeyRings(meter: Meter | undefined, spans: SpanPolicy): () => void {
   const rings = new Map<string, RingState>();
   const ringOf = (repository: string): RingState => {
     let ring = rings.get(repository);
@@ -66,7 +66,7 @@ export function recordKeyRings(meter: Meter | undefined, tracer: Tracer | undefi
   age?.addCallback(observeAge);
   keys?.addCallback(observeKeys);
 
-  const stopLoads = subscribeOperations<KeyRingLoadEvent>(CHANNELS.keyRingLoad, tracer, {
+  const stopLoads = subscribeOperations<KeyRingLoadEvent>(CHANNELS.keyRingLoad, spans, {
     span: (event) => ({
       name: 'key ring load',
       kind: SpanKind.INTERNAL,

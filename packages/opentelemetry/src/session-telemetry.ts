@@ -1,17 +1,24 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { Meter, Tracer } from '@opentelemetry/api';
+import type { Meter } from '@opentelemetry/api';
 import type { CookieUnprotectEvent } from '@sharedstate/dataprotection-abstractions';
 import type { SessionCommitEvent, SessionLoadEvent } from '@sharedstate/session-core';
+import { ObservedCounts } from './observed-counts.ts';
 import { ATTRIBUTES, CHANNELS, METRICS } from './telemetry-names.ts';
-import { durationHistogram, errorType, SpanKind, subscribeOperations } from './traced-operations.ts';
+import {
+  durationHistogram,
+  errorType,
+  SpanKind,
+  type SpanPolicy,
+  subscribeOperations,
+} from './traced-operations.ts';
 
 /**
  * Session loads and commits (spans; durations by outcome, whose counts are the outcomes; conflict retries)
- * and cookie unprotects by outcome. Each metric record costs the SDK a hash of its attributes, so a request
- * makes as few as it can: one per load and commit, none for a cookie remembered from moments ago (no
- * cryptography ran), none for a save that met no conflict. Returns the function that stops.
+ * and cookie unprotects by outcome (an observed counter). Each histogram record costs the SDK a hash of its
+ * attributes, so a request makes one per load and commit, and none for a save that met no conflict.
+ * Returns the function that stops.
  */
-export function recordSessions(meter: Meter | undefined, tracer: Tracer | undefined): () => void {
+export function recordSessions(meter: Meter | undefined, spans: SpanPolicy): () => void {
   const loadDuration = durationHistogram(
     meter,
     METRICS.sessionLoadDuration,
@@ -28,12 +35,14 @@ export function recordSessions(meter: Meter | undefined, tracer: Tracer | undefi
     unit: '{retry}',
     advice: { explicitBucketBoundaries: [1, 2, 5, 10, 25, 50, 100] },
   });
-  const unprotects = meter?.createCounter(METRICS.cookieUnprotects, {
-    description: 'Cookies unprotected (not those remembered from moments ago), by cookie and outcome',
-    unit: '{cookie}',
-  });
+  const unprotects =
+    meter &&
+    new ObservedCounts(meter, METRICS.cookieUnprotects, {
+      description: 'Cookies unprotected, by cookie and outcome (cached: remembered from moments ago)',
+      unit: '{cookie}',
+    });
 
-  const stopLoads = subscribeOperations<SessionLoadEvent>(CHANNELS.sessionLoad, tracer, {
+  const stopLoads = subscribeOperations<SessionLoadEvent>(CHANNELS.sessionLoad, spans, {
     span: () => ({ name: 'session load', kind: SpanKind.INTERNAL, attributes: {} }),
     finished(event, seconds, span) {
       const outcome = event.outcome ?? 'unavailable';
@@ -45,7 +54,7 @@ export function recordSessions(meter: Meter | undefined, tracer: Tracer | undefi
       span?.setAttribute(ATTRIBUTES.sessionOutcome, outcome);
     },
   });
-  const stopCommits = subscribeOperations<SessionCommitEvent>(CHANNELS.sessionCommit, tracer, {
+  const stopCommits = subscribeOperations<SessionCommitEvent>(CHANNELS.sessionCommit, spans, {
     span: (event) => ({
       name: 'session commit',
       kind: SpanKind.INTERNAL,
@@ -66,14 +75,18 @@ export function recordSessions(meter: Meter | undefined, tracer: Tracer | undefi
     },
   });
   const onUnprotect = (message: unknown) => {
-    const event = message as CookieUnprotectEvent;
-    if (event.cached) return;
-    unprotects?.add(1, { [ATTRIBUTES.cookieName]: event.cookie, [ATTRIBUTES.cookieOutcome]: event.outcome });
+    const { cookie, outcome, cached } = message as CookieUnprotectEvent;
+    unprotects?.add(`${cookie}\0${outcome}\0${cached}`, () => ({
+      [ATTRIBUTES.cookieName]: cookie,
+      [ATTRIBUTES.cookieOutcome]: outcome,
+      [ATTRIBUTES.cookieCached]: cached,
+    }));
   };
   subscribe(CHANNELS.cookieUnprotect, onUnprotect);
   return () => {
     stopLoads();
     stopCommits();
     unsubscribe(CHANNELS.cookieUnprotect, onUnprotect);
+    unprotects?.stop();
   };
 }

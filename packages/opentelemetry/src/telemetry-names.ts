@@ -15,6 +15,7 @@ export const CHANNELS = {
 /** The metrics recorded (see docs/observability.md for their types, units and attributes). */
 export const METRICS = {
   dbOperationDuration: 'db.client.operation.duration',
+  cacheOperations: 'sharedstate.cache.operations',
   sessionLoadDuration: 'sharedstate.session.load.duration',
   sessionCommitDuration: 'sharedstate.session.commit.duration',
   sessionConflictRetries: 'sharedstate.session.commit.conflict_retries',
@@ -38,6 +39,7 @@ export const ATTRIBUTES = {
   sessionOutcome: 'sharedstate.session.outcome',
   cookieName: 'sharedstate.cookie.name',
   cookieOutcome: 'sharedstate.cookie.outcome',
+  cookieCached: 'sharedstate.cookie.cached',
   keyRingRepository: 'sharedstate.key_ring.repository',
   keyRingKeyState: 'sharedstate.key_ring.key.state',
   keyRingLoadOutcome: 'sharedstate.key_ring.load.outcome',

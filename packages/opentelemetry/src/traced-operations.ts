@@ -8,6 +8,7 @@ import {
   SpanKind,
   SpanStatusCode,
   type Tracer,
+  trace,
 } from '@opentelemetry/api';
 import { DURATION_BUCKETS } from './telemetry-names.ts';
 
@@ -24,23 +25,32 @@ interface Running {
   span: Span | undefined;
 }
 
+/** Options of subscribeOperations. */
+export interface SpanPolicy {
+  /** Where spans go; none when undefined. */
+  tracer: Tracer | undefined;
+  /** Spans only for operations that run under an active span (a request's server span). */
+  requireParentSpan: boolean;
+}
+
 /**
  * Subscribes `recorder` to the tracing channel `name`: times each operation from `start` to its settling
  * (`asyncEnd`, or `end` after a synchronous failure) and opens a span under the active context; returns the
- * function that unsubscribes. The same event object travels through every event of one operation, so it
- * keys what is running.
+ * function that unsubscribes. The same event object travels through every event of one operation, so what
+ * is running rides on it, under a symbol of this subscription's own (a WeakMap costs more per operation).
  */
 export function subscribeOperations<E extends { error?: unknown }>(
   name: string,
-  tracer: Tracer | undefined,
+  { tracer, requireParentSpan }: SpanPolicy,
   recorder: OperationRecorder<E>,
 ): () => void {
-  const running = new WeakMap<object, Running>();
+  const RUNNING = Symbol('running');
+  type Carrier = E & { [RUNNING]?: Running | undefined };
   const finish = (message: unknown) => {
-    const event = message as E;
-    const run = running.get(event);
+    const event = message as Carrier;
+    const run = event[RUNNING];
     if (run === undefined) return;
-    running.delete(event);
+    event[RUNNING] = undefined;
     const seconds = (performance.now() - run.started) / 1000;
     const { span } = run;
     if (span !== undefined && event.error !== undefined) {
@@ -52,13 +62,16 @@ export function subscribeOperations<E extends { error?: unknown }>(
   };
   const handlers = {
     start(message: unknown) {
-      const event = message as E;
+      const event = message as Carrier;
       let span: Span | undefined;
       if (tracer !== undefined) {
-        const { name: spanName, kind, attributes } = recorder.span(event);
-        span = tracer.startSpan(spanName, { kind, attributes }, context.active());
+        const active = context.active();
+        if (!requireParentSpan || trace.getSpan(active) !== undefined) {
+          const { name: spanName, kind, attributes } = recorder.span(event);
+          span = tracer.startSpan(spanName, { kind, attributes }, active);
+        }
       }
-      running.set(event, { started: performance.now(), span });
+      event[RUNNING] = { started: performance.now(), span };
     },
     end(message: unknown) {
       // An operation that threw before it returned a promise ends here; the others at asyncEnd.

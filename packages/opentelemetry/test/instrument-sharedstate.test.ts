@@ -110,17 +110,23 @@ test("a session's requests are recorded: spans under the request's span, and the
 
   const metrics = await sdk.metrics();
   const duration = metrics.get('db.client.operation.duration');
-  const memoryGet = { 'db.system.name': 'memory', 'db.operation.name': 'get' };
-  expect(valueWhere(duration, { ...memoryGet, 'sharedstate.cache.outcome': 'hit' })).toEqual({
+  expect(valueWhere(duration, { 'db.system.name': 'memory', 'db.operation.name': 'get' })).toEqual({
     count: 1,
     sum: expect.any(Number),
   });
-  expect(valueWhere(duration, { ...memoryGet, 'sharedstate.cache.outcome': 'miss' })).toBeUndefined();
+  expect(valueWhere(duration, { 'db.operation.name': 'set' })).toMatchObject({ count: 1 });
+  // Only the conventions' attributes on the duration; the outcomes are counted beside it.
+  expect(duration?.map((point) => Object.keys(point.attributes).sort())).toEqual([
+    ['db.operation.name', 'db.system.name'],
+    ['db.operation.name', 'db.system.name'],
+  ]);
+  const operations = metrics.get('sharedstate.cache.operations');
+  const memory = { 'db.system.name': 'memory', 'sharedstate.cache.provider': 'MemoryDistributedCache' };
+  expect(valueWhere(operations, { ...memory, 'sharedstate.cache.outcome': 'hit' })).toBe(1);
+  expect(valueWhere(operations, { ...memory, 'sharedstate.cache.outcome': 'miss' })).toBeUndefined();
   expect(
-    valueWhere(duration, { 'db.operation.name': 'set', 'sharedstate.cache.outcome': 'ok' }),
-  ).toMatchObject({
-    count: 1,
-  });
+    valueWhere(operations, { ...memory, 'db.operation.name': 'set', 'sharedstate.cache.outcome': 'ok' }),
+  ).toBe(1);
   expect(
     valueWhere(metrics.get('sharedstate.session.load.duration'), { 'sharedstate.session.outcome': 'loaded' }),
   ).toMatchObject({ count: 1 });
@@ -132,16 +138,17 @@ test("a session's requests are recorded: spans under the request's span, and the
   ).toMatchObject({ count: 1 });
   // No conflict, no record.
   expect(metrics.get('sharedstate.session.commit.conflict_retries')).toBeUndefined();
+  const ok = { 'sharedstate.cookie.name': 'session', 'sharedstate.cookie.outcome': 'ok' };
   expect(
-    valueWhere(metrics.get('sharedstate.cookie.unprotect'), { 'sharedstate.cookie.outcome': 'ok' }),
+    valueWhere(metrics.get('sharedstate.cookie.unprotect'), { ...ok, 'sharedstate.cookie.cached': false }),
   ).toBe(1);
 
-  // The same cookie again: remembered from moments ago, so no cryptography ran and nothing more is counted.
+  // The same cookie again: remembered from moments ago, so no cryptography ran (cached).
   await serve(handler, 'GET /cart', cookie, () => {});
   const again = await sdk.metrics();
-  expect(valueWhere(again.get('sharedstate.cookie.unprotect'), { 'sharedstate.cookie.outcome': 'ok' })).toBe(
-    1,
-  );
+  expect(
+    valueWhere(again.get('sharedstate.cookie.unprotect'), { ...ok, 'sharedstate.cookie.cached': true }),
+  ).toBe(1);
   expect(
     valueWhere(again.get('sharedstate.session.load.duration'), { 'sharedstate.session.outcome': 'loaded' }),
   ).toMatchObject({ count: 2 });
@@ -171,9 +178,11 @@ test("a save that found another request's save first records its retries", async
 });
 
 test("the key ring's loads, keys by state, age and events are recorded", async () => {
+  // The ring loads outside any request: its spans need requireParentSpan off.
   instrumentation = instrumentSharedstate({
     meterProvider: sdk.meterProvider,
     tracerProvider: sdk.tracerProvider,
+    requireParentSpan: false,
   });
   const repository = new EphemeralXmlRepository();
   const dataProtection = createDataProtection({
@@ -291,13 +300,28 @@ test('disable() stops recording: nobody listens any more, so publishing costs no
   instrumentation.disable();
   expect(channel.hasSubscribers).toBe(false);
   const misses = async () =>
-    valueWhere((await sdk.metrics()).get('db.client.operation.duration'), {
+    valueWhere((await sdk.metrics()).get('sharedstate.cache.operations'), {
       'sharedstate.cache.outcome': 'miss',
-    }) ?? { count: 0 };
+    }) ?? 0;
   const before = await misses();
   await new MemoryDistributedCache().get('nothing');
   expect(await misses()).toEqual(before);
   expect(sdk.spans.getFinishedSpans()).toEqual([]);
+});
+
+test('without a parent span, an operation records metrics and no span (requireParentSpan)', async () => {
+  instrumentation = instrumentSharedstate({
+    meterProvider: sdk.meterProvider,
+    tracerProvider: sdk.tracerProvider,
+  });
+  const cache = new MemoryDistributedCache();
+  await cache.get('outside any request');
+  expect(sdk.spans.getFinishedSpans()).toEqual([]);
+  await trace.getTracer('test').startActiveSpan('GET /', async (span) => {
+    await cache.get('inside a request');
+    span.end();
+  });
+  expect(sdk.spans.getFinishedSpans().map((span) => span.name)).toEqual(['cache get', 'GET /']);
 });
 
 test('spans or metrics can be turned off, and a misspelt option is refused with the fix', async () => {
@@ -312,7 +336,7 @@ test('spans or metrics can be turned off, and a misspelt option is refused with 
     InstrumentationConfigurationError,
   );
   expect(() => instrumentSharedstate({ meterprovider: sdk.meterProvider } as never)).toThrow(
-    "Unknown instrumentSharedstate option 'meterprovider': the options are meterProvider, tracerProvider, metrics, spans.",
+    "Unknown instrumentSharedstate option 'meterprovider': the options are meterProvider, tracerProvider, metrics, spans, requireParentSpan.",
   );
   expect(() => instrumentSharedstate({ spans: 'no' } as never)).toThrow('spans must be true or false');
 });

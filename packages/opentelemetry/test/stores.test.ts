@@ -22,21 +22,30 @@ afterEach(() => {
 });
 afterAll(() => sdk.shutdown());
 
-/** A write, a hit, a miss and a removal. */
+/** A write, a hit, a miss and a removal, inside a request's span. */
 async function exercise(cache: RedisCache | PostgresCache) {
-  await cache.set('otel-key', Uint8Array.of(1, 2, 3));
-  await cache.get('otel-key');
-  await cache.get('otel-absent');
-  await cache.remove('otel-key');
+  await sdk.tracerProvider.getTracer('test').startActiveSpan('request', async (span) => {
+    await cache.set('otel-key', Uint8Array.of(1, 2, 3));
+    await cache.get('otel-key');
+    await cache.get('otel-absent');
+    await cache.remove('otel-key');
+    span.end();
+  });
 }
 
 async function expectRecorded(system: string, provider: string, address: string, port: number) {
   const metrics = await sdk.metrics();
   const where = { 'db.system.name': system, 'server.address': address, 'server.port': port };
   const duration = metrics.get('db.client.operation.duration');
-  const get = { ...where, 'db.operation.name': 'get', 'sharedstate.cache.provider': provider };
-  expect(valueWhere(duration, { ...get, 'sharedstate.cache.outcome': 'hit' })).toMatchObject({ count: 1 });
-  expect(valueWhere(duration, { ...get, 'sharedstate.cache.outcome': 'miss' })).toMatchObject({ count: 1 });
+  expect(valueWhere(duration, { ...where, 'db.operation.name': 'get' })).toMatchObject({ count: 2 });
+  const operations = metrics.get('sharedstate.cache.operations');
+  const get = {
+    'db.system.name': system,
+    'db.operation.name': 'get',
+    'sharedstate.cache.provider': provider,
+  };
+  expect(valueWhere(operations, { ...get, 'sharedstate.cache.outcome': 'hit' })).toBe(1);
+  expect(valueWhere(operations, { ...get, 'sharedstate.cache.outcome': 'miss' })).toBe(1);
   expect(valueWhere(duration, { ...where, 'db.operation.name': 'set' })).toMatchObject({ count: 1 });
   expect(valueWhere(duration, { ...where, 'db.operation.name': 'remove' })).toMatchObject({ count: 1 });
   const span = sdk.spans.getFinishedSpans().find((finished) => finished.name === 'cache set');
