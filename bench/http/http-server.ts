@@ -6,7 +6,7 @@
 // any Redis-backed session write needs), and the session middlewares (`properties`: ours with the Express
 // adapter's properties option, the counter read and written as a property of req.session; `sharedstate-merge`:
 // ours with concurrentUpdates 'merge', the counter incremented with update(); `sharedstate-otel`, Express only:
-// ours with @sharedstate/opentelemetry recording metrics and spans, see recording-telemetry.ts). On PostgreSQL
+// ours with @sharedstate/opentelemetry recording, see recording-telemetry.ts). On PostgreSQL
 // (Express only): pg-get (one SELECT by primary key: the read floor), pg-get-set (and an upsert on a write),
 // sharedstate-pg (PostgresCache and PostgresXmlRepository) and connect-pg-simple (express-session's store);
 // GET /_statements answers how many statements the server's pool has sent. On Fastify, fastify-session is
