@@ -1,6 +1,6 @@
 import type { Attributes, Meter } from '@opentelemetry/api';
 import type { CacheOperationEvent } from '@sharedstate/caching-abstractions';
-import { ObservedCounts } from './observed-counts.ts';
+import { observedCounts } from './observed-counts.ts';
 import { ATTRIBUTES, CHANNELS, METRICS } from './telemetry-names.ts';
 import {
   durationHistogram,
@@ -28,12 +28,12 @@ function operationAttributes(event: CacheOperationEvent): Attributes {
  */
 export function recordCacheOperations(meter: Meter | undefined, spans: SpanPolicy): () => void {
   const duration = durationHistogram(meter, METRICS.dbOperationDuration, 'Duration of cache operations');
-  const operations =
-    meter &&
-    new ObservedCounts(meter, METRICS.cacheOperations, {
-      description: 'Cache operations by provider and outcome: a get is a hit or a miss',
-      unit: '{operation}',
-    });
+  const operations = observedCounts(
+    meter,
+    METRICS.cacheOperations,
+    'Cache operations by provider and outcome: a get is a hit or a miss',
+    '{operation}',
+  );
   const stop = subscribeOperations<CacheOperationEvent>(CHANNELS.cacheOperation, spans, {
     span: (event) => ({
       name: `cache ${event.operation}`,

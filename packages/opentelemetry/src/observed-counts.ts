@@ -34,3 +34,13 @@ export class ObservedCounts {
     this.#counter.removeCallback(this.#observe);
   }
 }
+
+/** An ObservedCounts on `meter`, or none when metrics are off. */
+export function observedCounts(
+  meter: Meter | undefined,
+  name: string,
+  description: string,
+  unit: string,
+): ObservedCounts | undefined {
+  return meter && new ObservedCounts(meter, name, { description, unit });
+}

@@ -2,7 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Meter } from '@opentelemetry/api';
 import type { CookieUnprotectEvent } from '@sharedstate/dataprotection-abstractions';
 import type { SessionCommitEvent, SessionLoadEvent } from '@sharedstate/session-core';
-import { ObservedCounts } from './observed-counts.ts';
+import { observedCounts } from './observed-counts.ts';
 import { ATTRIBUTES, CHANNELS, METRICS } from './telemetry-names.ts';
 import {
   durationHistogram,
@@ -35,12 +35,12 @@ export function recordSessions(meter: Meter | undefined, spans: SpanPolicy): () 
     unit: '{retry}',
     advice: { explicitBucketBoundaries: [1, 2, 5, 10, 25, 50, 100] },
   });
-  const unprotects =
-    meter &&
-    new ObservedCounts(meter, METRICS.cookieUnprotects, {
-      description: 'Cookies unprotected, by cookie and outcome (cached: remembered from moments ago)',
-      unit: '{cookie}',
-    });
+  const unprotects = observedCounts(
+    meter,
+    METRICS.cookieUnprotects,
+    'Cookies unprotected, by cookie and outcome (cached: remembered from moments ago)',
+    '{cookie}',
+  );
 
   const stopLoads = subscribeOperations<SessionLoadEvent>(CHANNELS.sessionLoad, spans, {
     span: () => ({ name: 'session load', kind: SpanKind.INTERNAL, attributes: {} }),
