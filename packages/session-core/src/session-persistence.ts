@@ -5,23 +5,21 @@ import {
   type ConditionalSet,
   type DistributedCache,
 } from '@sharedstate/caching-abstractions';
-import { traceOperation } from '@sharedstate/shared-helpers';
 import type { BoundSessions } from './bound-sessions.ts';
 import type { BoundedCacheCalls } from './bounded-cache-calls.ts';
 import type { LogThrottle } from './log-throttle.ts';
-import {
-  type SessionCommitAction,
-  type SessionCommitEvent,
-  type SessionLoadEvent,
-  type SessionLoadOutcome,
-  sessionCommitChannel,
-  sessionLoadChannel,
-} from './session-diagnostics.ts';
-import { SessionCommitError, SessionTooLargeError, type SessionUsageError } from './session-errors.ts';
+import { type SessionLoadOutcome, sessionCommitChannel, sessionLoadChannel } from './session-diagnostics.ts';
+import { SessionCommitError, type SessionUsageError } from './session-errors.ts';
 import type { ResolvedSessionOptions } from './session-options.ts';
 import { deliver, type SessionReceiver } from './session-receiver.ts';
 import { deserializeSession, serializeSession } from './session-serialization.ts';
 import type { SessionState } from './session-state.ts';
+import {
+  noteCommitEnded,
+  noteConflictRetries,
+  traceSessionCommit,
+  traceSessionLoad,
+} from './session-tracing.ts';
 
 /**
  * How many times a save in the merge mode tries before it fails: each failed try means another request of
@@ -65,8 +63,6 @@ export class SessionPersistence {
   readonly #calls: BoundedCacheCalls;
   /** The same options for every save (the idle timeout, sliding in the cache). */
   readonly #entryOptions: CacheEntryOptions;
-  /** The diagnostics event of each commit in progress, while someone listens (conflicts and endings count there). */
-  readonly #commitEvents = new WeakMap<SessionState, SessionCommitEvent>();
 
   constructor(context: PersistenceContext) {
     this.#context = context;
@@ -100,7 +96,6 @@ export class SessionPersistence {
   /** load() while someone listens on sessionLoadChannel: the event ends when the read is applied. */
   #tracedLoad(state: SessionState, receiver: SessionReceiver | undefined): Promise<SessionState | undefined> {
     const key = state.key;
-    const event: SessionLoadEvent = {};
     const read = () =>
       this.#calls
         .run('load', () => this.#options.cache.get(key))
@@ -108,10 +103,9 @@ export class SessionPersistence {
           (blob) => this.#applyRead(state, blob),
           (error: unknown) => this.#applyFailure(state, error),
         );
-    return traceOperation(sessionLoadChannel, event, read, (loaded, outcome) => {
-      loaded.outcome = outcome;
-      if (outcome === 'unavailable') loaded.error = state.unavailableCause;
-    }).then(() => (receiver === undefined ? state : deliver(state, receiver)));
+    return traceSessionLoad(state, read).then(() =>
+      receiver === undefined ? state : deliver(state, receiver),
+    );
   }
 
   #applyRead(state: SessionState, blob: Uint8Array | undefined): SessionLoadOutcome {
@@ -196,39 +190,9 @@ export class SessionPersistence {
     onFailure: (error: unknown) => void,
     misuse: SessionUsageError | undefined,
   ): Promise<void> {
-    if (sessionCommitChannel.hasSubscribers) return this.#tracedSave(state, endOfRequest, onFailure, misuse);
-    return this.#save(state, endOfRequest, onFailure, misuse);
-  }
-
-  /** save() while someone listens on sessionCommitChannel; failures count also when onFailure takes them. */
-  #tracedSave(
-    state: SessionState,
-    endOfRequest: boolean,
-    onFailure: (error: unknown) => void,
-    misuse: SessionUsageError | undefined,
-  ): Promise<void> {
-    const event: SessionCommitEvent = { action: commitActionOf(state, endOfRequest), conflictRetries: 0 };
-    this.#commitEvents.set(state, event);
-    const failed = (error: unknown) => {
-      event.outcome ??= isTooLarge(error) ? 'too-large' : 'error';
-      event.error ??= error;
-    };
-    const recordedFailure = (error: unknown) => {
-      failed(error);
-      onFailure(error);
-    };
-    return traceOperation(
-      sessionCommitChannel,
-      event,
-      () => this.#save(state, endOfRequest, recordedFailure, misuse),
-      (settled) => {
-        settled.outcome ??= 'committed';
-        this.#commitEvents.delete(state);
-      },
-      (_settled, error) => {
-        failed(error);
-        this.#commitEvents.delete(state);
-      },
+    if (!sessionCommitChannel.hasSubscribers) return this.#save(state, endOfRequest, onFailure, misuse);
+    return traceSessionCommit(state, endOfRequest, onFailure, (recorded) =>
+      this.#save(state, endOfRequest, recorded, misuse),
     );
   }
 
@@ -315,8 +279,7 @@ export class SessionPersistence {
       // Ended: whatever is still stored under the key goes too (a session the list no longer holds, left
       // behind by a sign-out whose save failed, must not keep working unlisted).
       const key = state.key;
-      const event = this.#commitEvents.get(state);
-      if (event !== undefined) event.outcome = 'ended';
+      noteCommitEnded(state);
       await this.#calls.run('remove', () => this.#options.cache.remove(key));
       if (state.replacedKey !== undefined) await this.#removeEntries(state, [state.replacedKey]);
       bound.ended(state);
@@ -351,8 +314,7 @@ export class SessionPersistence {
           `The session changed under this request ${MERGE_ATTEMPTS} times in a row (other requests of the same session kept saving first); its changes were not saved.`,
         );
       }
-      const event = this.#commitEvents.get(state);
-      if (event !== undefined) event.conflictRetries = attempt;
+      noteConflictRetries(state, attempt);
       if (merge)
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
       const fresh = await this.#calls.run('commit', () => cache.get(key));
@@ -391,14 +353,3 @@ export class SessionPersistence {
     state.markSaved();
   }
 }
-
-/** What a save of `state` will do at the cache (see SessionPersistence.#persist). */
-function commitActionOf(state: SessionState, endOfRequest: boolean): SessionCommitAction {
-  if (state.destroyed) return 'remove';
-  if (state.modified) return 'save';
-  return endOfRequest && state.hadCookie && !state.loaded ? 'refresh' : 'none';
-}
-
-const isTooLarge = (error: unknown): boolean =>
-  error instanceof SessionTooLargeError ||
-  (error as Error | undefined)?.cause instanceof SessionTooLargeError;
