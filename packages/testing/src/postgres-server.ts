@@ -176,7 +176,19 @@ export class LocalPostgresServer {
    */
   async kill(): Promise<void> {
     const pid = this.#process?.pid;
-    if (pid !== undefined) for (const child of childProcesses(pid)) killQuietly(child);
+    if (pid !== undefined && this.#process?.hasExited === false) {
+      // Stopped first, the postmaster forks no backend (a client reconnecting) between the listing of its
+      // children and its death: such a backend, orphaned, held the shared memory and the restart failed.
+      killQuietly(pid, 'SIGSTOP');
+      const children = childProcesses(pid);
+      for (const child of children) killQuietly(child);
+      await this.#process?.kill('SIGKILL');
+      await waitUntil(async () => children.every((child) => !isRunning(child)), 'the backends to exit', {
+        timeoutMs: 10_000,
+        intervalMs: 20,
+      });
+      return;
+    }
     await this.#process?.kill('SIGKILL');
   }
 
@@ -227,11 +239,21 @@ function childProcesses(parent: number): number[] {
   return children;
 }
 
-function killQuietly(pid: number): void {
+function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   try {
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, signal);
   } catch {
     // already gone
+  }
+}
+
+/** Whether a process still runs (a zombie, which holds no memory, counts as gone). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
   }
 }
 
