@@ -1,14 +1,8 @@
-import type { Attributes, Meter } from '@opentelemetry/api';
+import { type Attributes, type Meter, SpanKind } from '@opentelemetry/api';
 import type { CacheOperationEvent } from '@sharedstate/caching-abstractions';
 import { observedCounts } from './observed-counts.ts';
 import { ATTRIBUTES, CHANNELS, METRICS } from './telemetry-names.ts';
-import {
-  durationHistogram,
-  errorType,
-  SpanKind,
-  type SpanPolicy,
-  subscribeOperations,
-} from './traced-operations.ts';
+import { durationHistogram, errorType, type SpanPolicy, subscribeOperations } from './traced-operations.ts';
 
 /** The attributes of a cache operation's duration and span: the database conventions' names. */
 function operationAttributes(event: CacheOperationEvent): Attributes {
@@ -53,7 +47,7 @@ export function recordCacheOperations(meter: Meter | undefined, spans: SpanPolic
       }));
       span?.setAttribute(ATTRIBUTES.cacheOutcome, outcome);
       if (span !== undefined && event.removed !== undefined)
-        span.setAttribute('sharedstate.cache.removed', event.removed);
+        span.setAttribute(ATTRIBUTES.cacheRemoved, event.removed);
     },
   });
   return () => {

@@ -1,12 +1,12 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { Meter } from '@opentelemetry/api';
+import { type Meter, SpanKind } from '@opentelemetry/api';
 import type {
   KeyRingEvent,
   KeyRingKeyCounts,
   KeyRingLoadEvent,
 } from '@sharedstate/dataprotection-abstractions';
 import { ATTRIBUTES, CHANNELS, METRICS } from './telemetry-names.ts';
-import { errorType, SpanKind, type SpanPolicy, subscribeOperations } from './traced-operations.ts';
+import { errorType, type SpanPolicy, subscribeOperations } from './traced-operations.ts';
 
 /** What is known of one repository's ring in this process. */
 interface RingState {

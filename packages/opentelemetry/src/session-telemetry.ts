@@ -1,16 +1,10 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { Meter } from '@opentelemetry/api';
+import { type Meter, SpanKind } from '@opentelemetry/api';
 import type { CookieUnprotectEvent } from '@sharedstate/dataprotection-abstractions';
 import type { SessionCommitEvent, SessionLoadEvent } from '@sharedstate/session-core';
 import { observedCounts } from './observed-counts.ts';
 import { ATTRIBUTES, CHANNELS, METRICS } from './telemetry-names.ts';
-import {
-  durationHistogram,
-  errorType,
-  SpanKind,
-  type SpanPolicy,
-  subscribeOperations,
-} from './traced-operations.ts';
+import { durationHistogram, errorType, type SpanPolicy, subscribeOperations } from './traced-operations.ts';
 
 /**
  * Session loads and commits (spans; durations by outcome, whose counts are the outcomes; conflict retries)
@@ -71,7 +65,7 @@ export function recordSessions(meter: Meter | undefined, spans: SpanPolicy): () 
       if (event.conflictRetries > 0) retries?.record(event.conflictRetries);
       span?.setAttribute(ATTRIBUTES.sessionOutcome, outcome);
       if (event.conflictRetries > 0)
-        span?.setAttribute('sharedstate.session.conflict_retries', event.conflictRetries);
+        span?.setAttribute(ATTRIBUTES.sessionConflictRetries, event.conflictRetries);
     },
   });
   const onUnprotect = (message: unknown) => {

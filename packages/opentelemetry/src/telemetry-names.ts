@@ -35,6 +35,8 @@ export const ATTRIBUTES = {
   errorType: 'error.type',
   cacheProvider: 'sharedstate.cache.provider',
   cacheOutcome: 'sharedstate.cache.outcome',
+  cacheRemoved: 'sharedstate.cache.removed',
+  sessionConflictRetries: 'sharedstate.session.conflict_retries',
   sessionAction: 'sharedstate.session.action',
   sessionOutcome: 'sharedstate.session.outcome',
   cookieName: 'sharedstate.cookie.name',

@@ -5,12 +5,12 @@ import {
   type Histogram,
   type Meter,
   type Span,
-  SpanKind,
+  type SpanKind,
   SpanStatusCode,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { DURATION_BUCKETS } from './telemetry-names.ts';
+import { ATTRIBUTES, DURATION_BUCKETS } from './telemetry-names.ts';
 
 /** What a subscriber does with one kind of traced operation. */
 export interface OperationRecorder<E extends { error?: unknown }> {
@@ -54,7 +54,7 @@ export function subscribeOperations<E extends { error?: unknown }>(
     const seconds = (performance.now() - run.started) / 1000;
     const { span } = run;
     if (span !== undefined && event.error !== undefined) {
-      span.setAttribute('error.type', errorType(event.error));
+      span.setAttribute(ATTRIBUTES.errorType, errorType(event.error));
       span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(event.error) });
     }
     recorder.finished(event, seconds, span);
@@ -106,5 +106,3 @@ export function errorType(error: unknown): string {
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
-export { SpanKind };

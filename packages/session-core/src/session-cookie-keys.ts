@@ -41,8 +41,7 @@ export class SessionCookieKeys {
   /** The session key of a cookie unprotected lately; undefined for one not seen in the last minute. */
   recent(cookie: string): string | undefined {
     const key = this.#recent.get(cookie);
-    if (key !== undefined && cookieUnprotectChannel.hasSubscribers)
-      cookieUnprotectChannel.publish({ cookie: 'session', outcome: 'ok', cached: true });
+    if (key !== undefined) publishUnprotect('ok', undefined, true);
     return key;
   }
 
@@ -57,17 +56,17 @@ export class SessionCookieKeys {
       const key = await unprotectSessionKey(this.#protector, cookie);
       if (key !== undefined) {
         this.#recent.set(cookie, key, protectingKeyId(cookie));
-        publishUnprotect('ok', undefined);
+        publishUnprotect('ok', undefined, false);
         return key;
       }
-      publishUnprotect('tampered', undefined);
+      publishUnprotect('tampered', undefined, false);
       this.#log.log(
         'warn',
         'no-key',
         'The session cookie does not hold a session key; starting a new session.',
       );
     } catch (error) {
-      publishUnprotect(cookieUnprotectOutcomeOf(error), error);
+      publishUnprotect(cookieUnprotectOutcomeOf(error), error, false);
       if (error instanceof RepositoryUnavailableError) {
         this.#log.log(
           'warn',
@@ -106,11 +105,11 @@ export class SessionCookieKeys {
   }
 }
 
-function publishUnprotect(outcome: CookieUnprotectOutcome, error: unknown): void {
+function publishUnprotect(outcome: CookieUnprotectOutcome, error: unknown, cached: boolean): void {
   if (!cookieUnprotectChannel.hasSubscribers) return;
   cookieUnprotectChannel.publish(
     error === undefined
-      ? { cookie: 'session', outcome, cached: false }
-      : { cookie: 'session', outcome, cached: false, error },
+      ? { cookie: 'session', outcome, cached }
+      : { cookie: 'session', outcome, cached, error },
   );
 }

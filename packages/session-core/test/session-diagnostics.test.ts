@@ -200,12 +200,3 @@ describe('readiness', () => {
     });
   });
 });
-
-test('nothing is published, and nothing changes, once the subscribers are gone', async () => {
-  const { handler } = await setup();
-  const { loads, commits, unprotects } = watch();
-  for (const recording of recordings.splice(0)) recording.stop();
-  const cookie = await establish(handler);
-  await visit(handler, cookie, 'set');
-  expect([loads.messages, commits.messages, unprotects.messages]).toEqual([[], [], []]);
-});
