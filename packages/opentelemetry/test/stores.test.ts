@@ -77,6 +77,8 @@ describeWithService(services.postgres(), 'PostgresCache', (server) => {
   test('its operations are recorded with db.system.name postgresql and the server', async () => {
     const url = new URL(server().url);
     const pool = new pg.Pool({ connectionString: server().url, max: 2 });
+    // pool.end() resolves before its connections have closed; the server's shutdown then reaches them.
+    pool.on('error', () => {});
     const cache = new PostgresCache({ pool, createIfNotExists: true, expiredItemsDeletionInterval: false });
     try {
       await exercise(cache);
