@@ -1,5 +1,4 @@
-import type { Clock } from '@sharedstate/shared-helpers';
-import type { LogThrottle } from './log-throttle.ts';
+import type { Clock, LogThrottle } from '@sharedstate/shared-helpers';
 import type { SessionState } from './session-state.ts';
 import { newHandle, type UserBinding } from './user-binding.ts';
 import { expiresAfter, type UserIndexEntry } from './user-session-index.ts';

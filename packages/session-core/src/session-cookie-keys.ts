@@ -5,8 +5,8 @@ import {
   cookieUnprotectOutcomeOf,
   RepositoryUnavailableError,
 } from '@sharedstate/dataprotection-abstractions';
+import type { LogThrottle } from '@sharedstate/shared-helpers';
 import type { KeyRingGate } from './key-ring-gate.ts';
-import type { LogThrottle } from './log-throttle.ts';
 import {
   protectingKeyId,
   protectSessionKey,

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@sharedstate/shared-helpers';
+import { LogThrottle } from '@sharedstate/shared-helpers';
 import { BoundSessions } from './bound-sessions.ts';
 import { BoundedCacheCalls } from './bounded-cache-calls.ts';
 import { readCookie } from './cookie-header.ts';
 import { KeyRingGate } from './key-ring-gate.ts';
-import { LogThrottle } from './log-throttle.ts';
 import { ResponseCookie } from './response-cookie.ts';
 import { Session } from './session.ts';
 import { SessionContents } from './session-contents.ts';

@@ -5,9 +5,9 @@ import {
   type ConditionalSet,
   type DistributedCache,
 } from '@sharedstate/caching-abstractions';
+import type { LogThrottle } from '@sharedstate/shared-helpers';
 import type { BoundSessions } from './bound-sessions.ts';
 import type { BoundedCacheCalls } from './bounded-cache-calls.ts';
-import type { LogThrottle } from './log-throttle.ts';
 import { type SessionLoadOutcome, sessionCommitChannel, sessionLoadChannel } from './session-diagnostics.ts';
 import { SessionCommitError, type SessionUsageError } from './session-errors.ts';
 import type { ResolvedSessionOptions } from './session-options.ts';

@@ -15,6 +15,7 @@ import {
   type SessionState,
   sessionIn,
 } from '@sharedstate/session-core/adapter';
+import { fastifyLoggerOf } from '@sharedstate/shared-helpers';
 import type {
   FastifyInstance,
   FastifyPluginCallback,
@@ -277,25 +278,12 @@ function sessionPlugin(
   done();
 }
 
-type Logger = Exclude<SessionOptions['logger'], false | undefined>;
-
-/**
- * The app's own logger when Fastify has one (Fastify({ logger: true }), a pino instance, a custom one);
- * undefined, for session-core's default (the console), when logging is off in Fastify: its stand-in logger
- * drops every line, and the session's warnings must reach someone.
- */
-function fastifyLoggerOf(fastify: FastifyInstance): Logger | undefined {
-  const log = fastify.log as Partial<Logger> & { level?: unknown };
-  const stub = log.warn === log.error && log.error === log.info && typeof log.level !== 'string';
-  return stub ? undefined : (log as Logger);
-}
-
 function install(fastify: FastifyInstance, options: FastifySessionPluginOptions): void {
   const given = { ...options } as Record<string, unknown>;
   for (const name of REGISTER_OPTIONS) delete given[name];
   const { properties: propertiesOption, ...sessionOptions } = given;
   const { properties } = readAdapterFlags('Fastify', { properties: propertiesOption }, ['properties']);
-  if (sessionOptions.logger === undefined) sessionOptions.logger = fastifyLoggerOf(fastify);
+  if (sessionOptions.logger === undefined) sessionOptions.logger = fastifyLoggerOf(fastify.log);
   const handler = new SessionHandler(sessionOptions as unknown as SessionOptions);
   if (properties) handler.checkPropertyViews();
   // @fastify/session (or @fastify/secure-session) registered first during a migration keeps

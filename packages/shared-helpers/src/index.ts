@@ -4,7 +4,8 @@ export { argumentError, type CliOutput, readCommandLine } from './command-line.t
 export { type Duration, parseDuration } from './duration.ts';
 export { bytesToGuid, guidToBytes, isGuid } from './guid-bytes.ts';
 export type { IoRedisClient } from './ioredis-client.ts';
-export { consoleLogger, type Logger, resolveLogger, silentLogger } from './logger.ts';
+export { LogThrottle } from './log-throttle.ts';
+export { consoleLogger, fastifyLoggerOf, type Logger, resolveLogger, silentLogger } from './logger.ts';
 export {
   isNodeRedisClient,
   isNodeRedisCluster,

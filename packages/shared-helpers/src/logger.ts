@@ -44,3 +44,14 @@ export function resolveLogger(logger: unknown, ErrorClass: OptionErrorClass): Lo
   }
   return logger as Logger;
 }
+
+/**
+ * Fastify's own logger when the app has one (Fastify({ logger: true }), a pino instance, a custom one);
+ * undefined, for the packages' default (the console), when logging is off in Fastify: its stand-in logger
+ * drops every line, and warnings must reach someone.
+ */
+export function fastifyLoggerOf(fastifyLog: unknown): Logger | undefined {
+  const log = fastifyLog as Partial<Logger> & { level?: unknown };
+  const stub = log.warn === log.error && log.error === log.info && typeof log.level !== 'string';
+  return stub ? undefined : (log as Logger);
+}

@@ -1,4 +1,4 @@
-import type { Logger } from '@sharedstate/shared-helpers';
+import type { Logger } from './logger.ts';
 
 const INTERVAL_MS = 60_000;
 
