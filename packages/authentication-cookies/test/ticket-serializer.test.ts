@@ -12,21 +12,7 @@ import {
   STRING_VALUE_TYPE,
   serializeTicket,
 } from '@sharedstate/authentication-cookies';
-
-const int32 = (value: number) => {
-  const bytes = Buffer.alloc(4);
-  bytes.writeInt32LE(value);
-  return bytes;
-};
-/** A .NET BinaryWriter string whose UTF-8 length is under 128: one length byte. */
-const short = (text: string) => {
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length >= 128) throw new Error('use the 7-bit groups');
-  return Buffer.concat([Buffer.of(bytes.length), bytes]);
-};
-const DEFAULT = short('\0');
-const FALSE = Buffer.of(0);
-const TRUE = Buffer.of(1);
+import { DEFAULT, FALSE, int32, short, TRUE } from './dotnet-bytes.ts';
 
 const identity = (overrides: Partial<ClaimsIdentity> = {}): ClaimsIdentity => ({
   authenticationType: 'Cookies',
