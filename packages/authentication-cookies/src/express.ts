@@ -7,7 +7,6 @@ import { nodeResponse, RequestAuthentication } from './request-authentication.ts
 /** The parts of Express's request the helpers use (Express 4 and 5 both have them). */
 interface ExpressRequest extends IncomingMessage {
   secure?: boolean;
-  res?: ServerResponse;
 }
 type Next = (error?: unknown) => void;
 

@@ -6,8 +6,8 @@ import { nodeResponse, RequestAuthentication } from './request-authentication.ts
 
 /** The request as Passport hands it to a strategy (Express's, with `res` beside it). */
 interface PassportRequest extends IncomingMessage {
-  secure?: boolean;
-  res?: ServerResponse;
+  secure?: boolean | undefined;
+  res?: ServerResponse | undefined;
 }
 
 /** What Passport gives a strategy's authenticate() as `this`. */
@@ -45,10 +45,12 @@ export class AspNetCoreCookieStrategy {
     this.verify = verify ?? ((principal) => principal);
   }
 
-  authenticate(this: AspNetCoreCookieStrategy & PassportStrategyActions, req: PassportRequest): void {
+  authenticate(req: PassportRequest): void {
+    // Passport calls this on an object made from the strategy, with its actions added.
+    const strategy = this as this & PassportStrategyActions;
     const response = req.res;
     const state = new RequestAuthentication(
-      this.authentication,
+      strategy.authentication,
       { cookieHeader: req.headers.cookie, secure: req.secure === true },
       // Without a response beside the request (not Express) the renewal is skipped: the cookie still works
       // until it expires.
@@ -60,14 +62,14 @@ export class AspNetCoreCookieStrategy {
       .then(async () => {
         const result = state.result;
         if (result?.outcome !== 'signed-in') {
-          this.fail(result?.outcome === 'failed' ? { message: result.message } : undefined, 401);
+          strategy.fail(result?.outcome === 'failed' ? { message: result.message } : undefined, 401);
           return;
         }
-        const user = await this.verify(result.principal, req);
+        const user = await strategy.verify(result.principal, req);
         if (user === undefined || user === false || user === null)
-          this.fail({ message: 'Refused by verify' }, 401);
-        else this.success(user);
+          strategy.fail({ message: 'Refused by verify' }, 401);
+        else strategy.success(user);
       })
-      .catch((error: unknown) => this.error(error));
+      .catch((error: unknown) => strategy.error(error));
   }
 }

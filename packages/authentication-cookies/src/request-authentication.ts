@@ -74,7 +74,10 @@ export class RequestAuthentication {
   }
 
   /** Signs `user` in: the response carries the new cookie, and `user` is this request's user from now on. */
-  async signIn(user: SignInPrincipal, properties?: SignInProperties | AuthenticationProperties): Promise<ClaimsPrincipal> {
+  async signIn(
+    user: SignInPrincipal,
+    properties?: SignInProperties | AuthenticationProperties,
+  ): Promise<ClaimsPrincipal> {
     const signedIn = await this.authentication.signIn(this.request, user, properties);
     this.#write(signedIn.setCookies);
     this.user = signedIn.principal;
