@@ -170,6 +170,7 @@ new RedisXmlRepository({ redis: cluster });
  * opened) and print what its comments say.
  */
 const SCRIPTS = [
+  { name: 'authentication-cookies', prints: ['.AspNetCore.Cookies', 'ada true'] },
   { name: 'caching-abstractions', prints: ["{ items: [ 'book' ] }"] },
   { name: 'caching-redis', prints: ["{ items: [ 'book' ] }"] },
   { name: 'dataprotection-abstractions', prints: ['reset password for ada', 'undefined'] },

@@ -91,26 +91,26 @@ export type SignInPrincipal = ClaimsPrincipal | ClaimsIdentityInput | readonly C
  * shares, so each side accepts the other's cookie.
  */
 export class CookieAuthentication {
-  readonly options: ResolvedCookieAuthenticationOptions;
+  readonly #options: ResolvedCookieAuthenticationOptions;
   readonly #protector: DataProtector;
   readonly #log: LogThrottle;
 
   constructor(options: CookieAuthenticationOptions) {
-    this.options = resolveCookieAuthenticationOptions(options);
-    this.#protector = this.options.dataProtection.createProtector(
+    this.#options = resolveCookieAuthenticationOptions(options);
+    this.#protector = this.#options.dataProtection.createProtector(
       COOKIE_AUTHENTICATION_PURPOSE,
-      this.options.scheme,
+      this.#options.scheme,
       PURPOSE_VERSION,
     );
-    this.#log = new LogThrottle(this.options.logger);
+    this.#log = new LogThrottle(this.#options.logger);
   }
 
   get scheme(): string {
-    return this.options.scheme;
+    return this.#options.scheme;
   }
 
   get cookieName(): string {
-    return this.options.cookieName;
+    return this.#options.cookieName;
   }
 
   /**
@@ -122,7 +122,7 @@ export class CookieAuthentication {
   async authenticate(request: AuthenticationRequest): Promise<AuthenticateResult> {
     if (!request.cookieHeader) return NONE;
     const cookies = parseCookies(request.cookieHeader);
-    const cookie = readChunkedCookie(cookies, this.options.cookieName);
+    const cookie = readChunkedCookie(cookies, this.#options.cookieName);
     if (cookie === undefined) return NONE;
     if (cookie.partial) {
       return this.#fail(
@@ -140,11 +140,11 @@ export class CookieAuthentication {
       );
     }
     const properties = new AuthenticationProperties(ticket.items);
-    const now = this.options.clock.now();
+    const now = this.#options.clock.now();
     const expires = properties.expiresUtc;
     if (expires !== undefined && expires.getTime() < now) {
       // Routine (a user back after the ticket's lifetime): not logged as a warning.
-      this.options.logger?.debug(`Authentication cookie expired at ${expires.toISOString()}.`);
+      this.#options.logger?.debug(`Authentication cookie expired at ${expires.toISOString()}.`);
       return { outcome: 'failed', reason: 'expired', message: 'Ticket expired' };
     }
     return {
@@ -167,10 +167,10 @@ export class CookieAuthentication {
   ): Promise<{ setCookies: string[]; properties: AuthenticationProperties; principal: ClaimsPrincipal }> {
     const principal = toPrincipal(user);
     const properties = signInProperties(options);
-    const issued = properties.issuedUtc ?? new Date(this.options.clock.now());
+    const issued = properties.issuedUtc ?? new Date(this.#options.clock.now());
     if (properties.issuedUtc === undefined) properties.issuedUtc = issued;
     if (properties.expiresUtc === undefined) {
-      properties.expiresUtc = new Date(issued.getTime() + this.options.expireTimeSpanMs);
+      properties.expiresUtc = new Date(issued.getTime() + this.#options.expireTimeSpanMs);
     }
     const setCookies = await this.#issue(request, principal, properties);
     return { setCookies, properties, principal };
@@ -189,7 +189,7 @@ export class CookieAuthentication {
     const expires = properties.expiresUtc;
     if (issued === undefined || expires === undefined) return [];
     const renewed = new AuthenticationProperties(properties.items());
-    const now = this.options.clock.now();
+    const now = this.#options.clock.now();
     renewed.issuedUtc = new Date(now);
     renewed.expiresUtc = new Date(now + (expires.getTime() - issued.getTime()));
     return this.#issue(request, principal, renewed);
@@ -198,13 +198,13 @@ export class CookieAuthentication {
   /** The Set-Cookie values that sign out: the cookie and each chunk the request sent, expired. */
   signOut(request: AuthenticationRequest): string[] {
     const cookies = request.cookieHeader ? parseCookies(request.cookieHeader) : {};
-    return deletingSetCookies(this.options.cookieName, cookies, this.#attributes(request, undefined));
+    return deletingSetCookies(this.#options.cookieName, cookies, this.#attributes(request, undefined));
   }
 
   /** The cookie value ASP.NET Core would write for this ticket: protected TicketSerializer bytes, base64url. */
   async protectTicket(principal: ClaimsPrincipal, properties: AuthenticationProperties): Promise<string> {
     const bytes = serializeTicket({
-      scheme: this.options.scheme,
+      scheme: this.#options.scheme,
       identities: [...principal.identities],
       items: properties.items(),
     });
@@ -220,10 +220,10 @@ export class CookieAuthentication {
     const value = await this.protectTicket(principal, properties);
     const expires = properties.isPersistent ? properties.expiresUtc : undefined;
     return chunkedSetCookies(
-      this.options.cookieName,
+      this.#options.cookieName,
       value,
       this.#attributes(request, expires),
-      this.options.chunkSize,
+      this.#options.chunkSize,
     );
   }
 
@@ -262,7 +262,7 @@ export class CookieAuthentication {
 
   /** Sliding expiration's rule: renew once the time left is less than the time passed. */
   #dueForRefresh(properties: AuthenticationProperties, now: number): boolean {
-    if (!this.options.slidingExpiration || properties.allowRefresh === false) return false;
+    if (!this.#options.slidingExpiration || properties.allowRefresh === false) return false;
     const issued = properties.issuedUtc;
     const expires = properties.expiresUtc;
     if (issued === undefined || expires === undefined) return false;
@@ -270,7 +270,7 @@ export class CookieAuthentication {
   }
 
   #attributes(request: AuthenticationRequest, expires: Date | undefined): CookieAttributes {
-    const { securePolicy, ...cookie } = this.options.cookie;
+    const { securePolicy, ...cookie } = this.#options.cookie;
     const secure = securePolicy === 'always' || (securePolicy === 'sameAsRequest' && request.secure);
     return { ...cookie, secure, expires };
   }

@@ -50,4 +50,5 @@ export function cookieAuthentication(
   return Object.assign(run, { authentication });
 }
 
-export { getAuthenticationProperties, getUser, signIn, signOut } from './request-helpers.ts';
+// Everything of the main entry (signIn, signOut, getUser, ClaimTypes, …) from this one import too.
+export * from './index.ts';

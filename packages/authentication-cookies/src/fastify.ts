@@ -99,4 +99,5 @@ export const fastifyCookieAuthentication = fastifyPlugin(authenticationPlugin, {
   name: '@sharedstate/authentication-cookies',
 }) as FastifyPluginCallback<FastifyAuthenticationPluginOptions>;
 
-export { getAuthenticationProperties, getUser, signIn, signOut } from './request-helpers.ts';
+// Everything of the main entry (signIn, signOut, getUser, ClaimTypes, …) from this one import too.
+export * from './index.ts';

@@ -79,4 +79,5 @@ function isSecure(c: Context, trustProxy: boolean): boolean {
   return c.req.url.startsWith('https:');
 }
 
-export { getAuthenticationProperties, getUser, signIn, signOut } from './request-helpers.ts';
+// Everything of the main entry (signIn, signOut, getUser, ClaimTypes, …) from this one import too.
+export * from './index.ts';

@@ -73,3 +73,6 @@ export class AspNetCoreCookieStrategy {
       .catch((error: unknown) => strategy.error(error));
   }
 }
+
+// Everything of the main entry (ClaimsPrincipal, ClaimTypes, …) from this one import too.
+export * from './index.ts';

@@ -43,7 +43,8 @@ const cookieHeaderOf = (setCookies: string[]) =>
     .filter((header) => !header.includes('expires=Thu, 01 Jan 1970'))
     .map((header) => header.split(';')[0])
     .join('; ');
-const valueOf = (setCookie: string) => setCookie.slice(setCookie.indexOf('=') + 1, setCookie.indexOf(';'));
+const cookieValueOf = (setCookie: string) =>
+  setCookie.slice(setCookie.indexOf('=') + 1, setCookie.indexOf(';'));
 const ADA = {
   authenticationType: 'Cookies',
   claims: [
@@ -212,7 +213,7 @@ describe('signing in', () => {
     const { authentication, ticketOf } = setup();
     const { setCookies } = await authentication.signIn(request(), ADA, { isPersistent: true });
     expect(setCookies).toHaveLength(1);
-    expect((await ticketOf(valueOf(setCookies[0]!))).toString('hex')).toBe(
+    expect((await ticketOf(cookieValueOf(setCookies[0]!))).toString('hex')).toBe(
       usualSignInTicket(
         'ada',
         ['admin'],
@@ -256,7 +257,9 @@ describe('signing in', () => {
     expect(setCookies[0]).toMatch(
       /^auth=[\w-]+; max-age=3600; domain=example\.com; path=\/app; secure; samesite=strict; httponly$/,
     );
-    expect((await ticketOf(valueOf(setCookies[0]!))).includes('Sun, 06 Dec 2026 18:00:00 GMT')).toBe(true);
+    expect((await ticketOf(cookieValueOf(setCookies[0]!))).includes('Sun, 06 Dec 2026 18:00:00 GMT')).toBe(
+      true,
+    );
   });
 
   test('issuedUtc, expiresUtc, items, allowRefresh and tokens given are kept, in .NET dictionary order', async () => {
@@ -351,7 +354,7 @@ describe('sliding expiration', () => {
     expect(due.shouldRefresh).toBe(true);
     const renewed = await authentication.refresh(request(), due.principal, due.properties);
     expect(renewed[0]).toMatch(/; expires=Sun, 27 Dec 2026 10:00:01 GMT;/);
-    expect((await ticketOf(valueOf(renewed[0]!))).toString('hex')).toBe(
+    expect((await ticketOf(cookieValueOf(renewed[0]!))).toString('hex')).toBe(
       usualSignInTicket(
         'ada',
         ['admin'],

@@ -1,5 +1,6 @@
-// The same small app on each framework the helpers serve: who is signed in, sign in (optionally persistent,
-// optionally with many claims), sign out, and sign in then out on one request.
+// The same small app on each framework the helpers serve, beside that framework's session middleware: who is
+// signed in, sign in (optionally persistent, optionally with many claims), sign out, sign in then out on one
+// request, and a session value (`/cart`) in the session's own cookie.
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type {
@@ -13,6 +14,11 @@ import * as fastifyHelpers from '@sharedstate/authentication-cookies/fastify';
 import { fastifyCookieAuthentication } from '@sharedstate/authentication-cookies/fastify';
 import * as honoHelpers from '@sharedstate/authentication-cookies/hono';
 import * as koaHelpers from '@sharedstate/authentication-cookies/koa';
+import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
+import * as expressSessions from '@sharedstate/session-express';
+import { getSession as fastifyGetSession, fastifySession } from '@sharedstate/session-fastify';
+import * as honoSessions from '@sharedstate/session-hono';
+import * as koaSessions from '@sharedstate/session-koa';
 import type { httpApps } from '@sharedstate/testing';
 import express from 'express';
 // @ts-expect-error express4 is Express 4 under an alias; its types are Express 5's, close enough here.
@@ -26,6 +32,13 @@ import Koa2 from 'koa2';
 
 type Apps = ReturnType<typeof httpApps>;
 export type StartApp = (options: CookieAuthenticationOptions, apps: Apps) => Promise<string>;
+
+/** The session middleware's options beside the authentication's: its own cookie, the same key ring. */
+const sessionsOf = (options: CookieAuthenticationOptions) => ({
+  cache: new MemoryDistributedCache(),
+  dataProtection: options.dataProtection,
+  logger: false as const,
+});
 
 /** Whom /login signs in: ada, an admin, with `extra` more group claims (to make the cookie big). */
 export function ada(extra = 0): ClaimsIdentityInput {
@@ -54,7 +67,15 @@ const loginOf = (url: string) => {
 function expressApp(makeApp: typeof express): StartApp {
   return async (options, apps) => {
     const app = makeApp();
+    app.use(expressSessions.session(sessionsOf(options)));
     app.use(expressHelpers.cookieAuthentication(options));
+    app.get('/cart', (req, res) => {
+      res.json({ cart: expressSessions.getSession(req).getString('cart') ?? null });
+    });
+    app.post('/cart', (req, res) => {
+      expressSessions.getSession(req).setString('cart', 'book');
+      res.json({ cart: 'book' });
+    });
     app.get('/me', (req, res) => {
       res.json(describeUser((req as unknown as { user?: ClaimsPrincipal }).user));
     });
@@ -85,9 +106,15 @@ function koaApp(MakeKoa: typeof Koa): StartApp {
     const app = new MakeKoa();
     // Koa prints each 5xx (the outage case) on stderr; the tests read the statuses instead.
     app.silent = true;
+    app.use(koaSessions.session(sessionsOf(options)));
     app.use(koaHelpers.cookieAuthentication(options));
     app.use(async (ctx) => {
-      if (ctx.path === '/me') {
+      if (ctx.path === '/cart' && ctx.method === 'POST') {
+        koaSessions.getSession(ctx).setString('cart', 'book');
+        ctx.body = { cart: 'book' };
+      } else if (ctx.path === '/cart') {
+        ctx.body = { cart: koaSessions.getSession(ctx).getString('cart') ?? null };
+      } else if (ctx.path === '/me') {
         ctx.body = describeUser(ctx.state.user as ClaimsPrincipal | undefined);
       } else if (ctx.path === '/login') {
         const { identity, isPersistent } = loginOf(ctx.url);
@@ -108,8 +135,14 @@ function koaApp(MakeKoa: typeof Koa): StartApp {
 
 function honoApp(MakeHono: typeof Hono): StartApp {
   return async (options, apps) => {
-    const app = new MakeHono<honoHelpers.AuthenticationEnv>();
+    const app = new MakeHono<honoHelpers.AuthenticationEnv & honoSessions.SessionEnv>();
+    app.use(honoSessions.session(sessionsOf(options)));
     app.use(honoHelpers.cookieAuthentication(options));
+    app.get('/cart', (c) => c.json({ cart: c.get('session').getString('cart') ?? null }));
+    app.post('/cart', (c) => {
+      c.get('session').setString('cart', 'book');
+      return c.json({ cart: 'book' });
+    });
     app.get('/me', (c) => c.json(describeUser(c.get('user'))));
     app.post('/login', async (c) => {
       const { identity, isPersistent } = loginOf(c.req.url);
@@ -131,7 +164,13 @@ function honoApp(MakeHono: typeof Hono): StartApp {
 
 const fastifyApp: StartApp = async (options, apps) => {
   const app = Fastify();
+  await app.register(fastifySession, sessionsOf(options));
   await app.register(fastifyCookieAuthentication, options);
+  app.get('/cart', async (request) => ({ cart: fastifyGetSession(request).getString('cart') ?? null }));
+  app.post('/cart', async (request) => {
+    fastifyGetSession(request).setString('cart', 'book');
+    return { cart: 'book' };
+  });
   app.get('/me', async (request) => describeUser((request as { user?: ClaimsPrincipal | null }).user));
   app.post('/login', async (request) => {
     const { identity, isPersistent } = loginOf(request.url);

@@ -129,4 +129,15 @@ describe.each(FRAMEWORKS)('$name', ({ start }) => {
     expect([...answers].map((text) => JSON.parse(text))).toEqual([{ name: null, admin: false }]);
     expect(log.errors).toEqual([]);
   });
+
+  test('beside the session middleware: each keeps its own cookie, and signing out leaves the session', async () => {
+    const browser = new Browser();
+    await browser.json(`${url}/cart`, 'POST');
+    await browser.json(`${url}/login`, 'POST');
+    expect([...browser.cookies.keys()].sort()).toEqual(['.AspNetCore.Cookies', 'sharedstate.sid']);
+    expect(await browser.json(`${url}/me`)).toEqual({ name: 'ada', admin: true });
+    await browser.json(`${url}/logout`, 'POST');
+    expect(await browser.json(`${url}/cart`)).toEqual({ cart: 'book' });
+    expect(await browser.json(`${url}/me`)).toEqual({ name: null, admin: false });
+  });
 });

@@ -197,4 +197,19 @@ describe('TicketSerializer format 5', () => {
     badBoolean[flag] = 7;
     expect(deserializeTicket(badBoolean)).toBeUndefined();
   });
+
+  test('actors nest 16 deep at most: one level more is no ticket (a payload that would recurse without end)', () => {
+    const nested = (depth: number): ClaimsIdentity =>
+      identity({
+        claims: [claim(ClaimTypes.Name, `level ${depth}`)],
+        actor: depth === 0 ? undefined : nested(depth - 1),
+      });
+    const ticket = (actors: number): AuthenticationTicket => ({
+      scheme: 'Cookies',
+      identities: [nested(actors)],
+      items: [],
+    });
+    expect(deserializeTicket(serializeTicket(ticket(16)))).toEqual(ticket(16));
+    expect(deserializeTicket(serializeTicket(ticket(17)))).toBeUndefined();
+  });
 });

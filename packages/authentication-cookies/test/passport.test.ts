@@ -1,20 +1,16 @@
-// Beside what Express apps already use: a Passport strategy that authenticates by ASP.NET Core's cookie, and
-// the cookie authentication next to the session middleware in one app (each with its own cookie).
+// A Passport strategy that authenticates by ASP.NET Core's cookie: req.user is the principal, or the app's
+// own user made from it; no cookie or a bad one is Passport's 401; a cookie due for renewal is re-issued.
 import {
   type ClaimsPrincipal,
   ClaimTypes,
   COOKIE_AUTHENTICATION_PURPOSE,
 } from '@sharedstate/authentication-cookies';
-import { cookieAuthentication, getUser, signIn, signOut } from '@sharedstate/authentication-cookies/express';
 import { AspNetCoreCookieStrategy } from '@sharedstate/authentication-cookies/passport';
-import { MemoryDistributedCache } from '@sharedstate/caching-abstractions';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
-import { getSession, session } from '@sharedstate/session-express';
 import { httpApps } from '@sharedstate/testing';
 import express from 'express';
 import { Passport } from 'passport';
 import { usualSignInTicket } from './dotnet-bytes.ts';
-import { ada, Browser } from './framework-apps.ts';
 
 const apps = httpApps();
 const dataProtection = createDataProtection({
@@ -93,32 +89,5 @@ describe('Passport', () => {
     expect(response.headers.getSetCookie()).toEqual([
       expect.stringMatching(/^\.AspNetCore\.Cookies=[\w-]+; path=\//),
     ]);
-  });
-});
-
-describe('beside the session middleware', () => {
-  test('one app keeps a session and a sign-in, each in its own cookie; signing out leaves the session', async () => {
-    const app = express();
-    app.use(session({ cache: new MemoryDistributedCache(), dataProtection, logger: false }));
-    app.use(cookieAuthentication({ dataProtection, logger: false }));
-    app.post('/login', async (req, res) => {
-      getSession(req).setString('cart', 'book');
-      await signIn(req, ada());
-      res.json({ name: getUser(req)?.name });
-    });
-    app.post('/logout', (req, res) => {
-      signOut(req);
-      res.send('signed out');
-    });
-    app.get('/me', (req, res) => {
-      res.json({ name: getUser(req)?.name ?? null, cart: getSession(req).getString('cart') ?? null });
-    });
-    const url = await apps.start(app);
-    const browser = new Browser();
-    expect(await browser.json(`${url}/login`, 'POST')).toEqual({ name: 'ada' });
-    expect([...browser.cookies.keys()].sort()).toEqual(['.AspNetCore.Cookies', 'sharedstate.sid']);
-    expect(await browser.json(`${url}/me`)).toEqual({ name: 'ada', cart: 'book' });
-    await browser.send(`${url}/logout`, 'POST');
-    expect(await browser.json(`${url}/me`)).toEqual({ name: null, cart: 'book' });
   });
 });
