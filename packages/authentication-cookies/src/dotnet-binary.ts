@@ -16,6 +16,11 @@ export class DotnetBinaryWriter {
     this.#chunks.push(Buffer.of(value ? 1 : 0));
   }
 
+  /** Bytes as they are (a fixed-size field: a token, a hash). */
+  raw(bytes: Uint8Array): void {
+    this.#chunks.push(Buffer.from(bytes));
+  }
+
   string(value: string): void {
     const text = Buffer.from(value, 'utf8');
     const prefix: number[] = [];
@@ -61,6 +66,20 @@ export class DotnetBinaryReader {
     const value = this.#bytes[this.#offset++];
     if (value !== 0 && value !== 1) throw new MalformedBinaryError(`a Boolean byte of ${value}`);
     return value === 1;
+  }
+
+  /** One byte as a number (a flag read as any non-zero byte, as the antiforgery format reads it). */
+  byte(): number {
+    this.#need(1);
+    return this.#bytes[this.#offset++]!;
+  }
+
+  /** `count` bytes as they are. */
+  raw(count: number): Uint8Array {
+    this.#need(count);
+    const bytes = new Uint8Array(this.#bytes.subarray(this.#offset, this.#offset + count));
+    this.#offset += count;
+    return bytes;
   }
 
   string(): string {

@@ -1,4 +1,12 @@
 export {
+  ANTIFORGERY_COOKIE_PREFIX,
+  ANTIFORGERY_PURPOSE,
+  Antiforgery,
+  type AntiforgeryOptions,
+  type AntiforgeryTokenSet,
+  type AntiforgeryValidation,
+} from './antiforgery.ts';
+export {
   AuthenticationError,
   AuthenticationUsageError,
   CookieAuthenticationConfigurationError,

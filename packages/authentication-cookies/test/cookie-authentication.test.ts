@@ -5,7 +5,6 @@ import {
   AuthenticationProperties,
   ClaimsPrincipal,
   ClaimTypes,
-  COOKIE_AUTHENTICATION_PURPOSE,
   CookieAuthentication,
   CookieAuthenticationConfigurationError,
   SignInError,
@@ -13,7 +12,7 @@ import {
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import { recordChannel, recordingLogger } from '@sharedstate/testing';
 import { chunkedSetCookies, DEFAULT_CHUNK_SIZE, setCookieHeader } from '../src/chunking-cookies.ts';
-import { usualSignInTicket } from './dotnet-bytes.ts';
+import { COOKIE_AUTHENTICATION_PURPOSE, usualSignInTicket } from './dotnet-bytes.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 const SIGN_IN_AT = Date.parse('2026-12-06T10:00:00.250Z');

@@ -1,6 +1,11 @@
 // Bytes as .NET's BinaryWriter writes them, for known-answer tickets assembled by hand from FORMATS.md §7b.
 import { ClaimTypes } from '@sharedstate/authentication-cookies';
 
+/** ASP.NET Core's purposes, as FORMATS.md gives them (not from the package's constants, which they check). */
+export const COOKIE_AUTHENTICATION_PURPOSE =
+  'Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationMiddleware';
+export const ANTIFORGERY_PURPOSE = 'Microsoft.AspNetCore.Antiforgery.AntiforgeryToken.v1';
+
 export const int32 = (value: number) => {
   const bytes = Buffer.alloc(4);
   bytes.writeInt32LE(value);

@@ -2,10 +2,9 @@
 // sign-in and a sign-out (chunked too) round trip through a browser's jar, a cookie due for renewal is
 // re-issued, and no tampered cookie gets anything but an anonymous 200.
 import { randomInt } from 'node:crypto';
-import { COOKIE_AUTHENTICATION_PURPOSE } from '@sharedstate/authentication-cookies';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import { httpApps, recordingLogger } from '@sharedstate/testing';
-import { usualSignInTicket } from './dotnet-bytes.ts';
+import { COOKIE_AUTHENTICATION_PURPOSE, usualSignInTicket } from './dotnet-bytes.ts';
 import { Browser, FRAMEWORKS } from './framework-apps.ts';
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -1,16 +1,12 @@
 // A Passport strategy that authenticates by ASP.NET Core's cookie: req.user is the principal, or the app's
 // own user made from it; no cookie or a bad one is Passport's 401; a cookie due for renewal is re-issued.
-import {
-  type ClaimsPrincipal,
-  ClaimTypes,
-  COOKIE_AUTHENTICATION_PURPOSE,
-} from '@sharedstate/authentication-cookies';
+import { type ClaimsPrincipal, ClaimTypes } from '@sharedstate/authentication-cookies';
 import { AspNetCoreCookieStrategy } from '@sharedstate/authentication-cookies/passport';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import { httpApps } from '@sharedstate/testing';
 import express from 'express';
 import { Passport } from 'passport';
-import { usualSignInTicket } from './dotnet-bytes.ts';
+import { COOKIE_AUTHENTICATION_PURPOSE, usualSignInTicket } from './dotnet-bytes.ts';
 
 const apps = httpApps();
 const dataProtection = createDataProtection({

@@ -2,11 +2,11 @@
 // ring (as an ASP.NET Core app beside a Node one); and the ring unreachable is a 503, never a sign-out.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { COOKIE_AUTHENTICATION_PURPOSE, CookieAuthentication } from '@sharedstate/authentication-cookies';
+import { CookieAuthentication } from '@sharedstate/authentication-cookies';
 import { createDataProtection, EphemeralXmlRepository } from '@sharedstate/dataprotection-core';
 import { RedisXmlRepository } from '@sharedstate/dataprotection-redis';
 import { describeWithService, httpApps, redisClientKinds, services } from '@sharedstate/testing';
-import { usualSignInTicket } from './dotnet-bytes.ts';
+import { COOKIE_AUTHENTICATION_PURPOSE, usualSignInTicket } from './dotnet-bytes.ts';
 import { ada, Browser, FRAMEWORKS } from './framework-apps.ts';
 
 const APP = fileURLToPath(new URL('./apps/express-sign-in.ts', import.meta.url));
