@@ -1,4 +1,11 @@
-import { type Clock, type Duration, parseDuration, systemClock } from '@sharedstate/shared-helpers';
+import {
+  type Clock,
+  type Duration,
+  type LruEntry,
+  parseDuration,
+  SizeBoundedLru,
+  systemClock,
+} from '@sharedstate/shared-helpers';
 import { assertKnownOptions, assertValidKey, assertValidValue } from './cache-arguments.ts';
 import {
   type CacheOperationTarget,
@@ -30,15 +37,11 @@ export interface MemoryDistributedCacheOptions {
   clock?: Clock;
 }
 
-/** One entry, linked into the recency list (least recently used at the head). */
-interface MemoryEntry {
-  readonly key: string;
+/** One entry, linked into the recency list. */
+interface MemoryEntry extends LruEntry {
   value: Uint8Array;
   options: ResolvedEntryOptions;
   expiresAt: number | undefined;
-  size: number;
-  older: MemoryEntry | undefined;
-  newer: MemoryEntry | undefined;
 }
 
 const OPTION_NAMES: Readonly<Record<keyof MemoryDistributedCacheOptions, true>> = {
@@ -64,17 +67,8 @@ const MEMORY_TARGET: CacheOperationTarget = { provider: 'MemoryDistributedCache'
  * single instance and for development; a scaled-out app needs a shared provider (Redis, SQL Server).
  */
 export class MemoryDistributedCache implements DistributedCache, ConditionalSet {
-  readonly #entries = new Map<string, MemoryEntry>();
-  /**
-   * The recency list, least recently used first. A linked list rather than the Map's own order: taking
-   * the Map's first key after many deletions walks over the holes they left, which made every write into
-   * a full cache slow; unlinking and relinking an entry is constant time.
-   */
-  #oldest: MemoryEntry | undefined;
-  #newest: MemoryEntry | undefined;
+  readonly #entries: SizeBoundedLru<MemoryEntry>;
   readonly #clock: Clock;
-  readonly #sizeLimit: number;
-  #size = 0;
   #sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(options: MemoryDistributedCacheOptions = {}) {
@@ -93,7 +87,7 @@ export class MemoryDistributedCache implements DistributedCache, ConditionalSet 
         'clock must be an object with a now() method returning epoch milliseconds.',
       );
     }
-    this.#sizeLimit = sizeLimit;
+    this.#entries = new SizeBoundedLru(sizeLimit);
     this.#clock = clock;
     this.#sweepTimer = setInterval(
       () => this.#sweepOnSchedule(),
@@ -104,12 +98,12 @@ export class MemoryDistributedCache implements DistributedCache, ConditionalSet 
 
   /** Bytes currently held, as counted against sizeLimit. */
   get size(): number {
-    return this.#size;
+    return this.#entries.size;
   }
 
   /** Number of entries held, including expired ones not yet swept. */
   get count(): number {
-    return this.#entries.size;
+    return this.#entries.count;
   }
 
   get(key: string, options?: CacheOperationOptions): Promise<Uint8Array | undefined> {
@@ -149,14 +143,15 @@ export class MemoryDistributedCache implements DistributedCache, ConditionalSet 
     const now = this.#clock.now();
     const resolved = resolveEntryOptions(entryOptions, now);
     const size = entrySize(key, value);
-    if (size > this.#sizeLimit) {
+    if (size > this.#entries.sizeLimit) {
       throw new CacheEntryTooLargeError(
-        `The entry of ${cacheKeyTag(key)} needs ${size} bytes but the cache's sizeLimit is ${this.#sizeLimit}; raise sizeLimit or store less.`,
+        `The entry of ${cacheKeyTag(key)} needs ${size} bytes but the cache's sizeLimit is ${this.#entries.sizeLimit}; raise sizeLimit or store less.`,
       );
     }
-    this.#delete(key);
-    // Copy: a caller that reuses its buffer must not change what was cached.
-    const entry: MemoryEntry = {
+    // Copy: a caller that reuses its buffer must not change what was cached. Evictions down to the limit are
+    // amortized O(1) per write; expired entries are not looked for here (that would scan every entry on each
+    // write into a full cache): the periodic sweep and reads remove them.
+    this.#entries.add({
       key,
       value: new Uint8Array(value),
       options: resolved,
@@ -164,11 +159,7 @@ export class MemoryDistributedCache implements DistributedCache, ConditionalSet 
       size,
       older: undefined,
       newer: undefined,
-    };
-    this.#entries.set(key, entry);
-    this.#link(entry);
-    this.#size += size;
-    this.#evictToLimit();
+    });
   }
 
   /** Sets only if the live entry holds `expected` (or, for undefined, there is none): see ConditionalSet. */
@@ -197,7 +188,7 @@ export class MemoryDistributedCache implements DistributedCache, ConditionalSet 
     assertValidKey(key);
     assertValidValue(value);
     if (expected !== undefined) assertValidValue(expected);
-    const current = this.#entries.get(key);
+    const current = this.#entries.peek(key);
     const live = current !== undefined && !isExpired(current, this.#clock.now()) ? current : undefined;
     if (expected === undefined ? live !== undefined : live === undefined || !sameBytes(live.value, expected))
       return false;
@@ -227,7 +218,7 @@ export class MemoryDistributedCache implements DistributedCache, ConditionalSet 
   async #remove(key: string, options: CacheOperationOptions | undefined): Promise<void> {
     this.#checkUsable(options);
     assertValidKey(key);
-    this.#delete(key);
+    this.#entries.delete(key);
   }
 
   /**
@@ -237,9 +228,9 @@ export class MemoryDistributedCache implements DistributedCache, ConditionalSet 
   sweepExpired(): number {
     const now = this.#clock.now();
     let removed = 0;
-    for (const [key, entry] of this.#entries) {
+    for (const entry of this.#entries.values()) {
       if (isExpired(entry, now)) {
-        this.#delete(key);
+        this.#entries.delete(entry.key);
         removed++;
       }
     }
@@ -259,9 +250,6 @@ export class MemoryDistributedCache implements DistributedCache, ConditionalSet 
     clearInterval(this.#sweepTimer);
     this.#sweepTimer = undefined;
     this.#entries.clear();
-    this.#oldest = undefined;
-    this.#newest = undefined;
-    this.#size = 0;
   }
 
   #checkUsable(options: CacheOperationOptions | undefined): void {
@@ -273,54 +261,16 @@ export class MemoryDistributedCache implements DistributedCache, ConditionalSet 
 
   /** Finds a live entry, extends its sliding window and marks it most recently used. */
   #touch(key: string): MemoryEntry | undefined {
-    const entry = this.#entries.get(key);
+    const entry = this.#entries.peek(key);
     if (entry === undefined) return undefined;
     const now = this.#clock.now();
     if (isExpired(entry, now)) {
-      this.#delete(key);
+      this.#entries.delete(key);
       return undefined;
     }
     if (entry.options.slidingMs !== undefined) entry.expiresAt = expiresAtAfterTouch(entry.options, now);
-    if (entry !== this.#newest) {
-      this.#unlink(entry);
-      this.#link(entry);
-    }
+    this.#entries.touch(entry);
     return entry;
-  }
-
-  #delete(key: string): void {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return;
-    this.#entries.delete(key);
-    this.#unlink(entry);
-    this.#size -= entry.size;
-  }
-
-  /** Appends the entry as the most recently used. */
-  #link(entry: MemoryEntry): void {
-    entry.older = this.#newest;
-    entry.newer = undefined;
-    if (this.#newest === undefined) this.#oldest = entry;
-    else this.#newest.newer = entry;
-    this.#newest = entry;
-  }
-
-  #unlink(entry: MemoryEntry): void {
-    if (entry.older === undefined) this.#oldest = entry.newer;
-    else entry.older.newer = entry.newer;
-    if (entry.newer === undefined) this.#newest = entry.older;
-    else entry.newer.older = entry.older;
-    entry.older = undefined;
-    entry.newer = undefined;
-  }
-
-  /**
-   * Drops least recently used entries until the new entry fits: amortized O(1) per write. Expired entries
-   * are not looked for here: that would scan every entry on each write into a full cache; the periodic
-   * sweep and reads remove them.
-   */
-  #evictToLimit(): void {
-    while (this.#size > this.#sizeLimit && this.#oldest !== undefined) this.#delete(this.#oldest.key);
   }
 }
 

@@ -25,5 +25,6 @@ export {
   type ServiceUnavailableAnswer,
 } from './service-unavailable.ts';
 export { SharedStateError } from './sharedstate-error.ts';
+export { type LruEntry, SizeBoundedLru } from './size-bounded-lru.ts';
 export { type TracedContext, traceOperation } from './traced-operation.ts';
 export { refuseUnknownOptions, unknownOptionMessage } from './unknown-options.ts';
