@@ -26,6 +26,7 @@ export {
 export { cacheKeyTag } from './cache-key-tag.ts';
 export { type ConditionalSet, supportsConditionalSet } from './conditional-set.ts';
 export type { CacheOperationOptions, DistributedCache } from './distributed-cache.ts';
+export type { InvalidationBus, InvalidationBusHandlers } from './invalidation-bus.ts';
 export { MemoryDistributedCache, type MemoryDistributedCacheOptions } from './memory-distributed-cache.ts';
 export { OperationDeadlines } from './operation-deadlines.ts';
 export { CacheValueFormatError, getJson, getString, setJson, setString } from './text-and-json.ts';

@@ -1,0 +1,1 @@
+export { default } from '@sharedstate/build-config/jest';
