@@ -14,9 +14,9 @@ import {
   rediscoverNodeRedisCluster,
   refuseUnknownOptions,
   sendNodeRedisCommand,
+  subscribeToRedisChannel,
 } from '@sharedstate/shared-helpers';
 import type { Redis } from 'ioredis';
-import { keyRingChangeChannel, subscribeToKeyRingChanges } from './key-ring-change-channel.ts';
 
 export interface RedisXmlRepositoryOptions {
   /**
@@ -97,7 +97,20 @@ export class RedisXmlRepository implements XmlRepository {
    * moments of the write.
    */
   watch(onChange: () => void): () => void {
-    return subscribeToKeyRingChanges(this.#client, this.#ioredis, this.#channel, onChange);
+    let stop: (() => void) | undefined;
+    let stopped = false;
+    // Errors and reconnections are left to the client library; the periodic change check covers any gap.
+    subscribeToRedisChannel(this.#client, this.#ioredis, this.#channel, { onMessage: () => onChange() }).then(
+      (unsubscribe) => {
+        if (stopped) unsubscribe();
+        else stop = unsubscribe;
+      },
+      () => {},
+    );
+    return () => {
+      stopped = true;
+      stop?.();
+    };
   }
 
   /** Announces a write; a failed announcement is harmless (the change check finds the change). */
@@ -149,4 +162,13 @@ export class RedisXmlRepository implements XmlRepository {
       );
     }
   }
+}
+
+/**
+ * The pub/sub channel on which writers announce a change of the key ring stored under a Redis key: a hint
+ * that makes running instances check for the change at once instead of at their next change check. Plain
+ * PUBLISH, which a Redis Cluster forwards to every node, so a subscriber on any one node hears it.
+ */
+function keyRingChangeChannel(key: string): string {
+  return `sharedstate:key-ring-changed:${key}`;
 }

@@ -19,6 +19,7 @@ export {
 export type { OptionErrorClass } from './option-error.ts';
 export { type PostgresPoolLike, runLockedDdl } from './postgres-ddl.ts';
 export { postgresUrlProblem } from './postgres-url.ts';
+export { type RedisSubscriptionHandlers, subscribeToRedisChannel } from './redis-subscription.ts';
 export {
   answerAsServiceUnavailable,
   isServiceUnavailable,

@@ -1,14 +1,18 @@
 import type { Socket } from 'node:net';
-import { isNodeRedisCluster } from '@sharedstate/shared-helpers';
-import type { Cluster, Redis } from 'ioredis';
+import { isNodeRedisCluster } from './node-redis-client.ts';
 
-/**
- * The pub/sub channel on which writers announce a change of the key ring stored under a Redis key: a hint
- * that makes running instances check for the change at once instead of at their next change check. Plain
- * PUBLISH, which a Redis Cluster forwards to every node, so a subscriber on any one node hears it.
- */
-export function keyRingChangeChannel(key: string): string {
-  return `sharedstate:key-ring-changed:${key}`;
+/** What this module uses of an ioredis client (Redis, or a Cluster's node), described here so no ioredis types are needed. */
+interface IoredisConnection {
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  duplicate(): IoredisConnection;
+  subscribe(channel: string): Promise<unknown>;
+  ping(): Promise<unknown>;
+  disconnect(): void;
+}
+
+/** An ioredis Cluster: its masters' connections. */
+interface IoredisCluster {
+  nodes(role: 'master'): IoredisConnection[];
 }
 
 /** What this module uses of a node-redis client (`duplicate()`, then `connect()`, `subscribe()`). */
@@ -30,19 +34,29 @@ interface NodeRedisClusterNodes {
 
 const ignore = () => {};
 
+/** What a subscription tells its owner. */
+export interface RedisSubscriptionHandlers {
+  onMessage(message: string): void;
+  /** The connection was lost (the client library reconnects by itself). */
+  onLost?(error: unknown): void;
+  /** Subscribed again after a loss: messages published meanwhile were missed. */
+  onResubscribed?(): void;
+}
+
 /**
- * Subscribes on a connection of its own, to one server (a Cluster's first master: a Cluster delivers a
- * PUBLISH on every node), made from the app's client with its options, and calls `onChange` for every
- * announcement. The connection never keeps a process alive (its socket is unreferenced), and it is closed
- * when the returned function is called or when the app's client (or cluster) is closed. Errors and
- * reconnections are left to the client library; the periodic change check covers any gap.
+ * Subscribes to `channel` on a connection of its own, to one server (a Cluster's first master: a Cluster
+ * delivers a plain PUBLISH on every node), made from the app's client with its options. The connection
+ * never keeps a process alive (its socket is unreferenced), and it is closed when the returned function is
+ * called or when the app's client (or cluster) is closed. Reconnections are the client library's; a loss and
+ * the resubscription after it are reported. Resolves once subscribed; rejects when the first subscription
+ * fails (the connection is closed then).
  */
-export function subscribeToKeyRingChanges(
+export async function subscribeToRedisChannel(
   client: unknown,
   ioredis: boolean,
   channel: string,
-  onChange: () => void,
-): () => void {
+  handlers: RedisSubscriptionHandlers,
+): Promise<() => void> {
   let close: () => void = ignore;
   let stopped = false;
   const app = client as {
@@ -58,23 +72,25 @@ export function subscribeToKeyRingChanges(
     close();
   };
   for (const event of endings) app.on(event, stop);
-  const started = ioredis
-    ? subscribeWithIoredis(client as Redis | Cluster, channel, onChange)
-    : subscribeWithNodeRedis(client, channel, onChange);
-  void started.then((closer) => {
-    close = closer;
-    if (stopped) closer();
-  }, ignore);
+  try {
+    close = ioredis
+      ? await subscribeWithIoredis(client as IoredisConnection | IoredisCluster, channel, handlers)
+      : await subscribeWithNodeRedis(client, channel, handlers);
+  } catch (error) {
+    for (const event of endings) app.off?.(event, stop);
+    throw error;
+  }
+  if (stopped) close();
   return stop;
 }
 
 async function subscribeWithIoredis(
-  client: Redis | Cluster,
+  client: IoredisConnection | IoredisCluster,
   channel: string,
-  onChange: () => void,
+  handlers: RedisSubscriptionHandlers,
 ): Promise<() => void> {
-  const cluster = typeof (client as Partial<Cluster>).nodes === 'function';
-  const base = cluster ? (client as Cluster).nodes('master')[0] : (client as Redis);
+  const cluster = typeof (client as Partial<IoredisCluster>).nodes === 'function';
+  const base = cluster ? (client as IoredisCluster).nodes('master')[0] : (client as IoredisConnection);
   if (base === undefined) throw new Error('the cluster has no master to subscribe on');
   const subscriber = base.duplicate();
   subscriber.on('error', ignore);
@@ -86,8 +102,21 @@ async function subscribeWithIoredis(
     (subscriber as unknown as IoredisInternals).reconnectTimeout?.unref?.();
     if (closedByApp(base)) close();
   });
-  subscriber.on('message', (from: string) => {
-    if (from === channel) onChange();
+  subscriber.on('message', (from: string, message: string) => {
+    if (from === channel) handlers.onMessage(message);
+  });
+  let lost = false;
+  subscriber.on('close', () => {
+    if (lost || closedByApp(subscriber)) return;
+    lost = true;
+    handlers.onLost?.(new Error('the subscription connection closed'));
+  });
+  // ioredis subscribes again before anything else it sends on the new connection: once a PING behind that
+  // is answered, the subscription is back.
+  subscriber.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    subscriber.ping().then(() => handlers.onResubscribed?.(), ignore);
   });
   const close = () => subscriber.disconnect();
   await subscriber.subscribe(channel).catch((error: unknown) => {
@@ -105,7 +134,7 @@ interface IoredisInternals {
 }
 
 /** Whether the app has closed its ioredis client: ended, or closed while it was waiting to reconnect. */
-function closedByApp(client: Redis): boolean {
+function closedByApp(client: IoredisConnection): boolean {
   const internals = client as unknown as IoredisInternals;
   return internals.status === 'end' || internals.manuallyClosing === true;
 }
@@ -113,7 +142,7 @@ function closedByApp(client: Redis): boolean {
 async function subscribeWithNodeRedis(
   client: unknown,
   channel: string,
-  onChange: () => void,
+  handlers: RedisSubscriptionHandlers,
 ): Promise<() => void> {
   let base: NodeRedisConnection;
   if (isNodeRedisCluster(client)) {
@@ -125,12 +154,27 @@ async function subscribeWithNodeRedis(
     base = client as NodeRedisConnection;
   }
   const subscriber = base.duplicate();
-  subscriber.on('error', ignore);
-  const close = () => subscriber.destroy();
+  let lost = false;
+  let closing = false;
+  subscriber.on('error', (error: unknown) => {
+    if (lost || closing) return;
+    lost = true;
+    handlers.onLost?.(error);
+  });
+  // node-redis subscribes again as it reconnects, before it is ready.
+  subscriber.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    handlers.onResubscribed?.();
+  });
+  const close = () => {
+    closing = true;
+    subscriber.destroy();
+  };
   try {
     await subscriber.connect();
     subscriber.unref();
-    await subscriber.subscribe(channel, () => onChange());
+    await subscriber.subscribe(channel, (message) => handlers.onMessage(message));
   } catch (error) {
     close();
     throw error;
