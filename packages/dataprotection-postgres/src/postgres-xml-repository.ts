@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   DataProtectionConfigurationError,
   type Duration,
@@ -5,9 +6,14 @@ import {
   type StoredXmlElement,
   type XmlRepository,
 } from '@sharedstate/dataprotection-core';
-import { boundedCall, parseDuration, refuseUnknownOptions, runLockedDdl } from '@sharedstate/shared-helpers';
+import {
+  boundedCall,
+  listenToPostgresChannel,
+  parseDuration,
+  refuseUnknownOptions,
+  runLockedDdl,
+} from '@sharedstate/shared-helpers';
 import type { Pool } from 'pg';
-import { keyRingChangeChannel, listenForKeyRingChanges } from './key-ring-change-channel.ts';
 
 export interface PostgresXmlRepositoryOptions {
   /** The app's node-postgres Pool; the repository never ends it. */
@@ -140,7 +146,12 @@ SELECT pg_notify($3, 'changed') FROM inserted`,
    * the returned function is called or the pool is ended.
    */
   watch(onChange: () => void): () => void {
-    return listenForKeyRingChanges(this.#pool, this.#channel, onChange);
+    // Once after each reconnection too: a change made while the connection was down would otherwise wait
+    // for the periodic check.
+    return listenToPostgresChannel(this.#pool, this.#channel, {
+      onMessage: onChange,
+      onResubscribed: onChange,
+    });
   }
 
   /**
@@ -206,4 +217,13 @@ SELECT "Id", pg_notify($2, 'changed') FROM deleted`,
     });
     return this.#created;
   }
+}
+
+/**
+ * The NOTIFY channel on which writers announce a change of the key ring in one table: a name of its own per
+ * schema and table, within PostgreSQL's 63-byte identifiers whatever the table is called.
+ */
+function keyRingChangeChannel(schemaName: string, tableName: string): string {
+  const digest = createHash('sha256').update(`${schemaName}.${tableName}`).digest('hex').slice(0, 16);
+  return `sharedstate_key_ring_${digest}`;
 }

@@ -18,6 +18,7 @@ export {
 } from './node-redis-client.ts';
 export type { OptionErrorClass } from './option-error.ts';
 export { type PostgresPoolLike, runLockedDdl } from './postgres-ddl.ts';
+export { listenToPostgresChannel, type PostgresListenerHandlers } from './postgres-listener.ts';
 export { postgresUrlProblem } from './postgres-url.ts';
 export { type RedisSubscriptionHandlers, subscribeToRedisChannel } from './redis-subscription.ts';
 export {
