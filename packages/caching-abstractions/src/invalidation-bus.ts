@@ -5,6 +5,8 @@
  * `onResubscribed` and must assume it missed messages.
  */
 export interface InvalidationBus {
+  /** The most bytes one message may hold (PostgreSQL's NOTIFY: under 8000); longer lists are sent in parts. */
+  readonly messageLimit?: number;
   /** Sends a message to every subscriber (this instance's own subscription may hear it too). */
   publish(message: string): Promise<void>;
   /**

@@ -169,6 +169,11 @@ export class HybridCache {
     });
   }
 
+  /** Resolves once the bus subscription is made (or has failed, which is logged); at once without a bus. */
+  async ready(): Promise<void> {
+    await this.#unsubscribe;
+  }
+
   /** Entries in this process's memory, and the bytes they count against localCacheSizeLimit. */
   get localCache(): { count: number; size: number } {
     return { count: this.#local.count, size: this.#local.size };
@@ -439,7 +444,8 @@ export class HybridCache {
     const bus = this.#options.invalidationBus;
     if (bus === undefined) return;
     try {
-      await bus.publish(JSON.stringify(message));
+      for (const part of messageParts(message, bus.messageLimit ?? DEFAULT_MESSAGE_LIMIT))
+        await bus.publish(part);
     } catch (error) {
       this.#log.log(
         'warn',
@@ -492,6 +498,35 @@ export class HybridCache {
       }
     }
   }
+}
+
+/** A bus message's most bytes when the bus names no limit of its own. */
+const DEFAULT_MESSAGE_LIMIT = 64 * 1024;
+
+/** The message as one JSON text, or as several when its keys or tags would make it longer than `limit` bytes. */
+function messageParts(message: BusMessage, limit: number): string[] {
+  const whole = JSON.stringify(message);
+  if (Buffer.byteLength(whole) <= limit) return [whole];
+  const parts: string[] = [];
+  const entries: [string, string | undefined][] = message.keys
+    ? message.keys.map((key) => [key, undefined])
+    : Object.entries(message.tags ?? {});
+  let current: [string, string | undefined][] = [];
+  const textOf = (items: [string, string | undefined][]) =>
+    JSON.stringify(
+      message.keys
+        ? { v: 1, from: message.from, keys: items.map(([key]) => key) }
+        : { v: 1, from: message.from, tags: Object.fromEntries(items) },
+    );
+  for (const item of entries) {
+    if (current.length > 0 && Buffer.byteLength(textOf([...current, item])) > limit) {
+      parts.push(textOf(current));
+      current = [];
+    }
+    current.push(item);
+  }
+  if (current.length > 0) parts.push(textOf(current));
+  return parts;
 }
 
 const REJECTIONS = {
