@@ -19,6 +19,7 @@ const ownTables: Record<string, () => Promise<string>> = {
   'key-ring': async () => (await import('./key-ring-propagation.bench.ts')).runKeyRingPropagation(),
   'install-size': async () => (await import('./install-size.bench.ts')).runInstallSize(),
   concurrent: async () => (await import('./concurrent-updates.bench.ts')).runConcurrentUpdates(),
+  hybrid: async () => (await import('./hybrid-cache.bench.ts')).runHybrid(),
 };
 for (const name of Object.keys(ownTables)) {
   if (!wanted.includes(name)) continue;

@@ -199,14 +199,16 @@ export class HybridCache {
       this.#local.touch(entry);
       return entry.value;
     }
-    return this.#tags.isInvalidated(entry.creationTicks, entry.tags).then((invalidated) => {
+    const decide = (invalidated: boolean) => {
       if (invalidated) {
         if (this.#local.peek(key) === entry) this.#local.delete(key);
         return MISS;
       }
       entry.checkedEpoch = this.#tags.epoch;
       return entry.value;
-    });
+    };
+    const invalidated = this.#tags.isInvalidated(entry.creationTicks, entry.tags);
+    return typeof invalidated === 'boolean' ? decide(invalidated) : invalidated.then(decide);
   }
 
   async #readOrCreate(
@@ -279,7 +281,8 @@ export class HybridCache {
       return MISS;
     }
     const { entry } = read;
-    if (await this.#tags.isInvalidated(entry.creationTicks, entry.tags)) return MISS;
+    const invalidated = this.#tags.isInvalidated(entry.creationTicks, entry.tags);
+    if (invalidated === true || (invalidated !== false && (await invalidated))) return MISS;
     let value: unknown;
     try {
       value = call.serializer.deserialize(entry.payload);

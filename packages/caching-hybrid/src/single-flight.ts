@@ -23,14 +23,28 @@ export class SingleFlight<T> {
     let flight = this.#flights.get(key);
     if (flight === undefined) {
       const controller = new AbortController();
+      let started: Promise<T>;
+      try {
+        started = start(controller.signal);
+      } catch (error) {
+        started = Promise.reject(error);
+      }
+      const settle = () => {
+        if (this.#flights.get(key) === created) this.#flights.delete(key);
+      };
       const created: Flight<T> = {
         controller,
         callers: 0,
-        promise: Promise.resolve()
-          .then(() => start(controller.signal))
-          .finally(() => {
-            if (this.#flights.get(key) === created) this.#flights.delete(key);
-          }),
+        promise: started.then(
+          (value) => {
+            settle();
+            return value;
+          },
+          (error: unknown) => {
+            settle();
+            throw error;
+          },
+        ),
       };
       // A run nobody waits for any more must not be an unhandled rejection.
       created.promise.catch(() => {});
@@ -40,9 +54,8 @@ export class SingleFlight<T> {
     const joined = flight;
     joined.callers++;
     if (signal === undefined) {
-      return joined.promise.finally(() => {
-        joined.callers--;
-      });
+      // Nobody can leave without a signal: the count only matters to callers with one.
+      return joined.promise;
     }
     return new Promise<T>((resolve, reject) => {
       let waiting = true;

@@ -52,8 +52,20 @@ export class TagInvalidations {
     return true;
   }
 
-  /** Whether an entry created at `creationTicks` with `tags` was invalidated since (by a tag or the wildcard). */
-  async isInvalidated(creationTicks: bigint, tags: readonly string[]): Promise<boolean> {
+  /**
+   * Whether an entry created at `creationTicks` with `tags` was invalidated since (by a tag or the
+   * wildcard): at once when every time it depends on is fresh, else once the stale ones are read.
+   */
+  isInvalidated(creationTicks: bigint, tags: readonly string[]): boolean | Promise<boolean> {
+    if (this.fresh(tags)) {
+      if (creationTicks <= (this.#states.get(WILDCARD_TAG)?.ticks ?? 0n)) return true;
+      for (const tag of tags) if (creationTicks <= (this.#states.get(tag)?.ticks ?? 0n)) return true;
+      return false;
+    }
+    return this.#isInvalidatedAfterReads(creationTicks, tags);
+  }
+
+  async #isInvalidatedAfterReads(creationTicks: bigint, tags: readonly string[]): Promise<boolean> {
     if (creationTicks <= (await this.#timeOf(WILDCARD_TAG))) return true;
     for (const tag of tags) if (creationTicks <= (await this.#timeOf(tag))) return true;
     return false;
