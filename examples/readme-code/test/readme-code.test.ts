@@ -173,6 +173,7 @@ const SCRIPTS = [
   { name: 'authentication-cookies', prints: ['.AspNetCore.Cookies', 'ada true'] },
   { name: 'caching-abstractions', prints: ["{ items: [ 'book' ] }"] },
   { name: 'caching-redis', prints: ["{ items: [ 'book' ] }"] },
+  { name: 'caching-hybrid', prints: ['Earl Grey 1', '2'] },
   { name: 'dataprotection-abstractions', prints: ['reset password for ada', 'undefined'] },
   { name: 'dataprotection-core', prints: ['order 42', 'reset password for ada'] },
   { name: 'dataprotection-redis', prints: ['order 42'] },
