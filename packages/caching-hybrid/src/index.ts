@@ -5,7 +5,12 @@ export {
   type HybridCacheOptions,
   type HybridSerializerChoice,
 } from './hybrid-cache-options.ts';
-export { type HybridPayload, type PayloadRejection, readHybridPayload, writeHybridPayload } from './hybrid-payload.ts';
+export {
+  type HybridPayload,
+  type PayloadRejection,
+  readHybridPayload,
+  writeHybridPayload,
+} from './hybrid-payload.ts';
 export {
   bytesSerializer,
   type HybridCacheSerializer,
