@@ -1,8 +1,7 @@
 // pnpm bench hybrid: HybridCache beside bentocache and cache-manager (each as a fresh install sets it up:
 // memory in front of the same Redis), in one run: a local hit, a distributed hit beside a raw Redis GET,
 // 1,000 concurrent callers of a cold key, and the time an invalidation takes to reach another process.
-import { execFileSync, fork } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import KeyvRedis from '@keyv/redis';
 import { HybridCache, HybridCacheEntryFlags } from '@sharedstate/caching-hybrid';
@@ -16,6 +15,7 @@ import { Redis as Redis5 } from 'ioredis';
 import { Redis } from 'ioredis6';
 import { Keyv } from 'keyv';
 import { Bench } from 'tinybench';
+import { pinServerAwayFromClient } from './pin-server.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const VALUE = {
@@ -25,18 +25,6 @@ const VALUE = {
   tags: ['tea', 'black'],
   stock: { warehouse: 'A', count: 120 },
 };
-
-/** The server on its own core, as in production (see redis-cache.bench.ts). */
-function pinServerAwayFromClient(serverPid: number | undefined): void {
-  const cores = availableParallelism();
-  if (serverPid === undefined || cores < 2) return;
-  try {
-    execFileSync('taskset', ['-p', '-c', String(cores - 1), String(serverPid)], { stdio: 'ignore' });
-    execFileSync('taskset', ['-p', '-c', `0-${cores - 2}`, String(process.pid)], { stdio: 'ignore' });
-  } catch {
-    // no taskset: run unpinned
-  }
-}
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const percentile = (values: number[], p: number) =>

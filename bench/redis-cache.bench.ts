@@ -1,29 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { RedisCache } from '@sharedstate/caching-redis';
 import { LocalRedisServer } from '@sharedstate/testing';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { GET_AND_REFRESH_SCRIPT } from '../packages/caching-redis/src/redis-scripts.ts';
+import { pinServerAwayFromClient } from './pin-server.ts';
 import { type ComparisonRow, comparePairs } from './report.ts';
 
 const CONCURRENCY = 32;
 
-/**
- * On a small machine the server and the benchmark otherwise fight for the same cores, which makes the
- * numbers swing from run to run. Pinning redis-server to the last core and this process to the others
- * models a server on its own CPU, as in production. Skipped where taskset is missing or there is one core.
- */
-function pinServerAwayFromClient(serverPid: number | undefined): void {
-  const cores = availableParallelism();
-  if (serverPid === undefined || cores < 2) return;
-  try {
-    execFileSync('taskset', ['-p', '-c', String(cores - 1), String(serverPid)], { stdio: 'ignore' });
-    execFileSync('taskset', ['-p', '-c', `0-${cores - 2}`, String(process.pid)], { stdio: 'ignore' });
-  } catch {
-    // no taskset: run unpinned
-  }
-}
 const KEYS = 1_000;
 
 /**
