@@ -7,6 +7,12 @@ export const TAG_KEY_PREFIX = '__MSFT_HCT__';
 export const WILDCARD_TAG = '*';
 /** How long a tag's invalidation time is kept in L2 (.NET's MaxCacheDays). */
 const TAG_LIFETIME = '1000d';
+/**
+ * Tags whose times are kept in memory at most: per-entity tags (`product:42`) would otherwise grow the map
+ * without end. Past it, the times first learned are forgotten (with a distributed cache they are read again
+ * when next needed).
+ */
+const MAX_TAGS = 50_000;
 
 interface TagState {
   /** Entries created at or before this (UTC ticks) are invalid; 0 when never invalidated. */
@@ -45,6 +51,11 @@ export class TagInvalidations {
     this.#nowTicks = nowTicks;
   }
 
+  /** Tags whose times are held in memory. */
+  get size(): number {
+    return this.#states.size;
+  }
+
   /** Whether every time a check of `tags` (and the wildcard) depends on is known and fresh. */
   fresh(tags: readonly string[]): boolean {
     if (!this.#isFresh(WILDCARD_TAG)) return false;
@@ -75,7 +86,7 @@ export class TagInvalidations {
   invalidate(tag: string, ticks: bigint): void {
     const state = this.#states.get(tag);
     if (state === undefined) {
-      this.#states.set(tag, { ticks, readAt: undefined, pending: undefined });
+      this.#add(tag, { ticks, readAt: undefined, pending: undefined });
     } else if (ticks > state.ticks) {
       state.ticks = ticks;
     } else {
@@ -100,6 +111,18 @@ export class TagInvalidations {
     this.epoch++;
   }
 
+  #add(tag: string, state: TagState): void {
+    this.#states.set(tag, state);
+    // Without a distributed cache a forgotten time could not be read again: kept, however many.
+    if (this.#l2 === undefined || this.#states.size <= MAX_TAGS) return;
+    for (const [known, held] of this.#states) {
+      if (this.#states.size <= MAX_TAGS * 0.9) break;
+      if (known !== WILDCARD_TAG && known !== tag && held.pending === undefined) this.#states.delete(known);
+    }
+    // Entries checked against a forgotten time are checked again (and it is read again).
+    this.epoch++;
+  }
+
   #isFresh(tag: string): boolean {
     if (this.#l2 === undefined) return true;
     const state = this.#states.get(tag);
@@ -111,7 +134,7 @@ export class TagInvalidations {
     let state = this.#states.get(tag);
     if (state === undefined) {
       state = { ticks: 0n, readAt: undefined, pending: undefined };
-      this.#states.set(tag, state);
+      this.#add(tag, state);
     }
     if (state.pending === undefined) {
       const reading = state;
