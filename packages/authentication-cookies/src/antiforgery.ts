@@ -146,8 +146,9 @@ export class Antiforgery {
     }
     // A signed-in user is bound by their claims (DefaultClaimUidExtractor hashes every claim when none
     // identifies them): a name alone only binds an identity without claims, which has no name either.
-    const claimUid = authenticatedIdentity(user) ? claimUidOf(user) : undefined;
-    if (authenticatedIdentity(user) !== undefined && claimUid === undefined) {
+    const signedIn = authenticatedIdentity(user) !== undefined;
+    const claimUid = signedIn ? claimUidOf(user) : undefined;
+    if (signedIn && claimUid === undefined) {
       throw new AuthenticationUsageError(
         'The signed-in user has no claims: an antiforgery token cannot be bound to them.',
       );

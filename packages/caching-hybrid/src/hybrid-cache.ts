@@ -1,6 +1,13 @@
 import { CacheArgumentError, CacheDisposedError } from '@sharedstate/caching-abstractions';
-import { LogThrottle, type LruEntry, parseDuration, SizeBoundedLru } from '@sharedstate/shared-helpers';
-import { durationTicksOf, msOfTicks, ticksOf } from './dotnet-time.ts';
+import {
+  durationMsFromTicks,
+  LogThrottle,
+  type LruEntry,
+  parseDuration,
+  SizeBoundedLru,
+  ticksFromDurationMs,
+  ticksFromEpochMs,
+} from '@sharedstate/shared-helpers';
 import {
   checkEntryOptions,
   HybridCacheEntryFlags as Flags,
@@ -106,13 +113,16 @@ export class HybridCache {
     this.#checkUsable();
     signal?.throwIfAborted();
     if (typeof factory !== 'function') throw new CacheArgumentError('getOrCreate needs a factory function.');
-    const call = this.#callOptions(options as HybridCacheEntryOptions<unknown> | undefined);
     if (!this.#keyUsable(key)) return factory(signal ?? new AbortController().signal);
-    if ((call.flags & Flags.DisableLocalCacheRead) === 0) {
+    // A local hit needs only the flags: the rest of the options (durations to parse, the serializer) only
+    // when the value is read from L2 or made.
+    const flags = options?.flags === undefined ? this.#options.flags : flagsOf(options.flags, 'flags');
+    if ((flags & Flags.DisableLocalCacheRead) === 0) {
       const read = this.#readLocal(key);
       const local = read instanceof Promise ? await read : read;
       if (local !== MISS) return local as T;
     }
+    const call = this.#callOptions(options as HybridCacheEntryOptions<unknown> | undefined);
     const made = await this.#flights.run(key, signal, (flightSignal) =>
       this.#readOrCreate(key, factory as (signal: AbortSignal) => unknown, call, flightSignal),
     );
@@ -296,7 +306,7 @@ export class HybridCache {
     }
     if ((call.flags & Flags.DisableLocalCacheWrite) === 0) {
       // Kept locally no longer than the entry has left in L2.
-      const remainingMs = msOfTicks(entry.creationTicks + entry.durationTicks - this.#nowTicks());
+      const remainingMs = durationMsFromTicks(entry.creationTicks + entry.durationTicks - this.#nowTicks());
       this.#writeLocal(
         key,
         value,
@@ -319,7 +329,7 @@ export class HybridCache {
     const bytes = writeHybridPayload({
       key,
       creationTicks,
-      durationTicks: durationTicksOf(call.payloadDurationMs),
+      durationTicks: ticksFromDurationMs(call.payloadDurationMs),
       tags: call.tags,
       payload,
     });
@@ -434,7 +444,7 @@ export class HybridCache {
 
   /** UTC ticks, strictly increasing in this process: an entry made after an invalidation here is newer than it. */
   #nowTicks(): bigint {
-    const ticks = ticksOf(this.#options.clock.now());
+    const ticks = ticksFromEpochMs(this.#options.clock.now());
     this.#lastTicks = ticks > this.#lastTicks ? ticks : this.#lastTicks + 1n;
     return this.#lastTicks;
   }

@@ -13,11 +13,6 @@ interface Flight<T> {
 export class SingleFlight<T> {
   readonly #flights = new Map<string, Flight<T>>();
 
-  /** Callers waiting now, per key (for tests and diagnostics). */
-  get inFlight(): number {
-    return this.#flights.size;
-  }
-
   run(key: string, signal: AbortSignal | undefined, start: (signal: AbortSignal) => Promise<T>): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     let flight = this.#flights.get(key);

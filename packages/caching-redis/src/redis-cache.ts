@@ -23,6 +23,8 @@ import {
   traceCacheOperation,
 } from '@sharedstate/caching-abstractions';
 import {
+  durationMsToTicks,
+  epochMsToTicks,
   type IoRedisClient,
   isNodeRedisClient,
   isReplyError,
@@ -32,10 +34,11 @@ import {
   rediscoverNodeRedisCluster,
   resolveLogger,
   systemClock,
+  ticksToDurationMs,
+  ticksToEpochMs,
 } from '@sharedstate/shared-helpers';
 import type { Redis } from 'ioredis';
 import { type CacheCommands, cacheCommandsFor } from './cache-commands.ts';
-import { durationMsToTicks, epochMsToTicks, ticksToDurationMs, ticksToEpochMs } from './dotnet-ticks.ts';
 import type { IoRedisConnectionOptions } from './ioredis-connection-options.ts';
 import { ioredis } from './ioredis-module.ts';
 import { RecentRenewals } from './recent-renewals.ts';

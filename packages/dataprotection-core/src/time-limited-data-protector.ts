@@ -7,24 +7,22 @@ import {
   type TimeLimitedDataProtector,
   type TimeLimitedUnprotectResult,
 } from '@sharedstate/dataprotection-abstractions';
-import { type Clock, parseDuration } from '@sharedstate/shared-helpers';
+import { type Clock, epochMsFromTicks, parseDuration, ticksFromEpochMs } from '@sharedstate/shared-helpers';
 import { decodeBase64Url, validatePurposes } from './payload-format.ts';
 
 export const TIME_LIMITED_PURPOSE = 'Microsoft.AspNetCore.DataProtection.TimeLimitedDataProtector.v1';
 
-// .NET ticks: 100 ns since 0001-01-01. The Unix epoch is this many ticks.
-const EPOCH_TICKS = 621_355_968_000_000_000n;
 /** DateTimeOffset.MaxValue, written when a payload never expires. */
 const MAX_TICKS = 3_155_378_975_999_999_999n;
 
 export function dateToTicks(date: Date): bigint {
-  return BigInt(date.getTime()) * 10_000n + EPOCH_TICKS;
+  return ticksFromEpochMs(date.getTime());
 }
 
 /** undefined for DateTimeOffset.MaxValue (no expiration). */
 export function ticksToDate(ticks: bigint): Date | undefined {
   if (ticks === MAX_TICKS) return undefined;
-  return new Date(Number((ticks - EPOCH_TICKS) / 10_000n));
+  return new Date(epochMsFromTicks(ticks));
 }
 
 /** When a time-limited payload expires: a date, a lifetime from now, or never (omit). */

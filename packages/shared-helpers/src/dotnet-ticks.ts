@@ -1,4 +1,6 @@
 // .NET ticks: 100-nanosecond units. DateTimeOffset ticks count from 0001-01-01; the Unix epoch is this many.
+// The string forms are the Redis cache's hash fields (its hot path, so no BigInt); the BigInt forms are exact
+// Int64 values for binary formats (HybridCache entries, time-limited payloads).
 const EPOCH_TICKS = 621_355_968_000_000_000n;
 const TICKS_PER_MS = 10_000n;
 
@@ -26,4 +28,24 @@ export function ticksToEpochMs(ticks: string): number | undefined {
 export function ticksToDurationMs(ticks: string): number | undefined {
   if (ticks === '-1') return undefined;
   return Number(BigInt(ticks) / TICKS_PER_MS);
+}
+
+/** Epoch milliseconds as UTC ticks (DateTimeOffset.UtcTicks), exactly. */
+export function ticksFromEpochMs(ms: number): bigint {
+  return BigInt(Math.trunc(ms)) * TICKS_PER_MS + EPOCH_TICKS;
+}
+
+/** UTC ticks as epoch milliseconds (rounded toward zero). */
+export function epochMsFromTicks(ticks: bigint): number {
+  return Number((ticks - EPOCH_TICKS) / TICKS_PER_MS);
+}
+
+/** Milliseconds as TimeSpan ticks, exactly. */
+export function ticksFromDurationMs(ms: number): bigint {
+  return BigInt(Math.trunc(ms)) * TICKS_PER_MS;
+}
+
+/** TimeSpan ticks as milliseconds (rounded toward zero). */
+export function durationMsFromTicks(ticks: bigint): number {
+  return Number(ticks / TICKS_PER_MS);
 }

@@ -1,6 +1,16 @@
 export { boundedCall } from './bounded-call.ts';
 export { type Clock, systemClock } from './clock.ts';
 export { argumentError, type CliOutput, readCommandLine } from './command-line.ts';
+export {
+  durationMsFromTicks,
+  durationMsToTicks,
+  epochMsFromTicks,
+  epochMsToTicks,
+  ticksFromDurationMs,
+  ticksFromEpochMs,
+  ticksToDurationMs,
+  ticksToEpochMs,
+} from './dotnet-ticks.ts';
 export { type Duration, parseDuration } from './duration.ts';
 export { bytesToGuid, guidToBytes, isGuid } from './guid-bytes.ts';
 export type { IoRedisClient } from './ioredis-client.ts';

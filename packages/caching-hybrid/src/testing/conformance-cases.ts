@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { DistributedCache, InvalidationBus } from '@sharedstate/caching-abstractions';
-import { ticksOf } from '../dotnet-time.ts';
+import { ticksFromEpochMs } from '@sharedstate/shared-helpers';
 import type { HybridCache } from '../hybrid-cache.ts';
 import type { HybridCacheOptions } from '../hybrid-cache-options.ts';
 import { readHybridPayload, writeHybridPayload } from '../hybrid-payload.ts';
@@ -80,7 +80,7 @@ export const hybridConformanceCases: readonly HybridConformanceCase[] = [
       assert.equal(made.calls, 1);
       const stored = await distributedCache().get(k);
       assert.ok(stored !== undefined, 'the entry is in the distributed cache');
-      const read = readHybridPayload(stored, k, ticksOf(Date.now()));
+      const read = readHybridPayload(stored, k, ticksFromEpochMs(Date.now()));
       assert.ok(read.entry, `the stored entry reads in .NET's format (${read.rejection})`);
       assert.deepEqual(read.entry.tags, ['products']);
       assert.equal(Buffer.from(read.entry.payload).toString(), '{"name":"Tea"}');
@@ -93,7 +93,7 @@ export const hybridConformanceCases: readonly HybridConformanceCase[] = [
       const k = key('dotnet');
       const entry = writeHybridPayload({
         key: k,
-        creationTicks: ticksOf(Date.now()),
+        creationTicks: ticksFromEpochMs(Date.now()),
         durationTicks: 36_000_000_000n,
         tags: [],
         payload: new Uint8Array(Buffer.from('written elsewhere')),
