@@ -28,6 +28,11 @@ export interface CacheCommands {
    * the others all the same, as Redis transactions do).
    */
   transaction(key: string, commands: readonly (readonly CommandArgument[])[]): Promise<void>;
+  /**
+   * Commands on one key sent back to back on its connection, each on its own (no transaction), string
+   * replies. Resolves when every one is answered; rejects with the first error.
+   */
+  pipeline(commands: readonly (readonly CommandArgument[])[]): Promise<unknown[]>;
 }
 
 /** Rejects with the first error reply among a transaction's replies (ioredis puts them in EXEC's array). */
@@ -156,6 +161,19 @@ class CorkedCommands implements CacheCommands {
     return Promise.all(replies).then((all) => throwFirstErrorOf(all[exec]));
   }
 
+  pipeline(commands: readonly (readonly CommandArgument[])[]): Promise<unknown[]> {
+    const client = this.#client;
+    const replies: Promise<unknown>[] = [];
+    this.#corking.before(client);
+    for (const [name, ...args] of commands) {
+      const command = new this.#Command(String(name), args, this.#stringReplies);
+      client.sendCommand(command);
+      replies.push(command.promise);
+    }
+    this.#corking.after();
+    return Promise.all(replies);
+  }
+
   script(script: CacheScript, key: string, args: CommandArgument[], buffers: boolean): Promise<unknown> {
     const evalArgs: CommandArgument[] = [script.sha, 1, key, ...args];
     return this.send('evalsha', evalArgs, buffers).then(undefined, (error: unknown) => {
@@ -216,6 +234,10 @@ class ClientMethodCommands implements CacheCommands {
     return this.#call(script.name, buffers, [key, ...args]);
   }
 
+  pipeline(commands: readonly (readonly CommandArgument[])[]): Promise<unknown[]> {
+    return Promise.all(commands.map(([name, ...args]) => this.#call(String(name), false, args)));
+  }
+
   transaction(_key: string, commands: readonly (readonly CommandArgument[])[]): Promise<void> {
     // ioredis's transaction pipeline; a Cluster sends it to the node of the key's slot.
     const multi = this.#methods.multi as unknown as (batch: unknown[][]) => IoRedisTransaction;
@@ -273,6 +295,11 @@ class NodeRedisCommands implements CacheCommands {
       const first = errorIndexes?.[0];
       throw first === undefined || replies === undefined ? error : replies[first];
     });
+  }
+
+  pipeline(commands: readonly (readonly CommandArgument[])[]): Promise<unknown[]> {
+    // node-redis writes the commands of one tick together.
+    return Promise.all(commands.map(([name, ...args]) => this.send(String(name), args, false)));
   }
 
   script(script: CacheScript, key: string, args: CommandArgument[], buffers: boolean): Promise<unknown> {

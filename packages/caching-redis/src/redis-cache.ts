@@ -254,19 +254,24 @@ export class RedisCache implements DistributedCache {
       return Promise.reject(error);
     }
     const { absexp, sldexp, ttlMs } = fields;
-    const redisKey = this.#prefix + key;
-    // Noted when sent, not when answered: if the write fails, the worst case is reads within the skip window
-    // that do not renew the entry already there.
-    this.#renewals?.renewed(key, fields.slidingMs, redisKey);
-    const data = asBuffer(value);
-    // ASP.NET Core 8's commands, in a transaction: an entry is never left without its expiry (a sliding
-    // read would otherwise revive it past its idle timeout), and Redis spends far less on MULTI/EXEC than
-    // on a script that does the same.
-    const written = this.#commands.transaction(redisKey, [
-      ['hset', redisKey, 'absexp', absexp, 'sldexp', sldexp, 'data', data],
-      ttlMs === '-1' ? ['persist', redisKey] : ['pexpire', redisKey, ttlMs],
-    ]);
-    return this.#run('set', key, signal, written, toVoid);
+    const renewals = this.#renewals;
+    // Written or renewed by this client within the skip window: the entry exists, with a TTL.
+    const freshKey = renewals?.freshRedisKey(key);
+    const redisKey = freshKey ?? this.#prefix + key;
+    // Noted when sent; a failed write forgets it again (see #run), so the entry's next read renews it.
+    renewals?.renewed(key, fields.slidingMs, redisKey);
+    const write = ['hset', redisKey, 'absexp', absexp, 'sldexp', sldexp, 'data', asBuffer(value)];
+    const expire = ttlMs === '-1' ? ['persist', redisKey] : ['pexpire', redisKey, ttlMs];
+    // ASP.NET Core 8's commands. A new entry (or one this client has not touched lately) gets them in a
+    // transaction: an HSET that creates the hash must never be left without its PEXPIRE (a sliding read would
+    // revive it past its idle timeout), and Redis spends far less on MULTI/EXEC than on a script. An entry
+    // written or renewed moments ago gets them pipelined, two commands where the transaction is four: HSET
+    // keeps the key's TTL, so a connection lost between the two leaves the entry with the expiry it had.
+    const written: Promise<unknown> =
+      freshKey === undefined
+        ? this.#commands.transaction(redisKey, [write, expire])
+        : this.#commands.pipeline([write, expire]);
+    return this.#run('set', key, signal, written, toVoid, true);
   }
 
   /**
@@ -397,7 +402,8 @@ export class RedisCache implements DistributedCache {
   /**
    * Settles one client call within the operation timeout (one shared watchdog, no timer per call) and the
    * abort signal, mapping the reply and turning client failures into typed errors. Deliberately not async:
-   * on a session's hot path every extra promise layer is measurable.
+   * on a session's hot path every extra promise layer is measurable. `failureForgetsRenewal`: a write that
+   * failed or timed out may have run in part, so the key is no longer counted as renewed moments ago.
    */
   #run<T, R>(
     operation: string,
@@ -405,11 +411,13 @@ export class RedisCache implements DistributedCache {
     signal: AbortSignal | undefined,
     pending: Promise<T>,
     map: (reply: T) => R,
+    failureForgetsRenewal = false,
   ): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       let onAbort: (() => void) | undefined;
       const stopWatching = this.#deadlines.watch(() => {
         if (onAbort) signal?.removeEventListener('abort', onAbort);
+        if (failureForgetsRenewal) this.#renewals?.forget(key);
         rediscoverNodeRedisCluster(this.#client);
         reject(
           new CacheUnavailableError(
@@ -436,6 +444,7 @@ export class RedisCache implements DistributedCache {
       const onError = (error: unknown) => {
         stopWatching();
         if (onAbort) signal?.removeEventListener('abort', onAbort);
+        if (failureForgetsRenewal) this.#renewals?.forget(key);
         const failure = translate(error, operation, key);
         if (failure instanceof CacheUnavailableError) rediscoverNodeRedisCluster(this.#client);
         reject(failure);

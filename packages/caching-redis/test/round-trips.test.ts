@@ -72,7 +72,7 @@ describeWithService(services.redis({ spawn: true }), 'round trips per operation'
     expect(sent).toEqual(['evalsha', 'evalsha', 'evalsha']);
   });
 
-  test('a set is one transaction of ASP.NET Core 8’s commands, with or without scripts', async () => {
+  test('a set of an entry this client has not touched lately is one transaction of ASP.NET Core 8’s commands, with or without scripts', async () => {
     for (const useScripts of [true, false]) {
       const cache = new RedisCache({ redis: client, useScripts });
       const sent = await commandsSentBy(server().url, () =>
@@ -80,9 +80,40 @@ describeWithService(services.redis({ spawn: true }), 'round trips per operation'
       );
       expect(sent).toEqual(['multi', 'hset', 'pexpire', 'exec']);
       expect(await client.pttl('k')).toBeGreaterThan(19 * 60_000);
-      const persisted = await commandsSentBy(server().url, () => cache.set('k', Buffer.from('v')));
+      // A cache that renews on every read tracks no entries, so every set is a transaction.
+      const exact = new RedisCache({ redis: client, useScripts, renewalSkipFraction: 0 });
+      await exact.set('k', Buffer.from('v'), { slidingExpiration: '20m' });
+      const persisted = await commandsSentBy(server().url, () => exact.set('k', Buffer.from('v')));
       expect(persisted).toEqual(['multi', 'hset', 'persist', 'exec']);
       expect(await client.pttl('k')).toBe(-1);
+    }
+  });
+
+  test('an update of an entry this client wrote or renewed moments ago is HSET and PEXPIRE pipelined, with or without scripts', async () => {
+    for (const useScripts of [true, false]) {
+      await new RedisCache({ redis: client }).set('k6', Buffer.from('v'), { slidingExpiration: '20m' });
+      const cache = new RedisCache({ redis: client, useScripts });
+      // Renewed by this client's read (a script, or HMGET and PEXPIRE), then updated twice.
+      const sent = await commandsSentBy(server().url, async () => {
+        await cache.get('k6');
+        await cache.set('k6', Buffer.from('v2'), { slidingExpiration: '20m' });
+        await cache.set('k6', Buffer.from('v3'), { slidingExpiration: '30m' });
+      });
+      expect(sent).toEqual([
+        ...(useScripts ? ['evalsha'] : ['hmget', 'pexpire']),
+        'hset',
+        'pexpire',
+        'hset',
+        'pexpire',
+      ]);
+      expect(await client.pttl('k6')).toBeGreaterThan(29 * 60_000);
+      expect(Buffer.from((await cache.get('k6'))!).toString()).toBe('v3');
+      const persisted = await commandsSentBy(server().url, () => cache.set('k6', Buffer.from('v4')));
+      expect(persisted).toEqual(['hset', 'persist']);
+      expect(await client.pttl('k6')).toBe(-1);
+      // An entry without expiry is not tracked: the next set is a transaction again.
+      const again = await commandsSentBy(server().url, () => cache.set('k6', Buffer.from('v5')));
+      expect(again).toEqual(['multi', 'hset', 'persist', 'exec']);
     }
   });
 
