@@ -68,7 +68,7 @@ describeWithService(services.redis(), 'an update cut between HSET and PEXPIRE', 
   }
 
   test.each(clients)('on %s, the entry keeps an expiry', async (name, make) => {
-    const prefix = `cut-kept-${name.split(' ')[0]}:`;
+    const prefix = `cut-kept-${name.replace(/\W+/g, '-')}:`;
     const cache = await make(prefix);
     const key = `k-${Date.now()}`;
     await cache.set(key, bytes('first'), { slidingExpiration: '10m' });
@@ -84,7 +84,7 @@ describeWithService(services.redis(), 'an update cut between HSET and PEXPIRE', 
   test.each(clients)(
     'on %s, an entry deleted in that moment and written again by the cut update gets its TTL back',
     async (name, make) => {
-      const prefix = `cut-deleted-${name.split(' ')[0]}:`;
+      const prefix = `cut-deleted-${name.replace(/\W+/g, '-')}:`;
       const cache = await make(prefix);
       const key = `k-${Date.now()}`;
       await cache.set(key, bytes('first'), { slidingExpiration: '20m' });
